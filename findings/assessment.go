@@ -1,0 +1,180 @@
+package findings
+
+import "time"
+
+// Status is the outcome of one check for one system or subject.
+type Status string
+
+// Statuses. Unknown means the facts the check needs were not collected; it
+// never counts as a pass.
+const (
+	StatusPass    Status = "pass"
+	StatusFail    Status = "fail"
+	StatusWarn    Status = "warn"
+	StatusUnknown Status = "unknown"
+	StatusWaived  Status = "waived"
+)
+
+// Severity orders findings. Blocker failures make a system not ready.
+type Severity string
+
+// Severities, strongest first.
+const (
+	SeverityBlocker Severity = "blocker"
+	SeverityHigh    Severity = "high"
+	SeverityMedium  Severity = "medium"
+	SeverityLow     Severity = "low"
+	SeverityInfo    Severity = "info"
+)
+
+// Rank orders severities: blocker is 5, info is 1, anything else 0.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityBlocker:
+		return 5
+	case SeverityHigh:
+		return 4
+	case SeverityMedium:
+		return 3
+	case SeverityLow:
+		return 2
+	case SeverityInfo:
+		return 1
+	}
+	return 0
+}
+
+// Verdict is the termination-readiness answer.
+type Verdict string
+
+// Verdicts, worst first.
+const (
+	VerdictNotReady         Verdict = "not_ready"
+	VerdictIncomplete       Verdict = "incomplete"
+	VerdictReadyWithActions Verdict = "ready_with_actions"
+	VerdictReady            Verdict = "ready"
+)
+
+// Assessment is the policy layer's output for one snapshot.
+type Assessment struct {
+	SchemaVersion string `json:"schema_version"`
+	Tool          Tool   `json:"tool"`
+	// SnapshotSHA256 is the SHA-256 of the snapshot's canonical JSON.
+	SnapshotSHA256 string `json:"snapshot_sha256"`
+	ConfigHash     string `json:"config_hash,omitempty"`
+	Organization   string `json:"organization"`
+	Profile        string `json:"profile"`
+	// ExitProvider is the departed provider of an exit-profile run.
+	ExitProvider string    `json:"exit_provider,omitempty"`
+	AsOf         time.Time `json:"as_of"`
+	ScannedAt    time.Time `json:"scanned_at"`
+	Partial      bool      `json:"partial,omitempty"`
+
+	Verdict        Verdict         `json:"verdict"`
+	Systems        []SystemVerdict `json:"systems"`
+	Parties        []Attribution   `json:"parties"`
+	Findings       []Finding       `json:"findings"`
+	Runbook        []RunbookStep   `json:"runbook"`
+	ExpiredWaivers []Waiver        `json:"expired_waivers,omitempty"`
+	Checks         []CheckInfo     `json:"checks"`
+	// Snapshot is the snapshot the assessment was made from, so a saved
+	// assessment renders a full report on its own.
+	Snapshot *Snapshot `json:"snapshot,omitempty"`
+}
+
+// SystemVerdict is the verdict and key-holding summary for one system.
+type SystemVerdict struct {
+	System  string     `json:"system"`
+	Kind    SystemKind `json:"kind"`
+	Name    string     `json:"name"`
+	Verdict Verdict    `json:"verdict"`
+	// CustomerSuperAdmins and ProviderSuperAdmins are principal ids holding
+	// the system's top privilege actively.
+	CustomerSuperAdmins []string `json:"customer_super_admins"`
+	ProviderSuperAdmins []string `json:"provider_super_admins"`
+	// CustomerSuperAdminsWithMFA counts those of CustomerSuperAdmins with MFA
+	// registered or enforced.
+	CustomerSuperAdminsWithMFA int      `json:"customer_super_admins_with_mfa"`
+	BreakGlass                 []string `json:"break_glass,omitempty"`
+	// HoldsKeys is "yes", "no" or "unknown".
+	HoldsKeys string `json:"holds_keys"`
+	Blockers  int    `json:"blockers"`
+}
+
+// Party kinds of an attribution.
+const (
+	PartyCustomer  = "customer"
+	PartyUnknown   = "unknown"
+	PartyMicrosoft = "microsoft"
+	PartyAWS       = "aws"
+	PartyGitHub    = "github"
+)
+
+// Attribution says which party a principal, licence, backup or trust
+// belongs to, and why.
+type Attribution struct {
+	// Subject is the id of the principal, licence, backup or trust.
+	Subject string `json:"subject"`
+	// Party is "customer", a provider's configured name, "microsoft",
+	// "aws", "github" or "unknown".
+	Party string `json:"party"`
+	// PartyKind is "customer", "msp", "vendor", "first_party" or "unknown".
+	PartyKind string `json:"party_kind"`
+	Reason    string `json:"reason"`
+}
+
+// Finding is one check's result for one system or subject.
+type Finding struct {
+	Check    string   `json:"check"`
+	Title    string   `json:"title"`
+	Status   Status   `json:"status"`
+	Severity Severity `json:"severity"`
+	System   string   `json:"system,omitempty"`
+	// Subjects are the ids the finding is about.
+	Subjects []string `json:"subjects,omitempty"`
+	Message  string   `json:"message"`
+	// Evidence is the facts the finding rests on, human readable.
+	Evidence    []string `json:"evidence,omitempty"`
+	Remediation string   `json:"remediation,omitempty"`
+	// Waiver is set when Status is waived.
+	Waiver *Waiver `json:"waiver,omitempty"`
+	// Gaps are the gap ids that made the finding unknown.
+	Gaps []string `json:"gaps,omitempty"`
+}
+
+// Waiver accepts a finding until it expires.
+type Waiver struct {
+	Check   string    `json:"check"`
+	Subject string    `json:"subject,omitempty"`
+	Reason  string    `json:"reason"`
+	Expires time.Time `json:"expires"`
+}
+
+// CheckInfo describes a check that ran.
+type CheckInfo struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Severity    Severity `json:"severity"`
+	Remediation string   `json:"remediation,omitempty"`
+	// Reads lists the snapshot collections the check depends on.
+	Reads []string `json:"reads,omitempty"`
+	// Source is "builtin" or the user policy file it came from.
+	Source string `json:"source"`
+}
+
+// RunbookStep is one ordered step of the exit runbook.
+type RunbookStep struct {
+	// Phase is one of "secure_keys", "transfer_ownership", "secure_backups",
+	// "cut_access", "rotate_secrets", "attestations", "rescan".
+	Phase  string `json:"phase"`
+	Order  int    `json:"order"`
+	System string `json:"system,omitempty"`
+	Action string `json:"action"`
+	// Identifiers are the exact ids to act on (principal ids, ARNs,
+	// tenant ids, licence ids).
+	Identifiers []string `json:"identifiers,omitempty"`
+	// Due is a date the step must be done by (a notice deadline).
+	Due *time.Time `json:"due,omitempty"`
+	// Done is true when the facts show the step is already done.
+	Done bool `json:"done,omitempty"`
+}

@@ -1,0 +1,13 @@
+package all
+
+import (
+	"github.com/keyholder/keyholder/scanners"
+)
+
+// Registry returns the registry of every built-in scanner. Add a scanner
+// by adding its Factory here (see CONTRIBUTING.md).
+func Registry() *scanners.Registry {
+	return scanners.NewRegistry(
+	// Factories, one per line:
+	)
+}
