@@ -80,6 +80,10 @@ type Assessment struct {
 	// Snapshot is the snapshot the assessment was made from, so a saved
 	// assessment renders a full report on its own.
 	Snapshot *Snapshot `json:"snapshot,omitempty"`
+	// Changes is what changed since the previous run (findings.Diff), set
+	// by `keyholder review` and `keyholder demo`; nil when there is no
+	// previous run to compare with.
+	Changes *Changes `json:"changes,omitempty"`
 }
 
 // SystemVerdict is the verdict and key-holding summary for one system.
