@@ -2,12 +2,14 @@ package all
 
 import (
 	"github.com/keyholder/keyholder/scanners"
+	"github.com/keyholder/keyholder/scanners/declared"
 )
 
 // Registry returns the registry of every built-in scanner. Add a scanner
 // by adding its Factory here (see CONTRIBUTING.md).
 func Registry() *scanners.Registry {
 	return scanners.NewRegistry(
-	// Factories, one per line:
+		// Factories, one per line:
+		declared.Factory(),
 	)
 }
