@@ -145,6 +145,10 @@ Exit codes:
 
 	for _, c := range []*cobra.Command{
 		newVersionCmd(a),
+		newInitCmd(a),
+		newValidateCmd(a),
+		newScanCmd(a),
+		newPermissionsCmd(a),
 	} {
 		root.AddCommand(c)
 	}

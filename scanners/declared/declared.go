@@ -3,6 +3,7 @@ package declared
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/keyholder/keyholder/findings"
@@ -56,7 +57,7 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 	snap := &findings.Snapshot{
 		Systems: []findings.System{{
 			ID: SystemID, Kind: findings.SystemDeclared, Target: SystemID,
-			Name: "Declared inventory", NativeID: s.env.Config.Path,
+			Name: "Declared inventory", NativeID: filepath.Base(s.env.Config.Path),
 		}},
 	}
 	d := s.decl

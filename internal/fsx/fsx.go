@@ -1,0 +1,60 @@
+package fsx
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// File and directory modes for everything keyholder writes: reports and
+// snapshots describe who holds the keys, so only the owner may read them.
+const (
+	FileMode os.FileMode = 0o600
+	DirMode  os.FileMode = 0o700
+)
+
+// MkdirPrivate creates dir (and parents) with mode 0700. An existing
+// directory keeps its parents' modes but is itself restricted to 0700.
+func MkdirPrivate(dir string) error {
+	if err := os.MkdirAll(dir, DirMode); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	if err := os.Chmod(dir, DirMode); err != nil {
+		return fmt.Errorf("restrict %s: %w", dir, err)
+	}
+	return nil
+}
+
+// WriteFile writes data to path atomically (temporary file and rename)
+// with mode 0600, creating its directory with mode 0700.
+func WriteFile(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := MkdirPrivate(dir); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	name := tmp.Name()
+	defer os.Remove(name) // no-op after a successful rename
+	if err := tmp.Chmod(FileMode); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(name, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
