@@ -116,8 +116,9 @@ func Parse(data []byte, name string) (*Config, error) {
 	var cfg Config
 	targets, tprobs := extractTargets(name, doc)
 	probs = append(probs, tprobs...)
-	if err := decodeLoose(doc, &cfg); err != nil {
-		probs = append(probs, toProblems(name, err)...)
+	decodeErr := decodeLoose(doc, &cfg)
+	if decodeErr != nil {
+		probs = append(probs, toProblems(name, decodeErr)...)
 	}
 	cfg.Targets = targets
 	cfg.Path = name
@@ -125,7 +126,8 @@ func Parse(data []byte, name string) (*Config, error) {
 	cfg.Hash = hex.EncodeToString(sum[:])
 	cfg.Policy.applyDefaults()
 
-	if len(probs) == 0 {
+	if decodeErr == nil {
+		// Unknown keys do not stop validation: report everything at once.
 		probs = append(probs, validate(&cfg, doc)...)
 	}
 	if len(probs) > 0 {
