@@ -35,6 +35,10 @@ type Suite struct {
 	// DeniedCollection (403, AccessDenied, insufficient rights).
 	Denied           func(t *testing.T, env scanners.Env) scanners.Scanner
 	DeniedCollection string
+	// RunnerSystems are systems the fragment may reference but does not
+	// own: the runner guarantees them (the declared inventory places items
+	// in other targets' systems).
+	RunnerSystems []string
 	// CancelTimeout bounds how long Scan may take to return after its
 	// context is cancelled (default 10s).
 	CancelTimeout time.Duration
@@ -78,6 +82,9 @@ func Run(t *testing.T, s Suite) {
 		}
 		if _, err := findings.Merge(snap); err != nil {
 			t.Fatalf("ids not unique: %v", err)
+		}
+		for _, id := range s.RunnerSystems {
+			snap.Systems = append(snap.Systems, findings.System{ID: id, Kind: "runner", Target: id})
 		}
 		if errs := snap.Validate(); len(errs) > 0 {
 			t.Fatalf("snapshot not valid: %v", errors.Join(errs...))

@@ -1,0 +1,237 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/scanners"
+	"github.com/keyholder/keyholder/scanners/declared"
+)
+
+// fakeScanner is driven by its target's "mode" key.
+type fakeScanner struct {
+	name    string
+	mode    string
+	secret  string
+	started *atomic.Int32
+}
+
+type fakeCfg struct {
+	Mode      string `yaml:"mode"`
+	SecretEnv string `yaml:"secret_env"`
+}
+
+func (f *fakeScanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
+	f.started.Add(1)
+	snap := &findings.Snapshot{
+		Systems: []findings.System{{ID: f.name, Kind: "fake", Target: f.name}},
+		Principals: []findings.Principal{{ID: findings.PrincipalID(findings.PrincipalUser, f.name, "alice"), System: f.name,
+			Kind: findings.PrincipalUser, NativeID: "alice", Enabled: true, MFA: findings.MFAUnknown}},
+	}
+	switch f.mode {
+	case "fail":
+		return snap, fmt.Errorf("fake: connect: password %s rejected", f.secret)
+	case "denied":
+		return nil, fmt.Errorf("fake: bind: %w", scanners.ErrDenied)
+	case "panic":
+		panic("boom")
+	case "hang":
+		<-ctx.Done()
+		snap.Gaps = append(snap.Gaps, findings.Gap{ID: findings.GapID(f.name, "grants"), System: f.name, Collection: "grants", Reason: findings.GapFailed, Error: "cancelled"})
+		return snap, ctx.Err()
+	}
+	return snap, nil
+}
+
+func fakeRegistry(started *atomic.Int32) *scanners.Registry {
+	return scanners.NewRegistry(declared.Factory(), scanners.Factory{
+		Type:        "fake",
+		Permissions: func() scanners.Permissions { return scanners.Permissions{} },
+		New: func(t config.Target, env scanners.Env) (scanners.Scanner, error) {
+			var c fakeCfg
+			if err := config.DecodeTarget(t, &c); err != nil {
+				return nil, err
+			}
+			if c.Mode == "invalid" {
+				return nil, config.Problems{config.TargetProblem(t, "mode", "mode invalid is not allowed")}
+			}
+			sec := ""
+			if c.SecretEnv != "" {
+				var err error
+				if sec, err = (config.SecretRef{Env: c.SecretEnv}).Resolve(env.Redactor); err != nil {
+					return nil, err
+				}
+			}
+			return &fakeScanner{name: t.Name, mode: c.Mode, secret: sec, started: started}, nil
+		},
+	})
+}
+
+func loadCfg(t *testing.T, targets string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse([]byte(`organization: {name: Contoso}
+targets:
+`+targets+`
+declared:
+  licences: [{product: P, owner_of_record: customer, target: ok1}]
+`), "k.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+var fixed = func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }
+
+func TestFailingScannerDoesNotStopOthers(t *testing.T) {
+	t.Setenv("KH_FAKE_PW", "pw-very-secret-1")
+	var started atomic.Int32
+	cfg := loadCfg(t, `  - {type: fake, name: ok1}
+  - {type: fake, name: bad, mode: fail, secret_env: KH_FAKE_PW}
+  - {type: fake, name: boom, mode: panic}
+  - {type: fake, name: den, mode: denied}
+  - {type: fake, name: ok2}`)
+	red := &config.Redactor{}
+	snap, err := Run(context.Background(), cfg, fakeRegistry(&started), Options{Now: fixed, Redactor: red, Concurrency: 2})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if started.Load() != 5 {
+		t.Fatalf("%d scanners ran, want 5", started.Load())
+	}
+	gaps := map[string]findings.Gap{}
+	for _, g := range snap.Gaps {
+		gaps[g.System] = g
+	}
+	if g := gaps["bad"]; g.Reason != findings.GapFailed || !strings.Contains(g.Error, "rejected") || strings.Contains(g.Error, "pw-very-secret-1") {
+		t.Fatalf("bad gap: %+v", g)
+	}
+	if g := gaps["boom"]; g.Reason != findings.GapFailed || !strings.Contains(g.Error, "panicked: boom") {
+		t.Fatalf("panic gap: %+v", g)
+	}
+	if g := gaps["den"]; g.Reason != findings.GapDenied || g.Collection != "system" {
+		t.Fatalf("denied gap: %+v", g)
+	}
+	if _, ok := gaps["ok1"]; ok {
+		t.Fatal("ok1 must have no gap")
+	}
+	// What the failing scanner returned before failing is kept.
+	var ids []string
+	for _, p := range snap.Principals {
+		ids = append(ids, p.ID)
+	}
+	if !strings.Contains(strings.Join(ids, ","), "user:bad:alice") || !strings.Contains(strings.Join(ids, ","), "user:ok2:alice") {
+		t.Fatalf("principals: %v", ids)
+	}
+	// Every target has a system, including the one that returned nothing.
+	sys := map[string]bool{}
+	for _, s := range snap.Systems {
+		sys[s.ID] = true
+	}
+	for _, n := range []string{"ok1", "bad", "boom", "den", "ok2", "declared"} {
+		if !sys[n] {
+			t.Errorf("system %q missing", n)
+		}
+	}
+	if errs := snap.Validate(); len(errs) > 0 {
+		t.Fatalf("invalid snapshot: %v", errs)
+	}
+	if snap.Partial || !snap.StartedAt.Equal(fixed()) || snap.ConfigHash != cfg.Hash {
+		t.Fatalf("header: partial=%v started=%v hash=%q", snap.Partial, snap.StartedAt, snap.ConfigHash)
+	}
+}
+
+func TestCancellationKeepsWhatWasCollected(t *testing.T) {
+	var started atomic.Int32
+	cfg := loadCfg(t, `  - {type: fake, name: ok1}
+  - {type: fake, name: slow, mode: hang}`)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for started.Load() < 2 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	snap, err := Run(ctx, cfg, fakeRegistry(&started), Options{Now: fixed})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if snap == nil || !snap.Partial {
+		t.Fatal("want a partial snapshot")
+	}
+	var found bool
+	for _, g := range snap.Gaps {
+		if g.System == "slow" && g.Collection == "system" && strings.Contains(g.Error, "cancelled") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no cancellation gap: %+v", snap.Gaps)
+	}
+	if len(snap.Principals) != 2 {
+		t.Fatalf("principals collected before cancel lost: %d", len(snap.Principals))
+	}
+}
+
+func TestTargetSelectionAndConfigProblems(t *testing.T) {
+	var started atomic.Int32
+	cfg := loadCfg(t, `  - {type: fake, name: ok1}
+  - {type: fake, name: ok2}`)
+	snap, err := Run(context.Background(), cfg, fakeRegistry(&started), Options{Targets: []string{"ok1"}, Now: fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var skipped bool
+	for _, g := range snap.Gaps {
+		if g.System == "ok2" && g.Reason == findings.GapSkipped {
+			skipped = true
+		}
+	}
+	if !skipped || started.Load() != 1 {
+		t.Fatalf("skipped=%v started=%d", skipped, started.Load())
+	}
+	if _, err := Run(context.Background(), cfg, fakeRegistry(&started), Options{Targets: []string{"nope"}}); !errors.Is(err, ErrUnknownTarget) {
+		t.Fatalf("unknown target: %v", err)
+	}
+
+	bad := loadCfg(t, `  - {type: fake, name: ok1, mode: invalid}
+  - {type: nosuch, name: x}
+  - {type: fake, name: y, colour: red}`)
+	err = Validate(bad, fakeRegistry(&started))
+	ps := config.AsProblems(err)
+	if len(ps) != 3 {
+		t.Fatalf("want 3 problems, got %v", err)
+	}
+	joined := err.Error()
+	for _, want := range []string{"k.yaml:3: targets.ok1.mode: mode invalid is not allowed", `k.yaml:4: targets.x.type: unknown target type "nosuch" (known: [fake])`, "k.yaml:5: targets.y.colour: unknown key"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("problems lack %q:\n%s", want, joined)
+		}
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	var started atomic.Int32
+	cfg := loadCfg(t, `  - {type: fake, name: ok1}
+  - {type: fake, name: ok2}
+  - {type: fake, name: ok3}`)
+	var prev []byte
+	for i := 0; i < 3; i++ {
+		snap, err := Run(context.Background(), cfg, fakeRegistry(&started), Options{Now: fixed, Concurrency: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := snap.CanonicalJSON()
+		if prev != nil && string(prev) != string(b) {
+			t.Fatal("runs differ")
+		}
+		prev = b
+	}
+}
