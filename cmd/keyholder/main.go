@@ -152,5 +152,22 @@ Exit codes:
 	} {
 		root.AddCommand(c)
 	}
+	markUsageErrors(root)
 	return root
+}
+
+// markUsageErrors makes argument-count errors of every command usage
+// errors (exit 2), like flag errors.
+func markUsageErrors(c *cobra.Command) {
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			if err := args(cmd, a); err != nil {
+				return usageError{err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		markUsageErrors(sub)
+	}
 }
