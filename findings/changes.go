@@ -17,11 +17,15 @@ type Changes struct {
 	PrincipalsAdded   []ChangeItem `json:"principals_added"`
 	PrincipalsRemoved []ChangeItem `json:"principals_removed"`
 	// Privileged grants (level privileged or stronger).
-	GrantsAdded       []ChangeItem `json:"grants_added"`
-	GrantsRemoved     []ChangeItem `json:"grants_removed"`
-	GrantsChanged     []ChangeItem `json:"grants_changed"`
-	TrustsAdded       []ChangeItem `json:"trusts_added"`
-	TrustsRemoved     []ChangeItem `json:"trusts_removed"`
+	GrantsAdded   []ChangeItem `json:"grants_added"`
+	GrantsRemoved []ChangeItem `json:"grants_removed"`
+	GrantsChanged []ChangeItem `json:"grants_changed"`
+	TrustsAdded   []ChangeItem `json:"trusts_added"`
+	TrustsRemoved []ChangeItem `json:"trusts_removed"`
+	// TrustsChanged are trusts whose counterparty, conditions,
+	// permissions, level or expiry changed in place (an AWS role trust
+	// that lost its sts:ExternalId condition).
+	TrustsChanged     []ChangeItem `json:"trusts_changed,omitempty"`
 	LicencesChanged   []ChangeItem `json:"licences_changed"`
 	BackupsChanged    []ChangeItem `json:"backups_changed"`
 	FindingsNew       []ChangeItem `json:"findings_new"`

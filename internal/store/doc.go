@@ -1,0 +1,16 @@
+// Package store keeps the history of keyholder runs in an embedded SQLite
+// database (modernc.org/sqlite, pure Go): one row per run with its start and
+// end time, config hash, tool version, verdict, snapshot and assessment, so
+// that `keyholder history`, `show`, `diff` and `review` can compare runs.
+//
+// The database file is created with mode 0600 in a 0700 directory. It runs
+// in WAL mode with a busy timeout and immediate write transactions, so
+// several keyholder processes may write to one store at the same time.
+// Schema changes are versioned migrations recorded in PRAGMA user_version;
+// the file is marked as keyholder's with PRAGMA application_id.
+//
+// It must never overwrite, convert or "repair" a file it did not create: a
+// file that is not SQLite, is another program's SQLite database, is corrupt
+// or was written by a newer keyholder is refused with a clear error and left
+// untouched. It must not judge runs: it stores and returns what it is given.
+package store

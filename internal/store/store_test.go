@@ -1,0 +1,510 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/keyholder/keyholder/findings"
+)
+
+var t0 = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+
+// testAssessment builds a small assessment with an embedded snapshot.
+func testAssessment(t testing.TB, started time.Time, verdict findings.Verdict, users ...string) *findings.Assessment {
+	t.Helper()
+	snap := &findings.Snapshot{
+		Tool:       findings.Tool{Name: "keyholder", Version: "test"},
+		StartedAt:  started,
+		FinishedAt: started.Add(time.Minute),
+		ConfigHash: "cfg123",
+		Systems:    []findings.System{{ID: "m365", Kind: findings.SystemEntra, Target: "m365", Name: "Contoso", NativeID: "tid"}},
+	}
+	for _, u := range users {
+		pid := findings.PrincipalID(findings.PrincipalUser, "m365", u)
+		snap.Principals = append(snap.Principals, findings.Principal{ID: pid, System: "m365", Kind: findings.PrincipalUser, NativeID: u, Login: u, Enabled: true, MFA: findings.MFAEnforced})
+		snap.Grants = append(snap.Grants, findings.Grant{
+			ID: findings.GrantID("m365", pid, "Global Administrator", "/", findings.AssignmentActive, nil), System: "m365",
+			PrincipalID: pid, Privilege: "Global Administrator", Level: findings.LevelSuperAdmin, Scope: "/", Assignment: findings.AssignmentActive, Direct: true,
+		})
+	}
+	sha, err := snap.SHA256()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &findings.Assessment{
+		SchemaVersion:  findings.SchemaVersion,
+		Tool:           snap.Tool,
+		SnapshotSHA256: sha,
+		ConfigHash:     "cfg123",
+		Organization:   "Contoso Ltd",
+		Profile:        "default",
+		AsOf:           started,
+		ScannedAt:      started,
+		Verdict:        verdict,
+		Findings: []findings.Finding{
+			{Check: "KH-KEY-001", Title: "customer super-admins", Status: findings.StatusFail, Severity: findings.SeverityBlocker, System: "m365", Message: "too few"},
+			{Check: "KH-SEG-001", Title: "provider admins", Status: findings.StatusFail, Severity: findings.SeverityHigh, System: "m365", Message: "msp admin"},
+			{Check: "KH-COV-001", Title: "coverage", Status: findings.StatusUnknown, Severity: findings.SeverityHigh, System: "m365", Message: "gap"},
+		},
+		Snapshot: snap,
+	}
+}
+
+func openTest(t *testing.T, path string, opts Options) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path, opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestOpenCreatesFileWithSchema(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nested", "keyholder")
+	path := filepath.Join(dir, "keyholder.db")
+	s := openTest(t, path, Options{})
+	ctx := context.Background()
+	v, err := s.SchemaVersion(ctx)
+	if err != nil || v != len(migrations) {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(migrations))
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("store mode = %v, want 0600", st.Mode().Perm())
+	}
+	dst, _ := os.Stat(dir)
+	if dst.Mode().Perm() != 0o700 {
+		t.Errorf("store dir mode = %v, want 0700", dst.Mode().Perm())
+	}
+	if _, err := s.Save(ctx, testAssessment(t, t0, findings.VerdictNotReady, "alice")); err != nil {
+		t.Fatal(err)
+	}
+	// WAL file is created with the database's mode.
+	if st, err := os.Stat(path + "-wal"); err == nil && st.Mode().Perm() != 0o600 {
+		t.Errorf("wal mode = %v, want 0600", st.Mode().Perm())
+	}
+	var mode string
+	if err := s.db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+	}
+	var app int64
+	if err := s.db.QueryRow("PRAGMA application_id").Scan(&app); err != nil || app != applicationID {
+		t.Errorf("application_id = %#x, %v", app, err)
+	}
+}
+
+func TestMustExist(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing.db")
+	_, err := Open(context.Background(), path, Options{MustExist: true})
+	if !errors.Is(err, ErrNoStore) {
+		t.Fatalf("err = %v, want ErrNoStore", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("MustExist created the file")
+	}
+}
+
+func TestDefaultPath(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", "/data/xdg")
+	if p, _ := DefaultPath(); p != "/data/xdg/keyholder/keyholder.db" {
+		t.Errorf("DefaultPath = %q", p)
+	}
+	t.Setenv("XDG_DATA_HOME", "relative/ignored")
+	t.Setenv("HOME", "/home/kh")
+	if p, _ := DefaultPath(); p != "/home/kh/.local/share/keyholder/keyholder.db" {
+		t.Errorf("DefaultPath = %q", p)
+	}
+	t.Setenv("XDG_DATA_HOME", "")
+	if p, _ := DefaultPath(); p != "/home/kh/.local/share/keyholder/keyholder.db" {
+		t.Errorf("DefaultPath = %q", p)
+	}
+}
+
+func TestSaveGetRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "k.db"), Options{Now: func() time.Time { return t0.Add(time.Hour) }})
+	a := testAssessment(t, t0, findings.VerdictNotReady, "alice", "bob")
+	a.Changes = &findings.Changes{PrincipalsAdded: []findings.ChangeItem{{ID: "x", Summary: "x"}}, VerdictFrom: findings.VerdictReady, VerdictTo: findings.VerdictNotReady}
+	r, err := s.Save(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Run{ID: 1, Started: t0, Finished: t0.Add(time.Minute), StoredAt: t0.Add(time.Hour), ConfigHash: "cfg123",
+		ToolVersion: "test", Organization: "Contoso Ltd", Profile: "default", Verdict: findings.VerdictNotReady,
+		SnapshotSHA: a.SnapshotSHA256, Failing: 2, Blockers: 1, Unknown: 1, Principals: 2, PrivilegedGrants: 2, Changes: 2}
+	if d := cmp.Diff(want, r); d != "" {
+		t.Errorf("Save run (-want +got):\n%s", d)
+	}
+	gr, ga, err := s.Get(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, gr); d != "" {
+		t.Errorf("Get run (-want +got):\n%s", d)
+	}
+	var wantDoc, gotDoc bytes.Buffer
+	if err := findings.EncodeAssessment(&wantDoc, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := findings.EncodeAssessment(&gotDoc, ga); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(wantDoc.String(), gotDoc.String()); d != "" {
+		t.Errorf("assessment round trip (-want +got):\n%s", d)
+	}
+	if _, _, err := s.Get(ctx, 99); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get(99) err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestSaveRejectsMismatchedSnapshot(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "k.db"), Options{})
+	a := testAssessment(t, t0, findings.VerdictReady, "alice")
+	a.SnapshotSHA256 = "deadbeef"
+	if _, err := s.Save(context.Background(), a); err == nil {
+		t.Fatal("Save accepted an assessment naming another snapshot")
+	}
+	a.Snapshot = nil
+	if _, err := s.Save(context.Background(), a); err == nil {
+		t.Fatal("Save accepted an assessment without a snapshot")
+	}
+}
+
+func TestListResolvePrevious(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "k.db"), Options{})
+	for i := 0; i < 4; i++ {
+		if _, err := s.Save(ctx, testAssessment(t, t0.Add(time.Duration(i)*24*time.Hour), findings.VerdictNotReady, fmt.Sprintf("u%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs, err := s.List(ctx, ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, r := range runs {
+		ids = append(ids, r.ID)
+	}
+	if d := cmp.Diff([]int64{4, 3, 2, 1}, ids); d != "" {
+		t.Errorf("List ids (-want +got):\n%s", d)
+	}
+	if runs, _ := s.List(ctx, ListOptions{Limit: 2}); len(runs) != 2 || runs[0].ID != 4 {
+		t.Errorf("List limit 2 = %+v", runs)
+	}
+	for ref, want := range map[string]int64{"latest": 4, "last": 4, "latest~1": 3, "latest~3": 1, "2": 2} {
+		got, err := s.Resolve(ctx, ref)
+		if err != nil || got != want {
+			t.Errorf("Resolve(%q) = %d, %v; want %d", ref, got, err, want)
+		}
+	}
+	for _, ref := range []string{"latest~4", "9"} {
+		if _, err := s.Resolve(ctx, ref); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Resolve(%q) err = %v, want ErrNotFound", ref, err)
+		}
+	}
+	if _, err := s.Resolve(ctx, "yesterday"); err == nil || errors.Is(err, ErrNotFound) {
+		t.Errorf("Resolve(yesterday) err = %v, want a usage error", err)
+	}
+	p, ok, err := s.Previous(ctx, 3)
+	if err != nil || !ok || p.ID != 2 {
+		t.Errorf("Previous(3) = %d, %v, %v", p.ID, ok, err)
+	}
+	if _, ok, _ := s.Previous(ctx, 1); ok {
+		t.Error("Previous(1) found a run")
+	}
+}
+
+func TestSetChanges(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "k.db"), Options{})
+	r, err := s.Save(ctx, testAssessment(t, t0, findings.VerdictNotReady, "alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Changes != -1 {
+		t.Errorf("Changes without diff = %d, want -1", r.Changes)
+	}
+	c := &findings.Changes{GrantsAdded: []findings.ChangeItem{{ID: "g", Summary: "g"}}, VerdictFrom: "ready", VerdictTo: "ready"}
+	if err := s.SetChanges(ctx, r.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	got, a, err := s.Get(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Changes != 1 || a.Changes == nil || len(a.Changes.GrantsAdded) != 1 {
+		t.Errorf("after SetChanges: count %d, changes %+v", got.Changes, a.Changes)
+	}
+	if err := s.SetChanges(ctx, 42, c); !errors.Is(err, ErrNotFound) {
+		t.Errorf("SetChanges(42) err = %v", err)
+	}
+}
+
+func TestPrune(t *testing.T) {
+	ctx := context.Background()
+	now := t0.Add(10 * 24 * time.Hour)
+	cases := []struct {
+		name string
+		opts PruneOptions
+		want []int64 // deleted
+	}{
+		{"keep 3", PruneOptions{Keep: 3}, []int64{1, 2}},
+		{"keep more than stored", PruneOptions{Keep: 9}, nil},
+		{"older than 7.5 days", PruneOptions{OlderThan: 180 * time.Hour}, []int64{1, 2, 3}},
+		{"both rules: keep 4 wins", PruneOptions{Keep: 4, OlderThan: 180 * time.Hour}, []int64{1}},
+		{"both rules: age wins", PruneOptions{Keep: 1, OlderThan: 204 * time.Hour}, []int64{1, 2}},
+		{"dry run", PruneOptions{Keep: 1, DryRun: true}, []int64{1, 2, 3, 4}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTest(t, filepath.Join(t.TempDir(), "k.db"), Options{Now: func() time.Time { return now }})
+			// runs started 0, 1, 2, 3, 4 days after t0 (ids 1..5)
+			for i := 0; i < 5; i++ {
+				if _, err := s.Save(ctx, testAssessment(t, t0.Add(time.Duration(i)*24*time.Hour), findings.VerdictReady, "a")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := s.Prune(ctx, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("deleted (-want +got):\n%s", d)
+			}
+			runs, _ := s.List(ctx, ListOptions{})
+			wantLeft := 5 - len(tc.want)
+			if tc.opts.DryRun {
+				wantLeft = 5
+			}
+			if len(runs) != wantLeft {
+				t.Errorf("%d runs left, want %d", len(runs), wantLeft)
+			}
+			for _, r := range runs {
+				for _, d := range got {
+					if r.ID == d && !tc.opts.DryRun {
+						t.Errorf("run %d still listed after prune", d)
+					}
+				}
+			}
+		})
+	}
+	s := openTest(t, filepath.Join(t.TempDir(), "k.db"), Options{})
+	if _, err := s.Prune(ctx, PruneOptions{}); err == nil {
+		t.Error("Prune without rules succeeded")
+	}
+	if _, err := s.Prune(ctx, PruneOptions{Keep: -1}); err == nil {
+		t.Error("Prune with negative keep succeeded")
+	}
+}
+
+// TestMigrationFromOldSchema builds a store at schema 1 with a run in it,
+// reopens it, and checks the upgrade kept the run and added the columns.
+func TestMigrationFromOldSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	if err := prepareFile(path, false); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{db: db, path: path, now: time.Now}
+	if err := old.migrateTo(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO runs (started, finished, stored_at, verdict, snapshot_sha, snapshot, assessment)
+		VALUES ('2026-01-01T00:00:00.000000000Z','2026-01-01T00:01:00.000000000Z','2026-01-01T00:02:00.000000000Z','ready','abc','{}','{}')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s := openTest(t, path, Options{})
+	if v, _ := s.SchemaVersion(ctx); v != len(migrations) {
+		t.Fatalf("schema after upgrade = %d, want %d", v, len(migrations))
+	}
+	runs, err := s.List(ctx, ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Verdict != findings.VerdictReady || runs[0].Changes != -1 || runs[0].SnapshotSHA != "abc" {
+		t.Errorf("run after upgrade = %+v", runs)
+	}
+	// Reopening an up-to-date store is a no-op.
+	s2 := openTest(t, path, Options{})
+	if v, _ := s2.SchemaVersion(ctx); v != len(migrations) {
+		t.Errorf("schema after reopen = %d", v)
+	}
+}
+
+func TestConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "k.db")
+	const writers, perWriter = 6, 5
+	a := testAssessment(t, t0, findings.VerdictNotReady, "alice")
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*perWriter)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each writer is its own "process": its own Open of a file
+			// that may not exist yet, so the migration races too.
+			s, err := Open(ctx, path, Options{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			for i := 0; i < perWriter; i++ {
+				if _, err := s.Save(ctx, a); err != nil {
+					errs <- err
+				}
+				if _, err := s.List(ctx, ListOptions{Limit: 3}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	s := openTest(t, path, Options{})
+	runs, err := s.List(ctx, ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != writers*perWriter {
+		t.Fatalf("%d runs stored, want %d", len(runs), writers*perWriter)
+	}
+	seen := map[int64]bool{}
+	for _, r := range runs {
+		if seen[r.ID] {
+			t.Errorf("duplicate id %d", r.ID)
+		}
+		seen[r.ID] = true
+	}
+}
+
+// mustUnchanged asserts that path still holds want.
+func mustUnchanged(t *testing.T, path string, want []byte) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s was modified (%d bytes, was %d)", path, len(got), len(want))
+	}
+}
+
+func TestRefusesForeignAndCorruptFiles(t *testing.T) {
+	ctx := context.Background()
+
+	// A valid keyholder store, then damaged copies of it.
+	good := filepath.Join(t.TempDir(), "good.db")
+	gs := openTest(t, good, Options{})
+	for i := 0; i < 3; i++ {
+		if _, err := gs.Save(ctx, testAssessment(t, t0, findings.VerdictReady, "alice", "bob", "carol")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := gs.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		t.Fatal(err)
+	}
+	gs.Close()
+	goodBytes, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(goodBytes) < 3*4096 {
+		t.Fatalf("test store unexpectedly small: %d bytes", len(goodBytes))
+	}
+
+	// A foreign SQLite database.
+	foreign := filepath.Join(t.TempDir(), "foreign.db")
+	fdb, err := sql.Open("sqlite", foreign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fdb.Exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')"); err != nil {
+		t.Fatal(err)
+	}
+	fdb.Close()
+	foreignBytes, _ := os.ReadFile(foreign)
+
+	damagedPages := append([]byte(nil), goodBytes...)
+	for i := 4096; i < len(damagedPages); i++ {
+		damagedPages[i] = 0xA5
+	}
+	damagedSchema := append([]byte(nil), goodBytes...)
+	for i := 100; i < 4096; i++ {
+		damagedSchema[i] = 0xFF
+	}
+	newer := append([]byte(nil), goodBytes...)
+	newer[60], newer[61], newer[62], newer[63] = 0, 0, 0, 99 // user_version 99
+
+	cases := []struct {
+		name    string
+		content []byte
+		want    error
+		// atOpen: the error comes from Open; otherwise from List/Get.
+		atOpen bool
+	}{
+		{"text file", []byte("organization:\n  name: Contoso\n"), ErrNotStore, true},
+		{"random bytes", bytes.Repeat([]byte{0x13, 0x37}, 5000), ErrNotStore, true},
+		{"truncated header", []byte(sqliteMagic + "abc"), ErrCorrupt, true},
+		{"foreign sqlite", foreignBytes, ErrNotStore, true},
+		{"damaged schema page", damagedSchema, ErrCorrupt, true},
+		{"damaged data pages", damagedPages, ErrCorrupt, false},
+		{"newer schema", newer, ErrNewer, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "k.db")
+			if err := os.WriteFile(path, tc.content, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(ctx, path, Options{BusyTimeout: time.Second})
+			if tc.atOpen {
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("Open err = %v, want %v", err, tc.want)
+				}
+			} else {
+				if err != nil {
+					t.Fatalf("Open: %v", err)
+				}
+				_, err = s.List(ctx, ListOptions{})
+				if err == nil {
+					_, _, err = s.Get(ctx, 1)
+				}
+				if !errors.Is(err, tc.want) {
+					t.Errorf("read err = %v, want %v", err, tc.want)
+				}
+				_, err = s.Save(ctx, testAssessment(t, t0, findings.VerdictReady, "x"))
+				if err == nil {
+					t.Errorf("Save into a corrupt store succeeded")
+				}
+				s.Close()
+			}
+			mustUnchanged(t, path, tc.content)
+		})
+	}
+}
