@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -64,117 +65,146 @@ func Run(t *testing.T, s Suite) {
 	if s.New == nil {
 		t.Fatal("scannertest: Suite.New is required")
 	}
-	t.Run("deterministic", func(t *testing.T) {
-		a := scanJSON(t, s)
-		b := scanJSON(t, s)
-		if !bytes.Equal(a, b) {
-			t.Fatalf("two scans of the same data differ:\n%s", firstDiff(a, b))
-		}
-	})
-	t.Run("valid_and_unique_ids", func(t *testing.T) {
-		var logs bytes.Buffer
-		snap, err := s.New(t, Env(&logs)).Scan(context.Background())
-		if err != nil {
-			t.Fatalf("scan: %v", err)
-		}
-		if len(snap.Systems) == 0 {
-			t.Fatal("scan returned no system")
-		}
-		if _, err := findings.Merge(snap); err != nil {
-			t.Fatalf("ids not unique: %v", err)
-		}
-		for _, id := range s.RunnerSystems {
-			snap.Systems = append(snap.Systems, findings.System{ID: id, Kind: "runner", Target: id})
-		}
-		if errs := snap.Validate(); len(errs) > 0 {
-			t.Fatalf("snapshot not valid: %v", errors.Join(errs...))
-		}
-	})
-	t.Run("no_secrets", func(t *testing.T) {
-		var logs bytes.Buffer
-		env := Env(&logs)
-		snap, err := s.New(t, env).Scan(context.Background())
-		var out bytes.Buffer
-		if snap != nil {
-			if e := snap.Encode(&out); e != nil {
-				t.Fatal(e)
-			}
-		}
-		if err != nil {
-			out.WriteString(err.Error())
-		}
-		for _, sec := range s.Secrets {
-			if sec == "" {
-				continue
-			}
-			if strings.Contains(out.String(), sec) {
-				t.Errorf("secret %q found in the snapshot or error", mask(sec))
-			}
-			if strings.Contains(logs.String(), sec) {
-				t.Errorf("secret %q found in the logs", mask(sec))
-			}
-		}
-	})
-	t.Run("cancellation", func(t *testing.T) {
-		var logs bytes.Buffer
-		sc := s.New(t, Env(&logs))
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		timeout := s.CancelTimeout
-		if timeout == 0 {
-			timeout = 10 * time.Second
-		}
-		done := make(chan struct{})
-		var snap *findings.Snapshot
-		var err error
-		go func() {
-			defer close(done)
-			snap, err = sc.Scan(ctx)
-		}()
-		select {
-		case <-done:
-		case <-time.After(timeout):
-			t.Fatalf("Scan did not return within %v of cancellation", timeout)
-		}
-		if err != nil {
-			if !errors.Is(err, context.Canceled) {
-				t.Fatalf("cancelled scan returned %v, want an error wrapping context.Canceled", err)
-			}
-			return
-		}
-		if snap == nil || len(snap.Gaps) == 0 {
-			t.Fatal("cancelled scan reported success with no gap: a cancelled scan must not look complete")
-		}
-	})
+	checks := []struct {
+		name string
+		fn   func(*testing.T, Suite) error
+	}{
+		{"deterministic", checkDeterministic},
+		{"valid_and_unique_ids", checkValid},
+		{"no_secrets", checkNoSecrets},
+		{"cancellation", checkCancellation},
+	}
 	if s.Denied != nil {
-		t.Run("denied_is_gap", func(t *testing.T) {
-			var logs bytes.Buffer
-			snap, err := s.Denied(t, Env(&logs)).Scan(context.Background())
-			if err != nil {
-				t.Fatalf("a denied collection must be a gap, not an error: %v", err)
+		checks = append(checks, struct {
+			name string
+			fn   func(*testing.T, Suite) error
+		}{"denied_is_gap", checkDenied})
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.fn(t, s); err != nil {
+				t.Fatal(err)
 			}
-			for _, g := range snap.Gaps {
-				if (g.Collection == s.DeniedCollection || strings.HasPrefix(g.Collection, s.DeniedCollection+"/")) && g.Reason == findings.GapDenied {
-					return
-				}
-			}
-			t.Fatalf("no denied gap for %q; gaps: %+v", s.DeniedCollection, snap.Gaps)
 		})
 	}
 }
 
-func scanJSON(t *testing.T, s Suite) []byte {
-	t.Helper()
+func scanOnce(t *testing.T, s Suite) (*findings.Snapshot, string, error) {
 	var logs bytes.Buffer
 	snap, err := s.New(t, Env(&logs)).Scan(context.Background())
-	if err != nil {
-		t.Fatalf("scan: %v", err)
+	return snap, logs.String(), err
+}
+
+func checkDeterministic(t *testing.T, s Suite) error {
+	var out [2][]byte
+	for i := range out {
+		snap, _, err := scanOnce(t, s)
+		if err != nil {
+			return fmt.Errorf("scan: %w", err)
+		}
+		b, err := snap.CanonicalJSON()
+		if err != nil {
+			return err
+		}
+		out[i] = b
 	}
-	b, err := snap.CanonicalJSON()
-	if err != nil {
-		t.Fatal(err)
+	if !bytes.Equal(out[0], out[1]) {
+		return fmt.Errorf("two scans of the same data differ:\n%s", firstDiff(out[0], out[1]))
 	}
-	return b
+	return nil
+}
+
+func checkValid(t *testing.T, s Suite) error {
+	snap, _, err := scanOnce(t, s)
+	if err != nil {
+		return fmt.Errorf("scan: %w", err)
+	}
+	if len(snap.Systems) == 0 {
+		return errors.New("scan returned no system")
+	}
+	if _, err := findings.Merge(snap); err != nil {
+		return fmt.Errorf("ids not unique: %w", err)
+	}
+	for _, id := range s.RunnerSystems {
+		snap.Systems = append(snap.Systems, findings.System{ID: id, Kind: "runner", Target: id})
+	}
+	if errs := snap.Validate(); len(errs) > 0 {
+		return fmt.Errorf("snapshot not valid: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+func checkNoSecrets(t *testing.T, s Suite) error {
+	snap, logs, err := scanOnce(t, s)
+	var out bytes.Buffer
+	if snap != nil {
+		if e := snap.Encode(&out); e != nil {
+			return e
+		}
+	}
+	if err != nil {
+		out.WriteString(err.Error())
+	}
+	var problems []error
+	for _, sec := range s.Secrets {
+		if sec == "" {
+			continue
+		}
+		if strings.Contains(out.String(), sec) {
+			problems = append(problems, fmt.Errorf("secret %q found in the snapshot or error", mask(sec)))
+		}
+		if strings.Contains(logs, sec) {
+			problems = append(problems, fmt.Errorf("secret %q found in the logs", mask(sec)))
+		}
+	}
+	return errors.Join(problems...)
+}
+
+func checkCancellation(t *testing.T, s Suite) error {
+	var logs bytes.Buffer
+	sc := s.New(t, Env(&logs))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	timeout := s.CancelTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	done := make(chan struct{})
+	var snap *findings.Snapshot
+	var err error
+	go func() {
+		defer close(done)
+		snap, err = sc.Scan(ctx)
+	}()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		return fmt.Errorf("Scan did not return within %v of cancellation", timeout)
+	}
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			return fmt.Errorf("cancelled scan returned %v, want an error wrapping context.Canceled", err)
+		}
+		return nil
+	}
+	if snap == nil || len(snap.Gaps) == 0 {
+		return errors.New("cancelled scan reported success with no gap: a cancelled scan must not look complete")
+	}
+	return nil
+}
+
+func checkDenied(t *testing.T, s Suite) error {
+	var logs bytes.Buffer
+	snap, err := s.Denied(t, Env(&logs)).Scan(context.Background())
+	if err != nil {
+		return fmt.Errorf("a denied collection must be a gap, not an error: %w", err)
+	}
+	for _, g := range snap.Gaps {
+		if (g.Collection == s.DeniedCollection || strings.HasPrefix(g.Collection, s.DeniedCollection+"/")) && g.Reason == findings.GapDenied {
+			return nil
+		}
+	}
+	return fmt.Errorf("no denied gap for %q; gaps: %+v", s.DeniedCollection, snap.Gaps)
 }
 
 func firstDiff(a, b []byte) string {
