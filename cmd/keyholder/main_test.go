@@ -111,6 +111,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"scan", "-c", "/nonexistent/keyholder.yaml"},
 		{"permissions", "nosuch"},
 		{"version", "extra"},
+		{"no-such-command"},
 		{"--log-level", "loud", "version"},
 	} {
 		code, _, _ := runCmd(t, args...)
