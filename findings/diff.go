@@ -415,8 +415,8 @@ func diffLicences(prev, cur []Licence, pl, cl *labeler) []ChangeItem {
 		p, ok := pm[id]
 		if !ok {
 			out = append(out, ChangeItem{ID: id, System: l.System,
-				Summary: fmt.Sprintf("added: %s, owner of record %s%s", l.Product, l.OwnerOfRecord, cl.party(id)),
-				After:   fieldString(licenceFields(l))})
+				Summary: fmt.Sprintf("added: %s%s", l.Product, cl.party(id)),
+				After:   setFields(licenceFields(l))})
 			continue
 		}
 		if before, after, ok := fieldChanges(licenceFields(p), licenceFields(l)); ok {
@@ -431,8 +431,8 @@ func diffLicences(prev, cur []Licence, pl, cl *labeler) []ChangeItem {
 	for id, l := range pm {
 		if _, ok := cm[id]; !ok {
 			out = append(out, ChangeItem{ID: id, System: l.System,
-				Summary: fmt.Sprintf("removed: %s, owner of record %s%s", l.Product, l.OwnerOfRecord, pl.party(id)),
-				Before:  fieldString(licenceFields(l))})
+				Summary: fmt.Sprintf("removed: %s%s", l.Product, pl.party(id)),
+				Before:  setFields(licenceFields(l))})
 		}
 	}
 	return out
@@ -465,8 +465,8 @@ func diffBackups(prev, cur []Backup, pl, cl *labeler) []ChangeItem {
 		p, ok := pm[id]
 		if !ok {
 			out = append(out, ChangeItem{ID: id, System: b.System,
-				Summary: fmt.Sprintf("added: %s at %s, storage owner %s%s", b.Name, b.Location, b.StorageOwner, cl.party(id)),
-				After:   fieldString(backupFields(b))})
+				Summary: fmt.Sprintf("added: %s%s", b.Name, cl.party(id)),
+				After:   setFields(backupFields(b))})
 			continue
 		}
 		if before, after, ok := fieldChanges(backupFields(p), backupFields(b)); ok {
@@ -477,8 +477,8 @@ func diffBackups(prev, cur []Backup, pl, cl *labeler) []ChangeItem {
 	for id, b := range pm {
 		if _, ok := cm[id]; !ok {
 			out = append(out, ChangeItem{ID: id, System: b.System,
-				Summary: fmt.Sprintf("removed: %s at %s, storage owner %s%s", b.Name, b.Location, b.StorageOwner, pl.party(id)),
-				Before:  fieldString(backupFields(b))})
+				Summary: fmt.Sprintf("removed: %s%s", b.Name, pl.party(id)),
+				Before:  setFields(backupFields(b))})
 		}
 	}
 	return out
@@ -506,6 +506,18 @@ func fieldString(fs [][2]string) string {
 		parts[i] = f[0] + ": " + f[1]
 	}
 	return strings.Join(parts, "; ")
+}
+
+// setFields is fieldString without the fields that hold nothing, for
+// items that were added or removed as a whole.
+func setFields(fs [][2]string) string {
+	var set [][2]string
+	for _, f := range fs {
+		if f[1] != "none" && f[1] != "false" && f[1] != "" {
+			set = append(set, f)
+		}
+	}
+	return fieldString(set)
 }
 
 func kindSuffix(kind string) string {
