@@ -216,9 +216,9 @@ type RoleSchedule struct {
 // service principal to a client service principal. Either AppRoleID or
 // Permission (the appRole value, resolved on the resource) is set.
 type AppRoleAssignment struct {
-	ID          string     `yaml:"id"`
-	PrincipalID string     `yaml:"principal_id"`
-	ResourceID  string     `yaml:"resource_id"`
+	ID          string `yaml:"id"`
+	PrincipalID string `yaml:"principal_id"`
+	ResourceID  string `yaml:"resource_id"`
 	// ResourceAppID may replace ResourceID ("00000003-0000-0000-c000-000000000000").
 	ResourceAppID string     `yaml:"resource_app_id"`
 	AppRoleID     string     `yaml:"app_role_id"`

@@ -423,7 +423,7 @@ func renderSchedule(e RoleSchedule, typ string, assignment bool) obj {
 		"@odata.type": typ, "id": e.ID, "principalId": e.PrincipalID, "roleDefinitionId": e.RoleDefinitionID,
 		"directoryScopeId": or(e.DirectoryScopeID, "/"), "appScopeId": nil, "createdUsing": e.ID,
 		"createdDateTime": start, "modifiedDateTime": nil, "status": "Provisioned",
-		"memberType": or(e.MemberType, "Direct"),
+		"memberType":   or(e.MemberType, "Direct"),
 		"scheduleInfo": obj{"startDateTime": start, "recurrence": nil, "expiration": exp},
 	}
 	if assignment {
