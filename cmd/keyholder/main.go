@@ -151,6 +151,9 @@ Exit codes:
 		newValidateCmd(a),
 		newScanCmd(a),
 		newPermissionsCmd(a),
+		newHistoryCmd(a),
+		newDiffCmd(a),
+		newPruneCmd(a),
 	} {
 		root.AddCommand(c)
 	}

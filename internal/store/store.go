@@ -36,6 +36,8 @@ var (
 	ErrNoStore = errors.New("no store")
 	// ErrNotFound: no run with that id or reference.
 	ErrNotFound = errors.New("run not found")
+	// ErrBadRef: a run reference that is not an id, latest or latest~N.
+	ErrBadRef = errors.New("invalid run reference")
 )
 
 // applicationID marks a SQLite file as a keyholder store ("KHLD").
@@ -495,10 +497,18 @@ func (s *Store) Get(ctx context.Context, id int64) (Run, *findings.Assessment, e
 	return r, a, nil
 }
 
-// Previous returns the run stored immediately before id; ok is false when
-// id is the first run.
-func (s *Store) Previous(ctx context.Context, id int64) (Run, bool, error) {
-	r, err := scanRun(s.db.QueryRowContext(ctx, "SELECT "+runColumns+" FROM runs WHERE id < ? ORDER BY id DESC LIMIT 1", id))
+// Previous returns the latest run stored before id, of the given
+// organization when organization is not empty (a store shared by several
+// customers' reviews never compares one customer with another); ok is
+// false when there is none.
+func (s *Store) Previous(ctx context.Context, id int64, organization string) (Run, bool, error) {
+	q := "SELECT " + runColumns + " FROM runs WHERE id < ?"
+	args := []any{id}
+	if organization != "" {
+		q += " AND organization = ?"
+		args = append(args, organization)
+	}
+	r, err := scanRun(s.db.QueryRowContext(ctx, q+" ORDER BY id DESC LIMIT 1", args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, false, nil
 	}
@@ -523,12 +533,12 @@ func (s *Store) Resolve(ctx context.Context, ref string) (int64, error) {
 	if found {
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 0 {
-			return 0, fmt.Errorf("store: run reference %q: want a run id, latest or latest~N", ref)
+			return 0, fmt.Errorf("store: run reference %q: want a run id, latest or latest~N: %w", ref, ErrBadRef)
 		}
 		back = n
 	}
 	if base != "latest" && base != "last" {
-		return 0, fmt.Errorf("store: run reference %q: want a run id, latest or latest~N", ref)
+		return 0, fmt.Errorf("store: run reference %q: want a run id, latest or latest~N: %w", ref, ErrBadRef)
 	}
 	var id int64
 	err := s.db.QueryRowContext(ctx, "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?", back).Scan(&id)

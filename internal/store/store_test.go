@@ -217,15 +217,32 @@ func TestListResolvePrevious(t *testing.T) {
 			t.Errorf("Resolve(%q) err = %v, want ErrNotFound", ref, err)
 		}
 	}
-	if _, err := s.Resolve(ctx, "yesterday"); err == nil || errors.Is(err, ErrNotFound) {
+	if _, err := s.Resolve(ctx, "yesterday"); !errors.Is(err, ErrBadRef) {
 		t.Errorf("Resolve(yesterday) err = %v, want a usage error", err)
 	}
-	p, ok, err := s.Previous(ctx, 3)
+	p, ok, err := s.Previous(ctx, 3, "")
 	if err != nil || !ok || p.ID != 2 {
 		t.Errorf("Previous(3) = %d, %v, %v", p.ID, ok, err)
 	}
-	if _, ok, _ := s.Previous(ctx, 1); ok {
+	if _, ok, _ := s.Previous(ctx, 1, ""); ok {
 		t.Error("Previous(1) found a run")
+	}
+	other := testAssessment(t, t0.Add(5*24*time.Hour), findings.VerdictReady, "z")
+	other.Organization = "Fabrikam"
+	if _, err := s.Save(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok, _ := s.Previous(ctx, 6, "Contoso Ltd"); !ok || p.ID != 4 {
+		t.Errorf("Previous(6, Contoso) = %d, %v; want 4", p.ID, ok)
+	}
+	if p, ok, _ := s.Previous(ctx, 6, "Fabrikam"); !ok || p.ID != 5 {
+		t.Errorf("Previous(6, Fabrikam) = %d, %v; want 5", p.ID, ok)
+	}
+	if p, ok, _ := s.Previous(ctx, 6, ""); !ok || p.ID != 5 {
+		t.Errorf("Previous(6) = %d, %v; want 5", p.ID, ok)
+	}
+	if _, ok, _ := s.Previous(ctx, 5, "Fabrikam"); ok {
+		t.Error("Previous(5, Fabrikam) found a run")
 	}
 }
 
