@@ -1,0 +1,529 @@
+package ldap
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	goldap "github.com/go-ldap/ldap/v3"
+
+	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/scanners"
+)
+
+// wellKnownGroup is an AD group found by SID (or, for DnsAdmins, by name).
+type wellKnownGroup struct {
+	name  string
+	sid   string // full SID; empty when found by name
+	level findings.Level
+	// protected groups are guarded by AdminSDHolder: their members get
+	// adminCount=1.
+	protected bool
+	// grant is false for groups that only matter for adminCount.
+	grant bool
+}
+
+// adWellKnownGroups lists the privileged groups by SID (API-NOTES §3.2):
+// Domain/Enterprise Admins and Administrators hold the keys; the other
+// protected groups are privileged. Domain Controllers, Read-only Domain
+// Controllers and Replicator are protected but hold computer accounts;
+// they only count for the orphaned-adminCount check.
+func adWellKnownGroups(domainSID, rootSID string) []wellKnownGroup {
+	var out []wellKnownGroup
+	add := func(name, sid string, level findings.Level, protected, grant bool) {
+		out = append(out, wellKnownGroup{name: name, sid: sid, level: level, protected: protected, grant: grant})
+	}
+	super, priv := findings.LevelSuperAdmin, findings.LevelPrivileged
+	add("Administrators", "S-1-5-32-544", super, true, true)
+	add("Account Operators", "S-1-5-32-548", priv, true, true)
+	add("Server Operators", "S-1-5-32-549", priv, true, true)
+	add("Print Operators", "S-1-5-32-550", priv, true, true)
+	add("Backup Operators", "S-1-5-32-551", priv, true, true)
+	add("Replicator", "S-1-5-32-552", priv, true, false)
+	if domainSID != "" {
+		add("Domain Admins", domainSID+"-512", super, true, true)
+		add("Domain Controllers", domainSID+"-516", priv, true, false)
+		add("Group Policy Creator Owners", domainSID+"-520", priv, false, true)
+		add("Read-only Domain Controllers", domainSID+"-521", priv, true, false)
+		add("Key Admins", domainSID+"-526", priv, true, true)
+	}
+	if rootSID != "" {
+		add("Schema Admins", rootSID+"-518", priv, true, true)
+		add("Enterprise Admins", rootSID+"-519", super, true, true)
+		add("Enterprise Key Admins", rootSID+"-527", priv, true, true)
+	}
+	add("DnsAdmins", "", priv, false, true)
+	return out
+}
+
+// adminRIDs are accounts protected by AdminSDHolder themselves.
+var adminRIDs = map[uint32]bool{500: true, 502: true} // Administrator, krbtgt
+
+// privGroup is a privileged group found in the directory.
+type privGroup struct {
+	wellKnownGroup
+	o *object
+	// inChain are the transitive members the server reported.
+	inChain []*object
+}
+
+// collectAD reads an Active Directory domain.
+func (c *collector) collectAD(ctx context.Context) error {
+	base, err := c.dse.baseDN(c.s.cfg.BaseDN)
+	if err != nil {
+		return err
+	}
+	c.setBase(base)
+	domainNC := firstNonEmpty(c.dse.defaultNC, base)
+	rootNC := firstNonEmpty(c.dse.rootDomainNC, domainNC)
+	domain := dnsDomainFromDN(domainNC)
+	if domain != "" {
+		c.sys.Domains = []string{domain}
+		c.sys.Attributes["dns_domain"] = domain
+	}
+	c.sys.Attributes["domain_dn"] = domainNC
+	if !strings.EqualFold(rootNC, domainNC) {
+		c.sys.Attributes["forest_root_dn"] = rootNC
+	}
+
+	domainSID, err := c.adDomainSID(ctx, domainNC, "grants/domain_sid")
+	if err != nil {
+		return err
+	}
+	rootSID := domainSID
+	if !strings.EqualFold(rootNC, domainNC) {
+		if rootSID, err = c.adDomainSID(ctx, rootNC, "grants/forest_root_sid"); err != nil {
+			return err
+		}
+	}
+	setIf(c.sys.Attributes, "domain_sid", domainSID)
+
+	if err := c.run(ctx, "principals", "grant the account List Contents and Read Property on the user objects",
+		query{what: "users", base: base, scope: goldap.ScopeWholeSubtree,
+			filter: "(|(objectClass=user)(objectClass=foreignSecurityPrincipal))", attrs: adAccountAttrs},
+		func(e *goldap.Entry) error { c.adAccount(e); return nil }); err != nil {
+		return err
+	}
+	if err := c.run(ctx, "principals/groups", "grant the account List Contents and Read Property on the group objects",
+		query{what: "groups", base: base, scope: goldap.ScopeWholeSubtree, filter: "(objectClass=group)", attrs: adGroupAttrs},
+		func(e *goldap.Entry) error { c.adGroup(e); return nil }); err != nil {
+		return err
+	}
+	wk := adWellKnownGroups(domainSID, rootSID)
+	privs, err := c.adPrivilegedGroups(ctx, domainNC, wk)
+	if err != nil {
+		return err
+	}
+	c.adPrimaryGroups(domainSID)
+	c.link()
+	for _, pg := range privs {
+		if pg.grant {
+			if err := c.adInChain(ctx, pg); err != nil {
+				return err
+			}
+		}
+	}
+	if err := c.adTrusts(ctx, domainNC); err != nil {
+		return err
+	}
+	c.finish(privs)
+	return nil
+}
+
+// adDomainSID reads the objectSid of a naming context's head object.
+func (c *collector) adDomainSID(ctx context.Context, nc, collection string) (string, error) {
+	var sid string
+	err := c.run(ctx, collection, "grant the account Read Property on the domain object",
+		query{what: "domain object", base: nc, scope: goldap.ScopeBaseObject, filter: "(objectClass=*)", attrs: []string{"objectSid"}, unpaged: true},
+		func(e *goldap.Entry) error {
+			if raw := e.GetRawAttributeValue("objectSid"); len(raw) > 0 {
+				s, err := parseSID(raw)
+				if err != nil {
+					return err
+				}
+				sid = s
+			}
+			return nil
+		})
+	if err != nil {
+		return "", err
+	}
+	if sid == "" {
+		if _, had := c.gapIndex[findings.GapID(c.sys.ID, collection)]; !had {
+			c.gap(collection, fmt.Errorf("the objectSid of %s was not returned, so Domain Admins and the other domain groups cannot be found by SID: %w", nc, scanners.ErrDenied),
+				"grant the account Read Property on the domain object")
+		}
+	}
+	return sid, nil
+}
+
+// adPrivilegedGroups reads the privileged groups in one search over the
+// whole domain (they live in CN=Users and CN=Builtin, which base_dn may
+// exclude), with their member attribute: the authoritative list of direct
+// members, which also reveals members this account cannot see.
+func (c *collector) adPrivilegedGroups(ctx context.Context, domainNC string, wk []wellKnownGroup) ([]*privGroup, error) {
+	var terms []string
+	for _, w := range wk {
+		if w.sid != "" {
+			terms = append(terms, "(objectSid="+w.sid+")")
+		} else {
+			terms = append(terms, "(sAMAccountName="+goldap.EscapeFilter(w.name)+")")
+		}
+	}
+	for _, ref := range c.s.cfg.AdminGroups {
+		terms = append(terms, refFilter(ref))
+	}
+	filter := "(&(objectClass=group)(|" + strings.Join(terms, "") + "))"
+	attrs := append(append([]string(nil), adGroupAttrs...), "member")
+	type ranged struct {
+		o   *object
+		dn  string
+		end int
+	}
+	var more []ranged
+	err := c.run(ctx, "grants", "grant the account Read Property on the privileged groups (member)",
+		query{what: "privileged groups", base: domainNC, scope: goldap.ScopeWholeSubtree, filter: filter, attrs: attrs},
+		func(e *goldap.Entry) error {
+			c.adGroup(e)
+			o := c.byKey[dnKey(e.DN)]
+			o.memberKeys = o.memberKeys[:0]
+			for _, m := range e.GetAttributeValues("member") {
+				o.memberKeys = append(o.memberKeys, dnKey(m))
+			}
+			if vals, end, ok := rangeValues(e, "member"); ok {
+				for _, m := range vals {
+					o.memberKeys = append(o.memberKeys, dnKey(m))
+				}
+				if end >= 0 {
+					more = append(more, ranged{o: o, dn: e.DN, end: end})
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range more {
+		if err := c.adRangedMembers(ctx, r.o, r.dn, r.end); err != nil {
+			return nil, err
+		}
+	}
+	var out []*privGroup
+	for _, w := range wk {
+		var o *object
+		if w.sid != "" {
+			o = c.bySID[w.sid]
+		} else if gs := c.findGroups(w.name); len(gs) == 1 {
+			o = gs[0]
+		}
+		if o == nil {
+			c.ss.log.Debug("ldap: privileged group not present", "group", w.name, "sid", w.sid)
+			continue
+		}
+		o.p.Attributes["well_known"] = w.name
+		out = append(out, &privGroup{wellKnownGroup: w, o: o})
+	}
+	for _, ref := range c.s.cfg.AdminGroups {
+		gs := c.findGroups(ref)
+		if len(gs) == 0 {
+			c.gap("grants/admin_groups", fmt.Errorf("admin group %q was not found", ref), "check admin_groups: a group DN, sAMAccountName or cn")
+		}
+		for _, o := range gs {
+			if isListed(out, o) {
+				continue
+			}
+			out = append(out, &privGroup{wellKnownGroup: wellKnownGroup{name: o.p.DisplayName, sid: o.sid, level: findings.LevelPrivileged, grant: true}, o: o})
+			o.p.Attributes["admin_group"] = "configured"
+		}
+	}
+	return out, nil
+}
+
+func isListed(ps []*privGroup, o *object) bool {
+	for _, p := range ps {
+		if p.o == o {
+			return true
+		}
+	}
+	return false
+}
+
+// refFilter matches a configured group reference: a DN, or a name.
+func refFilter(ref string) string {
+	ref = strings.TrimSpace(ref)
+	if strings.Contains(ref, "=") {
+		return "(distinguishedName=" + goldap.EscapeFilter(ref) + ")"
+	}
+	e := goldap.EscapeFilter(ref)
+	return "(|(sAMAccountName=" + e + ")(cn=" + e + "))"
+}
+
+// rangeValues returns the values of a ranged attribute ("member;range=0-1499")
+// and the upper bound of the range, or -1 when it was the last ("-*").
+func rangeValues(e *goldap.Entry, attr string) ([]string, int, bool) {
+	prefix := strings.ToLower(attr) + ";range="
+	for _, a := range e.Attributes {
+		name := strings.ToLower(a.Name)
+		if !strings.HasPrefix(name, prefix) {
+			continue
+		}
+		r := name[len(prefix):]
+		i := strings.IndexByte(r, '-')
+		if i < 0 {
+			return a.Values, -1, true
+		}
+		if r[i+1:] == "*" {
+			return a.Values, -1, true
+		}
+		var end int
+		if _, err := fmt.Sscanf(r[i+1:], "%d", &end); err != nil {
+			return a.Values, -1, true
+		}
+		return a.Values, end, true
+	}
+	return nil, 0, false
+}
+
+// adRangedMembers reads the rest of a privileged group's member attribute
+// with range retrieval (AD returns 1500 values per read).
+func (c *collector) adRangedMembers(ctx context.Context, o *object, dn string, end int) error {
+	for guard := 0; end >= 0 && guard < 10000; guard++ {
+		attr := fmt.Sprintf("member;range=%d-*", end+1)
+		next := -1
+		got := false
+		err := c.run(ctx, "grants", "grant the account Read Property on the privileged groups (member)",
+			query{what: "privileged group members (range)", base: dn, scope: goldap.ScopeBaseObject, filter: "(objectClass=*)", attrs: []string{attr}, unpaged: true},
+			func(e *goldap.Entry) error {
+				vals, n, ok := rangeValues(e, "member")
+				if ok {
+					got = true
+					next = n
+					for _, m := range vals {
+						o.memberKeys = append(o.memberKeys, dnKey(m))
+					}
+				}
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+		if !got || (next >= 0 && next <= end) {
+			break
+		}
+		end = next
+	}
+	return nil
+}
+
+// adPrimaryGroups adds each account's primary group (primaryGroupID, a
+// RID in the domain) as a membership: AD lists it in neither member nor
+// memberOf, and the in-chain rule does not see it either.
+func (c *collector) adPrimaryGroups(domainSID string) {
+	if domainSID == "" {
+		return
+	}
+	for _, o := range c.objs {
+		if o.primaryRID == 0 {
+			continue
+		}
+		g := c.bySID[fmt.Sprintf("%s-%d", domainSID, o.primaryRID)]
+		if g == nil {
+			continue
+		}
+		o.primaryKey = g.key
+		o.parents = append(o.parents, g.key)
+		if o.p.Attributes != nil {
+			o.p.Attributes["primary_group"] = g.p.DisplayName
+		}
+	}
+}
+
+// adInChain asks the server for the transitive members of one privileged
+// group with the in-chain matching rule (one search per group). Members
+// the data read cannot reach are kept with an unresolved chain; members
+// this account cannot see at all are counted in a gap.
+func (c *collector) adInChain(ctx context.Context, pg *privGroup) error {
+	filter := "(memberOf:" + oidInChain + ":=" + goldap.EscapeFilter(pg.o.p.DN) + ")"
+	hidden := 0
+	var example string
+	collection := "grants/" + slug(pg.name)
+	err := c.run(ctx, collection, "grant the account Read Property on memberOf",
+		query{what: "in-chain members of " + pg.name, base: c.base, scope: goldap.ScopeWholeSubtree, filter: filter, attrs: []string{"objectGUID"}},
+		func(e *goldap.Entry) error {
+			var o *object
+			if raw := e.GetRawAttributeValue("objectGUID"); len(raw) > 0 {
+				if g, err := parseGUID(raw); err == nil {
+					o = c.byGUID[g]
+				}
+			}
+			if o == nil {
+				o = c.byKey[dnKey(e.DN)]
+			}
+			if o == nil {
+				hidden++
+				if example == "" || e.DN < example {
+					example = e.DN
+				}
+				return nil
+			}
+			pg.inChain = append(pg.inChain, o)
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	if hidden > 0 {
+		c.gap(collection, fmt.Errorf("%d transitive member(s) of %s were returned by the in-chain search but not by the user and group searches (for example %s): %w",
+			hidden, pg.name, example, scanners.ErrDenied), "grant the account read access to the OUs that hold them")
+	}
+	return nil
+}
+
+// finish builds grants, flags orphaned adminCount and records gaps.
+func (c *collector) finish(privs []*privGroup) {
+	c.foreignHomes()
+	c.cycleCount = c.markCycles()
+	if c.cycleCount > 0 {
+		c.sys.Attributes["membership_cycles"] = itoa(c.cycleCount)
+	}
+	protected := map[*object]bool{}
+	for _, pg := range privs {
+		var reached []*object
+		if pg.grant {
+			id := pg.o.sid
+			if id == "" {
+				id = pg.o.p.DN
+			}
+			source := "well_known"
+			if pg.o.p.Attributes["admin_group"] == "configured" {
+				source = "admin_groups"
+			}
+			reached = c.grantClosure(pg.o, privilege{name: pg.name, id: id, level: pg.level, source: source}, pg.inChain)
+			c.unresolvedGap(pg.name, reached)
+			if len(pg.inChain) > 0 {
+				c.unresolvedChains(pg)
+			}
+		} else {
+			reached = append([]*object{pg.o}, reachedObjects(pg.o)...)
+		}
+		if pg.protected {
+			for _, o := range reached {
+				protected[o] = true
+			}
+		}
+	}
+	c.sensitiveGrants()
+	for _, o := range c.objs {
+		if !o.adminCount || protected[o] {
+			continue
+		}
+		if _, rid, ok := sidRID(o.sid); ok && adminRIDs[rid] {
+			continue
+		}
+		o.p.Attributes["orphaned_admin_count"] = "true"
+	}
+	c.memberOfGaps(privs)
+	c.missingGaps()
+	c.referralGaps()
+}
+
+func reachedObjects(root *object) []*object {
+	var out []*object
+	for _, r := range expand(root) {
+		out = append(out, r.o)
+	}
+	return out
+}
+
+// unresolvedGap records members of a privileged group, or of the groups
+// nested in it, that match no object read: hidden from this account, or
+// outside base_dn.
+func (c *collector) unresolvedGap(name string, groups []*object) {
+	var list []string
+	for _, g := range groups {
+		list = append(list, g.unresolved...)
+	}
+	list = sortedUnique(list)
+	if len(list) == 0 {
+		return
+	}
+	total := len(list)
+	more := ""
+	if len(list) > 5 {
+		more = fmt.Sprintf(" and %d more", len(list)-5)
+		list = list[:5]
+	}
+	c.gap("grants/"+slug(name), fmt.Errorf("%s has %d member(s) that are not readable by this account or lie outside base_dn: %s%s: %w",
+		name, total, strings.Join(list, "; "), more, scanners.ErrDenied),
+		"grant the account read access to those objects, or widen base_dn")
+}
+
+// unresolvedChains records in-chain members whose nesting chain the data
+// read cannot explain (some group in between is hidden).
+func (c *collector) unresolvedChains(pg *privGroup) {
+	reach := map[*object]bool{pg.o: true}
+	for _, r := range expand(pg.o) {
+		reach[r.o] = true
+	}
+	var missing []string
+	for _, o := range pg.inChain {
+		if !reach[o] {
+			missing = append(missing, o.p.DN)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	sort.Strings(missing)
+	c.gap("grants/"+slug(pg.name), fmt.Errorf("%d member(s) of %s reach it through groups this account cannot read (for example %s): %w",
+		len(missing), pg.name, missing[0], scanners.ErrDenied), "grant the account Read Property on memberOf and member")
+}
+
+// memberOfGaps spots objects whose memberOf hides a membership that a
+// privileged group's member attribute shows: memberOf is not readable on
+// them, so their other memberships may be missing too.
+func (c *collector) memberOfGaps(privs []*privGroup) {
+	n, example := 0, ""
+	for _, pg := range privs {
+		for _, mk := range pg.o.memberKeys {
+			m := c.byKey[mk]
+			if m == nil {
+				continue
+			}
+			if !containsString(m.parents, pg.o.key) {
+				n++
+				if example == "" || m.p.DN < example {
+					example = m.p.DN
+				}
+			}
+		}
+	}
+	if n > 0 {
+		c.gap("grants/memberOf", fmt.Errorf("memberOf of %d object(s) omits a privileged group that lists them as member (for example %s): the account cannot read memberOf there, so nesting through them may be missing: %w",
+			n, example, scanners.ErrDenied), "grant the account Read Property on memberOf")
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// slug turns a group name into a gap collection segment.
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "_"):
+			b.WriteByte('_')
+		}
+	}
+	return strings.TrimSuffix(b.String(), "_")
+}

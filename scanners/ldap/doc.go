@@ -1,0 +1,23 @@
+// Package ldap is keyholder's scanner for Active Directory and generic LDAP
+// directories (OpenLDAP and others), read with go-ldap.
+//
+// It connects over LDAPS or StartTLS (plain text only when the config says
+// insecure_plaintext), binds with a password taken from the environment or
+// a file, reads the rootDSE to tell Active Directory from a generic
+// directory, then reads users, groups, direct memberships and (on AD)
+// foreign security principals and trusts in a few paged searches. On AD it
+// finds the privileged groups by well-known SID and asks the server once
+// per privileged group for its transitive members (the in-chain matching
+// rule); on generic LDAP it expands nesting in memory with cycle
+// detection. Every grant carries the nesting chain (Via) that carries it.
+//
+// It must not write to the directory, follow referrals unless configured,
+// issue per-user follow-up queries, or let the bind password reach a log,
+// an error or the snapshot. It collects facts only: it never decides who
+// is the customer or the provider.
+//
+// Files: connect.go (dial, TLS, bind), search.go (paged search, limits,
+// referrals), rootdse.go (flavour), users.go, groups.go, graph.go (nesting
+// closure), grants.go, ad.go, generic.go, trusts.go, sid.go, filetime.go,
+// dn.go. Test servers live in the ldaptest sub-package.
+package ldap

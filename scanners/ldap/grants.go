@@ -1,0 +1,153 @@
+package ldap
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/keyholder/keyholder/findings"
+)
+
+// privilege is what membership of a group carries.
+type privilege struct {
+	// name is the privilege as reported ("Domain Admins"; the group's own
+	// name for configured groups).
+	name string
+	// id is the group's SID on AD, its DN elsewhere.
+	id    string
+	level findings.Level
+	// source says why the group counts: "well_known", "admin_groups" or
+	// "sensitive".
+	source    string
+	sensitive []string
+}
+
+// grantClosure emits the grant on root itself and one grant per object
+// reachable through nesting, with Via naming the chain of groups (nearest
+// first, root last). extra adds objects the server reported as transitive
+// members for which no chain could be rebuilt from the data read.
+// It returns the reached objects, root included.
+func (c *collector) grantClosure(root *object, pv privilege, extra []*object) []*object {
+	scope := c.base
+	base := map[string]string{"group": root.p.DisplayName, "source": pv.source}
+	if root.p.DN != "" {
+		base["group_dn"] = root.p.DN
+	}
+	c.addGrant(root, pv, scope, nil, true, base, "")
+	reached := []*object{root}
+	seen := map[*object]bool{root: true}
+	for _, r := range expand(root) {
+		seen[r.o] = true
+		reached = append(reached, r.o)
+		via := make([]string, len(r.via))
+		for i, g := range r.via {
+			via[i] = g.p.ID
+		}
+		how := "nested"
+		if len(r.via) == 1 {
+			how = "direct"
+			if r.o.primaryKey != "" && r.o.primaryKey == root.key {
+				how = "primary_group"
+			}
+		}
+		c.addGrant(r.o, pv, scope, via, false, base, how)
+	}
+	sort.Slice(extra, func(i, j int) bool { return extra[i].p.ID < extra[j].p.ID })
+	for _, o := range extra {
+		if seen[o] {
+			continue
+		}
+		seen[o] = true
+		reached = append(reached, o)
+		// The server says o is a transitive member, but the groups in
+		// between could not be read: the chain is unknown.
+		c.addGrant(o, pv, scope, []string{root.p.ID}, false, base, "in_chain_unresolved")
+	}
+	return reached
+}
+
+func (c *collector) addGrant(o *object, pv privilege, scope string, via []string, direct bool, base map[string]string, how string) {
+	o.emit = true
+	attrs := make(map[string]string, len(base)+2)
+	for k, v := range base {
+		attrs[k] = v
+	}
+	if how != "" {
+		attrs["membership"] = how
+		attrs["depth"] = strconv.Itoa(len(via))
+	}
+	g := findings.Grant{
+		ID:          findings.GrantID(c.sys.ID, o.p.ID, pv.name, scope, findings.AssignmentPermanent, via),
+		System:      c.sys.ID,
+		PrincipalID: o.p.ID,
+		Privilege:   pv.name,
+		PrivilegeID: pv.id,
+		Level:       pv.level,
+		Scope:       scope,
+		Assignment:  findings.AssignmentPermanent,
+		Via:         via,
+		Direct:      direct,
+		Sensitive:   pv.sensitive,
+		Attributes:  attrs,
+	}
+	c.grants = append(c.grants, g)
+}
+
+// sensitiveGrants marks membership of the groups named by the config's
+// sensitive segments (ldap_groups) with "limited" grants that carry the
+// segment names, expanded like the privileged groups.
+func (c *collector) sensitiveGrants() {
+	if c.s.env.Config == nil {
+		return
+	}
+	segs := map[*object][]string{}
+	for _, seg := range c.s.env.Config.Sensitive {
+		for _, ref := range seg.LDAPGroups {
+			for _, g := range c.findGroups(ref) {
+				segs[g] = append(segs[g], seg.Name)
+			}
+		}
+	}
+	groups := make([]*object, 0, len(segs))
+	for g := range segs {
+		groups = append(groups, g)
+	}
+	sort.Slice(groups, func(i, j int) bool { return groups[i].p.ID < groups[j].p.ID })
+	for _, g := range groups {
+		id := g.sid
+		if id == "" {
+			id = g.p.DN
+		}
+		c.grantClosure(g, privilege{
+			name: g.p.DisplayName, id: id, level: findings.LevelLimited,
+			source: "sensitive", sensitive: sortedUnique(segs[g]),
+		}, nil)
+	}
+}
+
+// findGroups returns the groups a config reference names: a DN (when it
+// holds '='), else a name matched case-insensitively against
+// sAMAccountName and cn.
+func (c *collector) findGroups(ref string) []*object {
+	ref = strings.TrimSpace(ref)
+	if strings.Contains(ref, "=") {
+		if o := c.byKey[dnKey(ref)]; o != nil && o.isGroup {
+			return []*object{o}
+		}
+		return nil
+	}
+	var out []*object
+	for _, o := range c.objs {
+		if !o.isGroup {
+			continue
+		}
+		for _, n := range o.names() {
+			if strings.EqualFold(n, ref) {
+				out = append(out, o)
+				break
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].p.ID < out[j].p.ID })
+	return out
+}
