@@ -3,6 +3,7 @@ package all
 import (
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/declared"
+	"github.com/keyholder/keyholder/scanners/ldap"
 )
 
 // Registry returns the registry of every built-in scanner. Add a scanner
@@ -11,5 +12,6 @@ func Registry() *scanners.Registry {
 	return scanners.NewRegistry(
 		// Factories, one per line:
 		declared.Factory(),
+		ldap.Factory(),
 	)
 }
