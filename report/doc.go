@@ -1,0 +1,30 @@
+// Package report renders a findings.Assessment for the people who read it:
+// the executive (page one of the HTML report), the security team (findings,
+// JSON, CSV, SARIF, exit codes) and the incoming MSP (transfer checklist and
+// exit runbook).
+//
+// Formats, each a Writer chosen by name (see Formats and New):
+//
+//	html   report.html      one self-contained, printable file (no scripts, no network)
+//	md     report.md        the same content for tickets and wikis
+//	json   assessment.json  the assessment itself, with schema_version; schema in docs/schema
+//	csv    findings.csv     one row per finding and subject
+//	       access.csv       one row per privileged grant (effective, through groups)
+//	sarif  report.sarif     SARIF 2.1.0: one rule per check, one result per failing finding
+//
+// WriteAll writes several formats into a directory (files 0600, a missing
+// directory is created 0700, an existing one restricted to 0700, as
+// internal/fsx does for all output), and ExitCode maps an assessment to the exit
+// codes documented in the CLI.
+//
+// Output is deterministic: the same assessment gives byte-identical files.
+// Times are shown as of the assessment (never the wall clock), and every
+// list is sorted here even if the policy layer already sorted it.
+//
+// This package must not judge. Verdicts, statuses, parties and runbook steps
+// come from the assessment; the report only lays them out (it does expand
+// group memberships to show who holds a grant, and it computes notice
+// window dates for display). It must not read config, the network or the
+// clock, and nothing it writes may contain a secret: it renders only the
+// snapshot's facts, which never hold one.
+package report

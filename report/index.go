@@ -1,0 +1,331 @@
+package report
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/keyholder/keyholder/findings"
+)
+
+// index answers the lookups every section needs: principals, systems and
+// parties by id, grants by holder, and the groups a principal belongs to.
+type index struct {
+	a          *findings.Assessment
+	snap       *findings.Snapshot
+	principals map[string]*findings.Principal
+	systems    map[string]*findings.System
+	verdicts   map[string]*findings.SystemVerdict
+	party      map[string]findings.Attribution
+	gaps       map[string]*findings.Gap
+	grantsOf   map[string][]*findings.Grant
+	groupsOf   map[string][]string
+	trusts     map[string]*findings.Trust
+	// objects names licences, backups and assets by id.
+	objects map[string]string
+	// orgParty maps an organisation identifier (tenant id, AWS account
+	// id, GitHub account, owner name) to the one party the assessment
+	// attributes it to, so owners that appear only as raw ids (a backup
+	// key's account) can be named. Ambiguous ids map to "".
+	orgParty map[string]string
+	// partyKind maps a party name to its kind.
+	partyKind map[string]string
+}
+
+func newIndex(a *findings.Assessment) *index {
+	ix := &index{
+		a:          a,
+		snap:       a.Snapshot,
+		principals: map[string]*findings.Principal{},
+		systems:    map[string]*findings.System{},
+		verdicts:   map[string]*findings.SystemVerdict{},
+		party:      map[string]findings.Attribution{},
+		gaps:       map[string]*findings.Gap{},
+		grantsOf:   map[string][]*findings.Grant{},
+		groupsOf:   map[string][]string{},
+		trusts:     map[string]*findings.Trust{},
+		objects:    map[string]string{},
+		orgParty:   map[string]string{},
+		partyKind:  map[string]string{},
+	}
+	if ix.snap == nil {
+		ix.snap = &findings.Snapshot{}
+	}
+	s := ix.snap
+	for i := range s.Principals {
+		ix.principals[s.Principals[i].ID] = &s.Principals[i]
+	}
+	for i := range s.Systems {
+		ix.systems[s.Systems[i].ID] = &s.Systems[i]
+	}
+	for i := range a.Systems {
+		ix.verdicts[a.Systems[i].System] = &a.Systems[i]
+	}
+	for i := range s.Gaps {
+		ix.gaps[s.Gaps[i].ID] = &s.Gaps[i]
+	}
+	for i := range s.Trusts {
+		ix.trusts[s.Trusts[i].ID] = &s.Trusts[i]
+	}
+	for _, l := range s.Licences {
+		ix.objects[l.ID] = l.Product
+	}
+	for _, b := range s.Backups {
+		ix.objects[b.ID] = b.Name
+	}
+	for _, as := range s.Assets {
+		ix.objects[as.ID] = as.Name
+	}
+	for i := range s.Grants {
+		g := &s.Grants[i]
+		ix.grantsOf[g.PrincipalID] = append(ix.grantsOf[g.PrincipalID], g)
+	}
+	for _, m := range s.Memberships {
+		ix.groupsOf[m.MemberID] = append(ix.groupsOf[m.MemberID], m.GroupID)
+	}
+	for k := range ix.groupsOf {
+		slices.Sort(ix.groupsOf[k])
+	}
+	for _, at := range a.Parties {
+		ix.party[at.Subject] = at
+		if at.Party != "" {
+			if prev, ok := ix.partyKind[at.Party]; !ok || prev == findings.PartyUnknown {
+				ix.partyKind[at.Party] = at.PartyKind
+			}
+		}
+	}
+	ix.buildOrgParty()
+	return ix
+}
+
+// buildOrgParty learns which party owns an organisation id from the
+// attributions the policy layer made: a principal's home organisation, a
+// trust's counterparty, a licence's owner of record, a backup's storage
+// owner. An id claimed by two parties is left ambiguous.
+func (ix *index) buildOrgParty() {
+	add := func(org, subject string) {
+		org = strings.TrimSpace(org)
+		at, ok := ix.party[subject]
+		if org == "" || !ok || at.Party == "" || at.Party == findings.PartyUnknown {
+			return
+		}
+		key := strings.ToLower(org)
+		if prev, seen := ix.orgParty[key]; seen && prev != at.Party {
+			ix.orgParty[key] = ""
+			return
+		}
+		ix.orgParty[key] = at.Party
+	}
+	s := ix.snap
+	for _, p := range s.Principals {
+		add(p.HomeOrg, p.ID)
+	}
+	for _, t := range s.Trusts {
+		add(t.Counterparty, t.ID)
+	}
+	for _, l := range s.Licences {
+		add(l.OwnerOfRecord, l.ID)
+	}
+	for _, b := range s.Backups {
+		add(b.StorageOwner, b.ID)
+	}
+	for _, as := range s.Assets {
+		add(as.OwnerOfRecord, as.ID)
+	}
+	// Party names stand for themselves ("Acme IT" owns "Acme IT"), and the
+	// organisation's name is the customer.
+	for name, kind := range ix.partyKind {
+		if kind != findings.PartyUnknown {
+			if _, seen := ix.orgParty[strings.ToLower(name)]; !seen {
+				ix.orgParty[strings.ToLower(name)] = name
+			}
+		}
+	}
+	if org := strings.ToLower(strings.TrimSpace(ix.a.Organization)); org != "" {
+		if _, seen := ix.orgParty[org]; !seen {
+			ix.orgParty[org] = findings.PartyCustomer
+		}
+	}
+}
+
+// partyRef is a party as shown in a report.
+type partyRef struct {
+	Name  string // display: "Contoso Ltd", "Acme IT", "Unknown"
+	Party string // the assessment's party name: "customer", "Acme IT", "unknown"
+	Kind  string // "customer", "msp", "vendor", "first_party", "unknown"
+	Class string // CSS class: p-customer, p-provider, p-first, p-unknown
+}
+
+func (ix *index) partyOf(subject string) partyRef {
+	at, ok := ix.party[subject]
+	if !ok {
+		return ix.ref("", "")
+	}
+	return ix.ref(at.Party, at.PartyKind)
+}
+
+// ownerParty names the party of a raw owner id, or "" when the assessment
+// does not say.
+func (ix *index) ownerParty(owner string) partyRef {
+	p, ok := ix.orgParty[strings.ToLower(strings.TrimSpace(owner))]
+	if !ok || p == "" {
+		return partyRef{}
+	}
+	return ix.ref(p, ix.partyKind[p])
+}
+
+func (ix *index) ref(party, kind string) partyRef {
+	switch {
+	case party == "":
+		return partyRef{Name: "Not attributed", Party: "", Kind: findings.PartyUnknown, Class: "p-unknown"}
+	case party == findings.PartyCustomer || kind == findings.PartyCustomer:
+		name := ix.a.Organization
+		if name == "" {
+			name = "Customer"
+		}
+		return partyRef{Name: clean(name), Party: findings.PartyCustomer, Kind: findings.PartyCustomer, Class: "p-customer"}
+	case party == findings.PartyUnknown || kind == findings.PartyUnknown:
+		return partyRef{Name: "Unknown", Party: findings.PartyUnknown, Kind: findings.PartyUnknown, Class: "p-unknown"}
+	case kind == "first_party" || party == findings.PartyMicrosoft || party == findings.PartyAWS || party == findings.PartyGitHub:
+		n := party
+		switch party {
+		case findings.PartyMicrosoft:
+			n = "Microsoft"
+		case findings.PartyAWS:
+			n = "AWS"
+		case findings.PartyGitHub:
+			n = "GitHub"
+		}
+		return partyRef{Name: clean(n), Party: party, Kind: "first_party", Class: "p-first"}
+	}
+	if kind == "" {
+		kind = "msp"
+	}
+	return partyRef{Name: clean(party), Party: party, Kind: kind, Class: "p-provider"}
+}
+
+// nameRef is a principal (or other subject) as shown in a report.
+type nameRef struct {
+	Name  string // display name
+	Login string // sign-in name, when it differs from Name
+	ID    string
+	Party partyRef
+}
+
+// name resolves any subject id: principal, licence, backup, trust, system.
+func (ix *index) name(id string) nameRef {
+	r := nameRef{ID: clean(id), Party: ix.partyOf(id)}
+	if p, ok := ix.principals[id]; ok {
+		r.Name = clean(principalName(p))
+		if p.Login != "" && p.Login != p.DisplayName {
+			r.Login = clean(p.Login)
+		}
+		return r
+	}
+	if t, ok := ix.trusts[id]; ok {
+		r.Name = clean(t.Name)
+		return r
+	}
+	if n, ok := ix.objects[id]; ok {
+		r.Name = clean(n)
+		return r
+	}
+	if s, ok := ix.systems[id]; ok {
+		r.Name = clean(systemLabel(s))
+		return r
+	}
+	r.Name = r.ID
+	return r
+}
+
+func principalName(p *findings.Principal) string {
+	switch {
+	case p.DisplayName != "":
+		return p.DisplayName
+	case p.Login != "":
+		return p.Login
+	case len(p.Emails) > 0:
+		return p.Emails[0]
+	}
+	return p.NativeID
+}
+
+// systemLabel is "name (id)" or the id when the name adds nothing.
+func systemLabel(s *findings.System) string {
+	if s.Name == "" || s.Name == s.ID {
+		return s.ID
+	}
+	return s.Name + " (" + s.ID + ")"
+}
+
+func (ix *index) systemName(id string) string {
+	if s, ok := ix.systems[id]; ok {
+		return clean(systemLabel(s))
+	}
+	if v, ok := ix.verdicts[id]; ok && v.Name != "" && v.Name != id {
+		return clean(v.Name + " (" + id + ")")
+	}
+	return clean(id)
+}
+
+// effectiveGrant is a grant a principal holds, directly or through the
+// groups it is a member of.
+type effectiveGrant struct {
+	Grant *findings.Grant
+	// Via is the group chain from the principal to the grant holder,
+	// nearest first, followed by the grant's own Via.
+	Via []string
+}
+
+// effectiveGrants returns the grants p holds directly and through nested
+// group membership (cycles are tolerated), sorted by level then privilege.
+func (ix *index) effectiveGrants(pid string) []effectiveGrant {
+	var out []effectiveGrant
+	type item struct {
+		id    string
+		chain []string
+	}
+	seen := map[string]bool{pid: true}
+	queue := []item{{id: pid}}
+	for len(queue) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		for _, g := range ix.grantsOf[it.id] {
+			via := append(slices.Clone(it.chain), g.Via...)
+			out = append(out, effectiveGrant{Grant: g, Via: via})
+		}
+		for _, grp := range ix.groupsOf[it.id] {
+			if !seen[grp] {
+				seen[grp] = true
+				queue = append(queue, item{id: grp, chain: append(slices.Clone(it.chain), grp)})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(x, y effectiveGrant) int {
+		if d := y.Grant.Level.Rank() - x.Grant.Level.Rank(); d != 0 {
+			return d
+		}
+		if c := strings.Compare(x.Grant.Privilege, y.Grant.Privilege); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.Grant.Scope, y.Grant.Scope); c != 0 {
+			return c
+		}
+		if c := strings.Compare(strings.Join(x.Via, "\x00"), strings.Join(y.Via, "\x00")); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Grant.ID, y.Grant.ID)
+	})
+	return out
+}
+
+// viaNames renders a via chain as display names joined by " → ".
+func (ix *index) viaNames(via []string) string {
+	if len(via) == 0 {
+		return ""
+	}
+	names := make([]string, len(via))
+	for i, id := range via {
+		names[i] = ix.name(id).Name
+	}
+	return strings.Join(names, " → ")
+}

@@ -1,0 +1,85 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/keyholder/keyholder/findings"
+)
+
+// jsonWriter writes the assessment itself: the document described by
+// docs/schema/assessment.schema.json. Lists are never null, the snapshot
+// is in canonical form, and the input is not modified.
+type jsonWriter struct{}
+
+func (jsonWriter) Format() string  { return "json" }
+func (jsonWriter) Files() []string { return []string{"assessment.json"} }
+
+func (j jsonWriter) WriteFile(name string, w io.Writer, a *findings.Assessment) error {
+	if name != "assessment.json" {
+		return fmt.Errorf("report: json has no file %q", name)
+	}
+	return j.Write(w, a)
+}
+
+func (jsonWriter) Write(w io.Writer, a *findings.Assessment) error {
+	c, err := deepCopy(a)
+	if err != nil {
+		return err
+	}
+	normalise(c)
+	var buf bytes.Buffer
+	if err := findings.EncodeAssessment(&buf, c); err != nil {
+		return fmt.Errorf("report: json: %w", err)
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// deepCopy copies a through its JSON form, so canonicalising the copy
+// cannot reorder the caller's slices.
+func deepCopy(a *findings.Assessment) (*findings.Assessment, error) {
+	b, err := json.Marshal(a)
+	if err != nil {
+		return nil, fmt.Errorf("report: json: %w", err)
+	}
+	var c findings.Assessment
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("report: json: %w", err)
+	}
+	return &c, nil
+}
+
+// normalise replaces nil lists that the schema says are always present
+// with empty ones.
+func normalise(a *findings.Assessment) {
+	if a.SchemaVersion == "" {
+		a.SchemaVersion = findings.SchemaVersion
+	}
+	empty(&a.Systems)
+	empty(&a.Parties)
+	empty(&a.Findings)
+	empty(&a.Runbook)
+	empty(&a.Checks)
+	for i := range a.Systems {
+		empty(&a.Systems[i].CustomerSuperAdmins)
+		empty(&a.Systems[i].ProviderSuperAdmins)
+	}
+	if c := a.Changes; c != nil {
+		for _, l := range []*[]findings.ChangeItem{
+			&c.PrincipalsAdded, &c.PrincipalsRemoved, &c.GrantsAdded, &c.GrantsRemoved, &c.GrantsChanged,
+			&c.TrustsAdded, &c.TrustsRemoved, &c.LicencesChanged, &c.BackupsChanged,
+			&c.FindingsNew, &c.FindingsFixed, &c.FindingsRegressed,
+		} {
+			empty(l)
+		}
+	}
+}
+
+func empty[T any](s *[]T) {
+	if *s == nil {
+		*s = []T{}
+	}
+}
