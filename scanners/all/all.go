@@ -2,6 +2,7 @@ package all
 
 import (
 	"github.com/keyholder/keyholder/scanners"
+	"github.com/keyholder/keyholder/scanners/aws"
 	"github.com/keyholder/keyholder/scanners/declared"
 	"github.com/keyholder/keyholder/scanners/ldap"
 )
@@ -11,6 +12,7 @@ import (
 func Registry() *scanners.Registry {
 	return scanners.NewRegistry(
 		// Factories, one per line:
+		aws.Factory(),
 		declared.Factory(),
 		ldap.Factory(),
 	)

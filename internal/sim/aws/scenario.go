@@ -1,0 +1,343 @@
+package awssim
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Scenario is the whole simulated estate: accounts, an optional
+// organisation, the credentials that reach them and the faults to inject.
+type Scenario struct {
+	// Region is the default region of regional objects (default us-east-1).
+	Region string `yaml:"region"`
+	// Credentials are the access keys callers use and the account each
+	// acts as. AssumeRole adds more at run time.
+	Credentials  []Credential  `yaml:"credentials"`
+	Organization *Organization `yaml:"organization"`
+	Accounts     []Account     `yaml:"accounts"`
+	Faults       Faults        `yaml:"faults"`
+	// Now is the time the fake reports as "now" (report generation);
+	// default 2026-11-01T12:00:00Z.
+	Now time.Time `yaml:"now"`
+}
+
+// Credential maps an access key id to the account (and principal ARN) it
+// authenticates as.
+type Credential struct {
+	AccessKeyID string `yaml:"access_key_id"`
+	Account     string `yaml:"account"`
+	// ARN is what GetCallerIdentity returns; default the account's root
+	// ARN.
+	ARN string `yaml:"arn"`
+}
+
+// Organization is an AWS Organizations organisation.
+type Organization struct {
+	ID                string `yaml:"id"`
+	ManagementAccount string `yaml:"management_account"`
+	// ManagementEmail is the management account's e-mail; default the
+	// e-mail of the management account in Accounts.
+	ManagementEmail string `yaml:"management_email"`
+	FeatureSet      string `yaml:"feature_set"` // ALL (default) or CONSOLIDATED_BILLING
+	// Members are the account ids in the organisation; default every
+	// account of the scenario. Ids not in Accounts are listed but cannot
+	// be reached.
+	Members []string `yaml:"members"`
+	// SCPs are the names of service control policies.
+	SCPs []string `yaml:"scps"`
+	// DelegatedAdmins may call ListAccounts besides the management account.
+	DelegatedAdmins []string `yaml:"delegated_admins"`
+}
+
+// Account is one AWS account and everything in it.
+type Account struct {
+	ID     string `yaml:"id"`
+	Name   string `yaml:"name"`
+	Email  string `yaml:"email"`
+	Alias  string `yaml:"alias"`
+	Status string `yaml:"status"` // ACTIVE (default)
+	// JoinedMethod is INVITED or CREATED (default).
+	JoinedMethod string    `yaml:"joined_method"`
+	Joined       time.Time `yaml:"joined"`
+
+	Root Root `yaml:"root"`
+
+	Users    []User          `yaml:"users"`
+	Groups   []Group         `yaml:"groups"`
+	Roles    []Role          `yaml:"roles"`
+	Policies []ManagedPolicy `yaml:"policies"`
+
+	AlternateContacts  []AlternateContact  `yaml:"alternate_contacts"`
+	ContactInformation *ContactInformation `yaml:"contact_information"`
+	IdentityCenter     *IdentityCenter     `yaml:"identity_center"`
+	Vaults             []Vault             `yaml:"vaults"`
+	Plans              []Plan              `yaml:"plans"`
+	Buckets            []Bucket            `yaml:"buckets"`
+	Keys               []Key               `yaml:"keys"`
+	Licenses           []ReceivedLicense   `yaml:"licenses"`
+}
+
+// Root is the account's root user.
+type Root struct {
+	MFA              bool       `yaml:"mfa"`
+	AccessKeys       int        `yaml:"access_keys"`
+	PasswordLastUsed *time.Time `yaml:"password_last_used"`
+	KeyLastUsed      *time.Time `yaml:"key_last_used"`
+}
+
+// User is an IAM user.
+type User struct {
+	Name    string    `yaml:"name"`
+	Path    string    `yaml:"path"`
+	Created time.Time `yaml:"created"`
+	Groups  []string  `yaml:"groups"`
+	// Policies are attached managed policies: an ARN, the name of a policy
+	// in Account.Policies, or the name of an AWS managed policy.
+	Policies         []string          `yaml:"policies"`
+	Inline           []InlinePolicy    `yaml:"inline"`
+	Boundary         string            `yaml:"boundary"`
+	Password         bool              `yaml:"password"`
+	PasswordLastUsed *time.Time        `yaml:"password_last_used"`
+	MFA              bool              `yaml:"mfa"`
+	AccessKeys       []AccessKey       `yaml:"access_keys"`
+	Tags             map[string]string `yaml:"tags"`
+}
+
+// AccessKey is an IAM user access key.
+type AccessKey struct {
+	Active      bool       `yaml:"active"`
+	Created     time.Time  `yaml:"created"`
+	LastUsed    *time.Time `yaml:"last_used"`
+	LastService string     `yaml:"last_service"`
+	LastRegion  string     `yaml:"last_region"`
+}
+
+// InlinePolicy is a policy embedded in a user, group or role.
+type InlinePolicy struct {
+	Name     string `yaml:"name"`
+	Document string `yaml:"document"`
+}
+
+// Group is an IAM group.
+type Group struct {
+	Name     string         `yaml:"name"`
+	Path     string         `yaml:"path"`
+	Created  time.Time      `yaml:"created"`
+	Policies []string       `yaml:"policies"`
+	Inline   []InlinePolicy `yaml:"inline"`
+}
+
+// Role is an IAM role.
+type Role struct {
+	Name     string            `yaml:"name"`
+	Path     string            `yaml:"path"`
+	Created  time.Time         `yaml:"created"`
+	Trust    string            `yaml:"trust"` // the trust policy JSON
+	Policies []string          `yaml:"policies"`
+	Inline   []InlinePolicy    `yaml:"inline"`
+	Boundary string            `yaml:"boundary"`
+	LastUsed *time.Time        `yaml:"last_used"`
+	Tags     map[string]string `yaml:"tags"`
+}
+
+// ManagedPolicy is a customer managed policy of the account (or, with an
+// arn:aws:iam::aws:policy/ ARN, an AWS managed one overriding the
+// built-in catalogue).
+type ManagedPolicy struct {
+	Name     string `yaml:"name"`
+	ARN      string `yaml:"arn"`
+	Path     string `yaml:"path"`
+	Document string `yaml:"document"`
+}
+
+// AlternateContact is a billing, operations or security contact.
+type AlternateContact struct {
+	Type  string `yaml:"type"` // BILLING, OPERATIONS, SECURITY
+	Name  string `yaml:"name"`
+	Email string `yaml:"email"`
+	Phone string `yaml:"phone"`
+	Title string `yaml:"title"`
+}
+
+// ContactInformation is the account's primary contact.
+type ContactInformation struct {
+	FullName    string `yaml:"full_name"`
+	CompanyName string `yaml:"company_name"`
+	PhoneNumber string `yaml:"phone_number"`
+	City        string `yaml:"city"`
+	CountryCode string `yaml:"country_code"`
+	WebsiteURL  string `yaml:"website_url"`
+}
+
+// IdentityCenter is an IAM Identity Center instance owned by the account
+// that holds it, with its identity store.
+type IdentityCenter struct {
+	InstanceARN     string          `yaml:"instance_arn"`
+	IdentityStoreID string          `yaml:"identity_store_id"`
+	Region          string          `yaml:"region"`
+	Users           []SSOUser       `yaml:"users"`
+	Groups          []SSOGroup      `yaml:"groups"`
+	PermissionSets  []PermissionSet `yaml:"permission_sets"`
+	Assignments     []Assignment    `yaml:"assignments"`
+}
+
+// SSOUser is an identity store user.
+type SSOUser struct {
+	ID          string   `yaml:"id"`
+	UserName    string   `yaml:"user_name"`
+	DisplayName string   `yaml:"display_name"`
+	Emails      []string `yaml:"emails"`
+}
+
+// SSOGroup is an identity store group; Members are user ids or user names.
+type SSOGroup struct {
+	ID      string   `yaml:"id"`
+	Name    string   `yaml:"name"`
+	Members []string `yaml:"members"`
+}
+
+// PermissionSet is an Identity Center permission set.
+type PermissionSet struct {
+	Name string `yaml:"name"`
+	ARN  string `yaml:"arn"`
+	// ManagedPolicies are AWS managed policy names or ARNs.
+	ManagedPolicies []string `yaml:"managed_policies"`
+	// CustomerManaged are names of customer managed policies referenced.
+	CustomerManaged []string `yaml:"customer_managed"`
+	InlinePolicy    string   `yaml:"inline_policy"`
+	SessionDuration string   `yaml:"session_duration"`
+}
+
+// Assignment gives a user or group a permission set on an account.
+type Assignment struct {
+	Account       string `yaml:"account"`
+	PermissionSet string `yaml:"permission_set"` // name or ARN
+	PrincipalType string `yaml:"principal_type"` // USER or GROUP
+	Principal     string `yaml:"principal"`      // id or name
+}
+
+// Vault is an AWS Backup vault.
+type Vault struct {
+	Name             string          `yaml:"name"`
+	Region           string          `yaml:"region"`
+	KeyARN           string          `yaml:"key_arn"`
+	KeyType          string          `yaml:"key_type"` // AWS_OWNED_KMS_KEY or CUSTOMER_MANAGED_KMS_KEY
+	Locked           bool            `yaml:"locked"`
+	MinRetentionDays int             `yaml:"min_retention_days"`
+	MaxRetentionDays int             `yaml:"max_retention_days"`
+	Type             string          `yaml:"type"` // BACKUP_VAULT (default)
+	Policy           string          `yaml:"policy"`
+	RecoveryPoints   []RecoveryPoint `yaml:"recovery_points"`
+	Created          time.Time       `yaml:"created"`
+}
+
+// RecoveryPoint is one backup in a vault.
+type RecoveryPoint struct {
+	Created      time.Time `yaml:"created"`
+	ResourceARN  string    `yaml:"resource_arn"`
+	ResourceType string    `yaml:"resource_type"`
+}
+
+// Plan is an AWS Backup plan.
+type Plan struct {
+	ID     string `yaml:"id"`
+	Name   string `yaml:"name"`
+	Region string `yaml:"region"`
+	Rules  []Rule `yaml:"rules"`
+}
+
+// Rule is a backup rule; Copies are destination vault ARNs.
+type Rule struct {
+	Name   string   `yaml:"name"`
+	Vault  string   `yaml:"vault"`
+	Copies []string `yaml:"copies"`
+}
+
+// Bucket is an S3 bucket.
+type Bucket struct {
+	Name        string            `yaml:"name"`
+	Region      string            `yaml:"region"`
+	Created     time.Time         `yaml:"created"`
+	Tags        map[string]string `yaml:"tags"`
+	Policy      string            `yaml:"policy"`
+	Replication []Replication     `yaml:"replication"`
+	Ownership   string            `yaml:"ownership"`
+	SSE         string            `yaml:"sse"` // AES256 (default) or aws:kms
+	KMSKey      string            `yaml:"kms_key"`
+}
+
+// Replication is one replication rule of a bucket.
+type Replication struct {
+	ID                 string `yaml:"id"`
+	DestinationBucket  string `yaml:"destination_bucket"` // name or ARN
+	DestinationAccount string `yaml:"destination_account"`
+	Disabled           bool   `yaml:"disabled"`
+}
+
+// Key is a KMS key.
+type Key struct {
+	ID          string    `yaml:"id"`
+	Region      string    `yaml:"region"`
+	Manager     string    `yaml:"manager"` // CUSTOMER (default) or AWS
+	Description string    `yaml:"description"`
+	Policy      string    `yaml:"policy"`
+	Created     time.Time `yaml:"created"`
+}
+
+// ReceivedLicense is a License Manager received licence.
+type ReceivedLicense struct {
+	ARN         string `yaml:"arn"`
+	Name        string `yaml:"name"`
+	Product     string `yaml:"product"`
+	SKU         string `yaml:"sku"`
+	Issuer      string `yaml:"issuer"`
+	Beneficiary string `yaml:"beneficiary"`
+	HomeRegion  string `yaml:"home_region"`
+	Status      string `yaml:"status"`
+}
+
+// Faults are failures to inject. Operation names are "service:Operation"
+// with the SigV4 signing name as service ("iam:GetAccountAuthorizationDetails",
+// "sso:ListInstances", "s3:ListBuckets"); patterns may use * as in
+// "backup:*". A pattern may be prefixed with an account id and a slash to
+// apply to that account only ("222222222222/backup:*").
+type Faults struct {
+	// Deny answers matching operations with the service's access-denied
+	// error.
+	Deny []string `yaml:"deny"`
+	// Throttle answers the first N calls of matching operations with the
+	// service's throttling error (Throttling for IAM and STS).
+	Throttle map[string]int `yaml:"throttle"`
+	// FailAssumeRole makes AssumeRole into these accounts fail.
+	FailAssumeRole []string `yaml:"fail_assume_role"`
+	// Malformed answers matching operations with a truncated body.
+	Malformed []string `yaml:"malformed"`
+	// PagingLoop makes matching operations return the same page and the
+	// same next token forever.
+	PagingLoop []string `yaml:"paging_loop"`
+}
+
+// LoadScenario reads a scenario YAML file strictly (unknown keys are
+// errors).
+func LoadScenario(path string) (Scenario, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Scenario{}, fmt.Errorf("awssim: %w", err)
+	}
+	return ParseScenario(b, path)
+}
+
+// ParseScenario decodes scenario YAML strictly; name is used in errors.
+func ParseScenario(b []byte, name string) (Scenario, error) {
+	var sc Scenario
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&sc); err != nil {
+		return Scenario{}, fmt.Errorf("awssim: %s: %w", name, err)
+	}
+	return sc, nil
+}

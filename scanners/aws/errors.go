@@ -1,0 +1,147 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/keyholder/keyholder/scanners"
+)
+
+// callError is a failed AWS call: which action, where, the service's error
+// code and message, and the class (a scanners sentinel) it falls in. Its
+// text never holds the endpoint URL or request id, so snapshots stay
+// deterministic.
+type callError struct {
+	Action string // IAM action name, e.g. "backup:ListBackupVaults"
+	Where  string // region, resource or page, may be empty
+	Code   string
+	Msg    string
+	class  error
+	err    error
+}
+
+func (e *callError) Error() string {
+	var b strings.Builder
+	b.WriteString("aws: ")
+	b.WriteString(e.Action)
+	if e.Where != "" {
+		b.WriteString(" (" + e.Where + ")")
+	}
+	if e.class != nil {
+		b.WriteString(": " + e.class.Error())
+	}
+	switch {
+	case e.Code != "" && e.Msg != "":
+		b.WriteString(": " + e.Code + ": " + e.Msg)
+	case e.Code != "":
+		b.WriteString(": " + e.Code)
+	case e.Msg != "":
+		b.WriteString(": " + e.Msg)
+	}
+	return b.String()
+}
+
+func (e *callError) Unwrap() []error {
+	out := []error{e.err}
+	if e.class != nil {
+		out = append(out, e.class)
+	}
+	return out
+}
+
+var deniedCodes = map[string]bool{
+	"AccessDenied": true, "AccessDeniedException": true, "UnauthorizedOperation": true,
+	"AuthorizationError": true, "UnauthorizedException": true, "Forbidden": true,
+	"AllAccessDisabled": true, "InvalidClientTokenId": true, "UnrecognizedClientException": true,
+	"ExpiredToken": true, "ExpiredTokenException": true, "SignatureDoesNotMatch": true,
+	"InvalidAccessKeyId": true, "AccountNotFound": true,
+}
+
+var throttleCodes = map[string]bool{
+	"Throttling": true, "ThrottlingException": true, "ThrottledException": true,
+	"TooManyRequestsException": true, "RequestLimitExceeded": true, "SlowDown": true,
+	"RequestThrottled": true, "RequestThrottledException": true, "LimitExceededException": true,
+}
+
+// classify turns an SDK error into a callError. Context errors are
+// returned as they are so cancellation stays visible.
+func classify(action, where string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("aws: %s: %w", action, err)
+	}
+	ce := &callError{Action: action, Where: where, err: err}
+	var apiErr smithy.APIError
+	var deser *smithy.DeserializationError
+	switch {
+	case errors.As(err, &apiErr):
+		ce.Code, ce.Msg = apiErr.ErrorCode(), apiErr.ErrorMessage()
+		switch {
+		case deniedCodes[ce.Code]:
+			ce.class = scanners.ErrDenied
+		case throttleCodes[ce.Code]:
+			ce.class = scanners.ErrThrottled
+		}
+	case errors.As(err, &deser):
+		ce.class = scanners.ErrMalformed
+		ce.Msg = deser.Err.Error()
+	case errors.Is(err, scanners.ErrMalformed):
+		ce.class = scanners.ErrMalformed
+		ce.Msg = strings.TrimPrefix(err.Error(), scanners.ErrMalformed.Error()+": ")
+	default:
+		ce.Msg = err.Error()
+	}
+	return ce
+}
+
+// errorCode returns the AWS error code inside err, or "".
+func errorCode(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
+
+// isCode reports whether err carries one of the given AWS error codes.
+func isCode(err error, codes ...string) bool {
+	c := errorCode(err)
+	for _, x := range codes {
+		if c == x {
+			return true
+		}
+	}
+	return false
+}
+
+// errPagingLoop reports a next token the service already sent.
+func errPagingLoop(token string) error {
+	if len(token) > 40 {
+		token = token[:40] + "…"
+	}
+	return fmt.Errorf("%w: pagination loop: the service returned next token %q twice", scanners.ErrMalformed, token)
+}
+
+// pager guards a pagination loop against repeated tokens.
+type pager struct{ seen map[string]bool }
+
+// next records token and reports a loop error when it was seen before.
+func (p *pager) next(token *string) (more bool, err error) {
+	if token == nil || *token == "" {
+		return false, nil
+	}
+	if p.seen == nil {
+		p.seen = map[string]bool{}
+	}
+	if p.seen[*token] {
+		return false, errPagingLoop(*token)
+	}
+	p.seen[*token] = true
+	return true, nil
+}

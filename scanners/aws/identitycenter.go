@@ -1,0 +1,412 @@
+package aws
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore"
+	idtypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+
+	"github.com/keyholder/keyholder/findings"
+)
+
+// icConcurrency bounds Identity Center calls per permission set and
+// account.
+const icConcurrency = 8
+
+// permissionSet is an Identity Center permission set and its level.
+type permissionSet struct {
+	arn, name, session string
+	level              findings.Level
+	basis              string
+	policies           []string
+}
+
+// collectIdentityCenter reads the IAM Identity Center instance visible
+// from main (the management or delegated administrator account): its
+// users, groups and memberships become principals of main's system, and
+// every permission-set assignment to a scanned account becomes a grant on
+// that account's system.
+func (s *Scanner) collectIdentityCenter(ctx context.Context, main *account, accounts []*account) {
+	var inst *ssotypes.InstanceMetadata
+	var region string
+	for _, r := range main.regions {
+		client := ssoadmin.NewFromConfig(main.cfg, func(o *ssoadmin.Options) { o.Region = r })
+		out, err := client.ListInstances(ctx, &ssoadmin.ListInstancesInput{})
+		if err != nil {
+			err = classify("sso:ListInstances", r, err)
+			main.col.gap(main.sys, "principals/identity_center/"+r, err, "sso:ListInstances")
+			main.col.gap(main.sys, "grants/identity_center/"+r, err, "sso:ListInstances")
+			continue
+		}
+		if len(out.Instances) > 0 {
+			inst, region = &out.Instances[0], r
+			break
+		}
+	}
+	if inst == nil {
+		if main.org != nil && main.org.err == nil && !main.isManagement() {
+			main.col.note(main.sys, "grants/identity_center", findings.GapUnsupported,
+				"aws: no IAM Identity Center instance is visible from member account "+main.id+"; the organisation's instance and its permission-set assignments are read from the management account "+main.org.MasterID+" (or a delegated administrator)",
+				"scan the management account with organization mode")
+		}
+		return
+	}
+	instARN, storeID := aws.ToString(inst.InstanceArn), aws.ToString(inst.IdentityStoreId)
+	main.attr("identity_center_instance", instARN)
+	main.attr("identity_center_region", region)
+	main.attr("identity_center_owner_account", aws.ToString(inst.OwnerAccountId))
+	main.attr("identity_store_id", storeID)
+
+	known := s.identityStore(ctx, main, region, storeID)
+	client := ssoadmin.NewFromConfig(main.cfg, func(o *ssoadmin.Options) { o.Region = region })
+	sets := s.permissionSets(ctx, main, client, instARN)
+
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, icConcurrency)
+	var fail failures
+	var kmu sync.Mutex
+	for _, acct := range accounts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			s.assignments(ctx, main, acct, client, instARN, storeID, sets, known, &kmu, &fail)
+		}()
+	}
+	wg.Wait()
+	fail.report(main, "grants/identity_center_assignments")
+}
+
+// identityStore records users, groups and memberships; it returns the
+// principal ids recorded.
+func (s *Scanner) identityStore(ctx context.Context, main *account, region, storeID string) map[string]bool {
+	known := map[string]bool{}
+	client := identitystore.NewFromConfig(main.cfg, func(o *identitystore.Options) { o.Region = region })
+	uin := &identitystore.ListUsersInput{IdentityStoreId: aws.String(storeID), MaxResults: aws.Int32(100)}
+	var pg pager
+	for {
+		out, err := client.ListUsers(ctx, uin)
+		if err != nil {
+			main.col.gap(main.sys, "principals/identity_center_users", classify("identitystore:ListUsers", region, err), "identitystore:ListUsers")
+			break
+		}
+		for _, u := range out.Users {
+			p := icUser(main.sys, storeID, u)
+			known[p.ID] = true
+			main.col.principal(p)
+		}
+		more, err := pg.next(out.NextToken)
+		if err != nil {
+			main.col.gap(main.sys, "principals/identity_center_users", classify("identitystore:ListUsers", region, err), "identitystore:ListUsers")
+			break
+		}
+		if !more {
+			break
+		}
+		uin.NextToken = out.NextToken
+	}
+	var groups []idtypes.Group
+	gin := &identitystore.ListGroupsInput{IdentityStoreId: aws.String(storeID), MaxResults: aws.Int32(100)}
+	pg = pager{}
+	for {
+		out, err := client.ListGroups(ctx, gin)
+		if err != nil {
+			main.col.gap(main.sys, "principals/identity_center_groups", classify("identitystore:ListGroups", region, err), "identitystore:ListGroups")
+			break
+		}
+		groups = append(groups, out.Groups...)
+		more, err := pg.next(out.NextToken)
+		if err != nil {
+			main.col.gap(main.sys, "principals/identity_center_groups", classify("identitystore:ListGroups", region, err), "identitystore:ListGroups")
+			break
+		}
+		if !more {
+			break
+		}
+		gin.NextToken = out.NextToken
+	}
+	var fail failures
+	for _, g := range groups {
+		gid := aws.ToString(g.GroupId)
+		pid := findings.PrincipalID(findings.PrincipalGroup, main.sys, gid)
+		known[pid] = true
+		main.col.principal(findings.Principal{
+			ID: pid, System: main.sys, Kind: findings.PrincipalGroup, NativeID: gid,
+			DisplayName: aws.ToString(g.DisplayName), Login: aws.ToString(g.DisplayName), Enabled: true, MFA: findings.MFAUnknown,
+			Attributes: map[string]string{"source": "identity_center", "identity_store_id": storeID},
+		})
+		min := &identitystore.ListGroupMembershipsInput{IdentityStoreId: aws.String(storeID), GroupId: aws.String(gid), MaxResults: aws.Int32(100)}
+		var mpg pager
+		for {
+			out, err := client.ListGroupMemberships(ctx, min)
+			if err != nil {
+				fail.add(classify("identitystore:ListGroupMemberships", "group "+aws.ToString(g.DisplayName), err))
+				break
+			}
+			for _, m := range out.GroupMemberships {
+				uid, ok := m.MemberId.(*idtypes.MemberIdMemberUserId)
+				if !ok {
+					continue
+				}
+				upid := findings.PrincipalID(findings.PrincipalUser, main.sys, uid.Value)
+				if !known[upid] {
+					main.col.principal(unresolved(main.sys, findings.PrincipalUser, uid.Value, storeID))
+					known[upid] = true
+				}
+				main.col.membership(findings.Membership{ID: findings.ObjectID("membership", main.sys, "ic", uid.Value, gid), System: main.sys, MemberID: upid, GroupID: pid})
+			}
+			more, err := mpg.next(out.NextToken)
+			if err != nil {
+				fail.add(classify("identitystore:ListGroupMemberships", "group "+aws.ToString(g.DisplayName), err))
+				break
+			}
+			if !more {
+				break
+			}
+			min.NextToken = out.NextToken
+		}
+	}
+	fail.report(main, "principals/identity_center_memberships")
+	return known
+}
+
+func icUser(sys, storeID string, u idtypes.User) findings.Principal {
+	id := aws.ToString(u.UserId)
+	p := findings.Principal{
+		ID: findings.PrincipalID(findings.PrincipalUser, sys, id), System: sys, Kind: findings.PrincipalUser, NativeID: id,
+		DisplayName: aws.ToString(u.DisplayName), Login: aws.ToString(u.UserName), Enabled: true, MFA: findings.MFAUnknown,
+		Attributes: map[string]string{"source": "identity_center", "identity_store_id": storeID},
+	}
+	for _, e := range u.Emails {
+		v := aws.ToString(e.Value)
+		if v == "" {
+			continue
+		}
+		p.Emails = append(p.Emails, v)
+		if p.Domain == "" || e.Primary {
+			p.Domain = strings.ToLower(v[strings.LastIndex(v, "@")+1:])
+		}
+	}
+	if p.Domain == "" && strings.Contains(p.Login, "@") {
+		p.Domain = strings.ToLower(p.Login[strings.LastIndex(p.Login, "@")+1:])
+	}
+	for _, x := range u.ExternalIds {
+		p.Attributes["external_id_issuer"] = aws.ToString(x.Issuer)
+	}
+	return p
+}
+
+func unresolved(sys string, kind findings.PrincipalKind, id, storeID string) findings.Principal {
+	return findings.Principal{
+		ID: findings.PrincipalID(kind, sys, id), System: sys, Kind: kind, NativeID: id, Enabled: true, MFA: findings.MFAUnknown,
+		Attributes: map[string]string{"source": "identity_center", "identity_store_id": storeID, "unresolved": "true"},
+	}
+}
+
+// permissionSets reads every permission set with its policies and level.
+func (s *Scanner) permissionSets(ctx context.Context, main *account, client *ssoadmin.Client, instARN string) map[string]*permissionSet {
+	var arns []string
+	in := &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(instARN), MaxResults: aws.Int32(100)}
+	var pg pager
+	for {
+		out, err := client.ListPermissionSets(ctx, in)
+		if err != nil {
+			main.col.gap(main.sys, "grants/identity_center_permission_sets", classify("sso:ListPermissionSets", "", err), "sso:ListPermissionSets")
+			break
+		}
+		arns = append(arns, out.PermissionSets...)
+		more, err := pg.next(out.NextToken)
+		if err != nil {
+			main.col.gap(main.sys, "grants/identity_center_permission_sets", classify("sso:ListPermissionSets", "", err), "sso:ListPermissionSets")
+			break
+		}
+		if !more {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	main.mu.Lock()
+	d := main.iam
+	main.mu.Unlock()
+	sets := map[string]*permissionSet{}
+	var mu sync.Mutex
+	var fail failures
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, icConcurrency)
+	for _, arn := range arns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			ps := s.permissionSet(ctx, client, instARN, arn, d, &fail)
+			mu.Lock()
+			sets[arn] = ps
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	fail.report(main, "grants/identity_center_permission_set_details")
+	return sets
+}
+
+func (s *Scanner) permissionSet(ctx context.Context, client *ssoadmin.Client, instARN, arn string, d *iamData, fail *failures) *permissionSet {
+	ps := &permissionSet{arn: arn, name: arnTail(arn), basis: "policy_document"}
+	desc, err := client.DescribePermissionSet(ctx, &ssoadmin.DescribePermissionSetInput{InstanceArn: aws.String(instARN), PermissionSetArn: aws.String(arn)})
+	if err != nil {
+		fail.add(classify("sso:DescribePermissionSet", arn, err))
+	} else if desc.PermissionSet != nil {
+		ps.name = aws.ToString(desc.PermissionSet.Name)
+		ps.session = aws.ToString(desc.PermissionSet.SessionDuration)
+	}
+	var docs []*policyDoc
+	level := findings.Level("")
+	managed, err := client.ListManagedPoliciesInPermissionSet(ctx, &ssoadmin.ListManagedPoliciesInPermissionSetInput{InstanceArn: aws.String(instARN), PermissionSetArn: aws.String(arn), MaxResults: aws.Int32(100)})
+	if err != nil {
+		fail.add(classify("sso:ListManagedPoliciesInPermissionSet", arn, err))
+		ps.basis = "incomplete"
+	} else {
+		for _, m := range managed.AttachedManagedPolicies {
+			parn, name := aws.ToString(m.Arn), aws.ToString(m.Name)
+			ps.policies = append(ps.policies, name)
+			if d != nil && d.policies[parn] != nil && d.policies[parn].doc != nil {
+				docs = append(docs, d.policies[parn].doc)
+				continue
+			}
+			l, basis := levelByName(name)
+			level = maxLevel(level, l)
+			ps.basis = basis
+		}
+	}
+	cm, err := client.ListCustomerManagedPolicyReferencesInPermissionSet(ctx, &ssoadmin.ListCustomerManagedPolicyReferencesInPermissionSetInput{InstanceArn: aws.String(instARN), PermissionSetArn: aws.String(arn), MaxResults: aws.Int32(100)})
+	if err != nil {
+		fail.add(classify("sso:ListCustomerManagedPolicyReferencesInPermissionSet", arn, err))
+		ps.basis = "incomplete"
+	} else {
+		for _, r := range cm.CustomerManagedPolicyReferences {
+			name := aws.ToString(r.Name)
+			ps.policies = append(ps.policies, name)
+			found := false
+			if d != nil {
+				for _, mp := range d.policies {
+					if mp.name == name && mp.doc != nil && !strings.HasPrefix(mp.arn, "arn:aws:iam::aws:") {
+						docs, found = append(docs, mp.doc), true
+						break
+					}
+				}
+			}
+			if !found {
+				l, _ := levelByName(name)
+				level = maxLevel(level, l)
+				ps.basis = "customer_managed_reference"
+			}
+		}
+	}
+	inl, err := client.GetInlinePolicyForPermissionSet(ctx, &ssoadmin.GetInlinePolicyForPermissionSetInput{InstanceArn: aws.String(instARN), PermissionSetArn: aws.String(arn)})
+	if err != nil {
+		fail.add(classify("sso:GetInlinePolicyForPermissionSet", arn, err))
+		ps.basis = "incomplete"
+	} else if p := aws.ToString(inl.InlinePolicy); p != "" {
+		if doc, perr := parsePolicy(p); perr != nil {
+			fail.add(&callError{Action: "sso:GetInlinePolicyForPermissionSet", Where: arn, Msg: perr.Error(), err: perr})
+		} else {
+			docs = append(docs, doc)
+			ps.policies = append(ps.policies, "inline")
+		}
+	}
+	ps.level = maxLevel(level, evaluate(docs...).Level)
+	if ps.level == "" {
+		ps.level = findings.LevelRead
+	}
+	sort.Strings(ps.policies)
+	return ps
+}
+
+// assignments records the permission-set grants on one account.
+func (s *Scanner) assignments(ctx context.Context, main, acct *account, client *ssoadmin.Client, instARN, storeID string, sets map[string]*permissionSet, known map[string]bool, kmu *sync.Mutex, fail *failures) {
+	var provisioned []string
+	in := &ssoadmin.ListPermissionSetsProvisionedToAccountInput{InstanceArn: aws.String(instARN), AccountId: aws.String(acct.id), MaxResults: aws.Int32(100)}
+	var pg pager
+	for {
+		out, err := client.ListPermissionSetsProvisionedToAccount(ctx, in)
+		if err != nil {
+			fail.add(classify("sso:ListPermissionSetsProvisionedToAccount", "account "+acct.id, err))
+			break
+		}
+		provisioned = append(provisioned, out.PermissionSets...)
+		more, err := pg.next(out.NextToken)
+		if err != nil {
+			fail.add(classify("sso:ListPermissionSetsProvisionedToAccount", "account "+acct.id, err))
+			break
+		}
+		if !more {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	for _, psARN := range provisioned {
+		ps := sets[psARN]
+		if ps == nil {
+			ps = &permissionSet{arn: psARN, name: arnTail(psARN), level: findings.LevelRead, basis: "unknown"}
+		}
+		ain := &ssoadmin.ListAccountAssignmentsInput{InstanceArn: aws.String(instARN), AccountId: aws.String(acct.id), PermissionSetArn: aws.String(psARN), MaxResults: aws.Int32(100)}
+		var apg pager
+		for {
+			out, err := client.ListAccountAssignments(ctx, ain)
+			if err != nil {
+				fail.add(classify("sso:ListAccountAssignments", "account "+acct.id+" "+ps.name, err))
+				break
+			}
+			for _, as := range out.AccountAssignments {
+				kind := findings.PrincipalUser
+				if as.PrincipalType == ssotypes.PrincipalTypeGroup {
+					kind = findings.PrincipalGroup
+				}
+				native := aws.ToString(as.PrincipalId)
+				pid := findings.PrincipalID(kind, main.sys, native)
+				kmu.Lock()
+				if !known[pid] {
+					known[pid] = true
+					main.col.principal(unresolved(main.sys, kind, native, storeID))
+				}
+				kmu.Unlock()
+				attrs := map[string]string{"source": "identity_center", "instance_arn": instARN, "level_basis": ps.basis}
+				if ps.session != "" {
+					attrs["session_duration"] = ps.session
+				}
+				if len(ps.policies) > 0 {
+					attrs["policies"] = strings.Join(ps.policies, ",")
+				}
+				acct.col.grant(findings.Grant{
+					ID:     findings.GrantID(acct.sys, pid, psARN, acct.id, findings.AssignmentPermanent, nil),
+					System: acct.sys, PrincipalID: pid, Privilege: ps.name, PrivilegeID: psARN, Level: ps.level,
+					Scope: acct.id, Assignment: findings.AssignmentPermanent, Direct: true, Attributes: attrs,
+				})
+			}
+			more, err := apg.next(out.NextToken)
+			if err != nil {
+				fail.add(classify("sso:ListAccountAssignments", "account "+acct.id+" "+ps.name, err))
+				break
+			}
+			if !more {
+				break
+			}
+			ain.NextToken = out.NextToken
+		}
+	}
+}
