@@ -1,0 +1,20 @@
+// Package github scans one GitHub organisation (GitHub.com, Enterprise
+// Cloud or Enterprise Server) and reports who holds its keys: owners and
+// members with their 2FA state, pending invitations, outside
+// collaborators, teams (nested) with their members and repository
+// permissions, repositories' direct collaborators, GitHub App
+// installations, deploy keys, organisation webhooks, enterprise owners and
+// the audit log's owner and role changes.
+//
+// One file per kind of object: org.go, members.go, invitations.go,
+// teams.go, repos.go, installations.go, deploykeys.go, hooks.go,
+// enterprise.go, auditlog.go; the HTTP stack is in client.go, auth.go,
+// ratelimit.go and paging.go, the snapshot builder in result.go.
+//
+// It must not write: every REST call is a GET, GraphQL documents are
+// queries (POST is how GraphQL is spoken), and the only other POST is the
+// GitHub App token exchange (an authentication step). It must not judge:
+// whether a member is the MSP's, or whether a permission is too much, is
+// the policies' business. It must never put a token, a private key, a JWT
+// or a webhook URL's path or query into a snapshot, an error or a log.
+package github

@@ -1,0 +1,28 @@
+package github
+
+import "github.com/keyholder/keyholder/scanners"
+
+// permissions lists the read-only permissions the scanner needs, as GitHub
+// App (or fine-grained token) permissions; the notes give the classic
+// token scopes. README.md explains them.
+func permissions() scanners.Permissions {
+	return scanners.Permissions{
+		Type:    Type,
+		Summary: "Read-only GitHub App (recommended) or fine-grained token on the organisation; a classic token works but needs broader scopes.",
+		Items: []scanners.Permission{
+			{Name: "Organization permissions: Members (read)", Why: "owners, members, teams and their members, outside collaborators, pending invitations, member profiles"},
+			{Name: "Repository permissions: Metadata (read), all repositories", Why: "repositories, their direct collaborators, teams' repositories"},
+			{Name: "Organization permissions: Administration (read)", Why: "organisation settings (2FA requirement, base permission), app installations, audit log", Optional: true},
+			{Name: "Organization permissions: Plan (read)", Why: "plan and seats (owner of record)", Optional: true},
+			{Name: "Organization permissions: Webhooks (read)", Why: "organisation webhooks (destination host only)", Optional: true},
+			{Name: "Repository permissions: Administration (read), all repositories", Why: "deploy keys", Optional: true},
+		},
+		Notes: []string{
+			"Everything is read with GET, GraphQL queries (POSTed, as GraphQL requires) and, for an app, one POST /app/installations/{id}/access_tokens: an authentication step that mints a one-hour token and changes nothing in the organisation.",
+			"Owner-only data (billing e-mail, plan, 2FA requirement and the 2fa_disabled filter, invitations, installations, webhooks, audit log, verified-domain e-mails, enterprise owners) needs the token's user to be an organisation owner, or an app with the permissions above; without it those collections are recorded as gaps and the rest is collected.",
+			"Classic personal access token scopes: read:org (members, teams, settings, installations — GitHub documents the latter as admin:read), repo (needed to see private repositories and their collaborators; it also grants write, which is why an app or a fine-grained token is preferred), admin:org_hook (webhooks; GitHub offers no read-only variant), read:audit_log, read:enterprise.",
+			"Prefer a GitHub App for scheduled reviews: it belongs to the organisation, not to a person, so it does not stop working (or leave with the credentials) when the person who created a token leaves — the offboarding problem keyholder exists to catch.",
+			"The audit log needs GitHub Enterprise Cloud (or Server); elsewhere it is a gap.",
+		},
+	}
+}
