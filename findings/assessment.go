@@ -100,7 +100,8 @@ type SystemVerdict struct {
 	// registered or enforced.
 	CustomerSuperAdminsWithMFA int      `json:"customer_super_admins_with_mfa"`
 	BreakGlass                 []string `json:"break_glass,omitempty"`
-	// HoldsKeys is "yes", "no" or "unknown".
+	// HoldsKeys is "yes", "no" or "unknown" ("n/a" for the declared
+	// inventory, which has no keys of its own).
 	HoldsKeys string `json:"holds_keys"`
 	Blockers  int    `json:"blockers"`
 }
@@ -164,6 +165,10 @@ type CheckInfo struct {
 	Reads []string `json:"reads,omitempty"`
 	// Source is "builtin" or the user policy file it came from.
 	Source string `json:"source"`
+	// Description explains the check in full; Profiles lists the
+	// evaluation profiles it runs in ("readiness", "exit").
+	Description string   `json:"description,omitempty"`
+	Profiles    []string `json:"profiles,omitempty"`
 }
 
 // RunbookStep is one ordered step of the exit runbook.

@@ -1,0 +1,94 @@
+# METADATA
+# title: Nothing of the departed provider remains
+# description: >-
+#   After termination (profile exit, --exit-provider NAME), no principal,
+#   trust, app, key, licence or backup copy of the departed provider
+#   remains in any system. A disabled account with no access left warns
+#   (delete it); anything else fails.
+# custom:
+#   id: KH-EXIT-001
+#   severity: blocker
+#   remediation: >-
+#     Remove every identifier the finding lists (accounts, role
+#     assignments, trusts, apps, keys), transfer the licences and backup
+#     copies, then re-scan with --profile exit.
+#   reads: [principals, grants, trusts, credentials, licences, backups]
+#   profiles: [exit]
+package keyholder.checks.kh_exit_001
+
+import rego.v1
+
+import data.keyholder.lib
+
+gone := input.exit_provider
+
+remaining contains [p.system, id, sprintf("%s %s remains%s", [p.kind, lib.label(id), access_text(p)]), "fail"] if {
+	some id in object.get(input.provider_principals, gone, [])
+	p := lib.principal(id)
+	not disabled_without_access(p)
+}
+
+remaining contains [p.system, id, sprintf("disabled %s %s remains (delete it)", [p.kind, lib.label(id)]), "warn"] if {
+	some id in object.get(input.provider_principals, gone, [])
+	p := lib.principal(id)
+	disabled_without_access(p)
+}
+
+disabled_without_access(p) if {
+	p.enabled == false
+	p.max_rank == 0
+	count(p.credentials) == 0
+}
+
+access_text(p) := "" if p.max_rank == 0
+else := sprintf(" with access on %s", [lib.join_names(p.access_systems)])
+
+remaining contains [t.system, t.id, sprintf("trust %s (%s) to %s remains", [t.name, t.kind, t.counterparty]), "fail"] if {
+	some t in input.trusts
+	t.party == gone
+	t.kind != "declared_relationship"
+}
+
+remaining contains [t.system, t.id, sprintf("declared %s relationship %s is still recorded (end it and remove the declaration)", [t.relationship_kind, t.name]), "fail"] if {
+	some t in input.trusts
+	t.party == gone
+	t.kind == "declared_relationship"
+}
+
+remaining contains [l.system, l.id, sprintf("licence %s is still owned by %s", [l.product, gone]), "fail"] if {
+	some l in input.licences
+	l.party == gone
+}
+
+remaining contains [b.system, b.id, sprintf("backup %s is stored by %s", [b.name, gone]), "fail"] if {
+	some b in input.backups
+	b.party == gone
+}
+
+remaining contains [b.system, b.id, sprintf("backup %s is encrypted with a key of %s", [b.name, gone]), "fail"] if {
+	some b in input.backups
+	b.key_party == gone
+}
+
+remaining contains [b.system, b.id, sprintf("backup %s is copied to %s of %s", [b.name, c.destination, gone]), "fail"] if {
+	some b in input.backups
+	some c in b.copies
+	c.party == gone
+}
+
+results contains res if {
+	input.profile == "exit"
+	some [sys, id, msg, st] in remaining
+	res := lib.result(st, sys, [id], msg, [])
+}
+
+flagged contains sys if {
+	some [sys, _, _, _] in remaining
+}
+
+results contains res if {
+	input.profile == "exit"
+	some sys, s in input.systems
+	not sys in flagged
+	res := lib.result("pass", sys, [sys], sprintf("nothing of %s remains", [gone]), [])
+}

@@ -1,0 +1,64 @@
+# METADATA
+# title: Customer super-admins use MFA
+# description: >-
+#   Every enabled customer principal holding a system's top privilege
+#   actively has multi-factor authentication registered or enforced (Entra
+#   registration, AWS root and IAM user MFA, GitHub two-factor
+#   requirement or member state). MFA that could not be read is unknown,
+#   never a pass.
+# custom:
+#   id: KH-KEY-002
+#   severity: high
+#   remediation: >-
+#     Register phishing-resistant MFA for every customer super-admin (FIDO2
+#     or certificate-based for break-glass accounts); on GitHub require
+#     two-factor authentication for the organisation.
+#   reads: [principals, grants, mfa]
+#   not_affected_by: [grants/pim]
+#   system_kinds: [entra, aws, ldap, github]
+#   profiles: [readiness, exit]
+package keyholder.checks.kh_key_002
+
+import rego.v1
+
+import data.keyholder.lib
+
+holders(sys) := {r.principal |
+	some r in lib.rows_of(sys, "customer")
+	r.level == "super_admin"
+	r.active
+	r.enabled
+	not lib.container(r.kind)
+}
+
+github_2fa_required(sys) if {
+	input.systems[sys].kind == "github"
+	input.systems[sys].attributes.two_factor_requirement_enabled == "true"
+}
+
+mfa(sys, id) := "enforced" if github_2fa_required(sys)
+else := lib.principal(id).mfa
+
+without(sys) := {id | some id in holders(sys); mfa(sys, id) == "none"}
+
+unread(sys) := {id | some id in holders(sys); not mfa(sys, id) in {"none", "registered", "enforced"}}
+
+results contains res if {
+	some sys in lib.key_systems
+	some id in without(sys)
+	res := lib.result("fail", sys, [id], sprintf("customer super-admin %s has no MFA", [lib.label(id)]), [sprintf("mfa: none; holds %s", [lib.join_names(lib.principal(id).top_privileges)])])
+}
+
+results contains res if {
+	some sys in lib.key_systems
+	some id in unread(sys)
+	res := lib.result("unknown", sys, [id], sprintf("the MFA state of customer super-admin %s could not be read", [lib.label(id)]), ["mfa: unknown"])
+}
+
+results contains res if {
+	some sys in lib.key_systems
+	count(without(sys)) == 0
+	count(unread(sys)) == 0
+	n := count(holders(sys))
+	res := lib.result("pass", sys, [sys], sprintf("all %d customer super-admins have MFA", [n]), [sprintf("%s: mfa %s", [lib.label(id), mfa(sys, id)]) | some id in holders(sys)])
+}

@@ -1,0 +1,44 @@
+# METADATA
+# title: Super-admins do not exceed the maximum
+# description: >-
+#   On each system, the enabled principals holding the top privilege
+#   (active or eligible, of any party) number no more than
+#   policy.max_super_admins. Every extra super-admin is one more set of
+#   keys to hand back or rotate.
+# custom:
+#   id: KH-KEY-004
+#   severity: medium
+#   remediation: >-
+#     Remove the top privilege from everyone who does not need it; use
+#     narrower roles, and eligible (just-in-time) assignments for the rest.
+#   reads: [principals, grants]
+#   system_kinds: [entra, aws, ldap, github]
+#   profiles: [readiness, exit]
+package keyholder.checks.kh_key_004
+
+import rego.v1
+
+import data.keyholder.lib
+
+maximum := input.params.max_super_admins
+
+holders(sys) := {r.principal |
+	some r in lib.rows(sys)
+	r.level == "super_admin"
+	r.enabled
+	not lib.container(r.kind)
+}
+
+results contains res if {
+	some sys in lib.key_systems
+	n := count(holders(sys))
+	n > maximum
+	res := lib.result("fail", sys, [sys], sprintf("%d principals hold the top privilege; at most %d allowed", [n, maximum]), [lib.label(id) | some id in holders(sys)])
+}
+
+results contains res if {
+	some sys in lib.key_systems
+	n := count(holders(sys))
+	n <= maximum
+	res := lib.result("pass", sys, [sys], sprintf("%d %s the top privilege (at most %d)", [n, lib.plural(n, "principal holds", "principals hold"), maximum]), [])
+}

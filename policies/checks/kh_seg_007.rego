@@ -1,0 +1,73 @@
+# METADATA
+# title: No long-lived provider credentials
+# description: >-
+#   Active access keys, app secrets, tokens and SSH keys of a provider's
+#   principals are younger than policy.credential_max_age_days (default 90)
+#   and have been used. A credential whose creation date is unknown is
+#   unknown.
+# custom:
+#   id: KH-SEG-007
+#   severity: medium
+#   remediation: >-
+#     Rotate or delete old and unused provider keys and secrets; prefer
+#     short-lived credentials (role assumption, workload identity,
+#     certificate-bound tokens).
+#   reads: [principals, credentials]
+#   system_kinds: [entra, aws, ldap, github]
+package keyholder.checks.kh_seg_007
+
+import rego.v1
+
+import data.keyholder.lib
+
+max_age := input.params.credential_max_age_days
+
+kinds := {"access_key", "client_secret", "secret", "token", "ssh_key", "deploy_key", "api_key"}
+
+creds contains [id, c] if {
+	some _, ids in input.provider_principals
+	some id in ids
+	some c in lib.principal(id).credentials
+	c.active
+	c.kind in kinds
+}
+
+problem(c) := sprintf("%s %s is %d days old (created %s)", [c.kind, c.id, d, c.created]) if {
+	c.created_unix != null
+	d := lib.days_since(c.created_unix)
+	d > max_age
+} else := sprintf("%s %s has never been used", [c.kind, c.id]) if {
+	c.last_used_known == true
+	c.last_used_unix == null
+}
+
+results contains res if {
+	some [id, c] in creds
+	msg := problem(c)
+	p := lib.principal(id)
+	res := lib.result("fail", p.system, [id, c.id], sprintf("long-lived credential of %s (%s): %s", [lib.label(id), p.party, msg]), [])
+}
+
+results contains res if {
+	some [id, c] in creds
+	not problem(c)
+	c.created_unix == null
+	p := lib.principal(id)
+	res := lib.result("unknown", p.system, [id, c.id], sprintf("the age of %s %s of %s is unknown", [c.kind, c.id, lib.label(id)]), [])
+}
+
+flagged contains lib.principal(id).system if {
+	some [id, c] in creds
+	problem(c)
+}
+
+flagged contains lib.principal(id).system if {
+	some [id, c] in creds
+	c.created_unix == null
+}
+
+results contains res if {
+	some sys in lib.key_systems
+	not sys in flagged
+	res := lib.result("pass", sys, [sys], sprintf("no provider credential older than %d days or unused", [max_age]), [])
+}

@@ -1,0 +1,79 @@
+# Helpers shared by keyholder's checks. The input document is described in
+# policies/README.md ("Input document"). Everything here is linear in the
+# size of what it walks: no joins, no nested iteration over collections.
+package keyholder.lib
+
+import rego.v1
+
+# Systems whose keys a customer can hold (not the declared inventory).
+key_kinds := {"entra", "aws", "ldap", "github"}
+
+key_systems contains id if {
+	some id, s in input.systems
+	s.kind in key_kinds
+}
+
+# systems_of(kinds) is the set of system ids of the given kinds.
+systems_of(kinds) := {id | some id, s in input.systems; s.kind in kinds}
+
+# Party groups of the access index.
+groups := ["customer", "provider", "first_party", "unknown"]
+
+# rows(sys) lists every indexed access row of a system.
+rows(sys) := [r | some g in groups; some r in object.get(input.access, [sys, g], [])]
+
+# rows_of(sys, group) lists the rows of one party group on a system.
+rows_of(sys, group) := object.get(input.access, [sys, group], [])
+
+# Containers hold access only for their members, who are judged themselves.
+container(kind) if kind in {"group", "team"}
+
+# A person-like principal: not a group, team or trust counterparty.
+human_kind(kind) if kind in {"user", "guest", "root"}
+
+is_provider(kind) if kind in {"msp", "vendor"}
+
+principal(id) := input.principals[id]
+
+# label(id) is a readable name for a principal id.
+label(id) := sprintf("%s (%s)", [name, id]) if {
+	p := input.principals[id]
+	name := first_non_empty([p.login, p.display_name, p.native_id])
+	name != ""
+} else := id
+
+first_non_empty(xs) := ys[0] if {
+	ys := [x | some x in xs; x != ""]
+	count(ys) > 0
+} else := ""
+
+days_since(unix) := floor((input.as_of_unix - unix) / 86400)
+
+# result builds a check result. status is pass, fail, warn or unknown.
+result(status, sys, subjects, msg, evidence) := {
+	"status": status,
+	"system": sys,
+	"subjects": subjects,
+	"message": msg,
+	"evidence": evidence,
+}
+
+# absent_result marks a result that rests on something not being seen: a
+# gap covering the check's inputs turns it unknown whatever its status.
+absent_result(status, sys, subjects, msg, evidence) := object.union(
+	result(status, sys, subjects, msg, evidence),
+	{"absence": true},
+)
+
+row_evidence(r) := sprintf("%s holds %s (%s) at %s, %s%s", [
+	label(r.principal), r.privilege, r.level, r.scope, r.assignment, via_text(r.via),
+])
+
+via_text(via) := "" if count(via) == 0
+else := sprintf(" via %s", [concat(" > ", via)])
+
+# join_names joins a list of strings for a message.
+join_names(xs) := concat(", ", xs)
+
+plural(n, one, many) := one if n == 1
+else := many

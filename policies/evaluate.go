@@ -1,0 +1,450 @@
+package policies
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/config"
+)
+
+// Evaluate judges snap under cfg: it attributes parties, resolves
+// effective access, runs the checks of the profile, applies the gap rules
+// and waivers, and derives verdicts and the runbook. The same snapshot,
+// config and options always give the same assessment.
+//
+// Evaluate canonicalises snap (sorts its collections) and embeds it in the
+// assessment; it does not otherwise change it.
+func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *config.Config, ev EvalOptions) (*findings.Assessment, error) {
+	if snap == nil || cfg == nil {
+		return nil, fmt.Errorf("policies: evaluate needs a snapshot and a config")
+	}
+	profile := ev.Profile
+	if profile == "" {
+		profile = ProfileReadiness
+	}
+	if !knownProfile[profile] {
+		return nil, usageErr("policies: unknown profile %q (readiness or exit)", profile)
+	}
+	exit := ev.ExitProvider
+	if exit != "" {
+		p := cfg.ProviderByName(exit)
+		if p == nil {
+			return nil, usageErr("policies: --exit-provider %q is not a configured provider", exit)
+		}
+		exit = p.Name
+	}
+	if profile == ProfileExit && exit == "" {
+		return nil, usageErr("policies: the exit profile needs --exit-provider NAME (the departed provider)")
+	}
+	if err := e.checkWaivers(cfg); err != nil {
+		return nil, err
+	}
+
+	snap.Canonicalize()
+	asOf := ev.AsOf
+	if asOf.IsZero() {
+		asOf = snap.FinishedAt
+	}
+	asOf = asOf.UTC()
+
+	// The snapshot's hash is the longest single step on big estates; it
+	// only reads the snapshot, so it runs alongside the evaluation.
+	var hash string
+	var hashErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		h := sha256.New()
+		hashErr = snap.Encode(h)
+		hash = hex.EncodeToString(h.Sum(nil))
+	}()
+
+	start := time.Now()
+	st, err := newState(snap, cfg, asOf, profile, exit)
+	if err != nil {
+		wg.Wait()
+		return nil, err
+	}
+	selected := e.selected(profile)
+	gapChecks := e.gapChecks(st, selected)
+	input := st.buildInput(gapChecks)
+	val, err := ast.InterfaceToValue(input)
+	if err != nil {
+		wg.Wait()
+		return nil, fmt.Errorf("policies: input: %w", err)
+	}
+	input = nil
+	e.log.Debug("policies: input built", "rows", len(st.acc.Rows), "elapsed", time.Since(start))
+
+	var all []findings.Finding
+	for _, c := range selected {
+		if err := ctx.Err(); err != nil {
+			wg.Wait()
+			return nil, err
+		}
+		t0 := time.Now()
+		rs, err := c.query.Eval(ctx, rego.EvalParsedInput(val))
+		if err != nil {
+			wg.Wait()
+			return nil, fmt.Errorf("policies: %s (%s): %w", c.info.ID, c.file, err)
+		}
+		fs, err := toFindings(c, rs)
+		if err != nil {
+			wg.Wait()
+			return nil, err
+		}
+		e.log.Debug("policies: check evaluated", "check", c.info.ID, "results", len(fs), "elapsed", time.Since(t0))
+		all = append(all, fs...)
+	}
+	all = e.guard(st, selected, all)
+	keys := keyStatus(all)
+	expired := applyWaivers(cfg, asOf, all)
+	sortFindings(all)
+
+	wg.Wait()
+	if hashErr != nil {
+		return nil, fmt.Errorf("policies: snapshot hash: %w", hashErr)
+	}
+	a := &findings.Assessment{
+		SchemaVersion:  findings.SchemaVersion,
+		Tool:           findings.Tool{Name: "keyholder", Version: ev.Version},
+		SnapshotSHA256: hash,
+		ConfigHash:     cfg.Hash,
+		Organization:   cfg.Organization.Name,
+		Profile:        profile,
+		ExitProvider:   exit,
+		AsOf:           asOf,
+		ScannedAt:      snap.FinishedAt,
+		Partial:        snap.Partial,
+		Findings:       all,
+		ExpiredWaivers: expired,
+		Parties:        st.attributions(),
+		Snapshot:       snap,
+	}
+	for _, c := range selected {
+		a.Checks = append(a.Checks, c.info)
+	}
+	a.Systems = st.systemVerdicts(all, keys)
+	a.Verdict = verdictOf(all)
+	a.Runbook = st.runbook(all)
+	e.log.Debug("policies: evaluated", "findings", len(all), "verdict", a.Verdict, "elapsed", time.Since(start))
+	return a, nil
+}
+
+// UsageError is an error in what the caller asked for (profile, exit
+// provider, a waiver naming no check): the CLI maps it to exit code 2.
+type UsageError struct{ Err error }
+
+func (u *UsageError) Error() string { return u.Err.Error() }
+func (u *UsageError) Unwrap() error { return u.Err }
+
+func usageErr(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// selected returns the checks of a profile, sorted by id.
+func (e *Engine) selected(profile string) []*check {
+	var out []*check
+	for _, c := range e.checks {
+		if c.inProfile(profile) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// checkWaivers rejects waivers naming a check the engine does not have: a
+// mistyped waiver would otherwise silently waive nothing.
+func (e *Engine) checkWaivers(cfg *config.Config) error {
+	var probs config.Problems
+	for i, w := range cfg.Policy.Waivers {
+		if _, ok := e.byID[w.Check]; !ok {
+			probs = append(probs, &config.Problem{File: cfg.Path, Path: fmt.Sprintf("policy.waivers[%d].check", i),
+				Msg: fmt.Sprintf("no check %q (see keyholder policies list)", w.Check)})
+		}
+	}
+	if len(probs) > 0 {
+		return probs
+	}
+	return nil
+}
+
+// gapChecks maps each gap to the checks (of the profile) it leaves
+// unknown.
+func (e *Engine) gapChecks(st *state, selected []*check) map[string][]string {
+	out := map[string][]string{}
+	for _, g := range st.gaps {
+		if g.covered() {
+			continue
+		}
+		kind := findings.SystemKind("")
+		if s := st.sysByID[g.System]; s != nil {
+			kind = s.Kind
+		}
+		for _, c := range selected {
+			if len(c.info.Reads) == 0 && g.Collection != "system" {
+				continue
+			}
+			if kind != "" && !c.appliesTo(kind) {
+				continue
+			}
+			if gapCovers(g.Collection, c.info.Reads, c.notAffected) {
+				out[g.ID] = append(out[g.ID], c.info.ID)
+			}
+		}
+	}
+	return out
+}
+
+var validStatus = map[string]findings.Status{
+	"pass": findings.StatusPass, "fail": findings.StatusFail, "warn": findings.StatusWarn, "unknown": findings.StatusUnknown,
+}
+
+// toFindings converts a check's results, validating their shape.
+func toFindings(c *check, rs rego.ResultSet) ([]findings.Finding, error) {
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, nil
+	}
+	items, ok := rs[0].Expressions[0].Value.([]any)
+	if !ok {
+		return nil, fmt.Errorf("policies: %s (%s): results must be a set of objects, got %T", c.info.ID, c.file, rs[0].Expressions[0].Value)
+	}
+	out := make([]findings.Finding, 0, len(items))
+	for _, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("policies: %s (%s): a result must be an object, got %T", c.info.ID, c.file, it)
+		}
+		stStr, _ := m["status"].(string)
+		status, ok := validStatus[stStr]
+		if !ok {
+			return nil, fmt.Errorf("policies: %s (%s): result status %q is not pass, fail, warn or unknown", c.info.ID, c.file, stStr)
+		}
+		msg, _ := m["message"].(string)
+		if msg == "" {
+			return nil, fmt.Errorf("policies: %s (%s): a result needs a message", c.info.ID, c.file)
+		}
+		sys, _ := m["system"].(string)
+		f := findings.Finding{
+			Check: c.info.ID, Title: c.info.Title, Status: status, Severity: c.info.Severity,
+			System: sys, Message: msg, Remediation: c.info.Remediation,
+			Subjects: stringList(m["subjects"]), Evidence: stringList(m["evidence"]),
+		}
+		if status == findings.StatusPass {
+			f.Remediation = ""
+		}
+		if abs, _ := m["absence"].(bool); abs {
+			f.Gaps = []string{absenceMark}
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// absenceMark flags, between toFindings and guard, a result that rests on
+// something not being seen. guard removes it.
+const absenceMark = "\x00absence"
+
+func stringList(v any) []string {
+	items, _ := v.([]any)
+	var out []string
+	for _, it := range items {
+		switch s := it.(type) {
+		case string:
+			out = append(out, s)
+		default:
+			out = append(out, fmt.Sprint(s))
+		}
+	}
+	return out
+}
+
+// guard enforces the rules no check may break:
+//
+//   - a result whose inputs a gap covers (by collection) is never a pass:
+//     it becomes unknown, and so does a fail or warn that rests on
+//     something not being seen;
+//   - a target that failed to scan makes its blocker checks unknown, even
+//     when a check said nothing about it.
+func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []findings.Finding {
+	byCheck := map[string]*check{}
+	for _, c := range selected {
+		byCheck[c.ID()] = c
+	}
+	gapsBySys := map[string][]*gapInfo{}
+	for _, g := range st.gaps {
+		if !g.covered() {
+			gapsBySys[g.System] = append(gapsBySys[g.System], g)
+		}
+	}
+	covering := func(c *check, sys string) []*gapInfo {
+		var out []*gapInfo
+		consider := gapsBySys[sys]
+		if sys == "" {
+			consider = nil
+			for _, g := range st.gaps {
+				if !g.covered() {
+					consider = append(consider, g)
+				}
+			}
+		} else if s := st.sysByID[sys]; s != nil && s.Target != "" && s.Target != sys {
+			// AWS organisation members inherit their target's gaps.
+			consider = append(slices.Clone(consider), gapsBySys[s.Target]...)
+		}
+		for _, g := range consider {
+			if gapCovers(g.Collection, c.info.Reads, c.notAffected) {
+				out = append(out, g)
+			}
+		}
+		return out
+	}
+	for i := range fs {
+		f := &fs[i]
+		absence := len(f.Gaps) == 1 && f.Gaps[0] == absenceMark
+		f.Gaps = nil
+		c := byCheck[f.Check]
+		if c == nil {
+			continue
+		}
+		if f.Status != findings.StatusPass && !absence {
+			continue
+		}
+		gs := covering(c, f.System)
+		if len(gs) == 0 {
+			continue
+		}
+		f.Status = findings.StatusUnknown
+		for _, g := range gs {
+			f.Gaps = append(f.Gaps, g.ID)
+			f.Evidence = append(f.Evidence, fmt.Sprintf("not read: %s on %s (%s): %s", g.Collection, g.System, g.Reason, g.Error))
+		}
+		f.Message = "unknown: " + f.Message + " — but its inputs were not all read"
+		f.Remediation = c.info.Remediation
+	}
+	// Failed targets: every applicable blocker check reports them unknown.
+	for _, s := range st.systems {
+		if !s.Failed {
+			continue
+		}
+		for _, c := range selected {
+			if c.info.Severity != findings.SeverityBlocker || !c.appliesTo(s.Kind) || s.Kind == findings.SystemDeclared {
+				continue
+			}
+			seen := false
+			for i := range fs {
+				if fs[i].Check == c.info.ID && fs[i].System == s.ID {
+					seen = true
+					break
+				}
+			}
+			if seen {
+				continue
+			}
+			gid := findings.GapID(s.ID, "system")
+			fs = append(fs, findings.Finding{
+				Check: c.info.ID, Title: c.info.Title, Status: findings.StatusUnknown, Severity: c.info.Severity,
+				System: s.ID, Subjects: []string{s.ID}, Remediation: c.info.Remediation, Gaps: []string{gid},
+				Message:  fmt.Sprintf("unknown: target %s could not be scanned (%s)", s.ID, s.FailReason),
+				Evidence: []string{"the check's inputs for this system were not read"},
+			})
+		}
+	}
+	return fs
+}
+
+// keyStatus is the KH-KEY-001 status per system: fail over unknown over
+// pass when a system has several.
+func keyStatus(fs []findings.Finding) map[string]findings.Status {
+	out := map[string]findings.Status{}
+	for _, f := range fs {
+		if f.Check != "KH-KEY-001" {
+			continue
+		}
+		if prev, ok := out[f.System]; !ok || statusRank[f.Status] < statusRank[prev] {
+			out[f.System] = f.Status
+		}
+	}
+	return out
+}
+
+// ID returns the check's id.
+func (c *check) ID() string { return c.info.ID }
+
+// applyWaivers marks findings waived by an active waiver and returns the
+// expired waivers. A waiver is active through the end of its expiry date.
+// A waiver with a subject waives a finding when the subject is one of the
+// finding's subjects or its system; without a subject it waives every
+// finding of the check. Passing findings are never waived.
+func applyWaivers(cfg *config.Config, asOf time.Time, fs []findings.Finding) []findings.Waiver {
+	var active []findings.Waiver
+	var expired []findings.Waiver
+	for _, w := range cfg.Policy.Waivers {
+		fw := findings.Waiver{Check: w.Check, Subject: w.Subject, Reason: w.Reason}
+		if w.Expires != nil {
+			fw.Expires = w.Expires.Time
+		}
+		if w.Expires == nil || !asOf.Before(w.Expires.AddDate(0, 0, 1)) {
+			expired = append(expired, fw)
+			continue
+		}
+		active = append(active, fw)
+	}
+	for i := range fs {
+		f := &fs[i]
+		if f.Status == findings.StatusPass {
+			continue
+		}
+		for j := range active {
+			w := active[j]
+			if w.Check != f.Check {
+				continue
+			}
+			if w.Subject != "" && w.Subject != f.System && !slices.Contains(f.Subjects, w.Subject) {
+				continue
+			}
+			f.Waiver = &w
+			f.Evidence = append(f.Evidence, fmt.Sprintf("was %s before the waiver", f.Status))
+			f.Status = findings.StatusWaived
+			break
+		}
+	}
+	slices.SortFunc(expired, func(a, b findings.Waiver) int {
+		return cmp.Or(strings.Compare(a.Check, b.Check), strings.Compare(a.Subject, b.Subject), a.Expires.Compare(b.Expires))
+	})
+	return expired
+}
+
+var statusRank = map[findings.Status]int{
+	findings.StatusFail: 0, findings.StatusUnknown: 1, findings.StatusWarn: 2, findings.StatusWaived: 3, findings.StatusPass: 4,
+}
+
+// sortFindings orders findings by check, system, subjects, status and
+// message, so the same facts always list in the same order.
+func sortFindings(fs []findings.Finding) {
+	for i := range fs {
+		if fs[i].Subjects == nil {
+			fs[i].Subjects = []string{}
+		}
+	}
+	slices.SortStableFunc(fs, func(a, b findings.Finding) int {
+		return cmp.Or(
+			strings.Compare(a.Check, b.Check),
+			strings.Compare(a.System, b.System),
+			slices.Compare(a.Subjects, b.Subjects),
+			cmp.Compare(statusRank[a.Status], statusRank[b.Status]),
+			strings.Compare(a.Message, b.Message),
+		)
+	})
+}

@@ -1,0 +1,454 @@
+package policies
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/policies/access"
+	"github.com/keyholder/keyholder/policies/parties"
+)
+
+// state is everything one evaluation derives from the snapshot and config
+// before the checks run: systems (with stubs for targets the snapshot
+// lacks), parties, effective access, and gap coverage.
+type state struct {
+	snap    *findings.Snapshot
+	cfg     *config.Config
+	asOf    time.Time
+	profile string
+	exit    string
+
+	cls *parties.Classifier
+	acc *access.Result
+
+	systems []*sysInfo
+	sysByID map[string]*sysInfo
+
+	principal  map[string]*findings.Principal
+	party      map[string]parties.Result // principals and counterparties
+	licParty   map[string]parties.Result
+	bakParty   map[string]parties.Result
+	trustParty map[string]parties.Result
+	assetParty map[string]parties.Result
+
+	// summary of each principal's effective access.
+	summary map[string]*accessSummary
+	// topHolders lists, per system, the enabled non-group principals
+	// holding the top privilege actively, sorted.
+	topHolders map[string][]string
+	// breakGlass maps each configured entry to the principals it matches.
+	breakGlass map[string][]string
+	bgSet      map[string]bool
+
+	gaps []*gapInfo
+}
+
+// sysInfo is a system as the checks see it.
+type sysInfo struct {
+	findings.System
+	// Stub is true for a configured target with no system in the snapshot.
+	Stub bool
+	// Failed is true when the target could not be scanned (a "system"
+	// gap, or no system at all); FailReason says why.
+	Failed     bool
+	FailReason string
+	Party      parties.Result
+}
+
+type gapInfo struct {
+	findings.Gap
+	// CoveredBy lists declared relationships that cover a structural gap.
+	CoveredBy []string
+	// Synthetic is true for the gap of a target missing from the snapshot.
+	Synthetic bool
+}
+
+type accessSummary struct {
+	maxRank      int
+	topActive    bool
+	topPermanent bool
+	topEligible  bool
+	topPrivs     []string
+	systems      []string
+}
+
+// newState classifies and resolves everything the checks need.
+func newState(snap *findings.Snapshot, cfg *config.Config, asOf time.Time, profile, exit string) (*state, error) {
+	cls, err := parties.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st := &state{
+		snap: snap, cfg: cfg, asOf: asOf, profile: profile, exit: exit, cls: cls,
+		sysByID:    map[string]*sysInfo{},
+		principal:  make(map[string]*findings.Principal, len(snap.Principals)),
+		party:      make(map[string]parties.Result, len(snap.Principals)),
+		licParty:   map[string]parties.Result{},
+		bakParty:   map[string]parties.Result{},
+		trustParty: map[string]parties.Result{},
+		assetParty: map[string]parties.Result{},
+		summary:    map[string]*accessSummary{},
+		topHolders: map[string][]string{},
+		breakGlass: map[string][]string{},
+		bgSet:      map[string]bool{},
+	}
+	st.buildSystems()
+	st.acc = access.Compute(snap, access.Options{AsOf: asOf, TrustLevel: trustLevel})
+	st.classify()
+	st.summarise()
+	st.matchBreakGlass()
+	st.buildGaps()
+	return st, nil
+}
+
+func (st *state) buildSystems() {
+	for i := range st.snap.Systems {
+		s := &sysInfo{System: st.snap.Systems[i]}
+		st.systems = append(st.systems, s)
+		st.sysByID[s.ID] = s
+	}
+	for _, g := range st.snap.Gaps {
+		if g.Collection != "system" {
+			continue
+		}
+		if s := st.sysByID[g.System]; s != nil {
+			s.Failed = true
+			s.FailReason = string(g.Reason) + ": " + g.Error
+		}
+	}
+	// Configured targets the snapshot does not have at all.
+	for _, t := range st.cfg.Targets {
+		found := false
+		for _, s := range st.systems {
+			if s.ID == t.Name || s.Target == t.Name {
+				found = true
+				break
+			}
+		}
+		if found {
+			continue
+		}
+		s := &sysInfo{
+			System: findings.System{ID: t.Name, Kind: findings.SystemKind(t.Type), Target: t.Name, Name: t.Name},
+			Stub:   true, Failed: true, FailReason: "not in the snapshot: the target was not scanned",
+		}
+		st.systems = append(st.systems, s)
+		st.sysByID[s.ID] = s
+	}
+	slices.SortFunc(st.systems, func(a, b *sysInfo) int { return strings.Compare(a.ID, b.ID) })
+	for _, s := range st.systems {
+		switch s.Kind {
+		case findings.SystemEntra:
+			s.Party = st.cls.Owner(s.NativeID, "entra_tenant")
+		case findings.SystemAWS:
+			s.Party = st.cls.Owner(s.NativeID, "aws_account")
+		case findings.SystemGitHub:
+			s.Party = st.cls.Owner(s.NativeID, "github_org")
+		default:
+			s.Party = parties.Result{Party: findings.PartyUnknown, Kind: parties.KindUnknown, Reason: "not attributed"}
+		}
+	}
+}
+
+// entraTopRoles are the Entra roles that give full control of a tenant;
+// a declared relationship naming them carries super_admin.
+var entraTopRoles = map[string]bool{
+	"global administrator": true, "privileged role administrator": true, "privileged authentication administrator": true,
+	"company administrator": true,
+}
+
+// trustLevel is the level a trust carries by itself: its Level, or for a
+// declared relationship the strongest of the roles it names.
+func trustLevel(t *findings.Trust) findings.Level {
+	if t.Level != "" {
+		return t.Level
+	}
+	if t.Kind != findings.TrustDeclared {
+		return ""
+	}
+	var best findings.Level
+	for _, r := range t.Permissions {
+		lr := strings.ToLower(strings.TrimSpace(r))
+		l := findings.LevelPrivileged
+		switch {
+		case entraTopRoles[lr]:
+			l = findings.LevelSuperAdmin
+		case strings.HasSuffix(lr, "administrator") || strings.HasSuffix(lr, "admin"):
+			l = findings.LevelAdmin
+		case strings.HasSuffix(lr, "reader"):
+			l = findings.LevelRead
+		}
+		if l.Rank() > best.Rank() {
+			best = l
+		}
+	}
+	return best
+}
+
+func (st *state) classify() {
+	snap := st.snap
+	for i := range snap.Principals {
+		st.principal[snap.Principals[i].ID] = &snap.Principals[i]
+	}
+	g := st.acc.Graph
+	st.cls.IndexGroups(snap.Principals, g.TransitiveMembers)
+	for i := range snap.Principals {
+		p := &snap.Principals[i]
+		var sys *findings.System
+		if s := st.sysByID[p.System]; s != nil {
+			sys = &s.System
+		}
+		st.party[p.ID] = st.cls.Principal(p, sys)
+	}
+	for _, c := range st.acc.Counterparties {
+		r := st.cls.Owner(c.NativeID, c.Kind)
+		r.Reason = "trust counterparty: " + r.Reason
+		// A declared relationship names its provider: use it.
+		for _, tid := range c.Trusts {
+			if t := st.trust(tid); t != nil && t.Provider != "" {
+				r = st.cls.Trust(t)
+				break
+			}
+		}
+		st.party[c.ID] = r
+	}
+	for i := range snap.Licences {
+		st.licParty[snap.Licences[i].ID] = st.cls.Licence(&snap.Licences[i])
+	}
+	for i := range snap.Backups {
+		st.bakParty[snap.Backups[i].ID] = st.cls.Backup(&snap.Backups[i])
+	}
+	for i := range snap.Trusts {
+		st.trustParty[snap.Trusts[i].ID] = st.cls.Trust(&snap.Trusts[i])
+	}
+	for i := range snap.Assets {
+		a := &snap.Assets[i]
+		r := st.cls.Owner(a.OwnerOfRecord, "name")
+		if a.OwnerOfRecord == "" {
+			r.Reason = "no owner of record declared"
+		} else {
+			r.Reason = "owner of record: " + r.Reason
+		}
+		st.assetParty[a.ID] = r
+	}
+}
+
+func (st *state) trust(id string) *findings.Trust {
+	i, ok := slices.BinarySearchFunc(st.snap.Trusts, id, func(t findings.Trust, id string) int { return strings.Compare(t.ID, id) })
+	if !ok {
+		for j := range st.snap.Trusts {
+			if st.snap.Trusts[j].ID == id {
+				return &st.snap.Trusts[j]
+			}
+		}
+		return nil
+	}
+	return &st.snap.Trusts[i]
+}
+
+func (st *state) summarise() {
+	for i := range st.acc.Rows {
+		r := &st.acc.Rows[i]
+		s := st.summary[r.Principal]
+		if s == nil {
+			s = &accessSummary{}
+			st.summary[r.Principal] = s
+		}
+		if rk := r.Level.Rank(); rk > s.maxRank {
+			s.maxRank = rk
+		}
+		if len(s.systems) == 0 || s.systems[len(s.systems)-1] != r.System {
+			if !slices.Contains(s.systems, r.System) {
+				s.systems = append(s.systems, r.System)
+			}
+		}
+		if r.Level == findings.LevelSuperAdmin {
+			if kind, enabled := st.kindOf(r.Principal); r.Active && enabled && !isContainer(kind) {
+				if l := st.topHolders[r.System]; len(l) == 0 || l[len(l)-1] != r.Principal {
+					st.topHolders[r.System] = append(l, r.Principal)
+				}
+			}
+			if r.Active {
+				s.topActive = true
+				if r.Permanent {
+					s.topPermanent = true
+				}
+			} else {
+				s.topEligible = true
+			}
+			if !slices.Contains(s.topPrivs, r.Privilege) {
+				s.topPrivs = append(s.topPrivs, r.Privilege)
+			}
+		}
+	}
+}
+
+func (st *state) matchBreakGlass() {
+	want := map[string]string{}
+	for _, bg := range st.cfg.Organization.BreakGlass {
+		k := strings.ToLower(strings.TrimSpace(bg))
+		want[k] = bg
+		st.breakGlass[bg] = nil
+	}
+	if len(want) == 0 {
+		return
+	}
+	for i := range st.snap.Principals {
+		p := &st.snap.Principals[i]
+		if p.Kind == findings.PrincipalGroup || p.Kind == findings.PrincipalTeam {
+			continue
+		}
+		keys := append([]string{p.ID, p.Login, p.NativeID}, p.Emails...)
+		for _, k := range keys {
+			if bg, ok := want[strings.ToLower(k)]; ok && k != "" {
+				if !slices.Contains(st.breakGlass[bg], p.ID) {
+					st.breakGlass[bg] = append(st.breakGlass[bg], p.ID)
+				}
+				st.bgSet[p.ID] = true
+			}
+		}
+	}
+}
+
+// buildGaps lists the snapshot's gaps (plus one per missing target) and
+// marks the structural ones a fresh declared relationship covers.
+func (st *state) buildGaps() {
+	maxAge := time.Duration(st.cfg.Policy.DeclaredMaxAgeDays) * 24 * time.Hour
+	for _, g := range st.snap.Gaps {
+		gi := &gapInfo{Gap: g}
+		if kind, ok := structuralGap(g.Collection); ok {
+			for _, t := range st.snap.Trusts {
+				if t.Kind != findings.TrustDeclared || !st.sameTarget(t.System, g.System) {
+					continue
+				}
+				rk := strings.ToLower(t.Attributes["relationship_kind"])
+				if !coversGap(rk, kind) || t.Verified == nil || st.asOf.Sub(*t.Verified) > maxAge || t.Verified.After(st.asOf.Add(24*time.Hour)) {
+					continue
+				}
+				gi.CoveredBy = append(gi.CoveredBy, t.ID)
+			}
+		}
+		st.gaps = append(st.gaps, gi)
+	}
+	for _, s := range st.systems {
+		if s.Stub {
+			st.gaps = append(st.gaps, &gapInfo{Gap: findings.Gap{
+				ID: findings.GapID(s.ID, "system"), System: s.ID, Collection: "system",
+				Reason: findings.GapSkipped, Error: s.FailReason,
+			}, Synthetic: true})
+		}
+	}
+	slices.SortFunc(st.gaps, func(a, b *gapInfo) int { return strings.Compare(a.ID, b.ID) })
+}
+
+// sameTarget reports whether system a and system b belong to the same
+// configured target (AWS organisation members are "<target>/<account>").
+func (st *state) sameTarget(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ta, tb := a, b
+	if s := st.sysByID[a]; s != nil && s.Target != "" {
+		ta = s.Target
+	}
+	if s := st.sysByID[b]; s != nil && s.Target != "" {
+		tb = s.Target
+	}
+	return ta == tb
+}
+
+// structuralGap reports whether a gap's collection is one the customer
+// side of an API cannot read by design (partner relationships), and the
+// sub-name ("gdap", "dap", ...).
+func structuralGap(collection string) (string, bool) {
+	top, sub, ok := strings.Cut(collection, "/")
+	if !ok || top != "trusts" {
+		return "", false
+	}
+	switch sub {
+	case "gdap", "dap", "contracts", "delegated_admin", "partner", "partners", "reseller", "csp":
+		return sub, true
+	}
+	return "", false
+}
+
+// coversGap reports whether a declared relationship of kind rk covers a
+// structural gap of sub-collection kind.
+func coversGap(rk, kind string) bool {
+	switch kind {
+	case "gdap", "delegated_admin":
+		return rk == "gdap"
+	case "dap", "contracts":
+		return rk == "dap" || rk == "gdap"
+	case "partner", "partners", "reseller", "csp":
+		return rk != ""
+	}
+	return false
+}
+
+// covered reports whether the gap no longer leaves checks unknown.
+func (g *gapInfo) covered() bool { return len(g.CoveredBy) > 0 }
+
+// gapCovers reports whether gap collection gc covers a check reading
+// reads (minus notAffected): the same collection, or one a parent of the
+// other; a "system" gap covers everything.
+func gapCovers(gc string, reads, notAffected []string) bool {
+	if gc == "system" {
+		return true
+	}
+	for _, na := range notAffected {
+		if gc == na || strings.HasPrefix(gc, na+"/") {
+			return false
+		}
+	}
+	for _, r := range reads {
+		if gc == r || strings.HasPrefix(gc, r+"/") || strings.HasPrefix(r, gc+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// protects returns the system ids a backup protects: its ProtectsSystem
+// (a system id or a target name), else its own system when that is a
+// scanned one.
+func (st *state) protects(b *findings.Backup) []string {
+	var out []string
+	if b.ProtectsSystem != "" {
+		for _, s := range st.systems {
+			if s.ID == b.ProtectsSystem || s.Target == b.ProtectsSystem && s.Kind != findings.SystemDeclared {
+				out = append(out, s.ID)
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	if s := st.sysByID[b.System]; s != nil && s.Kind != findings.SystemDeclared {
+		return []string{s.ID}
+	}
+	return nil
+}
+
+func (st *state) partyOfPrincipal(id string) parties.Result {
+	if r, ok := st.party[id]; ok {
+		return r
+	}
+	return parties.Result{Party: findings.PartyUnknown, Kind: parties.KindUnknown, Reason: "not in the snapshot"}
+}
+
+// partyOfRef attributes a reference that may be a principal id, an
+// account or tenant id, or a party name (backup deleters, copy owners).
+func (st *state) partyOfRef(ref, kind string) parties.Result {
+	if r, ok := st.party[ref]; ok {
+		return r
+	}
+	return st.cls.Owner(ref, kind)
+}
+
+func isContainer(k findings.PrincipalKind) bool {
+	return k == findings.PrincipalGroup || k == findings.PrincipalTeam
+}
