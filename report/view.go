@@ -578,6 +578,8 @@ func buildKeys(ix *index) []keyRow {
 			r.HoldsKeys, r.HoldsClass = "Yes", "good"
 		case "no":
 			r.HoldsKeys, r.HoldsClass = "No", "bad"
+		case "n/a":
+			r.HoldsKeys, r.HoldsClass = "n/a", "muted"
 		default:
 			r.HoldsKeys, r.HoldsClass = "Unknown", "warn"
 		}
