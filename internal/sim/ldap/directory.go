@@ -89,7 +89,7 @@ type directory struct {
 
 	// binds maps accepted bind names (lower-case DN, UPN, DOMAIN\sam) to
 	// the password.
-	binds map[string]string
+	binds   map[string]string
 	rootDSE *entry
 	nextRID int
 }
@@ -123,14 +123,14 @@ const (
 
 // userAccountControl bits.
 const (
-	uacDisable            = 0x2
-	uacNormal             = 0x200
-	uacWorkstation        = 0x1000
-	uacServer             = 0x2000
-	uacDontExpire         = 0x10000
-	uacSmartcard          = 0x40000
-	uacTrustedDelegation  = 0x80000
-	filetimeNever   int64 = 0x7FFFFFFFFFFFFFFF
+	uacDisable                 = 0x2
+	uacNormal                  = 0x200
+	uacWorkstation             = 0x1000
+	uacServer                  = 0x2000
+	uacDontExpire              = 0x10000
+	uacSmartcard               = 0x40000
+	uacTrustedDelegation       = 0x80000
+	filetimeNever        int64 = 0x7FFFFFFFFFFFFFFF
 )
 
 type builtinGroup struct {
