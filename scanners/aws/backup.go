@@ -261,6 +261,9 @@ func (a *account) addIdentityDeleters(b *findings.Backup) {
 		b.Attributes["identity_deleters"] = "unknown"
 	} else {
 		for _, pid := range sortedKeys(d.docs) {
+			if bd := d.boundaries[pid]; bd != nil && !allowsAction(action, bd) {
+				continue
+			}
 			if allowsAction(action, d.docs[pid]...) {
 				dels = append(dels, pid)
 			}

@@ -24,6 +24,8 @@ type iamData struct {
 	// docs holds every identity policy document in effect for each
 	// principal id (a user's include its groups'), for deleter analysis.
 	docs map[string][]*policyDoc
+	// boundaries are the permissions boundary documents by principal id.
+	boundaries map[string]*policyDoc
 	// roleLevel is the highest level each role's policies give, by name.
 	roleLevel map[string]findings.Level
 	// rolePolicies are the policy names of each role, by name.
@@ -227,7 +229,7 @@ func (a *account) boundaryLevel(d *iamData, b *iamtypes.AttachedPermissionsBound
 // emitGrants records one grant per policy of principal pid, plus an
 // "effective" grant when the policies together reach a higher level
 // than any one of them. It returns the highest level.
-func (a *account) emitGrants(pid string, refs []policyRef, extra []*policyDoc, boundaryARN string, boundary findings.Level) findings.Level {
+func (a *account) emitGrants(pid string, refs []policyRef, extra []*policyDoc, inherited findings.Level, boundaryARN string, boundary findings.Level) findings.Level {
 	top := findings.Level("")
 	var docs []*policyDoc
 	for _, r := range refs {
@@ -261,9 +263,9 @@ func (a *account) emitGrants(pid string, refs []policyRef, extra []*policyDoc, b
 	}
 	all := append(append([]*policyDoc(nil), docs...), extra...)
 	if len(refs) > 1 || len(extra) > 0 {
-		if ev := evaluate(all...); ev.Level.Rank() > top.Rank() && (len(docs) > 1 || len(extra) > 0) {
+		if ev := evaluate(all...); ev.Level.Rank() > maxLevel(top, inherited).Rank() && (len(docs) > 1 || len(extra) > 0) {
 			level := minLevel(ev.Level, boundary)
-			if level.Rank() > top.Rank() {
+			if level.Rank() > maxLevel(top, inherited).Rank() {
 				attrs := map[string]string{"policy_type": "combined", "level_basis": "policy_document", "reason": strings.Join(ev.Reasons, "; ")}
 				if boundaryARN != "" {
 					attrs["permissions_boundary"] = boundaryARN
@@ -290,6 +292,8 @@ func (a *account) iamPrincipals(d *iamData, rep credReport) {
 	d.rolePolicies = map[string][]string{}
 	groupByName := map[string]iamtypes.GroupDetail{}
 	groupDocs := map[string][]*policyDoc{}
+	groupLevel := map[string]findings.Level{}
+	d.boundaries = map[string]*policyDoc{}
 	for _, g := range d.groups {
 		name := aws.ToString(g.GroupName)
 		groupByName[name] = g
@@ -300,7 +304,7 @@ func (a *account) iamPrincipals(d *iamData, rep credReport) {
 			Attributes: map[string]string{"path": aws.ToString(g.Path), "group_id": aws.ToString(g.GroupId), "source": "iam"},
 		})
 		refs := a.refs(d, g.AttachedManagedPolicies, g.GroupPolicyList)
-		a.emitGrants(pid, refs, nil, "", "")
+		groupLevel[name] = a.emitGrants(pid, refs, nil, "", "", "")
 		for _, r := range refs {
 			if r.doc != nil {
 				groupDocs[name] = append(groupDocs[name], r.doc)
@@ -330,6 +334,7 @@ func (a *account) iamPrincipals(d *iamData, rep credReport) {
 			p.Attributes["console_access"] = row["password_enabled"]
 		}
 		var extra []*policyDoc
+		inherited := findings.Level("")
 		for _, gname := range u.GroupList {
 			g, ok := groupByName[gname]
 			gid := findings.PrincipalID(findings.PrincipalGroup, a.sys, aws.ToString(g.Arn))
@@ -338,6 +343,7 @@ func (a *account) iamPrincipals(d *iamData, rep credReport) {
 			}
 			a.col.membership(findings.Membership{ID: findings.ObjectID("membership", a.sys, name, gname), System: a.sys, MemberID: pid, GroupID: gid})
 			extra = append(extra, groupDocs[gname]...)
+			inherited = maxLevel(inherited, groupLevel[gname])
 		}
 		bARN, bLevel := a.boundaryLevel(d, u.PermissionsBoundary)
 		if bARN != "" {
@@ -345,7 +351,8 @@ func (a *account) iamPrincipals(d *iamData, rep credReport) {
 		}
 		a.col.principal(p)
 		refs := a.refs(d, u.AttachedManagedPolicies, u.UserPolicyList)
-		a.emitGrants(pid, refs, extra, bARN, bLevel)
+		a.emitGrants(pid, refs, extra, inherited, bARN, bLevel)
+		a.keepBoundary(d, pid, u.PermissionsBoundary)
 		var docs []*policyDoc
 		for _, r := range refs {
 			if r.doc != nil {
@@ -385,7 +392,8 @@ func (a *account) iamPrincipals(d *iamData, rep credReport) {
 		}
 		a.col.principal(p)
 		refs := a.refs(d, r.AttachedManagedPolicies, r.RolePolicyList)
-		d.roleLevel[name] = a.emitGrants(pid, refs, nil, bARN, bLevel)
+		d.roleLevel[name] = a.emitGrants(pid, refs, nil, "", bARN, bLevel)
+		a.keepBoundary(d, pid, r.PermissionsBoundary)
 		var docs []*policyDoc
 		var names []string
 		for _, ref := range refs {
@@ -448,3 +456,14 @@ func boolString(b bool) string {
 }
 
 func arnTail(arn string) string { return arn[strings.LastIndexAny(arn, "/:")+1:] }
+
+// keepBoundary remembers a principal's boundary document for deleter
+// analysis.
+func (a *account) keepBoundary(d *iamData, pid string, b *iamtypes.AttachedPermissionsBoundary) {
+	if b == nil {
+		return
+	}
+	if mp := d.policies[aws.ToString(b.PermissionsBoundaryArn)]; mp != nil && mp.doc != nil {
+		d.boundaries[pid] = mp.doc
+	}
+}

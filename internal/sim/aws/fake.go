@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -301,6 +302,13 @@ func (f *Fake) matchLocked(patterns []string, c *call) bool {
 }
 
 func (f *Fake) matchOne(p string, c *call) bool {
+	if base, nth, ok := strings.Cut(p, "#"); ok {
+		n, err := strconv.Atoi(nth)
+		if err != nil || f.counts[c.op] != n {
+			return false
+		}
+		p = base
+	}
 	if acct, rest, ok := strings.Cut(p, "/"); ok {
 		if acct != c.cred.Account {
 			return false

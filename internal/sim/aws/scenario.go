@@ -304,7 +304,9 @@ type ReceivedLicense struct {
 // with the SigV4 signing name as service ("iam:GetAccountAuthorizationDetails",
 // "sso:ListInstances", "s3:ListBuckets"); patterns may use * as in
 // "backup:*". A pattern may be prefixed with an account id and a slash to
-// apply to that account only ("222222222222/backup:*").
+// apply to that account only ("222222222222/backup:*"), and suffixed with
+// "#N" to apply to the Nth call of the operation only
+// ("iam:GetAccountAuthorizationDetails#2" fails the second page).
 type Faults struct {
 	// Deny answers matching operations with the service's access-denied
 	// error.
