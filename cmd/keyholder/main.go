@@ -152,6 +152,7 @@ Exit codes:
 		newScanCmd(a),
 		newPermissionsCmd(a),
 		newHistoryCmd(a),
+		newShowCmd(a),
 		newDiffCmd(a),
 		newPruneCmd(a),
 	} {
