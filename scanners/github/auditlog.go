@@ -73,7 +73,7 @@ func (sc *scan) readAuditLog(ctx context.Context) {
 			continue
 		}
 		desc := fmt.Sprintf("%s %s by %s", entryTime(e).UTC().Format(time.RFC3339), e.GetAction(), e.GetActor())
-		if p, ok := e.Data["permission"].(string); ok && p != "" {
+		if p := auditField(e, "permission"); p != "" {
 			desc += " (permission " + p + ")"
 		}
 		latest[u] = desc
@@ -102,4 +102,15 @@ func entryTime(e *github.AuditEntry) time.Time {
 		return e.Timestamp.Time
 	}
 	return time.Time{}
+}
+
+// auditField returns a string field of an entry: top-level fields that
+// go-github does not name land in AdditionalFields, some in Data.
+func auditField(e *github.AuditEntry, name string) string {
+	for _, m := range []map[string]interface{}{e.AdditionalFields, e.Data} {
+		if v, ok := m[name].(string); ok && v != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -22,18 +22,18 @@ const (
 
 // targetConfig is a "type: github" target:
 //
-//	- type: github
-//	  name: gh
-//	  org: contoso
-//	  token_env: GITHUB_TOKEN            # or token_file, or app:
-//	  app: {app_id: 12345, installation_id: 678, private_key_file: /etc/keyholder/app.pem}
-//	  base_url: https://ghe.contoso.com  # GitHub Enterprise Server
-//	  ca_file: /etc/ssl/contoso-ca.pem
-//	  collaborators: all                 # all | private_only | none
-//	  deploy_keys: auto                  # auto | true | false
-//	  max_pages: 1000
-//	  concurrency: 4
-//	  rate_limit_max_wait: 15m
+//   - type: github
+//     name: gh
+//     org: contoso
+//     token_env: GITHUB_TOKEN            # or token_file, or app:
+//     app: {app_id: 12345, installation_id: 678, private_key_file: /etc/keyholder/app.pem}
+//     base_url: https://ghe.contoso.com  # GitHub Enterprise Server
+//     ca_file: /etc/ssl/contoso-ca.pem
+//     collaborators: all                 # all | private_only | none
+//     deploy_keys: auto                  # auto | true | false
+//     max_pages: 1000
+//     concurrency: 4
+//     rate_limit_max_wait: 15m
 type targetConfig struct {
 	Org string `yaml:"org"`
 	// BaseURL is a GitHub Enterprise Server root; /api/v3/ is appended

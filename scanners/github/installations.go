@@ -35,30 +35,30 @@ type installationPage struct {
 // adminPermissions are app permissions whose write access amounts to
 // administering the organisation or its repositories.
 var adminPermissions = map[string]bool{
-	"administration":                     true,
-	"organization_administration":        true,
-	"members":                            true,
-	"organization_custom_roles":          true,
-	"organization_custom_org_roles":      true,
+	"administration":                      true,
+	"organization_administration":         true,
+	"members":                             true,
+	"organization_custom_roles":           true,
+	"organization_custom_org_roles":       true,
 	"organization_personal_access_tokens": true,
 }
 
 // privilegedPermissions are app permissions whose write access reaches
 // code, secrets or what runs.
 var privilegedPermissions = map[string]bool{
-	"contents":                          true,
-	"secrets":                           true,
-	"organization_secrets":              true,
-	"workflows":                         true,
-	"actions":                           true,
-	"environments":                      true,
-	"organization_self_hosted_runners":  true,
-	"organization_hooks":                true,
-	"repository_hooks":                  true,
-	"security_events":                   true,
-	"secret_scanning_alerts":            true,
-	"organization_actions_variables":    true,
-	"actions_variables":                 true,
+	"contents":                         true,
+	"secrets":                          true,
+	"organization_secrets":             true,
+	"workflows":                        true,
+	"actions":                          true,
+	"environments":                     true,
+	"organization_self_hosted_runners": true,
+	"organization_hooks":               true,
+	"repository_hooks":                 true,
+	"security_events":                  true,
+	"secret_scanning_alerts":           true,
+	"organization_actions_variables":   true,
+	"actions_variables":                true,
 }
 
 // flaggedPermissions are called out in Attributes["high_privilege"] when

@@ -32,19 +32,19 @@ type orgFull struct {
 		FilledSeats  *int   `json:"filled_seats"`
 		PrivateRepos *int64 `json:"private_repos"`
 	} `json:"plan"`
-	TwoFactorRequirementEnabled   *bool   `json:"two_factor_requirement_enabled"`
-	DefaultRepositoryPermission   *string `json:"default_repository_permission"`
-	MembersCanCreateRepositories  *bool   `json:"members_can_create_repositories"`
-	MembersCanCreatePublicRepos   *bool   `json:"members_can_create_public_repositories"`
-	MembersCanCreatePrivateRepos  *bool   `json:"members_can_create_private_repositories"`
-	MembersCanCreateInternalRepos *bool   `json:"members_can_create_internal_repositories"`
-	MembersCanInviteOutside       *bool   `json:"members_can_invite_outside_collaborators"`
-	MembersCanDeleteRepositories  *bool   `json:"members_can_delete_repositories"`
-	MembersCanChangeRepoVisibility *bool  `json:"members_can_change_repo_visibility"`
-	MembersCanForkPrivateRepos    *bool   `json:"members_can_fork_private_repositories"`
-	MembersCanCreateTeams         *bool   `json:"members_can_create_teams"`
-	WebCommitSignoffRequired      *bool   `json:"web_commit_signoff_required"`
-	DeployKeysEnabled             *bool   `json:"deploy_keys_enabled_for_repositories"`
+	TwoFactorRequirementEnabled    *bool   `json:"two_factor_requirement_enabled"`
+	DefaultRepositoryPermission    *string `json:"default_repository_permission"`
+	MembersCanCreateRepositories   *bool   `json:"members_can_create_repositories"`
+	MembersCanCreatePublicRepos    *bool   `json:"members_can_create_public_repositories"`
+	MembersCanCreatePrivateRepos   *bool   `json:"members_can_create_private_repositories"`
+	MembersCanCreateInternalRepos  *bool   `json:"members_can_create_internal_repositories"`
+	MembersCanInviteOutside        *bool   `json:"members_can_invite_outside_collaborators"`
+	MembersCanDeleteRepositories   *bool   `json:"members_can_delete_repositories"`
+	MembersCanChangeRepoVisibility *bool   `json:"members_can_change_repo_visibility"`
+	MembersCanForkPrivateRepos     *bool   `json:"members_can_fork_private_repositories"`
+	MembersCanCreateTeams          *bool   `json:"members_can_create_teams"`
+	WebCommitSignoffRequired       *bool   `json:"web_commit_signoff_required"`
+	DeployKeysEnabled              *bool   `json:"deploy_keys_enabled_for_repositories"`
 }
 
 // readOrg reads the organisation. It is the only step whose failure stops

@@ -36,6 +36,9 @@ type Options struct {
 	LoopPaths []string
 	// TokenTTL is the lifetime of installation tokens. Default one hour.
 	TokenTTL time.Duration
+	// OmitInheritedFlag leaves "role" and "inherited" out of team member
+	// entries, as GitHub Enterprise Server before those fields did.
+	OmitInheritedFlag bool
 }
 
 // FailureHook inspects a request before the fake handles it. Returning true
@@ -63,6 +66,7 @@ type Fake struct {
 	issued   map[string]issuedToken
 	nToken   int
 	nAuthed  int
+	limited  int
 }
 
 type quota struct {
@@ -168,6 +172,13 @@ func (f *Fake) Counts() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// Limited returns the number of requests answered with a rate limit.
+func (f *Fake) Limited() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.limited
 }
 
 // Log returns every request served as "METHOD /path?query", in order.
@@ -288,6 +299,9 @@ func (f *Fake) limit(w http.ResponseWriter, rq *request, who caller, resource st
 	exhausted := q.used >= f.o.RateLimit
 	if !exhausted && !secondary {
 		q.used++
+	}
+	if exhausted || secondary {
+		f.limited++
 	}
 	used, reset := q.used, q.reset
 	f.mu.Unlock()

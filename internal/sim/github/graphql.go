@@ -53,7 +53,9 @@ func gqlErrors(w http.ResponseWriter, msg, typ string, path []any) {
 	writeJSON(w, http.StatusOK, obj{"data": nil, "errors": []any{e}})
 }
 
-func gqlCursor(n int) string { return base64.StdEncoding.EncodeToString([]byte("cursor:" + strconv.Itoa(n))) }
+func gqlCursor(n int) string {
+	return base64.StdEncoding.EncodeToString([]byte("cursor:" + strconv.Itoa(n)))
+}
 
 func gqlOffset(after string) int {
 	if after == "" {

@@ -220,8 +220,10 @@ func (f *Fake) listTeamMembers(w http.ResponseWriter, rq *request, _ caller, p m
 			continue
 		}
 		o := f.loginObj(rq.apiRoot(), m.Login)
-		o["role"] = r
-		o["inherited"] = inherited
+		if !f.o.OmitInheritedFlag {
+			o["role"] = r
+			o["inherited"] = inherited
+		}
 		items = append(items, o)
 	}
 	f.writePage(w, rq, items)
@@ -494,4 +496,3 @@ func parsePhrase(phrase string) ([]string, time.Time) {
 	}
 	return actions, since
 }
-
