@@ -155,6 +155,7 @@ Exit codes:
 		newShowCmd(a),
 		newDiffCmd(a),
 		newPruneCmd(a),
+		newReviewCmd(a),
 	} {
 		root.AddCommand(c)
 	}
