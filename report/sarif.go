@@ -192,7 +192,7 @@ func (s *sarifWriter) Write(w io.Writer, a *findings.Assessment) error {
 	index := map[string]int{}
 	driver := sarifDriver{
 		Name:           "keyholder",
-		Version:        a.Tool.Version,
+		Version:        clean(a.Tool.Version),
 		InformationURI: "https://github.com/keyholder/keyholder",
 		Rules:          []sarifRule{},
 	}
@@ -204,12 +204,12 @@ func (s *sarifWriter) Write(w io.Writer, a *findings.Assessment) error {
 			ID:                   clean(id),
 			Name:                 ruleName(id),
 			ShortDescription:     &sarifText{Text: title},
-			FullDescription:      &sarifText{Text: fmt.Sprintf("%s (%s severity).", title, r.Severity)},
+			FullDescription:      &sarifText{Text: fmt.Sprintf("%s (%s severity).", title, clean(string(r.Severity)))},
 			DefaultConfiguration: &sarifRuleConfig{Level: sarifLevel(r.Severity)},
 			Properties: map[string]any{
 				"tags":               []string{"access", "keyholder", "msp", "security"},
 				"security-severity":  securitySeverity(r.Severity),
-				"keyholder-severity": string(r.Severity),
+				"keyholder-severity": clean(string(r.Severity)),
 			},
 		}
 		if r.Remediation != "" {
@@ -249,8 +249,8 @@ func (s *sarifWriter) Write(w io.Writer, a *findings.Assessment) error {
 			Locations:           []sarifLocation{loc},
 			PartialFingerprints: map[string]string{"keyholderFinding/v1": fingerprint(f.Check, f.System, subjects)},
 			Properties: map[string]any{
-				"severity": string(f.Severity),
-				"status":   string(f.Status),
+				"severity": clean(string(f.Severity)),
+				"status":   clean(string(f.Status)),
 			},
 		}
 		if f.Remediation != "" {
@@ -268,7 +268,7 @@ func (s *sarifWriter) Write(w io.Writer, a *findings.Assessment) error {
 
 	inv := sarifInvocation{
 		ExecutionSuccessful: true,
-		Properties:          map[string]any{"verdict": string(a.Verdict), "asOf": a.AsOf.UTC().Format("2006-01-02T15:04:05Z")},
+		Properties:          map[string]any{"verdict": clean(string(a.Verdict)), "asOf": a.AsOf.UTC().Format("2006-01-02T15:04:05Z")},
 	}
 	if ix.snap.StartedAt.IsZero() == false {
 		inv.StartTimeUTC = ix.snap.StartedAt.UTC().Format("2006-01-02T15:04:05Z")
@@ -286,9 +286,9 @@ func (s *sarifWriter) Write(w io.Writer, a *findings.Assessment) error {
 			Results:           results,
 			Properties: map[string]any{
 				"organization":   clean(a.Organization),
-				"verdict":        string(a.Verdict),
+				"verdict":        clean(string(a.Verdict)),
 				"profile":        clean(a.Profile),
-				"snapshotSha256": a.SnapshotSHA256,
+				"snapshotSha256": clean(a.SnapshotSHA256),
 			},
 		}},
 	}
