@@ -333,7 +333,9 @@ func (c *collector) adPrimaryGroups(domainSID string) {
 		}
 		o.primaryKey = g.key
 		o.parents = append(o.parents, g.key)
-		if o.p.Attributes != nil {
+		// Domain Users, Guests and Computers are the defaults; anything
+		// else is worth seeing.
+		if o.primaryRID != 513 && o.primaryRID != 514 && o.primaryRID != 515 && o.p.Attributes != nil {
 			o.p.Attributes["primary_group"] = g.p.DisplayName
 		}
 	}

@@ -42,7 +42,7 @@ type object struct {
 	adminCount bool
 	// emit is false for objects only kept for the graph (computers and
 	// foreign principals that hold nothing).
-	emit bool
+	emit                      bool
 	kindComputer, kindForeign bool
 	// gidNumber/uid serve posixGroup resolution.
 	gidNumber string
@@ -319,8 +319,9 @@ func (c *collector) referralGaps() {
 		}
 	}
 	if len(other) > 0 {
-		c.gap("principals/referrals", fmt.Errorf("%d referral(s) not followed: %s: %w", len(other), strings.Join(other, " "), scanners.ErrUnsupported),
+		c.gap("principals/referrals", fmt.Errorf("%d referral(s) not followed: %s", len(other), strings.Join(other, " ")),
 			"set follow_referrals: true, or scan the referred directory as its own target")
+		c.gaps[c.gapIndex[findings.GapID(c.sys.ID, "principals/referrals")]].Reason = findings.GapSkipped
 	}
 }
 

@@ -42,7 +42,7 @@ type Scanner struct {
 	maxMessage int64
 	// maxReferralHops bounds referral chasing.
 	maxReferralHops int
-	stats Stats
+	stats           Stats
 }
 
 // Stats counts what the last Scan asked the server.
@@ -110,7 +110,7 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 		return nil, s.env.Redactor.Error(fmt.Errorf("ldap: %s: %w", s.target, err))
 	}
 	c := newCollector(s, sess, dse)
-	log.Debug("connected", "flavour", dse.flavour, "base_dn", c.base)
+	log.Debug("connected", "flavour", dse.flavour, "endpoint", sess.endpoint)
 	if dse.flavour == FlavourAD {
 		err = c.collectAD(ctx)
 	} else {
