@@ -318,6 +318,25 @@ func (st *state) accessInput() (map[string]any, map[string]bool) {
 		}
 		bySys[grp] = append(bySys[grp], st.rowInput(r, pr))
 	}
+	// Membership of a sensitive group is access to the segment, whether or
+	// not a grant says so: provider principals get a row for it.
+	for _, m := range st.sensitiveMembers() {
+		pr := st.partyOfPrincipal(m.principal)
+		if !pr.IsProvider() {
+			continue
+		}
+		relevant[m.principal] = true
+		r := &access.Row{
+			Principal: m.principal, System: m.system, Privilege: "member of " + m.group, Scope: m.group,
+			Level: findings.LevelLimited, Active: true, Permanent: true, Via: m.via, Sensitive: []string{m.segment},
+		}
+		bySys := idx[m.system]
+		if bySys == nil {
+			bySys = map[string][]any{}
+			idx[m.system] = bySys
+		}
+		bySys["provider"] = append(bySys["provider"], st.rowInput(r, pr))
+	}
 	out := make(map[string]any, len(idx))
 	for sys, groups := range idx {
 		m := make(map[string]any, len(groups))
@@ -331,12 +350,13 @@ func (st *state) accessInput() (map[string]any, map[string]bool) {
 
 func (st *state) rowInput(r *access.Row, pr parties.Result) map[string]any {
 	kind, enabled := st.kindOf(r.Principal)
+	sens := st.sensitiveOf(r)
 	return map[string]any{
 		"principal": r.Principal, "system": r.System, "privilege": r.Privilege, "privilege_id": r.PrivilegeID,
 		"scope": r.Scope, "level": string(r.Level), "rank": r.Level.Rank(), "active": r.Active, "eligible": r.Eligible,
 		"permanent": r.Permanent, "assignment": string(r.Assignment()), "expires": dateOrEmpty(r.Expires),
 		"expires_unix": unixOrNil(r.Expires), "via": strs(r.Via), "direct": r.Direct, "grant": r.Grant,
-		"implicit": r.Implicit, "sensitive": strs(r.Sensitive), "party": pr.Party, "party_kind": pr.Kind,
+		"implicit": r.Implicit, "sensitive": strs(sens), "party": pr.Party, "party_kind": pr.Kind,
 		"kind": string(kind), "enabled": enabled,
 	}
 }
@@ -539,6 +559,11 @@ func (st *state) backupsInput() []any {
 			partyFields(m, "key_", st.cls.Owner(b.KeyOwner, b.KeyOwnerKind))
 		}
 		pa := admins[b.System]
+		if b.Attributes["source"] == "declared" {
+			// A declared service's storage is not the system it is
+			// filed under; admin rights there do not reach it.
+			pa = nil
+		}
 		if pa == nil {
 			pa = []any{}
 		}

@@ -5,7 +5,8 @@
 #   actively has multi-factor authentication registered or enforced (Entra
 #   registration, AWS root and IAM user MFA, GitHub two-factor
 #   requirement or member state). MFA that could not be read is unknown,
-#   never a pass.
+#   never a pass. Directories (AD, LDAP) are not judged: they report no MFA
+#   state.
 # custom:
 #   id: KH-KEY-002
 #   severity: high
@@ -15,13 +16,17 @@
 #     two-factor authentication for the organisation.
 #   reads: [principals, grants, mfa]
 #   not_affected_by: [grants/pim]
-#   system_kinds: [entra, aws, ldap, github]
+#   system_kinds: [entra, aws, github]
 #   profiles: [readiness, exit]
 package keyholder.checks.kh_key_002
 
 import rego.v1
 
 import data.keyholder.lib
+
+# Directories (AD, LDAP) report no MFA state; smartcard-only logons are
+# out of scope here.
+mfa_systems := lib.systems_of({"entra", "aws", "github"})
 
 holders(sys) := {r.principal |
 	some r in lib.rows_of(sys, "customer")
@@ -44,19 +49,19 @@ without(sys) := {id | some id in holders(sys); mfa(sys, id) == "none"}
 unread(sys) := {id | some id in holders(sys); not mfa(sys, id) in {"none", "registered", "enforced"}}
 
 results contains res if {
-	some sys in lib.key_systems
+	some sys in mfa_systems
 	some id in without(sys)
 	res := lib.result("fail", sys, [id], sprintf("customer super-admin %s has no MFA", [lib.label(id)]), [sprintf("mfa: none; holds %s", [lib.join_names(lib.principal(id).top_privileges)])])
 }
 
 results contains res if {
-	some sys in lib.key_systems
+	some sys in mfa_systems
 	some id in unread(sys)
 	res := lib.result("unknown", sys, [id], sprintf("the MFA state of customer super-admin %s could not be read", [lib.label(id)]), ["mfa: unknown"])
 }
 
 results contains res if {
-	some sys in lib.key_systems
+	some sys in mfa_systems
 	count(without(sys)) == 0
 	count(unread(sys)) == 0
 	n := count(holders(sys))

@@ -60,7 +60,8 @@ type ruleSet struct {
 	ghOrgs   map[string]bool
 	ghUsers  map[string]bool
 	patterns []*regexp.Regexp
-	ous      []string
+	ous      []string // normalised
+	ouNames  []string // as configured
 	groups   map[string]bool
 	name     string // lower-case party name, for the company attribute
 }
@@ -136,6 +137,7 @@ func newRuleSet(party Result, name string, r config.PartyRules) (*ruleSet, error
 	}
 	for _, ou := range r.LDAP.OUs {
 		rs.ous = append(rs.ous, normDN(ou))
+		rs.ouNames = append(rs.ouNames, ou)
 	}
 	for _, p := range r.NamePatterns {
 		re, err := regexp.Compile(p)
@@ -306,9 +308,9 @@ func (c *Classifier) Principal(p *findings.Principal, sys *findings.System) Resu
 	if p.DN != "" {
 		dn := normDN(p.DN)
 		for i := -1; i < len(c.providers); i++ {
-			for _, ou := range c.set(i).ous {
+			for j, ou := range c.set(i).ous {
 				if dn == ou || strings.HasSuffix(dn, ","+ou) {
-					ms = append(ms, match{set: i, strength: strengthDirectory, reason: "in " + ou})
+					ms = append(ms, match{set: i, strength: strengthDirectory, reason: "in " + c.set(i).ouNames[j]})
 					break
 				}
 			}
