@@ -223,14 +223,19 @@ func (s statement) allResources() bool {
 	return false
 }
 
-// touchesIAM reports whether the statement's resources can include IAM
-// resources.
-func (s statement) touchesIAM() bool {
+// touches reports whether the statement's resources can include
+// resources of the service of action.
+func (s statement) touches(action string) bool {
 	if len(s.NotResource) > 0 {
 		return true
 	}
+	service, _, _ := strings.Cut(strings.ToLower(action), ":")
 	for _, r := range s.Resource {
-		if r == "*" || strings.HasPrefix(r, "arn:aws:iam::") || strings.HasPrefix(r, "arn:aws-us-gov:iam::") || strings.HasPrefix(r, "arn:*") {
+		lr := strings.ToLower(r)
+		if lr == "*" || strings.HasPrefix(lr, "arn:*") {
+			return true
+		}
+		if p := strings.SplitN(lr, ":", 4); len(p) >= 3 && (p[2] == service || p[2] == "*") {
 			return true
 		}
 	}
@@ -306,7 +311,7 @@ func evaluate(docs ...*policyDoc) evaluation {
 		return evaluation{}
 	}
 	isDenied := func(a string) bool { return anyMatch(denied, a) }
-	allowed := func(a string, iamOnly bool) (bool, bool) {
+	allowed := func(a string) (bool, bool) {
 		if isDenied(a) {
 			return false, false
 		}
@@ -315,7 +320,7 @@ func evaluate(docs ...*policyDoc) evaluation {
 			if !s.covers(a) {
 				continue
 			}
-			if iamOnly && !s.touchesIAM() {
+			if !s.touches(a) {
 				continue
 			}
 			found = true
@@ -327,7 +332,7 @@ func evaluate(docs ...*policyDoc) evaluation {
 	}
 	// super_admin
 	for _, s := range allows {
-		if len(s.Condition) == 0 && s.allResources() && len(s.NotAction) == 0 && (anyMatch(s.Action, "*") && containsStarAll(s.Action)) {
+		if len(s.Condition) == 0 && s.allResources() && len(s.NotAction) == 0 && containsStarAll(s.Action) {
 			if !isDenied("iam:PutUserPolicy") && !isDenied("iam:AttachRolePolicy") {
 				return evaluation{Level: findings.LevelSuperAdmin, Reasons: []string{"allows * on *"}}
 			}
@@ -335,13 +340,13 @@ func evaluate(docs ...*policyDoc) evaluation {
 	}
 	// admin
 	for _, a := range escalationActions {
-		if ok, cond := allowed(a, strings.HasPrefix(a, "iam:")); ok {
+		if ok, cond := allowed(a); ok {
 			return evaluation{Level: findings.LevelAdmin, Conditional: cond, Reasons: []string{"allows " + a}}
 		}
 	}
-	if ok, cond := allowed("iam:PassRole", true); ok {
+	if ok, cond := allowed("iam:PassRole"); ok {
 		for _, a := range computeActions {
-			if ok2, cond2 := allowed(a, false); ok2 {
+			if ok2, cond2 := allowed(a); ok2 {
 				return evaluation{Level: findings.LevelAdmin, Conditional: cond || cond2, Reasons: []string{"allows iam:PassRole with " + a}}
 			}
 		}
