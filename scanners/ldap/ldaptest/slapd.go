@@ -190,13 +190,20 @@ index member,memberOf eq
 }
 
 // Add loads an LDIF file through the running server (ldapadd), so the
-// overlays (memberof) maintain what they maintain.
-func (s *Slapd) Add(ldif string) error {
+// overlays (memberof) maintain what they maintain. extra are more ldapadd
+// flags, for example "-M" (ManageDsaIT) to add referral objects.
+func (s *Slapd) Add(ldif string, extra ...string) error {
 	bins, err := lookPaths("ldapadd")
 	if err != nil {
 		return err
 	}
-	return run(nil, bins["ldapadd"], "-x", "-H", s.URL, "-D", s.AdminDN, "-w", s.AdminPassword, "-f", ldif)
+	args := append([]string{"-x", "-H", s.URL, "-D", s.AdminDN, "-w", s.AdminPassword, "-f", ldif}, extra...)
+	env := []string{"LDAPTLS_REQCERT=never"}
+	if s.CAFile != "" {
+		args = append(args, "-ZZ")
+		env = append(env, "LDAPTLS_CACERT="+s.CAFile)
+	}
+	return run(env, bins["ldapadd"], args...)
 }
 
 // Log returns slapd's log so far.
