@@ -172,6 +172,9 @@ func (c *client) classify(endpoint string, err error, rules ...statusRule) error
 	if errors.As(err, &er) && er.Response != nil {
 		st := er.Response.StatusCode
 		msg := c.red.String(er.Message)
+		if msg == "" {
+			msg = http.StatusText(st)
+		}
 		for _, r := range rules {
 			if r.status == st {
 				if r.reason != "" {

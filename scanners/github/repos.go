@@ -95,11 +95,14 @@ func repoLevel(perms map[string]bool, roleName string) (findings.Level, string) 
 	return level, name
 }
 
-// failures aggregates per-item errors of one collection into one gap.
+// failures aggregates per-item errors of one collection into one gap. It
+// keeps the error of the first item in name order, so the gap is the same
+// whatever order concurrent workers finish in.
 type failures struct {
-	mu    sync.Mutex
-	n     int
-	first error
+	mu        sync.Mutex
+	n         int
+	firstItem string
+	first     error
 }
 
 func (f *failures) add(item string, err error) {
@@ -109,8 +112,8 @@ func (f *failures) add(item string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.n++
-	if f.first == nil {
-		f.first = fmt.Errorf("%s: %w", item, err)
+	if f.first == nil || item < f.firstItem {
+		f.firstItem, f.first = item, fmt.Errorf("%s: %w", item, err)
 	}
 }
 

@@ -1,0 +1,266 @@
+package github
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/keyholder/keyholder/findings"
+	ghsim "github.com/keyholder/keyholder/internal/sim/github"
+)
+
+// progressLog records progress steps.
+type progressLog struct {
+	mu    sync.Mutex
+	steps []string
+}
+
+func (p *progressLog) Step(target, step string, done, total int) {
+	p.mu.Lock()
+	p.steps = append(p.steps, step)
+	p.mu.Unlock()
+}
+
+func (p *progressLog) contains(sub string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.steps {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// baseline is the snapshot of contoso with no rate limiting at all, and
+// the number of requests it took.
+func baseline(t *testing.T) (*findings.Snapshot, int) {
+	t.Helper()
+	h := newHarness(t, contoso(t), ghsim.Options{})
+	snap, _ := h.scan(h.target(ownerToken))
+	return snap, h.fake.Requests()
+}
+
+// noEndpoint blanks the fake's URL, which differs between harnesses.
+func noEndpoint(s *findings.Snapshot) *findings.Snapshot {
+	cp := *s
+	cp.Systems = append([]findings.System(nil), s.Systems...)
+	for i := range cp.Systems {
+		cp.Systems[i].Endpoint = ""
+	}
+	return &cp
+}
+
+func scanWith(t *testing.T, h *harness, target string) (*findings.Snapshot, *progressLog, string) {
+	t.Helper()
+	var logs bytes.Buffer
+	env := h.env(&logs)
+	prog := &progressLog{}
+	env.Progress = prog
+	snap, err := h.scanner(env, target).Scan(context.Background())
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	return snap, prog, logs.String()
+}
+
+// TestPrimaryRateLimitPacing: with a small quota the scanner waits for
+// the reset before the quota is used up, says so, and never gets a
+// rate-limit answer.
+func TestPrimaryRateLimitPacing(t *testing.T) {
+	want, _ := baseline(t)
+	h := newHarness(t, contoso(t), ghsim.Options{RateLimit: 15, RateWindow: 10 * time.Minute})
+	snap, prog, _ := scanWith(t, h, h.target(ownerToken))
+	if diff := cmp.Diff(noEndpoint(want), noEndpoint(snap)); diff != "" {
+		t.Errorf("snapshot differs from the unthrottled one (-want +got):\n%s", diff)
+	}
+	if n := h.fake.Limited(); n != 0 {
+		t.Errorf("%d requests hit the exhausted quota: pacing failed", n)
+	}
+	long := 0
+	for _, d := range h.clock.Sleeps() {
+		if d > 5*time.Minute && d <= 10*time.Minute+time.Second {
+			long++
+		}
+	}
+	if long == 0 {
+		t.Errorf("no wait for the window reset; sleeps: %v", h.clock.Sleeps())
+	}
+	if !prog.contains("waiting") || !prog.contains("for the reset") {
+		t.Errorf("no progress message about the wait: %v", prog.steps)
+	}
+}
+
+// TestRateLimitWaitBound: a reset further away than rate_limit_max_wait
+// is not waited for: the collections become gaps and the scan ends.
+func TestRateLimitWaitBound(t *testing.T) {
+	h := newHarness(t, contoso(t), ghsim.Options{RateLimit: 12, RateWindow: time.Hour})
+	snap, _, _ := scanWith(t, h, h.target(ownerToken, "rate_limit_max_wait: 1m"))
+	var throttled []string
+	for _, g := range snap.Gaps {
+		if strings.Contains(g.Error, "rate_limit_max_wait") {
+			throttled = append(throttled, g.Collection)
+		}
+	}
+	if len(throttled) == 0 {
+		t.Fatalf("no throttled gap; gaps: %+v", snap.Gaps)
+	}
+	for _, d := range h.clock.Sleeps() {
+		if d > time.Minute {
+			t.Errorf("waited %v beyond the bound", d)
+		}
+	}
+	// What was read before the quota ran low is kept.
+	findGrant(t, snap, uid("201"), "owner", "org:contoso")
+}
+
+// TestSecondaryRateLimit403: GitHub's 403 secondary limit with
+// Retry-After is retried once per hit by the GitHub layer (httpx does not
+// retry 403s): same snapshot, one extra request per limited request.
+func TestSecondaryRateLimit403(t *testing.T) {
+	want, n := baseline(t)
+	h := newHarness(t, contoso(t), ghsim.Options{SecondaryLimitEvery: 7, SecondaryRetryAfter: 3 * time.Second})
+	snap, prog, _ := scanWith(t, h, h.target(ownerToken, "concurrency: 1"))
+	if diff := cmp.Diff(noEndpoint(want), noEndpoint(snap)); diff != "" {
+		t.Errorf("snapshot differs (-want +got):\n%s", diff)
+	}
+	limited := h.fake.Limited()
+	if limited == 0 {
+		t.Fatal("the fake never limited")
+	}
+	if got := h.fake.Requests(); got != n+limited {
+		t.Errorf("requests = %d, want %d + %d limited: each limited request must be retried exactly once", got, n, limited)
+	}
+	threes := 0
+	for _, d := range h.clock.Sleeps() {
+		if d == 3*time.Second {
+			threes++
+		}
+	}
+	if threes != limited {
+		t.Errorf("%d waits of Retry-After (3s) for %d limited requests; sleeps %v", threes, limited, h.clock.Sleeps())
+	}
+	if !prog.contains("secondary rate limit") {
+		t.Errorf("no progress message: %v", prog.steps)
+	}
+}
+
+// TestSecondaryRateLimit429: the 429 form is retried by httpx alone.
+func TestSecondaryRateLimit429(t *testing.T) {
+	want, n := baseline(t)
+	h := newHarness(t, contoso(t), ghsim.Options{SecondaryLimitEvery: 5, SecondaryStatus: http.StatusTooManyRequests, SecondaryRetryAfter: 2 * time.Second})
+	snap, _, _ := scanWith(t, h, h.target(ownerToken, "concurrency: 1"))
+	if diff := cmp.Diff(noEndpoint(want), noEndpoint(snap)); diff != "" {
+		t.Errorf("snapshot differs (-want +got):\n%s", diff)
+	}
+	limited := h.fake.Limited()
+	if got := h.fake.Requests(); limited == 0 || got != n+limited {
+		t.Errorf("requests = %d, want %d + %d limited", got, n, limited)
+	}
+}
+
+// onceHook answers the first request whose path ends with suffix with
+// status and headers, then lets everything through.
+func onceHook(suffix string, status int, header func() http.Header) ghsim.FailureHook {
+	var mu sync.Mutex
+	done := false
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if done || !strings.HasSuffix(r.URL.Path, suffix) {
+			return false
+		}
+		done = true
+		for k, v := range header() {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		w.Write([]byte(`{"message":"API rate limit exceeded","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}`))
+		return true
+	}
+}
+
+// TestPrimaryRateLimitAnswers: an exhausted quota answered with 403 is
+// waited out by the GitHub layer, with 429 by httpx (given the
+// Retry-After its reset implies); either way one retry, no gap.
+func TestPrimaryRateLimitAnswers(t *testing.T) {
+	for _, status := range []int{http.StatusForbidden, http.StatusTooManyRequests} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			h := newHarness(t, contoso(t), ghsim.Options{})
+			h.fake.SetHook(onceHook("/orgs/contoso/teams", status, func() http.Header {
+				return http.Header{
+					"X-Ratelimit-Limit":     {"5000"},
+					"X-Ratelimit-Remaining": {"0"},
+					"X-Ratelimit-Reset":     {strconv.FormatInt(h.clock.Now().Add(90*time.Second).Unix(), 10)},
+				}
+			}))
+			snap, prog, _ := scanWith(t, h, h.target(ownerToken))
+			if len(snap.Gaps) != 0 {
+				t.Errorf("gaps: %+v", snap.Gaps)
+			}
+			if n := h.fake.Count("GET /orgs/{org}/teams"); n != 2 {
+				t.Errorf("teams requested %d times, want 2 (one retry)", n)
+			}
+			found := false
+			for _, d := range h.clock.Sleeps() {
+				if d >= 90*time.Second && d <= 92*time.Second {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no wait for the reset; sleeps %v", h.clock.Sleeps())
+			}
+			if !prog.contains("rate limit") {
+				t.Errorf("no progress message: %v", prog.steps)
+			}
+			if len(snap.Principals) == 0 {
+				t.Error("nothing collected")
+			}
+		})
+	}
+}
+
+// TestServerErrorRetriedOnce: a 503 is retried by httpx only.
+func TestServerErrorRetriedOnce(t *testing.T) {
+	h := newHarness(t, contoso(t), ghsim.Options{})
+	h.fake.SetHook(onceHook("/orgs/contoso/hooks", http.StatusServiceUnavailable, func() http.Header { return http.Header{"Retry-After": {"4"}} }))
+	snap, _, _ := scanWith(t, h, h.target(ownerToken))
+	if len(snap.Gaps) != 0 {
+		t.Errorf("gaps: %+v", snap.Gaps)
+	}
+	if n := h.fake.Count("GET /orgs/{org}/hooks"); n != 2 {
+		t.Errorf("hooks requested %d times, want 2", n)
+	}
+}
+
+// TestPersistentSecondaryLimit: a secondary limit that never lifts is
+// retried a bounded number of times, then becomes a gap.
+func TestPersistentSecondaryLimit(t *testing.T) {
+	h := newHarness(t, contoso(t), ghsim.Options{})
+	h.fake.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasSuffix(r.URL.Path, "/orgs/contoso/installations") {
+			return false
+		}
+		w.Header().Set("Retry-After", "2")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`{"message":"You have exceeded a secondary rate limit.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}`))
+		return true
+	})
+	snap, _, _ := scanWith(t, h, h.target(ownerToken))
+	if n := h.fake.Count("GET /orgs/{org}/installations"); n != 4 {
+		t.Errorf("installations requested %d times, want 4 (one try and three retries)", n)
+	}
+	g, ok := gapOf(snap, "trusts/app_installations")
+	if !ok || !strings.Contains(g.Error, "throttled") {
+		t.Errorf("gap = %+v", g)
+	}
+}
