@@ -231,6 +231,9 @@ func (ix *index) name(id string) nameRef {
 	}
 	if s, ok := ix.systems[id]; ok {
 		r.Name = clean(systemLabel(s))
+		if _, attributed := ix.party[id]; !attributed {
+			r.Party = partyRef{} // a system is nobody's party
+		}
 		return r
 	}
 	r.Name = r.ID

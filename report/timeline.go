@@ -54,11 +54,11 @@ type tlRow struct {
 
 const (
 	tlWidth   = 1000.0
-	tlLabelW  = 250.0
+	tlLabelW  = 270.0
 	tlRight   = 985.0
-	tlTop     = 34.0
-	tlRowH    = 26.0
-	tlLabelCh = 34
+	tlTop     = 38.0
+	tlRowH    = 32.0
+	tlLabelCh = 32
 )
 
 type tlItem struct {
@@ -139,7 +139,7 @@ func buildTimeline(ix *index) *timeline {
 	}
 	for t, i := lo, 0; !t.After(hi); t, i = t.AddDate(0, 1, 0), i+1 {
 		tk := tlTick{X: f(x(t)), Major: t.Month() == time.January}
-		if i%step == 0 || tk.Major {
+		if (i%step == 0 || tk.Major) && x(t) < tlRight-60 {
 			tk.Label = t.Format("Jan")
 			if tk.Major || i == 0 {
 				tk.Label = t.Format("Jan 2006")
@@ -154,7 +154,7 @@ func buildTimeline(ix *index) *timeline {
 			label = string([]rune(label)[:tlLabelCh-1]) + "…"
 		}
 		r := tlRow{
-			Y: f(y), TextY: f(y + tlRowH/2 + 4), BarY: f(y + 6), BarH: f(tlRowH - 12),
+			Y: f(y), TextY: f(y + tlRowH/2 + 5), BarY: f(y + 7), BarH: f(tlRowH - 14),
 			Label: label, Full: it.name,
 		}
 		if !it.w.Deadline.IsZero() {
@@ -171,17 +171,17 @@ func buildTimeline(ix *index) *timeline {
 		}
 		rx := x(it.w.Renews)
 		cy := y + tlRowH/2
-		r.Renew = tlMark{X: f(rx + 9), Label: "renews " + it.w.Renews.Format(isoDate), Anchor: "start"}
-		if rx > tlRight-120 {
-			r.Renew = tlMark{X: f(rx - 9), Label: "renews " + it.w.Renews.Format(isoDate), Anchor: "end"}
+		r.Renew = tlMark{X: f(rx + 12), Label: "renews " + it.w.Renews.Format(isoDate), Anchor: "start"}
+		if rx > tlRight-150 {
+			r.Renew = tlMark{X: f(rx - 12), Label: "renews " + it.w.Renews.Format(isoDate), Anchor: "end"}
 		}
-		r.Diamond = fmt.Sprintf("%s,%s %s,%s %s,%s %s,%s", f(rx), f(cy-6), f(rx+6), f(cy), f(rx), f(cy+6), f(rx-6), f(cy))
+		r.Diamond = fmt.Sprintf("%s,%s %s,%s %s,%s %s,%s", f(rx), f(cy-8), f(rx+8), f(cy), f(rx), f(cy+8), f(rx-8), f(cy))
 		tl.Rows = append(tl.Rows, r)
 	}
 	bottom := tlTop + float64(len(items))*tlRowH + 4
 	tl.Bottom = f(bottom)
-	tl.Height = f(bottom + 18)
+	tl.Height = f(bottom + 22)
 	tl.Today = tlMark{X: f(x(asOf)), Label: "as of " + asOf.Format("2 Jan 2006"), Anchor: "middle"}
-	tl.TodayY = f(bottom + 13)
+	tl.TodayY = f(bottom + 17)
 	return tl
 }

@@ -101,7 +101,7 @@ type changesView struct {
 
 type changeGroup struct {
 	Title string
-	Class string // add, remove, change, fixed, bad
+	Class string // c-add, c-remove, c-change, c-fixed, c-bad
 	Items []changeRow
 	// Total is the number of items before any cut.
 	Total int
@@ -624,19 +624,19 @@ func buildChanges(c *findings.Changes, ix *index) *changesView {
 		g.Total = len(g.Items)
 		cv.Groups = append(cv.Groups, g)
 	}
-	add("New findings", "bad", c.FindingsNew)
-	add("Regressed findings", "bad", c.FindingsRegressed)
-	add("Fixed findings", "fixed", c.FindingsFixed)
-	add("New privileged grants", "add", c.GrantsAdded)
-	add("Removed privileged grants", "remove", c.GrantsRemoved)
-	add("Changed privileged grants", "change", c.GrantsChanged)
-	add("New trusts", "add", c.TrustsAdded)
-	add("Removed trusts", "remove", c.TrustsRemoved)
-	add("Changed trusts", "change", c.TrustsChanged)
-	add("New principals", "add", c.PrincipalsAdded)
-	add("Removed principals", "remove", c.PrincipalsRemoved)
-	add("Licences changed", "change", c.LicencesChanged)
-	add("Backups changed", "change", c.BackupsChanged)
+	add("New findings", "c-bad", c.FindingsNew)
+	add("Regressed findings", "c-bad", c.FindingsRegressed)
+	add("Fixed findings", "c-fixed", c.FindingsFixed)
+	add("New privileged grants", "c-add", c.GrantsAdded)
+	add("Removed privileged grants", "c-remove", c.GrantsRemoved)
+	add("Changed privileged grants", "c-change", c.GrantsChanged)
+	add("New trusts", "c-add", c.TrustsAdded)
+	add("Removed trusts", "c-remove", c.TrustsRemoved)
+	add("Changed trusts", "c-change", c.TrustsChanged)
+	add("New principals", "c-add", c.PrincipalsAdded)
+	add("Removed principals", "c-remove", c.PrincipalsRemoved)
+	add("Licences changed", "c-change", c.LicencesChanged)
+	add("Backups changed", "c-change", c.BackupsChanged)
 	return cv
 }
 
