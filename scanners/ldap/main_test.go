@@ -148,6 +148,12 @@ func seededSamba(t testing.TB) *sambaEnv {
 			return nil, nil, err
 		}
 		env.auditorSID = sid
+		// Bind once as the auditor so that its lastLogonTimestamp is set
+		// whatever order the tests run in.
+		if err := bindOnce(s, "auditor@corp.example.test", auditorPassword); err != nil {
+			s.Stop()
+			return nil, nil, err
+		}
 		if err := s.Tool("dsacl", "set", "--objectdn=OU=MSP,"+s.BaseDN,
 			"--sddl=(OD;CI;RP;"+uacSchemaGUID+";;"+sid+")"); err != nil {
 			s.Stop()
@@ -155,6 +161,15 @@ func seededSamba(t testing.TB) *sambaEnv {
 		}
 		return env, s.Stop, nil
 	})
+}
+
+func bindOnce(s *ldaptest.Samba, user, password string) error {
+	conn, err := goldap.DialURL(s.URL, goldap.DialWithTLSConfig(insecureTLS()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Bind(user, password)
 }
 
 // sambaSID reads an account's objectSid as Administrator (test setup only).

@@ -38,7 +38,7 @@ var trustAttributeBits = []struct {
 
 var trustAttrs = []string{
 	"trustPartner", "flatName", "trustDirection", "trustType", "trustAttributes",
-	"securityIdentifier", "whenCreated", "objectGUID",
+	"securityIdentifier",
 }
 
 // adTrusts reads the domain's trustedDomain objects (CN=System) as trusts.
