@@ -156,6 +156,7 @@ Exit codes:
 		newDiffCmd(a),
 		newPruneCmd(a),
 		newReviewCmd(a),
+		newDemoCmd(a),
 		newReportCmd(a),
 	} {
 		root.AddCommand(c)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -121,8 +122,12 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 	}
 	defer st.Close()
 
+	now, err := a.clock()
+	if err != nil {
+		return err
+	}
 	res, err := runReview(ctx, a, reviewParams{
-		cfg: cfg, store: st, engine: engine, registry: all.Registry(),
+		cfg: cfg, store: st, engine: engine, registry: all.Registry(), now: now,
 		targets: f.targets, concurrency: f.concurrency, progress: true,
 	})
 	if err != nil {
@@ -183,6 +188,8 @@ type reviewParams struct {
 	registry    *scanners.Registry
 	targets     []string
 	concurrency int
+	// now is the scan's clock.
+	now func() time.Time
 	// progress shows scan progress on stderr when it is a terminal.
 	progress bool
 }
@@ -197,17 +204,13 @@ type reviewResult struct {
 // previous run of the same organization (setting Assessment.Changes). An
 // interrupted scan is not stored.
 func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error) {
-	now, err := a.clock()
-	if err != nil {
-		return reviewResult{}, err
-	}
 	prog := scanners.Progress(scanners.NopProgress{})
 	stop := func() {}
 	if p.progress {
 		prog, stop = progress.New(a.stderr)
 	}
 	snap, err := scan.Run(ctx, p.cfg, p.registry, scan.Options{
-		Targets: p.targets, Concurrency: p.concurrency, Logger: a.logger, Now: now,
+		Targets: p.targets, Concurrency: p.concurrency, Logger: a.logger, Now: p.now,
 		Version: version, Progress: prog, Redactor: a.redactor,
 	})
 	stop()
