@@ -20,6 +20,7 @@ type result struct {
 	principals  map[string]*findings.Principal
 	memberships map[string]findings.Membership
 	grants      map[string]findings.Grant
+	byHolder    map[string][]string // principal id → grant ids
 	trusts      map[string]findings.Trust
 	licences    map[string]findings.Licence
 	gaps        map[string]findings.Gap
@@ -31,6 +32,7 @@ func newResult(sys string, red *config.Redactor) *result {
 		principals:  map[string]*findings.Principal{},
 		memberships: map[string]findings.Membership{},
 		grants:      map[string]findings.Grant{},
+		byHolder:    map[string][]string{},
 		trusts:      map[string]findings.Trust{},
 		licences:    map[string]findings.Licence{},
 		gaps:        map[string]findings.Gap{},
@@ -97,6 +99,9 @@ func (r *result) grant(g findings.Grant) {
 	g.ID = findings.GrantID(r.sys, g.PrincipalID, g.Privilege, g.Scope, g.Assignment, g.Via)
 	g.Sensitive = uniqueSorted(g.Sensitive)
 	r.mu.Lock()
+	if _, ok := r.grants[g.ID]; !ok {
+		r.byHolder[g.PrincipalID] = append(r.byHolder[g.PrincipalID], g.ID)
+	}
 	r.grants[g.ID] = g
 	r.mu.Unlock()
 }
@@ -150,10 +155,8 @@ func (r *result) grantsOf(id string) []findings.Grant {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []findings.Grant
-	for _, g := range r.grants {
-		if g.PrincipalID == id {
-			out = append(out, g)
-		}
+	for _, gid := range r.byHolder[id] {
+		out = append(out, r.grants[gid])
 	}
 	return out
 }

@@ -36,6 +36,9 @@ type Options struct {
 	LoopPaths []string
 	// TokenTTL is the lifetime of installation tokens. Default one hour.
 	TokenTTL time.Duration
+	// Latency delays every answer (real time), to measure a scan as it
+	// would run over a network. Default none.
+	Latency time.Duration
 	// OmitInheritedFlag leaves "role" and "inherited" out of team member
 	// entries, as GitHub Enterprise Server before those fields did.
 	OmitInheritedFlag bool
@@ -205,6 +208,13 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hook := f.hook
 	f.mu.Unlock()
 
+	if f.o.Latency > 0 {
+		select {
+		case <-time.After(f.o.Latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	rq := newRequest(r)
 	f.count(rq)
 	if hook != nil && hook(w, r) {
