@@ -12,10 +12,18 @@
 //	       access.csv       one row per privileged grant (effective, through groups)
 //	sarif  report.sarif     SARIF 2.1.0: one rule per check, one result per failing finding
 //
-// WriteAll writes several formats into a directory (files 0600, a missing
-// directory is created 0700, an existing one restricted to 0700, as
-// internal/fsx does for all output), and ExitCode maps an assessment to the exit
-// codes documented in the CLI.
+// WriteAll writes several formats into a directory through internal/fsx
+// (files 0600, written atomically, in a directory restricted to 0700).
+// ExitCode and ParseFailOn map an assessment to the exit codes documented
+// in the CLI: 0 nothing fails at or above --fail-on, 3 failing, 4
+// incomplete (a blocker check is unknown).
+//
+// The HTML and Markdown writers render the same view (view.go): verdict,
+// "do we hold the keys", changes since the previous run, provider
+// footprint, owner of record with a notice-window timeline, backup map,
+// findings by severity, gaps, exit runbook, appendix. Text from the scanned
+// systems passes through clean, which makes bidi overrides and other
+// invisible characters visible, before each format's own escaping.
 //
 // Output is deterministic: the same assessment gives byte-identical files.
 // Times are shown as of the assessment (never the wall clock), and every

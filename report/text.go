@@ -91,24 +91,26 @@ func days(a, b time.Time) int {
 	return n
 }
 
-// ago says how long before asOf t was, in days: "today", "1 day ago",
+// ago says how long before asOf t was: "3 hours ago", "1 day ago",
 // "412 days ago", or "in 3 days" for a time after asOf.
 func ago(asOf time.Time, t *time.Time) string {
 	if t == nil || t.IsZero() {
 		return ""
 	}
-	n := days(*t, asOf)
+	d := asOf.Sub(*t)
 	switch {
-	case n == 0:
-		return "today"
-	case n == 1:
-		return "1 day ago"
-	case n > 1:
-		return fmt.Sprintf("%d days ago", n)
-	case n == -1:
-		return "in 1 day"
+	case d >= 0 && d < time.Hour:
+		return "less than an hour ago"
+	case d >= 0 && d < 24*time.Hour:
+		return plural(int(d/time.Hour), "hour", "hours") + " ago"
+	case d < 0 && d > -24*time.Hour:
+		return "within a day"
 	}
-	return fmt.Sprintf("in %d days", -n)
+	n := days(*t, asOf)
+	if n > 0 {
+		return plural(n, "day", "days") + " ago"
+	}
+	return "in " + plural(-n, "day", "days")
 }
 
 // plural returns "1 thing" or "n things".

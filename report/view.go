@@ -977,7 +977,7 @@ func buildOwnership(ix *index) []ownershipRow {
 			item += " (trial)"
 		}
 		out = append(out, ownershipRow{
-			Item: item, Kind: "Licence", System: ix.systemName(l.System), Owner: clean(l.OwnerOfRecord), Party: party,
+			Item: item, Kind: "Licence", System: ix.systemName(l.System), Owner: rawOwner(l.OwnerOfRecord, party), Party: party,
 			Channel: channelLabel(l.Channel), Seats: seats, Renews: fmtDate(l.Renews), Window: w.Label, State: w.State, StateClass: w.Class,
 		})
 	}
@@ -988,7 +988,7 @@ func buildOwnership(ix *index) []ownershipRow {
 			party = ix.ownerParty(as.OwnerOfRecord)
 		}
 		out = append(out, ownershipRow{
-			Item: clean(as.Name), Kind: "Asset: " + clean(as.Kind), System: ix.systemName(as.System), Owner: clean(as.OwnerOfRecord), Party: party,
+			Item: clean(as.Name), Kind: "Asset: " + clean(as.Kind), System: ix.systemName(as.System), Owner: rawOwner(as.OwnerOfRecord, party), Party: party,
 			Channel: "declared", Renews: fmtDate(as.Renews), Window: w.Label, State: w.State, StateClass: w.Class,
 		})
 	}
@@ -996,6 +996,15 @@ func buildOwnership(ix *index) []ownershipRow {
 		return cmp.Or(strings.Compare(a.System, b.System), strings.Compare(a.Kind, b.Kind), strings.Compare(a.Item, b.Item))
 	})
 	return out
+}
+
+// rawOwner is an owner as the source states it, or "" when it only
+// repeats the party's name shown next to it.
+func rawOwner(owner string, p partyRef) string {
+	if strings.EqualFold(strings.TrimSpace(owner), p.Name) || strings.EqualFold(strings.TrimSpace(owner), p.Party) {
+		return ""
+	}
+	return clean(owner)
 }
 
 func buildBackups(ix *index) []backupRow {
@@ -1007,7 +1016,7 @@ func buildBackups(ix *index) []backupRow {
 		}
 		r := backupRow{
 			Name: clean(b.Name), Location: clean(b.Location),
-			Storage: clean(b.StorageOwner), StorageParty: sp,
+			Storage: rawOwner(b.StorageOwner, sp), StorageParty: sp,
 			Key: clean(b.KeyOwner), KeyID: clean(b.KeyID),
 			LastPoint: fmtDate(b.LastRecoveryPoint), LastAge: ago(ix.a.AsOf, b.LastRecoveryPoint),
 		}
@@ -1024,6 +1033,7 @@ func buildBackups(ix *index) []backupRow {
 			r.Key, r.KeyParty = "AWS managed key", ix.ref(findings.PartyAWS, "first_party")
 		default:
 			r.KeyParty = ix.ownerParty(b.KeyOwner)
+			r.Key = rawOwner(b.KeyOwner, r.KeyParty)
 		}
 		if b.Immutable {
 			r.Immutable = "yes"
@@ -1031,7 +1041,8 @@ func buildBackups(ix *index) []backupRow {
 			r.Immutable = "no"
 		}
 		for _, c := range b.Copies {
-			r.Copies = append(r.Copies, copyRef{Destination: clean(c.Destination), Owner: clean(c.Owner), Party: ix.ownerParty(c.Owner)})
+			cp := ix.ownerParty(c.Owner)
+			r.Copies = append(r.Copies, copyRef{Destination: clean(c.Destination), Owner: rawOwner(c.Owner, cp), Party: cp})
 		}
 		for _, d := range b.Deleters {
 			r.Deleters = append(r.Deleters, ix.name(d).Name)
