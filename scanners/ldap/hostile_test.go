@@ -1,0 +1,309 @@
+package ldap
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ber "github.com/go-asn1-ber/asn1-ber"
+	goldap "github.com/go-ldap/ldap/v3"
+
+	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/scanners"
+)
+
+// fakeServer is a minimal LDAP server speaking BER on loopback, for
+// answers no real server gives: hostile sizes, paging loops, garbage.
+// handle gets each search and writes the answer with the helpers below.
+type fakeServer struct {
+	ln     net.Listener
+	handle func(w *fakeConn, req fakeSearch)
+	wg     sync.WaitGroup
+}
+
+type fakeSearch struct {
+	id     int64
+	base   string
+	filter string
+	attrs  []string
+	cookie []byte
+}
+
+type fakeConn struct {
+	c net.Conn
+}
+
+func startFake(t *testing.T, handle func(w *fakeConn, req fakeSearch)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeServer{ln: ln, handle: handle}
+	t.Cleanup(func() { ln.Close(); f.wg.Wait() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			f.wg.Add(1)
+			go func() { defer f.wg.Done(); f.serve(c) }()
+		}
+	}()
+	return "ldap://" + ln.Addr().String()
+}
+
+func (f *fakeServer) serve(c net.Conn) {
+	defer c.Close()
+	w := &fakeConn{c: c}
+	for {
+		p, err := ber.ReadPacket(c)
+		if err != nil || len(p.Children) < 2 {
+			return
+		}
+		id, _ := p.Children[0].Value.(int64)
+		op := p.Children[1]
+		switch op.Tag {
+		case goldap.ApplicationBindRequest:
+			w.result(id, goldap.ApplicationBindResponse, 0, nil)
+		case goldap.ApplicationUnbindRequest:
+			return
+		case goldap.ApplicationSearchRequest:
+			req := fakeSearch{id: id, base: op.Children[0].Value.(string)}
+			req.filter, _ = goldap.DecompileFilter(op.Children[6])
+			for _, a := range op.Children[7].Children {
+				req.attrs = append(req.attrs, a.Value.(string))
+			}
+			if len(p.Children) > 2 {
+				for _, cp := range p.Children[2].Children {
+					if c, err := goldap.DecodeControl(cp); err == nil {
+						if pc, ok := c.(*goldap.ControlPaging); ok {
+							req.cookie = pc.Cookie
+						}
+					}
+				}
+			}
+			f.handle(w, req)
+		}
+	}
+}
+
+func envelope(id int64, op *ber.Packet, controls ...goldap.Control) *ber.Packet {
+	p := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "LDAP Response")
+	p.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, id, "MessageID"))
+	p.AppendChild(op)
+	if len(controls) > 0 {
+		cs := ber.Encode(ber.ClassContext, ber.TypeConstructed, 0, nil, "Controls")
+		for _, c := range controls {
+			cs.AppendChild(c.Encode())
+		}
+		p.AppendChild(cs)
+	}
+	return p
+}
+
+func (w *fakeConn) write(p *ber.Packet) { _, _ = w.c.Write(p.Bytes()) }
+
+func (w *fakeConn) result(id int64, tag ber.Tag, code int64, controls []goldap.Control, refs ...string) {
+	op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, tag, nil, "Result")
+	op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagEnumerated, code, "resultCode"))
+	op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, "", "matchedDN"))
+	op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, "", "diagnosticMessage"))
+	if len(refs) > 0 {
+		rs := ber.Encode(ber.ClassContext, ber.TypeConstructed, 3, nil, "Referral")
+		for _, r := range refs {
+			rs.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, r, "URI"))
+		}
+		op.AppendChild(rs)
+	}
+	w.write(envelope(id, op, controls...))
+}
+
+// entry writes one SearchResultEntry; attrs alternate name, value.
+func (w *fakeConn) entry(id int64, dn string, attrs map[string][]string) {
+	op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, goldap.ApplicationSearchResultEntry, nil, "Entry")
+	op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, dn, "DN"))
+	list := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "Attributes")
+	for name, vals := range attrs {
+		a := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "Attribute")
+		a.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, name, "Type"))
+		set := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSet, nil, "Values")
+		for _, v := range vals {
+			set.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, v, "Value"))
+		}
+		a.AppendChild(set)
+		list.AppendChild(a)
+	}
+	op.AppendChild(list)
+	w.write(envelope(id, op))
+}
+
+func (w *fakeConn) done(id int64, controls ...goldap.Control) {
+	w.result(id, goldap.ApplicationSearchResultDone, 0, controls)
+}
+
+func paging(cookie string) goldap.Control {
+	c := goldap.NewControlPaging(0)
+	c.SetCookie([]byte(cookie))
+	return c
+}
+
+// rootDSE answers the rootDSE of a generic directory with paging.
+func fakeRootDSE(w *fakeConn, req fakeSearch) bool {
+	if req.base != "" {
+		return false
+	}
+	w.entry(req.id, "", map[string][]string{
+		"namingContexts":   {"dc=fake,dc=test"},
+		"supportedControl": {goldap.ControlTypePaging},
+	})
+	w.done(req.id)
+	return true
+}
+
+func fakeScanner(t *testing.T, url string, extra ...string) *Scanner {
+	env, _ := testEnv()
+	return newTestScanner(t, env, "Fake-Passw0rd", append([]string{"url: " + url, "bind_dn: cn=x,dc=fake,dc=test", "insecure_plaintext: true", `admin_groups: ["admins"]`}, extra...)...)
+}
+
+func TestHostileHugeValue(t *testing.T) {
+	url := startFake(t, func(w *fakeConn, req fakeSearch) {
+		if fakeRootDSE(w, req) {
+			return
+		}
+		w.entry(req.id, "uid=big,dc=fake,dc=test", map[string][]string{
+			"objectClass": {"inetOrgPerson"}, "uid": {"big"}, "cn": {"Big"},
+			"description": {strings.Repeat("A", 3<<20)},
+		})
+		w.done(req.id)
+	})
+	sc := fakeScanner(t, url)
+	sc.maxMessage = 1 << 20
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	snap, err := sc.Scan(ctx)
+	if err == nil || !errors.Is(err, scanners.ErrMalformed) || !strings.Contains(err.Error(), "over the 1048576-byte limit") {
+		t.Fatalf("err = %v", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("took %v", time.Since(start))
+	}
+	if snap == nil || len(snap.Gaps) == 0 || snap.Gaps[0].Collection != "principals" {
+		t.Fatalf("snapshot = %+v", snap)
+	}
+}
+
+func TestHostilePagingLoop(t *testing.T) {
+	url := startFake(t, func(w *fakeConn, req fakeSearch) {
+		if fakeRootDSE(w, req) {
+			return
+		}
+		w.done(req.id, paging("again")) // no entries, same cookie, forever
+	})
+	snap, err := fakeScanner(t, url).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newView(t, snap)
+	for _, c := range []string{"principals", "grants"} {
+		g := v.gap(c)
+		if g == nil || g.Reason != findings.GapFailed || !strings.Contains(g.Error, "paging loop") {
+			t.Errorf("gap %s = %+v", c, g)
+		}
+	}
+}
+
+func TestHostileIgnoresPageSize(t *testing.T) {
+	url := startFake(t, func(w *fakeConn, req fakeSearch) {
+		if fakeRootDSE(w, req) {
+			return
+		}
+		for i := 0; i < 5; i++ {
+			w.entry(req.id, "uid=u"+itoa(i)+",dc=fake,dc=test", map[string][]string{"objectClass": {"person"}, "cn": {"u"}})
+		}
+		w.done(req.id, paging(""))
+	})
+	snap, err := fakeScanner(t, url, "page_size: 2").Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := newView(t, snap).gap("principals"); g == nil || !strings.Contains(g.Error, "more than the 2 entries per page") {
+		t.Errorf("gap = %+v", g)
+	}
+}
+
+func TestHostileReferralResultLoop(t *testing.T) {
+	var url string
+	url = startFake(t, func(w *fakeConn, req fakeSearch) {
+		if fakeRootDSE(w, req) {
+			return
+		}
+		// Every search is answered with a referral to itself.
+		w.result(req.id, goldap.ApplicationSearchResultDone, goldap.LDAPResultReferral, nil, url+"/dc=fake,dc=test")
+	})
+	snap, err := fakeScanner(t, url, "follow_referrals: true").Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newView(t, snap).gap("principals")
+	if g == nil || !strings.Contains(g.Error, "referral loop") {
+		t.Fatalf("gap = %+v", g)
+	}
+}
+
+// TestHostileADValues sends an AD rootDSE and values that do not parse.
+func TestHostileADValues(t *testing.T) {
+	const base = "DC=fake,DC=test"
+	domainSID, _ := encodeSID("S-1-5-21-1-2-3")
+	userSID, _ := encodeSID("S-1-5-21-1-2-3-1105")
+	guid := string([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+	url := startFake(t, func(w *fakeConn, req fakeSearch) {
+		switch {
+		case req.base == "":
+			w.entry(req.id, "", map[string][]string{
+				"defaultNamingContext":  {base},
+				"supportedCapabilities": {capActiveDirectory},
+				"supportedControl":      {goldap.ControlTypePaging},
+			})
+		case req.base == base && strings.Contains(req.filter, "objectClass=*"):
+			w.entry(req.id, base, map[string][]string{"objectSid": {string(domainSID)}})
+		case strings.Contains(req.filter, "objectClass=user"):
+			w.entry(req.id, "CN=Bad,"+base, map[string][]string{
+				"objectClass": {"user"}, "objectGUID": {"short"}, "objectSid": {"\x01\x09garbage"},
+				"sAMAccountName": {"bad"}, "userAccountControl": {"lots"}, "whenCreated": {"yesterday"},
+				"lastLogonTimestamp": {"-7"}, "memberOf": {"CN=Nowhere," + base},
+			})
+			w.entry(req.id, "CN=Good,"+base, map[string][]string{
+				"objectClass": {"user"}, "objectGUID": {guid}, "objectSid": {string(userSID)},
+				"sAMAccountName": {"good"}, "userAccountControl": {"512"}, "whenCreated": {"20260101000000.0Z"},
+			})
+		}
+		w.done(req.id)
+	})
+	snap, err := fakeScanner(t, url).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newView(t, snap)
+	bad := v.principal("bad")
+	if bad.NativeID != "cn=bad,dc=fake,dc=test" || bad.Attributes["enabled_unknown"] != "true" || bad.LastActivityKnown {
+		t.Errorf("bad = %+v", bad)
+	}
+	if good := v.principal("good"); good.NativeID != "04030201-0605-0807-090a-0b0c0d0e0f10" || !good.Enabled {
+		t.Errorf("good = %+v", good)
+	}
+	for _, c := range []string{"principals/objectGUID", "principals/objectSid", "principals/userAccountControl", "principals/whenCreated", "activity/lastLogonTimestamp"} {
+		if g := v.gap(c); g == nil || g.Reason != findings.GapFailed {
+			t.Errorf("gap %s = %+v", c, g)
+		}
+	}
+	if errs := snap.Validate(); len(errs) > 0 {
+		t.Errorf("invalid snapshot: %v", errs)
+	}
+}
