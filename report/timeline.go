@@ -137,13 +137,17 @@ func buildTimeline(ix *index) *timeline {
 	case months > 12:
 		step = 2
 	}
-	for t, i := lo, 0; !t.After(hi); t, i = t.AddDate(0, 1, 0), i+1 {
+	// Label every step-th month of the calendar (January always is one),
+	// the year on January and on the first label.
+	first := true
+	for t := lo; !t.After(hi); t = t.AddDate(0, 1, 0) {
 		tk := tlTick{X: f(x(t)), Major: t.Month() == time.January}
-		if (i%step == 0 || tk.Major) && x(t) < tlRight-60 {
+		if (int(t.Month())-1)%step == 0 && x(t) < tlRight-60 {
 			tk.Label = t.Format("Jan")
-			if tk.Major || i == 0 {
+			if tk.Major || first {
 				tk.Label = t.Format("Jan 2006")
 			}
+			first = false
 		}
 		tl.Ticks = append(tl.Ticks, tk)
 	}

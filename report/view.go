@@ -780,7 +780,10 @@ func buildProviders(ix *index) []providerView {
 		}
 		roles := ix.roles(p.ID)
 		if !isProvider(at) {
-			if at.PartyKind != findings.PartyUnknown || !privileged(roles) {
+			// Of the unattributed, only accounts holding privilege are
+			// listed: groups show through their members.
+			group := p.Kind == findings.PrincipalGroup || p.Kind == findings.PrincipalTeam
+			if at.PartyKind != findings.PartyUnknown || !privileged(roles) || group {
 				continue
 			}
 		}
