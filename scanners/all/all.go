@@ -4,6 +4,7 @@ import (
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/aws"
 	"github.com/keyholder/keyholder/scanners/declared"
+	"github.com/keyholder/keyholder/scanners/entra"
 	"github.com/keyholder/keyholder/scanners/ldap"
 )
 
@@ -14,6 +15,7 @@ func Registry() *scanners.Registry {
 		// Factories, one per line:
 		aws.Factory(),
 		declared.Factory(),
+		entra.Factory(),
 		ldap.Factory(),
 	)
 }

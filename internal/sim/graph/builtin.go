@@ -77,7 +77,7 @@ func FirstPartyServicePrincipals() []ServicePrincipal {
 	return []ServicePrincipal{
 		{
 			ID: "5b6e0a4c-0000-4000-8000-00000000a001", AppID: GraphAppID, DisplayName: "Microsoft Graph",
-			OwnerTenantID: ms, PublisherName: "Microsoft Services", SignInAudience: "AzureADMultipleOrgs",
+			OwnerTenantID: ms, VerifiedPublisher: "Microsoft Corporation", SignInAudience: "AzureADMultipleOrgs",
 			AppRoles: []AppRole{
 				{"9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8", "RoleManagement.ReadWrite.Directory", "Read and write all directory RBAC settings"},
 				{"483bed4a-2ad3-4361-a73b-c83ccdbdc53c", "RoleManagement.Read.Directory", "Read all directory RBAC settings"},
@@ -102,7 +102,7 @@ func FirstPartyServicePrincipals() []ServicePrincipal {
 		},
 		{
 			ID: "5b6e0a4c-0000-4000-8000-00000000a002", AppID: ExchangeAppID, DisplayName: "Office 365 Exchange Online",
-			OwnerTenantID: ms, PublisherName: "Microsoft Services", SignInAudience: "AzureADMultipleOrgs",
+			OwnerTenantID: ms, VerifiedPublisher: "Microsoft Corporation", SignInAudience: "AzureADMultipleOrgs",
 			AppRoles: []AppRole{
 				{"dc890d15-9560-4a4c-9b7f-a736ec74ec40", "full_access_as_app", "Use Exchange Web Services with full access to all mailboxes"},
 				{"dc50a0fb-09a3-484d-be87-e023b12c6440", "Exchange.ManageAsApp", "Manage Exchange As Application"},
@@ -110,7 +110,7 @@ func FirstPartyServicePrincipals() []ServicePrincipal {
 		},
 		{
 			ID: "5b6e0a4c-0000-4000-8000-00000000a003", AppID: SharePointAppID, DisplayName: "Office 365 SharePoint Online",
-			OwnerTenantID: ms, PublisherName: "Microsoft Services", SignInAudience: "AzureADMultipleOrgs",
+			OwnerTenantID: ms, VerifiedPublisher: "Microsoft Corporation", SignInAudience: "AzureADMultipleOrgs",
 			AppRoles: []AppRole{
 				{"678536fe-1083-478a-9c59-b99265e6b0d3", "Sites.FullControl.All", "Have full control of all site collections"},
 				{"d13f72ca-a275-4b96-b789-48ebcc4da984", "Sites.Read.All", "Read items in all site collections"},

@@ -125,11 +125,11 @@ func Generate(p GenerateParams) *Scenario {
 		switch i % 10 {
 		case 0:
 			sp.OwnerTenantID = genID(0x99, i%17)
-			sp.PublisherName = fmt.Sprintf("Vendor %02d", i%17)
+			sp.VerifiedPublisher = fmt.Sprintf("Vendor %02d", i%17)
 			sp.SignInAudience = "AzureADMultipleOrgs"
 			if i%20 == 0 {
 				sp.OwnerTenantID = p.MSPTenantID
-				sp.PublisherName = "MSP Tools"
+				sp.VerifiedPublisher = "MSP Tools"
 			}
 		case 1:
 			sp.Type = "ManagedIdentity"

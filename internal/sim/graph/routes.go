@@ -53,7 +53,7 @@ var (
 	groupProps = []string{"id", "displayName", "mail", "mailEnabled", "securityEnabled", "groupTypes",
 		"isAssignableToRole", "onPremisesSyncEnabled", "description"}
 	spProps = []string{"id", "appId", "displayName", "appDisplayName", "appOwnerOrganizationId", "servicePrincipalType",
-		"accountEnabled", "publisherName", "verifiedPublisher", "signInAudience", "appRoles", "oauth2PermissionScopes",
+		"accountEnabled", "verifiedPublisher", "signInAudience", "appRoles", "oauth2PermissionScopes",
 		"keyCredentials", "passwordCredentials", "tags", "servicePrincipalNames"}
 	appProps = []string{"id", "appId", "displayName", "signInAudience", "createdDateTime", "publisherDomain",
 		"keyCredentials", "passwordCredentials"}

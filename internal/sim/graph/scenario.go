@@ -124,7 +124,6 @@ type ServicePrincipal struct {
 	// "ManagedIdentity", "Legacy", "SocialIdp".
 	Type              string               `yaml:"type"`
 	Disabled          bool                 `yaml:"disabled"`
-	PublisherName     string               `yaml:"publisher_name"`
 	VerifiedPublisher string               `yaml:"verified_publisher"`
 	SignInAudience    string               `yaml:"sign_in_audience"`
 	AppRoles          []AppRole            `yaml:"app_roles"`

@@ -638,7 +638,7 @@ func (srv *Server) serveAuthority(w http.ResponseWriter, r *http.Request) {
 			writeJSON(400, obj{"error": "unsupported_grant_type", "error_description": "AADSTS70003: grant type not supported by the fake."})
 		case f.Get("client_id") != srv.opts.ClientID || srv.opts.ClientSecret == "" || f.Get("client_secret") != srv.opts.ClientSecret:
 			writeJSON(401, obj{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.", "error_codes": []int{7000215}})
-		case !strings.HasSuffix(f.Get("scope"), "/.default"):
+		case !slices.ContainsFunc(strings.Fields(f.Get("scope")), func(s string) bool { return strings.HasSuffix(s, "/.default") }):
 			writeJSON(400, obj{"error": "invalid_scope", "error_description": "AADSTS1002012: The provided value for scope is not valid."})
 		default:
 			b := make([]byte, 24)

@@ -14,17 +14,25 @@ import (
 	"testing"
 )
 
+const (
+	u1 = "00000001-0000-4000-8000-000000000001"
+	u2 = "00000001-0000-4000-8000-000000000002"
+	u3 = "00000001-0000-4000-8000-000000000003"
+	g1 = "00000002-0000-4000-8000-000000000001"
+	g2 = "00000002-0000-4000-8000-000000000002"
+)
+
 func small() *Scenario {
 	return &Scenario{
 		Tenant: Tenant{ID: "11111111-1111-4111-8111-111111111111", DisplayName: "Contoso",
 			Domains: []Domain{{Name: "contoso.example", Default: true}, {Name: "contoso.onmicrosoft.example", Initial: true}}},
 		Users: []User{
-			{ID: "u1", DisplayName: "Alice", UserPrincipalName: "alice@contoso.example", MFAMethods: []string{"fido2"}},
-			{ID: "u2", DisplayName: "Bob", UserPrincipalName: "bob@contoso.example", Disabled: true},
-			{ID: "u3", DisplayName: "Tech", UserPrincipalName: "tech_msp.example#EXT#@contoso.onmicrosoft.example", UserType: "Guest"},
+			{ID: u1, DisplayName: "Alice", UserPrincipalName: "alice@contoso.example", MFAMethods: []string{"fido2"}},
+			{ID: u2, DisplayName: "Bob", UserPrincipalName: "bob@contoso.example", Disabled: true},
+			{ID: u3, DisplayName: "Tech", UserPrincipalName: "tech_msp.example#EXT#@contoso.onmicrosoft.example", UserType: "Guest"},
 		},
-		Groups:          []Group{{ID: "g1", DisplayName: "Admins", RoleAssignable: true, Members: []string{"u1", "g2"}}, {ID: "g2", DisplayName: "Inner", Members: []string{"u3"}}},
-		RoleAssignments: []RoleAssignment{{ID: "ra1", PrincipalID: "u1", RoleDefinitionID: RoleGlobalAdmin}},
+		Groups:          []Group{{ID: g1, DisplayName: "Admins", RoleAssignable: true, Members: []string{u1, g2}}, {ID: g2, DisplayName: "Inner", Members: []string{u3}}},
+		RoleAssignments: []RoleAssignment{{ID: "ra1", PrincipalID: u1, RoleDefinitionID: RoleGlobalAdmin}},
 	}
 }
 
@@ -116,12 +124,12 @@ func TestExpandFilterAndMembers(t *testing.T) {
 	if n := len(m["value"].([]any)); n != 1 {
 		t.Fatalf("role-assignable groups = %d, want 1", n)
 	}
-	_, m = get(t, http.DefaultClient, srv.GraphURL()+"/groups/g1/transitiveMembers?$select=id")
+	_, m = get(t, http.DefaultClient, srv.GraphURL()+"/groups/"+g1+"/transitiveMembers?$select=id")
 	var got []string
 	for _, v := range m["value"].([]any) {
 		got = append(got, v.(map[string]any)["id"].(string))
 	}
-	if !reflect.DeepEqual(got, []string{"u1", "g2", "u3"}) {
+	if !reflect.DeepEqual(got, []string{u1, g2, u3}) {
 		t.Fatalf("transitive members = %v", got)
 	}
 	// Disabled users are not in the registration report.
@@ -178,7 +186,7 @@ func TestSignInActivityPageCap(t *testing.T) {
 
 func TestBatch(t *testing.T) {
 	srv := NewTest(t, small(), Options{})
-	body := `{"requests":[{"id":"1","method":"GET","url":"/groups/g1/transitiveMembers?$select=id"},{"id":"2","method":"GET","url":"/groups/nosuch/transitiveMembers"}]}`
+	body := `{"requests":[{"id":"1","method":"GET","url":"/groups/` + g1 + `/transitiveMembers?$select=id"},{"id":"2","method":"GET","url":"/groups/nosuch/transitiveMembers"}]}`
 	resp, err := http.Post(srv.GraphURL()+"/$batch", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -290,9 +298,9 @@ func TestScenarioYAML(t *testing.T) {
 tenant: {id: 22222222-2222-4222-8222-222222222222, display_name: Fabrikam, domains: [{name: fabrikam.example, initial: true}]}
 licence: p1
 users:
-  - {id: u1, display_name: A, upn: a@fabrikam.example, last_sign_in: 2026-09-01T10:00:00Z}
+  - {id: 00000001-0000-4000-8000-000000000001, display_name: A, upn: a@fabrikam.example, last_sign_in: 2026-09-01T10:00:00Z}
 role_assignments:
-  - {id: r1, principal_id: u1, role_definition_id: 62e90394-69f5-4237-9190-012177145e10}
+  - {id: r1, principal_id: 00000001-0000-4000-8000-000000000001, role_definition_id: 62e90394-69f5-4237-9190-012177145e10}
 `))
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -87,6 +88,12 @@ func newStore(sc *Scenario) (*store, error) {
 		members:            map[string][]string{},
 		appRoleAssignedTo:  map[string][]obj{},
 		appRoleAssignments: map[string][]obj{},
+	}
+	if err := checkGUIDs("tenant", s.tenantID); err != nil {
+		return nil, err
+	}
+	if err := sc.checkIDs(); err != nil {
+		return nil, err
 	}
 	switch s.licence {
 	case "free", "p1", "p2":
@@ -315,10 +322,26 @@ func (s *store) renderOrg(sc *Scenario) {
 	}
 }
 
+// guidRE matches Graph's object ids. The fake insists on them because
+// clients (the Go SDK among them) parse several id fields as UUIDs.
+var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+func checkGUIDs(what string, ids ...string) error {
+	for _, id := range ids {
+		if id != "" && !guidRE.MatchString(id) {
+			return fmt.Errorf("graph: %s: id %q is not a GUID (Graph object ids are)", what, id)
+		}
+	}
+	return nil
+}
+
 func (s *store) addDir(o obj, typ string) error {
 	id, _ := o["id"].(string)
 	if id == "" {
 		return fmt.Errorf("graph: %s without id", strings.TrimPrefix(typ, "#microsoft.graph."))
+	}
+	if err := checkGUIDs(strings.TrimPrefix(typ, "#microsoft.graph."), id); err != nil {
+		return err
 	}
 	if s.dirObjects[id] != nil {
 		return fmt.Errorf("graph: duplicate directory object id %q", id)
@@ -384,7 +407,7 @@ func (s *store) renderSP(sp ServicePrincipal) obj {
 	return obj{
 		"id": sp.ID, "appId": sp.AppID, "displayName": sp.DisplayName, "appDisplayName": sp.DisplayName,
 		"appOwnerOrganizationId": nz(owner), "servicePrincipalType": or(sp.Type, "Application"),
-		"accountEnabled": !sp.Disabled, "publisherName": nz(sp.PublisherName), "verifiedPublisher": vp,
+		"accountEnabled": !sp.Disabled, "verifiedPublisher": vp,
 		"signInAudience": nz(sp.SignInAudience), "appRoles": roles, "oauth2PermissionScopes": []obj{},
 		"keyCredentials": renderKeys(sp.Keys), "passwordCredentials": renderPasswords(sp.Passwords),
 		"tags": nonNil(sp.Tags), "servicePrincipalNames": []string{sp.AppID},
@@ -548,4 +571,59 @@ func nonNil(ss []string) []string {
 		return []string{}
 	}
 	return ss
+}
+
+// checkIDs rejects non-GUID ids where Graph uses GUIDs.
+func (sc *Scenario) checkIDs() error {
+	for _, a := range sc.Applications {
+		if err := checkGUIDs("application "+a.DisplayName, a.ID, a.AppID); err != nil {
+			return err
+		}
+		if err := checkKeys("application "+a.DisplayName, a.Keys, a.Passwords); err != nil {
+			return err
+		}
+	}
+	for _, sp := range sc.ServicePrincipals {
+		if err := checkGUIDs("service principal "+sp.DisplayName, sp.AppID, sp.OwnerTenantID); err != nil {
+			return err
+		}
+		for _, r := range sp.AppRoles {
+			if err := checkGUIDs("app role "+r.Value, r.ID); err != nil {
+				return err
+			}
+		}
+		if err := checkKeys("service principal "+sp.DisplayName, sp.Keys, sp.Passwords); err != nil {
+			return err
+		}
+	}
+	for _, au := range sc.AdministrativeUnits {
+		if err := checkGUIDs("administrative unit", au.ID); err != nil {
+			return err
+		}
+	}
+	for _, k := range sc.SubscribedSkus {
+		if err := checkGUIDs("subscribed SKU", k.SkuID); err != nil {
+			return err
+		}
+	}
+	for _, p := range sc.Partners {
+		if err := checkGUIDs("partner", p.TenantID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkKeys(what string, ks []KeyCredential, ps []PasswordCredential) error {
+	for _, k := range ks {
+		if err := checkGUIDs(what+" key", k.KeyID); err != nil {
+			return err
+		}
+	}
+	for _, p := range ps {
+		if err := checkGUIDs(what+" secret", p.KeyID); err != nil {
+			return err
+		}
+	}
+	return nil
 }

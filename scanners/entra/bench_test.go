@@ -1,0 +1,85 @@
+package entra
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyholder/keyholder/internal/sim/graph"
+	"github.com/keyholder/keyholder/scanners/scannertest"
+)
+
+// benchTenant is the tenant of the README's figures.
+var benchTenant = graph.GenerateParams{Users: 20000, Guests: 2000, ServicePrincipals: 1500, RoleAssignments: 300}
+
+// TestRequestBudget scans a generated tenant and checks the request count
+// against what the API needs: pages of 120 users (signInActivity caps
+// them), pages of 999 for the rest, $batch for follow-ups, and no
+// per-user or per-app call.
+func TestRequestBudget(t *testing.T) {
+	p := graph.GenerateParams{Users: 3000, Guests: 600, ServicePrincipals: 400, RoleAssignments: 90}
+	srv := graph.NewTest(t, graph.Generate(p), graph.Options{StaticTokens: []string{testToken}, RequireAuth: true})
+	t.Setenv("KH_TEST_GRAPH_TOKEN", testToken)
+	f := newFixtureEnv(t, srv, scannertest.Env(&bytes.Buffer{}), &bytes.Buffer{}, "")
+	snap := f.scan(t)
+	st := srv.Stats()
+	if len(snap.Gaps) != 1 { // GDAP only
+		t.Fatalf("gaps: %+v", snap.Gaps)
+	}
+	users := p.Users + p.Guests
+	if got := len(snap.Principals); got < users+p.ServicePrincipals {
+		t.Errorf("principals = %d, want at least %d", got, users+p.ServicePrincipals)
+	}
+	wantUsers := (users + 119) / 120
+	if got := st.ByRoute["/users"]; got != wantUsers {
+		t.Errorf("/users pages = %d, want %d", got, wantUsers)
+	}
+	for route := range st.ByRoute {
+		if strings.HasPrefix(route, "/users/") || route == "/servicePrincipals/{id}" || route == "/servicePrincipals/{id}/appRoleAssignments" {
+			t.Errorf("per-object calls: %s %d", route, st.ByRoute[route])
+		}
+	}
+	// Everything but users fits in a handful of requests.
+	if other := st.HTTPRequests - st.ByRoute["/users"]; other > 30 {
+		t.Errorf("%d requests besides users:\n%s", other, st.Summary())
+	}
+	if st.Batches == 0 || st.ByRoute["/groups/{id}/transitiveMembers"] == 0 {
+		t.Errorf("group expansion did not use $batch:\n%s", st.Summary())
+	}
+	t.Logf("%d principals, %d grants\n%s", len(snap.Principals), len(snap.Grants), st.Summary())
+}
+
+// BenchmarkScan scans the README's tenant: 20 000 users, 2 000 guests,
+// 1 500 service principals, 300 role assignments. It reports HTTP
+// requests and Graph operations per scan. With -latency each request to
+// the fake takes that long, as a network round trip would.
+//
+//	go test ./scanners/entra -run '^$' -bench Scan -benchtime 3x
+func BenchmarkScan(b *testing.B) {
+	for _, lat := range []time.Duration{0, 30 * time.Millisecond} {
+		b.Run(fmt.Sprintf("latency=%v", lat), func(b *testing.B) {
+			srv := graph.NewTest(b, graph.Generate(benchTenant), graph.Options{StaticTokens: []string{testToken}, RequireAuth: true, Latency: lat})
+			b.Setenv("KH_TEST_GRAPH_TOKEN", testToken)
+			f := newFixtureEnv(b, srv, scannertest.Env(&bytes.Buffer{}), &bytes.Buffer{}, "")
+			b.ResetTimer()
+			var principals, grants int
+			for i := 0; i < b.N; i++ {
+				srv.ResetStats()
+				snap, err := f.sc.Scan(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				principals, grants = len(snap.Principals), len(snap.Grants)
+			}
+			st := srv.Stats()
+			b.ReportMetric(float64(st.HTTPRequests), "http-requests/scan")
+			b.ReportMetric(float64(st.Operations), "graph-operations/scan")
+			b.ReportMetric(float64(principals), "principals")
+			b.ReportMetric(float64(grants), "grants")
+			b.Logf("%s", st.Summary())
+		})
+	}
+}

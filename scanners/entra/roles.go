@@ -1,0 +1,258 @@
+package entra
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/directory"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/rolemanagement"
+
+	"github.com/keyholder/keyholder/findings"
+)
+
+// Built-in role template ids (Microsoft Entra built-in roles reference).
+const (
+	tplGlobalAdmin         = "62e90394-69f5-4237-9190-012177145e10"
+	tplPrivilegedRoleAdmin = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+	tplPrivilegedAuthAdmin = "7be44c8a-adaf-4e2a-84d6-ab2649e08a13"
+)
+
+// superAdminTemplates are the roles that can take over the tenant:
+// Global Administrator, Privileged Role Administrator (assigns any role)
+// and Privileged Authentication Administrator (resets any admin's
+// credentials).
+var superAdminTemplates = map[string]bool{
+	tplGlobalAdmin: true, tplPrivilegedRoleAdmin: true, tplPrivilegedAuthAdmin: true,
+}
+
+// privilegedTemplates are built-in roles Microsoft labels "Privileged" in
+// its built-in roles reference (v1.0 has no isPrivileged property).
+var privilegedTemplates = map[string]bool{
+	tplGlobalAdmin: true, tplPrivilegedRoleAdmin: true, tplPrivilegedAuthAdmin: true,
+	"fe930be7-5e62-47db-91af-98c3a49a38b1": true, // User Administrator
+	"194ae4cb-b126-40b2-bd5b-6091b380977d": true, // Security Administrator
+	"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": true, // Application Administrator
+	"158c047a-c907-4556-b7ef-446551a6b5f7": true, // Cloud Application Administrator
+	"c4e39bd9-1100-46d3-8c65-fb160da0071f": true, // Authentication Administrator
+	"729827e3-9c14-49f7-bb1b-9608f156bbb8": true, // Helpdesk Administrator
+	"966707d0-3269-4727-9be2-8c3a10f19b9d": true, // Password Administrator
+	"b1be1c3e-b65d-4f19-8427-f6fa0d97feb9": true, // Conditional Access Administrator
+	"3a2c62db-5318-420d-8d74-23affee5d9d5": true, // Intune Administrator
+	"8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2": true, // Hybrid Identity Administrator
+	"f2ef992c-3afb-46b9-b7cf-a126ee74c451": true, // Global Reader
+	"9360feb5-f418-4baa-8175-e2a00bac4301": true, // Directory Writers
+	"d29b2b05-8046-44ba-8758-1e26182fcf32": true, // Directory Synchronization Accounts
+	"4ba39ca4-527c-499a-b93d-d9b492c50246": true, // Partner Tier1 Support
+	"e00e864a-17c5-4a4b-9c06-f5b95a8d5bd8": true, // Partner Tier2 Support
+}
+
+// privilegedActions mark a custom role as privileged when one of its
+// allowed resource actions contains them: credential, password,
+// authentication-method, role and policy management.
+var privilegedActions = []string{
+	"/credentials/", "/password/", "/authenticationmethods/", "/roleassignments/", "/roledefinitions/",
+	"/owners/", "/policies/", "conditionalaccess", "allproperties/alltasks",
+}
+
+type roleDef struct {
+	id, template, name string
+	builtIn            bool
+	privileged         bool
+	known              bool // false when definitions could not be read
+}
+
+// level is the normalised strength of a directory role.
+func (d *roleDef) level() findings.Level {
+	name := strings.ToLower(d.name)
+	switch {
+	case superAdminTemplates[d.template] || superAdminTemplates[d.id]:
+		return findings.LevelSuperAdmin
+	case strings.Contains(name, "administrator"):
+		return findings.LevelAdmin
+	case strings.Contains(name, "reader"):
+		return findings.LevelRead
+	case d.privileged:
+		return findings.LevelPrivileged
+	}
+	return findings.LevelLimited
+}
+
+// roleData is what the role collectors read.
+type roleData struct {
+	defs    map[string]*roleDef // by id and by template id
+	defsErr error
+	aus     map[string]string
+	active  []roleGrant
+	// activeErr is set when role assignments could not be read.
+	activeErr error
+}
+
+// roleGrant is an active or eligible role assignment, normalised.
+type roleGrant struct {
+	id, principalID, roleID, scope string
+	principal                      *dirRef
+	eligible                       bool
+	end                            *time.Time
+	memberType, assignmentType     string
+}
+
+// dirRef is a directory object as an expanded principal or member shows
+// it.
+type dirRef struct {
+	id, kind, name, upn, mail, userType, appID, owner, spType string
+	enabled                                                   *bool
+}
+
+// Directory object kinds in dirRef.kind.
+const (
+	kindUser  = "user"
+	kindGroup = "group"
+	kindSP    = "servicePrincipal"
+	kindOther = "other"
+)
+
+func refOf(o models.DirectoryObjectable) *dirRef {
+	if o == nil || o.GetId() == nil {
+		return nil
+	}
+	ref := &dirRef{id: *o.GetId(), kind: kindOther}
+	switch v := o.(type) {
+	case *models.User:
+		ref.kind, ref.name, ref.upn, ref.mail, ref.userType = kindUser, str(v.GetDisplayName()), str(v.GetUserPrincipalName()), str(v.GetMail()), str(v.GetUserType())
+		ref.enabled = v.GetAccountEnabled()
+	case *models.Group:
+		ref.kind, ref.name, ref.mail = kindGroup, str(v.GetDisplayName()), str(v.GetMail())
+	case *models.ServicePrincipal:
+		ref.kind, ref.name, ref.appID, ref.owner, ref.spType = kindSP, str(v.GetDisplayName()), str(v.GetAppId()), uuidStr(v.GetAppOwnerOrganizationId()), str(v.GetServicePrincipalType())
+		ref.enabled = v.GetAccountEnabled()
+	}
+	return ref
+}
+
+func (r *run) roleDefinitions(ctx context.Context) {
+	q := &rolemanagement.DirectoryRoleDefinitionsRequestBuilderGetQueryParameters{
+		Select: []string{"id", "displayName", "templateId", "isBuiltIn", "isEnabled", "rolePermissions"},
+	}
+	defs := map[string]*roleDef{}
+	b := r.c.graph.RoleManagement().Directory().RoleDefinitions()
+	err := list(ctx, r.c, "role definitions",
+		func(ctx context.Context) (models.UnifiedRoleDefinitionCollectionResponseable, error) {
+			return b.Get(ctx, &rolemanagement.DirectoryRoleDefinitionsRequestBuilderGetRequestConfiguration{QueryParameters: q})
+		},
+		func(ctx context.Context, u string) (models.UnifiedRoleDefinitionCollectionResponseable, error) {
+			return b.WithUrl(u).Get(ctx, nil)
+		},
+		func(d models.UnifiedRoleDefinitionable) {
+			def := &roleDef{id: str(d.GetId()), template: str(d.GetTemplateId()), name: str(d.GetDisplayName()), known: true}
+			if d.GetIsBuiltIn() != nil {
+				def.builtIn = *d.GetIsBuiltIn()
+			}
+			if def.template == "" {
+				def.template = def.id
+			}
+			def.privileged = privilegedTemplates[def.template]
+			if !def.builtIn {
+				for _, p := range d.GetRolePermissions() {
+					for _, a := range p.GetAllowedResourceActions() {
+						for _, pa := range privilegedActions {
+							if strings.Contains(strings.ToLower(a), pa) {
+								def.privileged = true
+							}
+						}
+					}
+				}
+			}
+			defs[def.id] = def
+			defs[def.template] = def
+		})
+	if err != nil {
+		r.roles.defsErr = err
+		r.gap("grants/role_definitions", err, "RoleManagement.Read.Directory (or Directory.Read.All); without it roles are named by id")
+		return
+	}
+	r.roles.defs = defs
+}
+
+// role returns the definition of a role id, or a placeholder named by
+// the id when definitions could not be read.
+func (r *run) role(id string) *roleDef {
+	if d := r.roles.defs[id]; d != nil {
+		return d
+	}
+	return &roleDef{id: id, template: id, name: id, privileged: privilegedTemplates[id]}
+}
+
+func (r *run) administrativeUnits(ctx context.Context) {
+	q := &directory.AdministrativeUnitsRequestBuilderGetQueryParameters{Select: []string{"id", "displayName"}}
+	aus := map[string]string{}
+	b := r.c.graph.Directory().AdministrativeUnits()
+	err := list(ctx, r.c, "administrative units",
+		func(ctx context.Context) (models.AdministrativeUnitCollectionResponseable, error) {
+			return b.Get(ctx, &directory.AdministrativeUnitsRequestBuilderGetRequestConfiguration{QueryParameters: q})
+		},
+		func(ctx context.Context, u string) (models.AdministrativeUnitCollectionResponseable, error) {
+			return b.WithUrl(u).Get(ctx, nil)
+		},
+		func(a models.AdministrativeUnitable) { aus[str(a.GetId())] = str(a.GetDisplayName()) })
+	if err != nil {
+		r.gap("grants/administrative_units", err, "AdministrativeUnit.Read.All (or Directory.Read.All); without it AU-scoped grants carry the unit's id only")
+		return
+	}
+	r.roles.aus = aus
+}
+
+func (r *run) roleAssignments(ctx context.Context) {
+	q := &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetQueryParameters{
+		Select: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId"},
+		Expand: []string{"principal"},
+	}
+	b := r.c.graph.RoleManagement().Directory().RoleAssignments()
+	var out []roleGrant
+	err := list(ctx, r.c, "role assignments",
+		func(ctx context.Context) (models.UnifiedRoleAssignmentCollectionResponseable, error) {
+			return b.Get(ctx, &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetRequestConfiguration{QueryParameters: q})
+		},
+		func(ctx context.Context, u string) (models.UnifiedRoleAssignmentCollectionResponseable, error) {
+			return b.WithUrl(u).Get(ctx, nil)
+		},
+		func(a models.UnifiedRoleAssignmentable) {
+			out = append(out, roleGrant{
+				id: str(a.GetId()), principalID: str(a.GetPrincipalId()), roleID: str(a.GetRoleDefinitionId()),
+				scope: scopeOf(a.GetDirectoryScopeId(), a.GetAppScopeId()), principal: refOf(a.GetPrincipal()),
+			})
+		})
+	if err != nil {
+		r.roles.activeErr = err
+		r.gap("grants", err, "RoleManagement.Read.Directory (or Directory.Read.All)")
+	}
+	r.roles.active = out
+}
+
+// scopeOf returns Graph's scope notation: "/" for tenant-wide,
+// "/administrativeUnits/{id}" for an administrative unit, "/{objectId}" for
+// one object, or the app scope.
+func scopeOf(dirScope, appScope *string) string {
+	if s := str(dirScope); s != "" {
+		return s
+	}
+	if s := str(appScope); s != "" {
+		return "app:" + s
+	}
+	return "/"
+}
+
+// scopeName names a scope for people: the AU's display name.
+func (r *run) scopeName(scope string) string {
+	if scope == "/" {
+		return "tenant"
+	}
+	if id, ok := strings.CutPrefix(scope, "/administrativeUnits/"); ok {
+		if n := r.roles.aus[id]; n != "" {
+			return "administrative unit " + n
+		}
+		return "administrative unit " + id
+	}
+	return scope
+}
