@@ -7,7 +7,9 @@
 // in WAL mode with a busy timeout and immediate write transactions, so
 // several keyholder processes may write to one store at the same time.
 // Schema changes are versioned migrations recorded in PRAGMA user_version;
-// the file is marked as keyholder's with PRAGMA application_id.
+// the file is marked as keyholder's with PRAGMA application_id. Documents
+// are stored as gzip-compressed canonical JSON (the encoding column says
+// so; rows of older schemas hold plain JSON and stay readable).
 //
 // It must never overwrite, convert or "repair" a file it did not create: a
 // file that is not SQLite, is another program's SQLite database, is corrupt

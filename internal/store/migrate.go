@@ -33,6 +33,10 @@ var migrations = []string{
 	ALTER TABLE runs ADD COLUMN privileged_grants INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE runs ADD COLUMN changes INTEGER NOT NULL DEFAULT -1;
 	CREATE INDEX runs_snapshot_sha ON runs(snapshot_sha);`,
+	// 3: documents may be stored gzip-compressed (a snapshot of 50 000
+	// principals is tens of MB of JSON and compresses about 15 times);
+	// older rows keep encoding 'json'.
+	`ALTER TABLE runs ADD COLUMN encoding TEXT NOT NULL DEFAULT 'json';`,
 }
 
 // migrate applies pending migrations in one immediate transaction, so two

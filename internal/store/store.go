@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -314,12 +315,20 @@ func (s *Store) Save(ctx context.Context, a *findings.Assessment) (Run, error) {
 		return Run{}, s.wrap("save", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	snapDoc, err := compress(snapJSON)
+	if err != nil {
+		return Run{}, fmt.Errorf("store: save: %w", err)
+	}
+	assessDoc, err := compress(ab.Bytes())
+	if err != nil {
+		return Run{}, fmt.Errorf("store: save: %w", err)
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO runs
 		(started, finished, stored_at, config_hash, tool_version, organization, profile, verdict,
-		 snapshot_sha, snapshot, assessment, failing, blockers, unknown, principals, privileged_grants, changes)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		 snapshot_sha, snapshot, assessment, encoding, failing, blockers, unknown, principals, privileged_grants, changes)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		fmtTime(r.Started), fmtTime(r.Finished), fmtTime(r.StoredAt), r.ConfigHash, r.ToolVersion,
-		r.Organization, r.Profile, string(r.Verdict), sha, string(snapJSON), ab.String(),
+		r.Organization, r.Profile, string(r.Verdict), sha, snapDoc, assessDoc, encodingGzip,
 		r.Failing, r.Blockers, r.Unknown, r.Principals, r.PrivilegedGrants, r.Changes)
 	if err != nil {
 		return Run{}, s.wrap("save", err)
@@ -341,14 +350,19 @@ func (s *Store) SetChanges(ctx context.Context, id int64, c *findings.Changes) e
 		return s.wrap("set changes", err)
 	}
 	defer tx.Rollback() //nolint:errcheck
-	var doc string
-	if err := tx.QueryRowContext(ctx, "SELECT assessment FROM runs WHERE id = ?", id).Scan(&doc); err != nil {
+	var doc []byte
+	var enc string
+	if err := tx.QueryRowContext(ctx, "SELECT assessment, encoding FROM runs WHERE id = ?", id).Scan(&doc, &enc); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: run %d: %w", id, ErrNotFound)
 		}
 		return s.wrap("set changes", err)
 	}
-	a, err := findings.DecodeAssessment(strings.NewReader(doc), fmt.Sprintf("run %d assessment", id))
+	raw, err := decompress(doc, enc)
+	if err != nil {
+		return fmt.Errorf("store: run %d assessment: %w", id, err)
+	}
+	a, err := findings.DecodeAssessment(bytes.NewReader(raw), fmt.Sprintf("run %d assessment", id))
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
@@ -361,7 +375,14 @@ func (s *Store) SetChanges(ctx context.Context, id int64, c *findings.Changes) e
 	if c != nil {
 		count = c.Count()
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE runs SET assessment = ?, changes = ? WHERE id = ?", ab.String(), count, id); err != nil {
+	if enc == encodingGzip {
+		if doc, err = compress(ab.Bytes()); err != nil {
+			return fmt.Errorf("store: set changes: %w", err)
+		}
+	} else {
+		doc = []byte(ab.String())
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE runs SET assessment = ?, changes = ? WHERE id = ?", docValue(doc, enc), count, id); err != nil {
 		return s.wrap("set changes", err)
 	}
 	return s.wrap("set changes", tx.Commit())
@@ -477,19 +498,26 @@ func (s *Store) Get(ctx context.Context, id int64) (Run, *findings.Assessment, e
 	if err != nil {
 		return Run{}, nil, err
 	}
-	var snapDoc, assessDoc string
-	err = s.db.QueryRowContext(ctx, "SELECT snapshot, assessment FROM runs WHERE id = ?", id).Scan(&snapDoc, &assessDoc)
+	var snapDoc, assessDoc []byte
+	var enc string
+	err = s.db.QueryRowContext(ctx, "SELECT snapshot, assessment, encoding FROM runs WHERE id = ?", id).Scan(&snapDoc, &assessDoc, &enc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, nil, fmt.Errorf("store: run %d: %w", id, ErrNotFound) // pruned meanwhile
 	}
 	if err != nil {
 		return Run{}, nil, s.wrap(fmt.Sprintf("read run %d", id), err)
 	}
-	snap, err := findings.DecodeSnapshot(strings.NewReader(snapDoc), fmt.Sprintf("run %d snapshot", id))
+	if snapDoc, err = decompress(snapDoc, enc); err != nil {
+		return Run{}, nil, fmt.Errorf("store: run %d snapshot: %w", id, err)
+	}
+	if assessDoc, err = decompress(assessDoc, enc); err != nil {
+		return Run{}, nil, fmt.Errorf("store: run %d assessment: %w", id, err)
+	}
+	snap, err := findings.DecodeSnapshot(bytes.NewReader(snapDoc), fmt.Sprintf("run %d snapshot", id))
 	if err != nil {
 		return Run{}, nil, fmt.Errorf("store: %w", err)
 	}
-	a, err := findings.DecodeAssessment(strings.NewReader(assessDoc), fmt.Sprintf("run %d assessment", id))
+	a, err := findings.DecodeAssessment(bytes.NewReader(assessDoc), fmt.Sprintf("run %d assessment", id))
 	if err != nil {
 		return Run{}, nil, fmt.Errorf("store: %w", err)
 	}
@@ -619,6 +647,51 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) ([]int64, error) {
 }
 
 func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// Document encodings of the encoding column.
+const (
+	encodingJSON = "json" // plain JSON text (schema 1 and 2 rows)
+	encodingGzip = "gzip" // gzip-compressed JSON in a BLOB
+)
+
+func compress(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func decompress(b []byte, enc string) ([]byte, error) {
+	switch enc {
+	case encodingJSON:
+		return b, nil
+	case encodingGzip:
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		out, err := io.ReadAll(zr)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unknown document encoding %q", enc)
+}
+
+// docValue is the SQL value of a document: text for JSON, a blob for
+// compressed data.
+func docValue(b []byte, enc string) any {
+	if enc == encodingJSON {
+		return string(b)
+	}
+	return b
+}
 
 func short(sha string) string {
 	if len(sha) > 12 {

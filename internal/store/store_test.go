@@ -349,6 +349,23 @@ func TestMigrationFromOldSchema(t *testing.T) {
 		VALUES ('2026-01-01T00:00:00.000000000Z','2026-01-01T00:01:00.000000000Z','2026-01-01T00:02:00.000000000Z','ready','abc','{}','{}')`); err != nil {
 		t.Fatal(err)
 	}
+	// At schema 2, a full run stored as plain JSON text.
+	if err := old.migrateTo(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	a := testAssessment(t, t0, findings.VerdictNotReady, "alice")
+	snapJSON, _ := a.Snapshot.CanonicalJSON()
+	bare := *a
+	bare.Snapshot = nil
+	var ab bytes.Buffer
+	if err := findings.EncodeAssessment(&ab, &bare); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO runs (started, finished, stored_at, verdict, organization, snapshot_sha, snapshot, assessment, failing)
+		VALUES ('2026-11-01T09:00:00.000000000Z','2026-11-01T09:01:00.000000000Z','2026-11-01T09:02:00.000000000Z','not_ready','Contoso Ltd',?,?,?,2)`,
+		a.SnapshotSHA256, string(snapJSON), ab.String()); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 
 	s := openTest(t, path, Options{})
@@ -359,8 +376,32 @@ func TestMigrationFromOldSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(runs) != 1 || runs[0].Verdict != findings.VerdictReady || runs[0].Changes != -1 || runs[0].SnapshotSHA != "abc" {
-		t.Errorf("run after upgrade = %+v", runs)
+	if len(runs) != 2 || runs[1].Verdict != findings.VerdictReady || runs[1].Changes != -1 || runs[1].SnapshotSHA != "abc" || runs[0].Failing != 2 {
+		t.Errorf("runs after upgrade = %+v", runs)
+	}
+	// The old plain-JSON run still reads, and can take a diff.
+	_, got, err := s.Get(ctx, 2)
+	if err != nil || got.Snapshot == nil || len(got.Snapshot.Principals) != 1 {
+		t.Fatalf("old run: %v", err)
+	}
+	if err := s.SetChanges(ctx, 2, &findings.Changes{VerdictFrom: "ready", VerdictTo: "not_ready"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err = s.Get(ctx, 2); err != nil || got.Changes == nil {
+		t.Fatalf("old run after SetChanges: %v", err)
+	}
+	// New runs are compressed and read back the same.
+	r, err := s.Save(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enc string
+	var size int
+	if err := s.db.QueryRow("SELECT encoding, length(snapshot) FROM runs WHERE id = ?", r.ID).Scan(&enc, &size); err != nil || enc != encodingGzip || size >= len(snapJSON) {
+		t.Errorf("new run: encoding %q, %d bytes stored for %d of JSON (%v)", enc, size, len(snapJSON), err)
+	}
+	if _, got, err = s.Get(ctx, r.ID); err != nil || got.SnapshotSHA256 != a.SnapshotSHA256 {
+		t.Errorf("new run: %v", err)
 	}
 	// Reopening an up-to-date store is a no-op.
 	s2 := openTest(t, path, Options{})
