@@ -23,7 +23,7 @@ func TestScanDeclaredOnlyIsReproducible(t *testing.T) {
 	cfg := filepath.Join("..", "..", "examples", "declared-only.yaml")
 	var prev []byte
 	for i, out := range []string{filepath.Join(dir, "a"), filepath.Join(dir, "b")} {
-		code, stdout, stderr := runCmd(t, "scan", "-c", cfg, "-o", out, "--now", "2026-11-01T00:00:00Z")
+		code, stdout, stderr := runCmd(t, "scan", "-c", cfg, "-o", out, "--now", "2026-11-01T00:00:00Z", "--no-evaluate")
 		if code != 0 {
 			t.Fatalf("run %d: exit %d\n%s%s", i, code, stdout, stderr)
 		}
@@ -44,6 +44,44 @@ func TestScanDeclaredOnlyIsReproducible(t *testing.T) {
 	}
 	if !bytes.Contains(prev, []byte(`"product": "Microsoft 365 E3"`)) || !bytes.Contains(prev, []byte(`"schema_version": "1"`)) {
 		t.Fatal("snapshot lacks declared content")
+	}
+}
+
+func TestScanEvaluatesAndRenders(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join("..", "..", "examples", "declared-only.yaml")
+	var prev []byte
+	for _, out := range []string{filepath.Join(dir, "a"), filepath.Join(dir, "b")} {
+		code, stdout, stderr := runCmd(t, "scan", "-c", cfg, "-o", out, "--now", "2026-11-01T00:00:00Z", "--format", "all")
+		// The declared-only estate has the MSP owning backups and licences:
+		// failing high checks, so exit 3 with the default --fail-on high.
+		if code != exitFailing {
+			t.Fatalf("exit %d, want %d\n%s%s", code, exitFailing, stdout, stderr)
+		}
+		if !strings.Contains(stdout, "verdict: ") {
+			t.Fatalf("stdout: %s", stdout)
+		}
+		for _, f := range []string{"snapshot.json", "assessment.json", "report.html", "report.md", "findings.csv", "access.csv", "report.sarif"} {
+			fi, err := os.Stat(filepath.Join(out, f))
+			if err != nil {
+				t.Fatalf("%s not written: %v", f, err)
+			}
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s mode %v", f, fi.Mode().Perm())
+			}
+		}
+		b, _ := os.ReadFile(filepath.Join(out, "assessment.json"))
+		if prev != nil && !bytes.Equal(prev, b) {
+			t.Fatal("two evaluations of the same scan differ")
+		}
+		prev = b
+	}
+	code, _, _ := runCmd(t, "scan", "-c", cfg, "-o", filepath.Join(dir, "c"), "--fail-on", "nonsense")
+	if code != exitUsage {
+		t.Fatalf("bad --fail-on: exit %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "c")); err == nil {
+		t.Fatal("a usage error must be reported before scanning")
 	}
 }
 
