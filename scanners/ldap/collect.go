@@ -75,7 +75,7 @@ type collector struct {
 	gaps       []findings.Gap
 	gapIndex   map[string]int
 	referrals  []string
-	missing    map[string]*missingAttr
+	missing    map[attrKey]*missingAttr
 	cycleCount int
 	// trustSIDs maps trusted domains' SIDs to their names.
 	trustSIDs map[string]string
@@ -87,7 +87,7 @@ func newCollector(s *Scanner, ss *session, dse *rootDSE) *collector {
 	c := &collector{
 		s: s, ss: ss, dse: dse,
 		byKey: map[string]*object{}, byGUID: map[string]*object{}, bySID: map[string]*object{},
-		gapIndex: map[string]int{}, missing: map[string]*missingAttr{},
+		gapIndex: map[string]int{}, missing: map[attrKey]*missingAttr{},
 		trustSIDs: map[string]string{}, bad: map[string]*missingAttr{},
 	}
 	c.sys = findings.System{
@@ -163,10 +163,13 @@ func (c *collector) add(o *object) *object {
 	return o
 }
 
+// attrKey names an attribute within a collection.
+type attrKey struct{ collection, attr string }
+
 // need records whether e carries attr, which every entry of the
 // collection must have; entries without it were filtered by access control.
 func (c *collector) need(e *goldap.Entry, attr, collection string) bool {
-	key := collection + "/" + attr
+	key := attrKey{collection, attr}
 	m := c.missing[key]
 	if m == nil {
 		m = &missingAttr{}
@@ -236,23 +239,27 @@ func (c *collector) rangedAttr(e *goldap.Entry, attr, collection string) {
 
 // missingGaps turns attributes that entries lacked into denied gaps.
 func (c *collector) missingGaps() {
-	keys := make([]string, 0, len(c.missing))
+	mkeys := make([]attrKey, 0, len(c.missing))
 	for k := range c.missing {
-		keys = append(keys, k)
+		mkeys = append(mkeys, k)
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	sort.Slice(mkeys, func(i, j int) bool {
+		if mkeys[i].collection != mkeys[j].collection {
+			return mkeys[i].collection < mkeys[j].collection
+		}
+		return mkeys[i].attr < mkeys[j].attr
+	})
+	for _, k := range mkeys {
 		m := c.missing[k]
 		if m.count == 0 {
 			continue
 		}
-		i := strings.LastIndexByte(k, '/')
-		collection, attr := k[:i], k[i+1:]
+		collection, attr := k.collection, k.attr
 		err := fmt.Errorf("attribute %s was not returned for %d of %d entries (for example %s): the account cannot read it: %w",
 			attr, m.count, m.of, m.example, scanners.ErrDenied)
 		c.gap(collection+"/"+attr, err, "grant the scanning account read access to "+attr)
 	}
-	keys = keys[:0]
+	keys := make([]string, 0, len(c.bad))
 	for k := range c.bad {
 		keys = append(keys, k)
 	}

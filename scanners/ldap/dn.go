@@ -104,3 +104,14 @@ func underDN(dnK, baseK string) bool {
 	}
 	return dnK == baseK || strings.HasSuffix(dnK, ","+baseK)
 }
+
+// nameOf returns the first of attrs the entry has, else the value of its
+// first RDN (parsed only when needed).
+func nameOf(e *goldap.Entry, attrs ...string) string {
+	for _, a := range attrs {
+		if v := e.GetAttributeValue(a); v != "" {
+			return v
+		}
+	}
+	return firstRDNValue(e.DN)
+}

@@ -50,7 +50,7 @@ func (c *collector) adTrusts(ctx context.Context, domainNC string) error {
 }
 
 func (c *collector) adTrust(e *goldap.Entry) {
-	partner := strings.ToLower(firstNonEmpty(e.GetAttributeValue("trustPartner"), firstRDNValue(e.DN)))
+	partner := strings.ToLower(nameOf(e, "trustPartner"))
 	attrs := map[string]string{}
 	setIf(attrs, "flat_name", e.GetAttributeValue("flatName"))
 	dir, _ := strconv.ParseInt(e.GetAttributeValue("trustDirection"), 10, 64)
