@@ -171,7 +171,10 @@ func TestMasterKeyChecks(t *testing.T) {
 				grantsOf(s, gaGroup)[0].Assignment = findings.AssignmentEligible
 			}},
 		{name: "disabled holder does not count", check: "KH-KEY-001", system: "m365", want: findings.StatusFail,
-			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, alice).Enabled = false; dropMember(s, bob, gaGroup) }},
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				prin(s, alice).Enabled = false
+				dropMember(s, bob, gaGroup)
+			}},
 		{name: "expired grant does not count", check: "KH-KEY-001", system: "gh", want: findings.StatusFail,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { grantsOf(s, ghBob)[0].Expires = daysAgo(1) }},
 		{name: "provider GA does not count", check: "KH-KEY-001", system: "corp-ad", want: findings.StatusFail,
@@ -204,7 +207,9 @@ func TestMasterKeyChecks(t *testing.T) {
 		{name: "MFA state unread", check: "KH-KEY-002", system: "m365", want: findings.StatusUnknown, subject: bob,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, bob).MFA = findings.MFAUnknown }},
 		{name: "GitHub without 2FA requirement", check: "KH-KEY-002", system: "gh", want: findings.StatusUnknown,
-			mutate: func(s *findings.Snapshot, _ *config.Config) { sysOf(s, "gh").Attributes["two_factor_requirement_enabled"] = "false" }},
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				sysOf(s, "gh").Attributes["two_factor_requirement_enabled"] = "false"
+			}},
 		{name: "mfa collection denied", check: "KH-KEY-002", system: "m365", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "mfa") }},
 
@@ -212,7 +217,9 @@ func TestMasterKeyChecks(t *testing.T) {
 		{name: "synced break-glass", check: "KH-KEY-003", system: "m365", want: findings.StatusFail, subject: bg1, msg: "synchronised",
 			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, bg1).Synced = true }},
 		{name: "eligible break-glass", check: "KH-KEY-003", system: "m365", want: findings.StatusFail, msg: "no active top role",
-			mutate: func(s *findings.Snapshot, _ *config.Config) { grantsOf(s, bg1)[0].Assignment = findings.AssignmentEligible }},
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				grantsOf(s, bg1)[0].Assignment = findings.AssignmentEligible
+			}},
 		{name: "time-bound break-glass", check: "KH-KEY-003", system: "m365", want: findings.StatusFail, msg: "time-bound",
 			mutate: func(s *findings.Snapshot, _ *config.Config) {
 				g := grantsOf(s, bg1)[0]
@@ -279,7 +286,9 @@ func TestSegmentationChecks(t *testing.T) {
 	runCases(t, []checkCase{
 		// KH-SEG-001
 		{name: "allowed role held permanently", check: "KH-SEG-001", system: "m365", want: findings.StatusFail, subject: tom, msg: "beyond",
-			mutate: func(s *findings.Snapshot, _ *config.Config) { grantsOf(s, tom)[0].Assignment = findings.AssignmentPermanent }},
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				grantsOf(s, tom)[0].Assignment = findings.AssignmentPermanent
+			}},
 		{name: "role not in allowed list", check: "KH-SEG-001", system: "m365", want: findings.StatusFail, subject: tom,
 			mutate: func(s *findings.Snapshot, _ *config.Config) {
 				addGrant(s, grant("m365", tom, "Exchange Administrator", findings.LevelAdmin, findings.AssignmentEligible))
@@ -306,7 +315,9 @@ func TestSegmentationChecks(t *testing.T) {
 
 		// KH-SEG-002
 		{name: "MSP in HR group", check: "KH-SEG-002", system: "corp-ad", want: findings.StatusFail, subject: jim, msg: "HR",
-			mutate: func(s *findings.Snapshot, _ *config.Config) { s.Memberships = append(s.Memberships, member("corp-ad", jim, hrShare)) }},
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				s.Memberships = append(s.Memberships, member("corp-ad", jim, hrShare))
+			}},
 		{name: "MSP reads payroll repository", check: "KH-SEG-002", system: "gh", want: findings.StatusFail, subject: ghAcme,
 			mutate: func(s *findings.Snapshot, _ *config.Config) {
 				g := grant("gh", ghAcme, "read", findings.LevelRead, findings.AssignmentActive)
@@ -353,7 +364,9 @@ func TestSegmentationChecks(t *testing.T) {
 				trustOf(s, acmeAppT).Permissions = []string{"User.Read.All", "RoleManagement.ReadWrite.Directory"}
 			}},
 		{name: "MSP GitHub app with administration write", check: "KH-SEG-004", system: "gh", want: findings.StatusFail, subject: ghAppTrust,
-			mutate: func(s *findings.Snapshot, _ *config.Config) { trustOf(s, ghAppTrust).Permissions = []string{"administration:write"} }},
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				trustOf(s, ghAppTrust).Permissions = []string{"administration:write"}
+			}},
 		{name: "Microsoft's own app may write", check: "KH-SEG-004", system: "m365", want: findings.StatusPass,
 			mutate: func(s *findings.Snapshot, _ *config.Config) {
 				s.Trusts = append(s.Trusts, findings.Trust{ID: "trust:m365:app:ms", System: "m365", Kind: findings.TrustThirdPartyApp, Name: "Exchange",

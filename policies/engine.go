@@ -54,14 +54,14 @@ type EvalOptions struct {
 
 // Check is a compiled check: its metadata and prepared query.
 type check struct {
-	info         findings.CheckInfo
-	pkg          string
-	file         string
-	notAffected  []string
-	systemKinds  []string
-	profiles     []string
-	query        rego.PreparedEvalQuery
-	builtin      bool
+	info        findings.CheckInfo
+	pkg         string
+	file        string
+	notAffected []string
+	systemKinds []string
+	profiles    []string
+	query       rego.PreparedEvalQuery
+	builtin     bool
 }
 
 // Engine holds the compiled checks. It is safe for concurrent use.

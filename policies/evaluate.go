@@ -3,8 +3,6 @@ package policies
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -66,9 +64,7 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		h := sha256.New()
-		hashErr = snap.Encode(h)
-		hash = hex.EncodeToString(h.Sum(nil))
+		hash, hashErr = snapshotSHA256(snap)
 	}()
 
 	start := time.Now()

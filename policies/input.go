@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/policies/access"
 	"github.com/keyholder/keyholder/policies/parties"
@@ -296,10 +298,25 @@ func (st *state) kindOf(id string) (findings.PrincipalKind, bool) {
 	return findings.PrincipalExternal, true
 }
 
+// indexed reports whether a row goes into the input's access index: every
+// row of a provider's principal, every top-privilege (super_admin) row,
+// and the privileged rows of principals of unknown party. The customer's
+// and platforms' lesser rights are summarised per principal (max_rank),
+// not listed: on a large estate they are most of the rows and no check
+// judges them one by one.
+func indexed(r *access.Row, group string) bool {
+	switch {
+	case group == "provider", r.Level == findings.LevelSuperAdmin:
+		return true
+	case group == "unknown":
+		return r.Level.Rank() >= findings.LevelPrivileged.Rank()
+	}
+	return false
+}
+
 // accessInput indexes effective access rows as
-// access[system][party group] = [rows]. It keeps rows of level privileged
-// or stronger, every row of a provider's principal, and every row that
-// reaches a sensitive segment. relevant collects the principals seen.
+// access[system][party group] = [rows] (see indexed). relevant collects
+// the principals seen.
 func (st *state) accessInput() (map[string]any, map[string]bool) {
 	idx := map[string]map[string][]any{}
 	relevant := map[string]bool{}
@@ -307,7 +324,7 @@ func (st *state) accessInput() (map[string]any, map[string]bool) {
 		r := &st.acc.Rows[i]
 		pr := st.partyOfPrincipal(r.Principal)
 		grp := partyGroup(pr.Kind)
-		if r.Level.Rank() < findings.LevelPrivileged.Rank() && grp != "provider" && len(r.Sensitive) == 0 {
+		if !indexed(r, grp) {
 			continue
 		}
 		relevant[r.Principal] = true
@@ -348,17 +365,59 @@ func (st *state) accessInput() (map[string]any, map[string]bool) {
 	return out, relevant
 }
 
-func (st *state) rowInput(r *access.Row, pr parties.Result) map[string]any {
-	kind, enabled := st.kindOf(r.Principal)
-	sens := st.sensitiveOf(r)
-	return map[string]any{
-		"principal": r.Principal, "system": r.System, "privilege": r.Privilege, "privilege_id": r.PrivilegeID,
-		"scope": r.Scope, "level": string(r.Level), "rank": r.Level.Rank(), "active": r.Active, "eligible": r.Eligible,
-		"permanent": r.Permanent, "assignment": string(r.Assignment()), "expires": dateOrEmpty(r.Expires),
-		"expires_unix": unixOrNil(r.Expires), "via": strs(r.Via), "direct": r.Direct, "grant": r.Grant,
-		"implicit": r.Implicit, "sensitive": strs(sens), "party": pr.Party, "party_kind": pr.Kind,
-		"kind": string(kind), "enabled": enabled,
+// Keys of a row object, made once.
+var (
+	kPrincipal, kSystem, kPrivilege, kPrivilegeID = ast.StringTerm("principal"), ast.StringTerm("system"), ast.StringTerm("privilege"), ast.StringTerm("privilege_id")
+	kScope, kLevel, kRank, kActive                = ast.StringTerm("scope"), ast.StringTerm("level"), ast.StringTerm("rank"), ast.StringTerm("active")
+	kEligible, kPermanent, kAssignment, kExpires  = ast.StringTerm("eligible"), ast.StringTerm("permanent"), ast.StringTerm("assignment"), ast.StringTerm("expires")
+	kExpiresUnix, kVia, kDirect, kGrant           = ast.StringTerm("expires_unix"), ast.StringTerm("via"), ast.StringTerm("direct"), ast.StringTerm("grant")
+	kImplicit, kSensitive, kParty, kPartyKind     = ast.StringTerm("implicit"), ast.StringTerm("sensitive"), ast.StringTerm("party"), ast.StringTerm("party_kind")
+	kKind, kEnabled                               = ast.StringTerm("kind"), ast.StringTerm("enabled")
+)
+
+func strArray(ss []string) *ast.Term {
+	ts := make([]*ast.Term, len(ss))
+	for i, s := range ss {
+		ts[i] = ast.StringTerm(s)
 	}
+	return ast.ArrayTerm(ts...)
+}
+
+func unixTerm(t *time.Time) *ast.Term {
+	if t == nil {
+		return ast.NullTerm()
+	}
+	return ast.InternedTerm(t.Unix())
+}
+
+// rowInput builds a row object directly as an OPA value: rows are the
+// bulk of the input, and this skips a Go map per row.
+func (st *state) rowInput(r *access.Row, pr parties.Result) ast.Value {
+	kind, enabled := st.kindOf(r.Principal)
+	return ast.NewObject(
+		[2]*ast.Term{kPrincipal, ast.StringTerm(r.Principal)},
+		[2]*ast.Term{kSystem, ast.StringTerm(r.System)},
+		[2]*ast.Term{kPrivilege, ast.StringTerm(r.Privilege)},
+		[2]*ast.Term{kPrivilegeID, ast.StringTerm(r.PrivilegeID)},
+		[2]*ast.Term{kScope, ast.StringTerm(r.Scope)},
+		[2]*ast.Term{kLevel, ast.StringTerm(string(r.Level))},
+		[2]*ast.Term{kRank, ast.InternedTerm(r.Level.Rank())},
+		[2]*ast.Term{kActive, ast.InternedTerm(r.Active)},
+		[2]*ast.Term{kEligible, ast.InternedTerm(r.Eligible)},
+		[2]*ast.Term{kPermanent, ast.InternedTerm(r.Permanent)},
+		[2]*ast.Term{kAssignment, ast.StringTerm(string(r.Assignment()))},
+		[2]*ast.Term{kExpires, ast.StringTerm(dateOrEmpty(r.Expires))},
+		[2]*ast.Term{kExpiresUnix, unixTerm(r.Expires)},
+		[2]*ast.Term{kVia, strArray(r.Via)},
+		[2]*ast.Term{kDirect, ast.InternedTerm(r.Direct)},
+		[2]*ast.Term{kGrant, ast.StringTerm(r.Grant)},
+		[2]*ast.Term{kImplicit, ast.InternedTerm(r.Implicit)},
+		[2]*ast.Term{kSensitive, strArray(st.sensitiveOf(r))},
+		[2]*ast.Term{kParty, ast.StringTerm(pr.Party)},
+		[2]*ast.Term{kPartyKind, ast.StringTerm(pr.Kind)},
+		[2]*ast.Term{kKind, ast.StringTerm(string(kind))},
+		[2]*ast.Term{kEnabled, ast.InternedTerm(enabled)},
+	)
 }
 
 // principalsInput returns the principals the checks can need: those in

@@ -99,6 +99,7 @@ func newState(snap *findings.Snapshot, cfg *config.Config, asOf time.Time, profi
 	st.acc = access.Compute(snap, access.Options{AsOf: asOf, TrustLevel: trustLevel})
 	st.classify()
 	st.summarise()
+	st.sortTopHolders()
 	st.matchBreakGlass()
 	st.buildGaps()
 	return st, nil
@@ -260,16 +261,13 @@ func (st *state) summarise() {
 		if rk := r.Level.Rank(); rk > s.maxRank {
 			s.maxRank = rk
 		}
-		if len(s.systems) == 0 || s.systems[len(s.systems)-1] != r.System {
-			if !slices.Contains(s.systems, r.System) {
-				s.systems = append(s.systems, r.System)
-			}
+		if !slices.Contains(s.systems, r.System) {
+			s.systems = append(s.systems, r.System)
+			slices.Sort(s.systems)
 		}
 		if r.Level == findings.LevelSuperAdmin {
 			if kind, enabled := st.kindOf(r.Principal); r.Active && enabled && !isContainer(kind) {
-				if l := st.topHolders[r.System]; len(l) == 0 || l[len(l)-1] != r.Principal {
-					st.topHolders[r.System] = append(l, r.Principal)
-				}
+				st.topHolders[r.System] = append(st.topHolders[r.System], r.Principal)
 			}
 			if r.Active {
 				s.topActive = true
@@ -283,6 +281,13 @@ func (st *state) summarise() {
 				s.topPrivs = append(s.topPrivs, r.Privilege)
 			}
 		}
+	}
+}
+
+func (st *state) sortTopHolders() {
+	for sys, l := range st.topHolders {
+		slices.Sort(l)
+		st.topHolders[sys] = slices.Compact(l)
 	}
 }
 

@@ -57,7 +57,9 @@ func TestVerdictRules(t *testing.T) {
 				s.Gaps = append(s.Gaps, findings.Gap{ID: findings.GapID("gh", "system"), System: "gh", Collection: "system", Reason: findings.GapFailed, Error: "timeout"})
 			}},
 		{name: "target not in the snapshot", want: findings.VerdictIncomplete, system: "ldap2", sysWant: findings.VerdictIncomplete, holdsKeys: "unknown",
-			mutate: func(_ *findings.Snapshot, c *config.Config) { c.Targets = append(c.Targets, config.Target{Type: "ldap", Name: "ldap2"}) }},
+			mutate: func(_ *findings.Snapshot, c *config.Config) {
+				c.Targets = append(c.Targets, config.Target{Type: "ldap", Name: "ldap2"})
+			}},
 		{name: "waived failure", want: findings.VerdictReady, system: "m365", sysWant: findings.VerdictReady,
 			mutate: func(_ *findings.Snapshot, c *config.Config) {
 				c.Policy.MaxSuperAdmins = 2

@@ -1,7 +1,6 @@
 package access
 
 import (
-	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -68,7 +67,10 @@ type Counterparty struct {
 
 // Result is the effective access of a snapshot.
 type Result struct {
-	// Rows are sorted by principal, system, privilege, scope.
+	// Rows are grouped by principal, principals in id order, then the
+	// rows trusts carry to counterparties; within a principal, rows come
+	// in the order of its paths (own grants by grant id, then group
+	// paths). Deterministic for a canonical snapshot.
 	Rows []Row
 	// Expired lists the grant and trust ids dropped because they ended
 	// before the evaluation time.
@@ -109,15 +111,69 @@ type path struct {
 }
 
 type builder struct {
-	asOf  time.Time
-	index map[rowKey]int32
-	rows  []Row
+	asOf time.Time
+	rows []Row
+	// Rows are merged per principal: rows[start:] are the current
+	// principal's. Few rows are scanned; many get a map.
+	start int
+	local map[rowKey]int32
+	// global, when set, indexes every row (the trust phase).
+	global map[rowKey]int32
+}
+
+const scanLimit = 24
+
+// begin starts the rows of the next principal.
+func (b *builder) begin() {
+	b.start = len(b.rows)
+	if b.local != nil {
+		clear(b.local)
+	}
+}
+
+func (b *builder) find(k rowKey) (int, bool) {
+	if b.global != nil {
+		i, ok := b.global[k]
+		return int(i), ok
+	}
+	n := len(b.rows) - b.start
+	if n <= scanLimit {
+		for i := b.start; i < len(b.rows); i++ {
+			r := &b.rows[i]
+			if r.Scope == k.scope && r.Privilege == k.privilege && r.System == k.system && r.Principal == k.principal {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	if b.local == nil {
+		b.local = map[rowKey]int32{}
+	}
+	if len(b.local) == 0 {
+		for i := b.start; i < len(b.rows); i++ {
+			r := &b.rows[i]
+			b.local[rowKey{r.Principal, r.System, r.Privilege, r.Scope}] = int32(i)
+		}
+	}
+	i, ok := b.local[k]
+	return int(i), ok
+}
+
+func (b *builder) appendRow(k rowKey, r Row) {
+	b.rows = append(b.rows, r)
+	i := int32(len(b.rows) - 1)
+	switch {
+	case b.global != nil:
+		b.global[k] = i
+	case len(b.local) > 0:
+		b.local[k] = i
+	}
 }
 
 // Compute resolves the effective access of snap as of opts.AsOf. It reads
 // snap and never modifies it.
 func Compute(snap *findings.Snapshot, opts Options) *Result {
-	b := &builder{asOf: opts.AsOf, index: make(map[rowKey]int32, len(snap.Grants))}
+	b := &builder{asOf: opts.AsOf}
 	res := &Result{TrustLevels: map[string]findings.Level{}, TrustPrincipals: map[string]string{}}
 	g := NewGraph(snap.Memberships)
 	res.Graph = g
@@ -139,50 +195,90 @@ func Compute(snap *findings.Snapshot, opts Options) *Result {
 	}
 	slices.Sort(holderOrder)
 
+	// Invert the walks: for each member, the group holders that reach it
+	// and the chain, so each principal's rows are built (and merged) in
+	// one place.
+	type inPath struct {
+		holder string
+		via    []string
+	}
+	inbound := map[string][]inPath{}
+	total := 0
 	for _, h := range holderOrder {
-		idx := holders[h]
-		for _, i := range idx {
-			gr := &snap.Grants[i]
-			b.add(h, path{g: gr, via: gr.Via, direct: gr.Direct || len(gr.Via) == 0})
-		}
+		total += len(holders[h])
 		if !g.HasMembers(h) {
 			continue
 		}
 		for _, m := range g.Walk(h) {
-			for _, i := range idx {
-				gr := &snap.Grants[i]
-				via := m.Via
-				if len(gr.Via) > 0 {
-					via = append(slices.Clip(m.Via), gr.Via...)
-				}
-				b.add(m.ID, path{g: gr, via: via})
+			inbound[m.ID] = append(inbound[m.ID], inPath{holder: h, via: m.Via})
+			total += len(holders[h])
+		}
+	}
+	roots := map[string]*findings.Principal{}
+	for i := range snap.Principals {
+		if p := &snap.Principals[i]; p.Kind == findings.PrincipalRoot {
+			roots[p.ID] = p
+		}
+	}
+	all := slices.Clone(holderOrder)
+	for id := range inbound {
+		if _, ok := holders[id]; !ok {
+			all = append(all, id)
+		}
+	}
+	for id := range roots {
+		if _, ok := holders[id]; !ok {
+			if _, ok := inbound[id]; !ok {
+				all = append(all, id)
 			}
 		}
 	}
-
-	// The AWS root user holds full access whether or not a grant says so.
-	for i := range snap.Principals {
-		p := &snap.Principals[i]
-		if p.Kind != findings.PrincipalRoot {
-			continue
+	slices.Sort(all)
+	// Room for the rows trusts will carry too: at most one per path of
+	// each trusted local principal, plus one per trust.
+	for i := range snap.Trusts {
+		total++
+		if p := snap.Trusts[i].PrincipalID; p != "" {
+			total += len(holders[p])
+			for _, ip := range inbound[p] {
+				total += len(holders[ip.holder])
+			}
+			if roots[p] != nil {
+				total++
+			}
 		}
-		b.add(p.ID, path{g: &findings.Grant{
-			ID: "", System: p.System, PrincipalID: p.ID, Privilege: "root user",
-			Level: findings.LevelSuperAdmin, Scope: "account", Assignment: findings.AssignmentPermanent,
-		}, direct: true, implicit: true})
+	}
+	b.rows = make([]Row, 0, total+len(roots))
+
+	for _, p := range all {
+		b.begin()
+		for _, i := range holders[p] {
+			gr := &snap.Grants[i]
+			b.add(p, path{g: gr, via: gr.Via, direct: gr.Direct || len(gr.Via) == 0})
+		}
+		for _, ip := range inbound[p] {
+			for _, i := range holders[ip.holder] {
+				gr := &snap.Grants[i]
+				via := ip.via
+				if len(gr.Via) > 0 {
+					via = append(slices.Clip(ip.via), gr.Via...)
+				}
+				b.add(p, path{g: gr, via: via})
+			}
+		}
+		// The AWS root user holds full access whether or not a grant
+		// says so.
+		if rp := roots[p]; rp != nil {
+			b.add(p, path{g: &findings.Grant{
+				ID: "", System: rp.System, PrincipalID: rp.ID, Privilege: "root user",
+				Level: findings.LevelSuperAdmin, Scope: "account", Assignment: findings.AssignmentPermanent,
+			}, direct: true, implicit: true})
+		}
 	}
 
 	b.trusts(snap, opts, res)
 
 	res.Rows = b.rows
-	slices.SortFunc(res.Rows, func(x, y Row) int {
-		return cmp.Or(
-			strings.Compare(x.Principal, y.Principal),
-			strings.Compare(x.System, y.System),
-			strings.Compare(x.Privilege, y.Privilege),
-			strings.Compare(x.Scope, y.Scope),
-		)
-	})
 	slices.Sort(res.Expired)
 	return res
 }
@@ -193,6 +289,15 @@ func (b *builder) trusts(snap *findings.Snapshot, opts Options, res *Result) {
 	level := opts.TrustLevel
 	if level == nil {
 		level = func(t *findings.Trust) findings.Level { return t.Level }
+	}
+	// From here on rows are merged across principals: index the rows of
+	// principals that already exist and may be counterparties.
+	b.global = map[rowKey]int32{}
+	for i := range b.rows {
+		if b.rows[i].Principal != "" && strings.HasPrefix(b.rows[i].Principal, string(findings.PrincipalExternal)+":") {
+			r := &b.rows[i]
+			b.global[rowKey{r.Principal, r.System, r.Privilege, r.Scope}] = int32(i)
+		}
 	}
 	// Rows of each principal that a trust lets in, before trust rows are
 	// added (no trust chains through another trust).
@@ -314,7 +419,7 @@ func (b *builder) add(principal string, p path) {
 		expires = g.Expires
 	}
 	k := rowKey{principal, g.System, g.Privilege, g.Scope}
-	if i, ok := b.index[k]; ok {
+	if i, ok := b.find(k); ok {
 		r := &b.rows[i]
 		r.Paths++
 		if g.Level.Rank() > r.Level.Rank() {
@@ -343,8 +448,7 @@ func (b *builder) add(principal string, p path) {
 		}
 		return
 	}
-	b.index[k] = int32(len(b.rows))
-	b.rows = append(b.rows, Row{
+	b.appendRow(k, Row{
 		Principal: principal, System: g.System, Privilege: g.Privilege, PrivilegeID: g.PrivilegeID,
 		Scope: g.Scope, Level: g.Level, Active: active, Eligible: !active, Permanent: permanent,
 		Expires: expires, Via: p.via, Direct: p.direct, Grant: g.ID, Paths: 1,
