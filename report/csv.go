@@ -63,11 +63,15 @@ func (csvWriter) WriteFile(name string, w io.Writer, a *findings.Assessment) err
 // character is one a spreadsheet reads as a formula (= + - @, or their
 // full-width forms) is prefixed with an apostrophe so it stays text.
 func csvCell(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = clean(l)
+	if strings.Contains(s, "\n") {
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			lines[i] = clean(l)
+		}
+		s = strings.Join(lines, "\n")
+	} else {
+		s = clean(s)
 	}
-	s = strings.Join(lines, "\n")
 	t := strings.TrimLeftFunc(s, unicode.IsSpace)
 	if t == "" {
 		return s

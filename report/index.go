@@ -29,6 +29,8 @@ type index struct {
 	orgParty map[string]string
 	// partyKind maps a party name to its kind.
 	partyKind map[string]string
+	// effective caches effectiveGrants by principal id.
+	effective map[string][]effectiveGrant
 }
 
 func newIndex(a *findings.Assessment) *index {
@@ -46,6 +48,7 @@ func newIndex(a *findings.Assessment) *index {
 		objects:    map[string]string{},
 		orgParty:   map[string]string{},
 		partyKind:  map[string]string{},
+		effective:  map[string][]effectiveGrant{},
 	}
 	if ix.snap == nil {
 		ix.snap = &findings.Snapshot{}
@@ -282,6 +285,9 @@ type effectiveGrant struct {
 // effectiveGrants returns the grants p holds directly and through nested
 // group membership (cycles are tolerated), sorted by level then privilege.
 func (ix *index) effectiveGrants(pid string) []effectiveGrant {
+	if eg, ok := ix.effective[pid]; ok {
+		return eg
+	}
 	var out []effectiveGrant
 	type item struct {
 		id    string
@@ -318,6 +324,7 @@ func (ix *index) effectiveGrants(pid string) []effectiveGrant {
 		}
 		return strings.Compare(x.Grant.ID, y.Grant.ID)
 	})
+	ix.effective[pid] = out
 	return out
 }
 

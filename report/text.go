@@ -32,6 +32,16 @@ func clean(s string) string {
 }
 
 func needsClean(s string) bool {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return false // printable ASCII: the common case
+	}
 	for _, r := range s {
 		if r == '\n' || r == '\r' || r == '\t' || r == '\u2028' || r == '\u2029' || hiddenRune(r) {
 			return true

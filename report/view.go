@@ -778,14 +778,14 @@ func buildProviders(ix *index) []providerView {
 		if !ok {
 			continue
 		}
+		if !isProvider(at) && (at.PartyKind != findings.PartyUnknown || p.Kind == findings.PrincipalGroup || p.Kind == findings.PrincipalTeam) {
+			continue
+		}
 		roles := ix.roles(p.ID)
-		if !isProvider(at) {
+		if !isProvider(at) && !privileged(roles) {
 			// Of the unattributed, only accounts holding privilege are
 			// listed: groups show through their members.
-			group := p.Kind == findings.PrincipalGroup || p.Kind == findings.PrincipalTeam
-			if at.PartyKind != findings.PartyUnknown || !privileged(roles) || group {
-				continue
-			}
+			continue
 		}
 		a := get(at.Party)
 		a.sys[p.System] = true
@@ -1357,15 +1357,37 @@ func buildChecks(ix *index) []checkRow {
 }
 
 // buildAttributions lists why each principal, licence, backup and trust
-// the report names belongs to its party: every non-customer attribution,
-// and customer ones of principals holding a privileged grant.
+// the report names belongs to its party: everything attributed to a
+// provider, the key holders and finding subjects, and unknown principals
+// holding privilege. (Every principal of a large directory would drown
+// the table; the JSON has every attribution.)
 func buildAttributions(ix *index) []attributionRow {
+	// Customer principals the report names: key holders and subjects.
+	named := map[string]bool{}
+	for _, sv := range ix.a.Systems {
+		for _, l := range [][]string{sv.CustomerSuperAdmins, sv.ProviderSuperAdmins, sv.BreakGlass} {
+			for _, id := range l {
+				named[id] = true
+			}
+		}
+	}
+	for _, f := range ix.a.Findings {
+		if f.Status != findings.StatusPass {
+			for _, id := range f.Subjects {
+				named[id] = true
+			}
+		}
+	}
 	var out []attributionRow
 	for _, at := range ix.a.Parties {
-		if at.PartyKind == findings.PartyCustomer || at.Party == findings.PartyCustomer {
-			if _, isPrincipal := ix.principals[at.Subject]; !isPrincipal || !privileged(ix.roles(at.Subject)) {
-				continue
-			}
+		_, isPrincipal := ix.principals[at.Subject]
+		provider := at.PartyKind == "msp" || at.PartyKind == "vendor"
+		unknown := at.PartyKind == findings.PartyUnknown || at.Party == findings.PartyUnknown
+		switch {
+		case provider, named[at.Subject]:
+		case unknown && isPrincipal && privileged(ix.roles(at.Subject)):
+		default:
+			continue
 		}
 		kind := "principal"
 		switch {
