@@ -5,6 +5,7 @@ import (
 	"github.com/keyholder/keyholder/scanners/aws"
 	"github.com/keyholder/keyholder/scanners/declared"
 	"github.com/keyholder/keyholder/scanners/entra"
+	"github.com/keyholder/keyholder/scanners/github"
 	"github.com/keyholder/keyholder/scanners/ldap"
 )
 
@@ -16,6 +17,7 @@ func Registry() *scanners.Registry {
 		aws.Factory(),
 		declared.Factory(),
 		entra.Factory(),
+		github.Factory(),
 		ldap.Factory(),
 	)
 }
