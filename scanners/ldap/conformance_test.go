@@ -76,4 +76,3 @@ func TestCancelMidScan(t *testing.T) {
 		t.Errorf("gap = %+v", g)
 	}
 }
-

@@ -97,14 +97,6 @@ func dnsDomainFromDN(dn string) string {
 	return strings.Join(parts, ".")
 }
 
-// underDN reports whether dn equals base or lies below it (keys compared).
-func underDN(dnK, baseK string) bool {
-	if baseK == "" {
-		return true
-	}
-	return dnK == baseK || strings.HasSuffix(dnK, ","+baseK)
-}
-
 // nameOf returns the first of attrs the entry has, else the value of its
 // first RDN (parsed only when needed).
 func nameOf(e *goldap.Entry, attrs ...string) string {

@@ -41,12 +41,6 @@ func parseFILETIME(s string) (*time.Time, error) {
 	return &t, nil
 }
 
-// formatFILETIME is the inverse of parseFILETIME, for tests.
-func formatFILETIME(t time.Time) string {
-	d := t.UTC().Unix()*10_000_000 + int64(t.Nanosecond()/100)
-	return strconv.FormatInt(d+filetimeEpochOffset, 10)
-}
-
 // parseGeneralizedTime decodes an LDAP GeneralizedTime (RFC 4517 3.3.13)
 // as both AD ("20261123012242.0Z") and OpenLDAP ("20261123012242Z") write
 // it: YYYYMMDDHH[MM[SS]][(.|,)fraction](Z|+hhmm|-hhmm).

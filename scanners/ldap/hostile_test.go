@@ -73,6 +73,8 @@ func (f *fakeServer) serve(c net.Conn) {
 			w.result(id, goldap.ApplicationBindResponse, 0, nil)
 		case goldap.ApplicationUnbindRequest:
 			return
+		case goldap.ApplicationExtendedRequest:
+			w.result(id, goldap.ApplicationExtendedResponse, goldap.LDAPResultProtocolError, nil)
 		case goldap.ApplicationSearchRequest:
 			req := fakeSearch{id: id, base: op.Children[0].Value.(string)}
 			req.filter, _ = goldap.DecompileFilter(op.Children[6])
@@ -305,5 +307,18 @@ func TestHostileADValues(t *testing.T) {
 	}
 	if errs := snap.Validate(); len(errs) > 0 {
 		t.Errorf("invalid snapshot: %v", errs)
+	}
+}
+
+func TestStartTLSRefused(t *testing.T) {
+	url := startFake(t, func(w *fakeConn, req fakeSearch) {})
+	env, logs := testEnv()
+	sc := newTestScanner(t, env, "Fake-Passw0rd", "url: "+url, "bind_dn: cn=x,dc=fake,dc=test")
+	snap, err := sc.Scan(context.Background())
+	if err == nil || snap != nil || !strings.Contains(err.Error(), "StartTLS refused") || !strings.Contains(err.Error(), "insecure_plaintext") {
+		t.Fatalf("scan = %v, %v", snap, err)
+	}
+	if strings.Contains(logs.String(), "Fake-Passw0rd") {
+		t.Error("password in logs")
 	}
 }

@@ -362,3 +362,33 @@ func firstLineDiff(a, b []byte) string {
 	}
 	return "lengths differ"
 }
+
+func TestOpenLDAPAnonymous(t *testing.T) {
+	s := seededSlapd(t)
+	env, _ := testEnv()
+	sc := newTestScanner(t, env, "", "url: "+s.URL, "ca_file: "+s.CAFile, slapdAdminGroups)
+	snap := scan(t, sc)
+	if snap.Systems[0].Attributes["bind"] != "anonymous" {
+		t.Errorf("system attributes = %v", snap.Systems[0].Attributes)
+	}
+	newView(t, snap).expectVia("dave", "ldap-admins", "msp-techs", "msp-admins", "ldap-admins")
+}
+
+func TestOpenLDAPSizeLimit(t *testing.T) {
+	s := seededSlapd(t)
+	snap := scan(t, slapdScanner(t, s, "size_limit: 3"))
+	v := newView(t, snap)
+	g := v.gap("principals")
+	if g == nil || g.Reason != findings.GapFailed || !strings.Contains(g.Error, "Size Limit Exceeded") || !strings.Contains(g.Error, "size_limit 3") {
+		t.Fatalf("gap = %+v", g)
+	}
+	users := 0
+	for _, p := range snap.Principals {
+		if p.Kind == findings.PrincipalUser {
+			users++
+		}
+	}
+	if users != 3 {
+		t.Errorf("%d users kept, want the 3 received", users)
+	}
+}
