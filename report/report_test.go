@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/keyholder/keyholder/findings"
 )
 
 func TestParseFormats(t *testing.T) {
@@ -135,5 +137,34 @@ func TestPaperSize(t *testing.T) {
 	letter := render(t, "html", "report.html", fixture(t), Options{Paper: "letter"})
 	if !bytes.Contains(a4, []byte("size: A4;")) || !bytes.Contains(letter, []byte("size: letter;")) {
 		t.Error("paper size not applied to @page")
+	}
+}
+
+// TestOptionalSections covers what the Contoso fixture does not show: a
+// partial scan, an insecure transport, expired waivers, an exit-profile
+// run, and a ready verdict.
+func TestOptionalSections(t *testing.T) {
+	a := fixture(t)
+	a.Partial = true
+	a.Snapshot.Systems[0].Insecure = []string{"plaintext_ldap"}
+	a.ExpiredWaivers = []findings.Waiver{{Check: "KH-SEG-006", Subject: a.Snapshot.Principals[0].ID, Reason: "old exception", Expires: a.AsOf.AddDate(0, -1, 0)}}
+	a.Profile, a.ExitProvider = "exit", "Acme IT"
+	html := string(render(t, "html", "report.html", a, Options{}))
+	md := string(render(t, "md", "report.md", a, Options{}))
+	for _, want := range []string{"Partial scan.", "insecure: plaintext_ldap", "Expired waivers", "old exception", "2026-10-20", "Access of Acme IT remains at Contoso Ltd.", "exit of Acme IT"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("html lacks %q", want)
+		}
+		if !strings.Contains(strings.ReplaceAll(md, "\\", ""), want) {
+			t.Errorf("md lacks %q", want)
+		}
+	}
+	a.Verdict = findings.VerdictReady
+	if html := string(render(t, "html", "report.html", a, Options{})); !strings.Contains(html, "No access of Acme IT remains at Contoso Ltd.") {
+		t.Error("exit profile, ready: headline missing")
+	}
+	a.ExitProvider, a.Profile = "", "readiness"
+	if html := string(render(t, "html", "report.html", a, Options{})); !strings.Contains(html, "Contoso Ltd is ready to end the contract with Acme IT.") || !strings.Contains(html, "v-ready") {
+		t.Error("ready headline or style missing")
 	}
 }
