@@ -377,7 +377,7 @@ func (c *collector) adInChain(ctx context.Context, pg *privGroup) error {
 	}
 	if hidden > 0 {
 		c.gap(collection, fmt.Errorf("%d transitive member(s) of %s were returned by the in-chain search but not by the user and group searches (for example %s): %w",
-			hidden, pg.name, example, scanners.ErrDenied), "grant the account read access to the OUs that hold them")
+			hidden, pg.name, truncate(example, 300), scanners.ErrDenied), "grant the account read access to the OUs that hold them")
 	}
 	return nil
 }
@@ -456,6 +456,9 @@ func (c *collector) unresolvedGap(name string, groups []*object) {
 		more = fmt.Sprintf(" and %d more", len(list)-5)
 		list = list[:5]
 	}
+	for i := range list {
+		list[i] = truncate(list[i], 300)
+	}
 	c.gap("grants/"+slug(name), fmt.Errorf("%s has %d member(s) that are not readable by this account or lie outside base_dn: %s%s: %w",
 		name, total, strings.Join(list, "; "), more, scanners.ErrDenied),
 		"grant the account read access to those objects, or widen base_dn")
@@ -479,7 +482,7 @@ func (c *collector) unresolvedChains(pg *privGroup) {
 	}
 	sort.Strings(missing)
 	c.gap("grants/"+slug(pg.name), fmt.Errorf("%d member(s) of %s reach it through groups this account cannot read (for example %s): %w",
-		len(missing), pg.name, missing[0], scanners.ErrDenied), "grant the account Read Property on memberOf and member")
+		len(missing), pg.name, truncate(missing[0], 300), scanners.ErrDenied), "grant the account Read Property on memberOf and member")
 }
 
 // memberOfGaps spots objects whose memberOf hides a membership that a
@@ -503,7 +506,7 @@ func (c *collector) memberOfGaps(privs []*privGroup) {
 	}
 	if n > 0 {
 		c.gap("grants/memberOf", fmt.Errorf("memberOf of %d object(s) omits a privileged group that lists them as member (for example %s): the account cannot read memberOf there, so nesting through them may be missing: %w",
-			n, example, scanners.ErrDenied), "grant the account Read Property on memberOf")
+			n, truncate(example, 300), scanners.ErrDenied), "grant the account Read Property on memberOf")
 	}
 }
 

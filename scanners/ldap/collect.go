@@ -256,7 +256,7 @@ func (c *collector) missingGaps() {
 		}
 		collection, attr := k.collection, k.attr
 		err := fmt.Errorf("attribute %s was not returned for %d of %d entries (for example %s): the account cannot read it: %w",
-			attr, m.count, m.of, m.example, scanners.ErrDenied)
+			attr, m.count, m.of, truncate(m.example, 300), scanners.ErrDenied)
 		c.gap(collection+"/"+attr, err, "grant the scanning account read access to "+attr)
 	}
 	keys := make([]string, 0, len(c.bad))
@@ -269,7 +269,7 @@ func (c *collector) missingGaps() {
 		i := strings.LastIndexByte(k, '/')
 		collection, attr := k[:i], k[i+1:]
 		c.gap(collection+"/"+attr, fmt.Errorf("%d value(s) of %s could not be used (for example on %s: %v): %w",
-			m.count, attr, m.example, m.err, scanners.ErrMalformed), "")
+			m.count, attr, truncate(m.example, 300), m.err, scanners.ErrMalformed), "")
 	}
 }
 

@@ -71,7 +71,12 @@ func (c *collector) adGroup(e *goldap.Entry) {
 	for _, g := range e.GetAttributeValues("memberOf") {
 		o.parents = append(o.parents, dnKey(g))
 	}
-	c.rangedAttr(e, "memberOf", coll)
+	if vals, _, ok := rangeValues(e, "memberOf"); ok {
+		for _, g := range vals {
+			o.parents = append(o.parents, dnKey(g))
+		}
+		c.rangedAttr(e, "memberOf", coll)
+	}
 	c.add(o)
 }
 

@@ -322,3 +322,57 @@ func TestStartTLSRefused(t *testing.T) {
 		t.Error("password in logs")
 	}
 }
+
+// TestADRangeRetrieval: a privileged group whose member attribute comes in
+// ranges (AD returns 1500 values per read) is read to the end; a user's
+// memberOf cut short by a range is a gap.
+func TestADRangeRetrieval(t *testing.T) {
+	const base = "DC=fake,DC=test"
+	sid := func(s string) string { b, _ := encodeSID(s); return string(b) }
+	guid := func(n byte) string { return string([]byte{n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, n}) }
+	da := "CN=Domain Admins,CN=Users," + base
+	user := func(n byte) string { return "CN=u" + string('0'+n) + ",CN=Users," + base }
+	var rangeReads int
+	url := startFake(t, func(w *fakeConn, req fakeSearch) {
+		switch {
+		case req.base == "":
+			w.entry(req.id, "", map[string][]string{"defaultNamingContext": {base}, "supportedCapabilities": {capActiveDirectory}})
+		case req.base == base && req.filter == "(objectClass=*)":
+			w.entry(req.id, base, map[string][]string{"objectSid": {sid("S-1-5-21-1-2-3")}})
+		case strings.Contains(req.filter, "objectClass=user"):
+			for n := byte(1); n <= 3; n++ {
+				attrs := map[string][]string{
+					"objectClass": {"user"}, "objectGUID": {guid(n)}, "objectSid": {sid("S-1-5-21-1-2-3-110" + string('0'+n))},
+					"sAMAccountName": {"u" + string('0'+n)}, "userAccountControl": {"512"}, "whenCreated": {"20260101000000.0Z"},
+				}
+				if n == 3 {
+					attrs["memberOf;range=0-0"] = []string{"CN=Other," + base}
+				}
+				w.entry(req.id, user(n), attrs)
+			}
+		case strings.Contains(req.filter, "objectSid=S-1-5-21-1-2-3-512"):
+			w.entry(req.id, da, map[string][]string{
+				"objectClass": {"group"}, "objectGUID": {guid(9)}, "objectSid": {sid("S-1-5-21-1-2-3-512")}, "cn": {"Domain Admins"},
+				"member;range=0-1": {user(1), user(2)},
+			})
+		case req.base == da && len(req.attrs) == 1 && req.attrs[0] == "member;range=2-*":
+			rangeReads++
+			w.entry(req.id, da, map[string][]string{"member;range=2-*": {user(3)}})
+		}
+		w.done(req.id)
+	})
+	snap, err := fakeScanner(t, url).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newView(t, snap)
+	for _, u := range []string{"u1", "u2", "u3"} {
+		v.expectVia(u, "Domain Admins", "Domain Admins")
+	}
+	if rangeReads != 1 {
+		t.Errorf("%d ranged reads, want 1", rangeReads)
+	}
+	if g := v.gap("principals/memberOf"); g == nil || !strings.Contains(g.Error, "range retrieval") {
+		t.Errorf("gap = %+v", g)
+	}
+}
