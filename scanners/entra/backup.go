@@ -77,14 +77,14 @@ func (r *run) backups(ctx context.Context) {
 
 // backupFacts turns protection policies into backups: the copies live in
 // Microsoft 365 Backup storage of this tenant, under Microsoft-managed
-// keys.
+// keys (key owner "microsoft", a party name).
 func (r *run) backupFacts() []findings.Backup {
 	var out []findings.Backup
 	for _, p := range r.backup.policies {
 		b := findings.Backup{
 			ID: findings.ObjectID("backup", r.sys, "m365", p.id), System: r.sys, Name: p.name,
 			Protects: p.kind, ProtectsSystem: r.sys, Location: "Microsoft 365 Backup",
-			StorageOwner: r.tenant, StorageOwnerKind: "entra_tenant", KeyOwner: "microsoft_managed", KeyOwnerKind: "provider",
+			StorageOwner: r.tenant, StorageOwnerKind: "entra_tenant", KeyOwner: "microsoft", KeyOwnerKind: "name",
 			Provider:   "microsoft",
 			Attributes: map[string]string{"policy_status": p.status, "service_status": r.backup.serviceStatus},
 		}

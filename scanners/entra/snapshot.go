@@ -369,7 +369,6 @@ func (b *builder) thirdPartyTrusts() {
 		t := findings.Trust{
 			ID: findings.ObjectID("trust", r.sys, "app", sp.id), System: r.sys, Kind: findings.TrustThirdPartyApp,
 			Name: sp.name, Counterparty: sp.owner, CounterpartyKind: "entra_tenant", PrincipalID: b.principals[id].ID,
-			Provider: sp.verifiedPublisher,
 			Attributes: map[string]string{"app_id": sp.appID, "enabled": boolStr(sp.enabled),
 				"verified_publisher": sp.verifiedPublisher, "backup_capable": "false"},
 		}
