@@ -34,6 +34,9 @@ type reviewFlags struct {
 	failOnChange string
 	diffFormat   string
 	policyDir    string
+	profile      string
+	exitProvider string
+	paper        string
 	maxItems     int
 }
 
@@ -45,7 +48,7 @@ func newReviewCmd(a *app) *cobra.Command {
 		Long: `review is the command a cron job, systemd timer or scheduled CI workflow
 runs. It scans every target (read-only), evaluates the checks, stores the run
 in the run history (--store), compares it with the previous run of the same
-organization, prints what changed, and with -o writes the reports (whose first
+organization and profile, prints what changed, and with -o writes the reports (whose first
 page then shows the changes).
 
 Exit codes:
@@ -78,6 +81,9 @@ run of a store has nothing to compare with and never exits 5.`,
 	fl.StringVar(&f.failOnChange, "fail-on-change", string(changePrivileged), "exit 5 when privileged access changed (privileged), anything changed (any), or never (none)")
 	fl.StringVar(&f.diffFormat, "diff-format", "text", "format of the changes printed on stdout: text, md or json")
 	fl.StringVar(&f.policyDir, "policy-dir", "", "directory of extra Rego checks")
+	fl.StringVar(&f.profile, "profile", policies.ProfileReadiness, "check profile: readiness or exit")
+	fl.StringVar(&f.exitProvider, "exit-provider", "", "the departed provider (exit profile), or the provider the runbook is about")
+	fl.StringVar(&f.paper, "paper", "a4", "print page size of the HTML report: a4 or letter")
 	fl.IntVar(&f.maxItems, "max-items", 50, "show at most N items per section of the printed changes (0: all)")
 	return cmd
 }
@@ -129,6 +135,7 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 	res, err := runReview(ctx, a, reviewParams{
 		cfg: cfg, store: st, engine: engine, registry: all.Registry(), now: now,
 		targets: f.targets, concurrency: f.concurrency, progress: true,
+		eval: policies.EvalOptions{Profile: f.profile, ExitProvider: f.exitProvider, Version: version},
 	})
 	if err != nil {
 		return err
@@ -143,7 +150,9 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 		}
 	}
 	if f.out != "" {
-		paths, err := report.WriteAll(f.out, formats, as, reportOptions(all.Registry(), as, f.config))
+		opts := reportOptions(all.Registry(), as, f.config)
+		opts.Paper = f.paper
+		paths, err := report.WriteAll(f.out, formats, as, opts)
 		if err != nil {
 			return err
 		}
@@ -190,6 +199,9 @@ type reviewParams struct {
 	concurrency int
 	// now is the scan's clock.
 	now func() time.Time
+	// eval are the evaluation options (profile, exit provider); Version
+	// is filled in.
+	eval policies.EvalOptions
 	// progress shows scan progress on stderr when it is a terminal.
 	progress bool
 }
@@ -201,8 +213,8 @@ type reviewResult struct {
 }
 
 // runReview scans, evaluates, stores the run, and diffs it against the
-// previous run of the same organization (setting Assessment.Changes). An
-// interrupted scan is not stored.
+// previous run of the same organization and profile (setting
+// Assessment.Changes). An interrupted scan is not stored.
 func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error) {
 	prog := scanners.Progress(scanners.NopProgress{})
 	stop := func() {}
@@ -220,7 +232,9 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 		}
 		return reviewResult{}, fmt.Errorf("scan did not finish; nothing was stored: %w", err)
 	}
-	as, err := p.engine.Evaluate(ctx, snap, p.cfg, policies.EvalOptions{Version: version})
+	ev := p.eval
+	ev.Version = version
+	as, err := p.engine.Evaluate(ctx, snap, p.cfg, ev)
 	if err != nil {
 		var ue *policies.UsageError
 		if errors.As(err, &ue) {
@@ -232,7 +246,7 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 	if err != nil {
 		return reviewResult{}, err
 	}
-	prev, ok, err := p.store.Previous(ctx, run.ID, as.Organization)
+	prev, ok, err := p.store.Previous(ctx, run.ID, store.Match{Organization: as.Organization, Profile: as.Profile})
 	if err != nil {
 		return reviewResult{}, err
 	}

@@ -525,16 +525,27 @@ func (s *Store) Get(ctx context.Context, id int64) (Run, *findings.Assessment, e
 	return r, a, nil
 }
 
-// Previous returns the latest run stored before id, of the given
-// organization when organization is not empty (a store shared by several
-// customers' reviews never compares one customer with another); ok is
+// Match narrows Previous: empty fields match anything.
+type Match struct {
+	// Organization keeps a store shared by several customers' reviews
+	// from comparing one customer with another.
+	Organization string
+	// Profile keeps readiness and exit-profile runs apart.
+	Profile string
+}
+
+// Previous returns the latest run stored before id that matches m; ok is
 // false when there is none.
-func (s *Store) Previous(ctx context.Context, id int64, organization string) (Run, bool, error) {
+func (s *Store) Previous(ctx context.Context, id int64, m Match) (Run, bool, error) {
 	q := "SELECT " + runColumns + " FROM runs WHERE id < ?"
 	args := []any{id}
-	if organization != "" {
+	if m.Organization != "" {
 		q += " AND organization = ?"
-		args = append(args, organization)
+		args = append(args, m.Organization)
+	}
+	if m.Profile != "" {
+		q += " AND profile = ?"
+		args = append(args, m.Profile)
 	}
 	r, err := scanRun(s.db.QueryRowContext(ctx, q+" ORDER BY id DESC LIMIT 1", args...))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -220,11 +220,11 @@ func TestListResolvePrevious(t *testing.T) {
 	if _, err := s.Resolve(ctx, "yesterday"); !errors.Is(err, ErrBadRef) {
 		t.Errorf("Resolve(yesterday) err = %v, want a usage error", err)
 	}
-	p, ok, err := s.Previous(ctx, 3, "")
+	p, ok, err := s.Previous(ctx, 3, Match{})
 	if err != nil || !ok || p.ID != 2 {
 		t.Errorf("Previous(3) = %d, %v, %v", p.ID, ok, err)
 	}
-	if _, ok, _ := s.Previous(ctx, 1, ""); ok {
+	if _, ok, _ := s.Previous(ctx, 1, Match{}); ok {
 		t.Error("Previous(1) found a run")
 	}
 	other := testAssessment(t, t0.Add(5*24*time.Hour), findings.VerdictReady, "z")
@@ -232,17 +232,23 @@ func TestListResolvePrevious(t *testing.T) {
 	if _, err := s.Save(ctx, other); err != nil {
 		t.Fatal(err)
 	}
-	if p, ok, _ := s.Previous(ctx, 6, "Contoso Ltd"); !ok || p.ID != 4 {
+	if p, ok, _ := s.Previous(ctx, 6, Match{Organization: "Contoso Ltd"}); !ok || p.ID != 4 {
 		t.Errorf("Previous(6, Contoso) = %d, %v; want 4", p.ID, ok)
 	}
-	if p, ok, _ := s.Previous(ctx, 6, "Fabrikam"); !ok || p.ID != 5 {
+	if p, ok, _ := s.Previous(ctx, 6, Match{Organization: "Fabrikam"}); !ok || p.ID != 5 {
 		t.Errorf("Previous(6, Fabrikam) = %d, %v; want 5", p.ID, ok)
 	}
-	if p, ok, _ := s.Previous(ctx, 6, ""); !ok || p.ID != 5 {
+	if p, ok, _ := s.Previous(ctx, 6, Match{}); !ok || p.ID != 5 {
 		t.Errorf("Previous(6) = %d, %v; want 5", p.ID, ok)
 	}
-	if _, ok, _ := s.Previous(ctx, 5, "Fabrikam"); ok {
+	if _, ok, _ := s.Previous(ctx, 5, Match{Organization: "Fabrikam"}); ok {
 		t.Error("Previous(5, Fabrikam) found a run")
+	}
+	if p, ok, _ := s.Previous(ctx, 6, Match{Organization: "Contoso Ltd", Profile: "default"}); !ok || p.ID != 4 {
+		t.Errorf("Previous(6, Contoso, default) = %d, %v; want 4", p.ID, ok)
+	}
+	if _, ok, _ := s.Previous(ctx, 6, Match{Profile: "exit"}); ok {
+		t.Error("Previous(6, exit profile) found a run")
 	}
 }
 
