@@ -52,7 +52,7 @@ type EvalOptions struct {
 	Version string
 }
 
-// Check is a compiled check: its metadata and prepared query.
+// check is a compiled check: its metadata, prepared query and source.
 type check struct {
 	info        findings.CheckInfo
 	pkg         string
@@ -62,6 +62,7 @@ type check struct {
 	profiles    []string
 	query       rego.PreparedEvalQuery
 	builtin     bool
+	source      string
 }
 
 // Engine holds the compiled checks. It is safe for concurrent use.
@@ -102,6 +103,7 @@ func NewEngine(opts Options) (*Engine, error) {
 	popts := ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1, Capabilities: caps}
 
 	modules := map[string]*ast.Module{}
+	sources := map[string]string{}
 	var files []string
 	err := fs.WalkDir(builtinFS, "checks", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".rego") {
@@ -116,6 +118,7 @@ func NewEngine(opts Options) (*Engine, error) {
 			return fmt.Errorf("policies: built-in %s: %w", path, err)
 		}
 		modules["builtin/"+path] = m
+		sources["builtin/"+path] = string(src)
 		files = append(files, "builtin/"+path)
 		return nil
 	})
@@ -127,8 +130,9 @@ func NewEngine(opts Options) (*Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		for name, m := range user {
-			modules[name] = m
+		for name, um := range user {
+			modules[name] = um.module
+			sources[name] = um.source
 			files = append(files, name)
 		}
 	}
@@ -144,6 +148,7 @@ func NewEngine(opts Options) (*Engine, error) {
 		if c == nil {
 			continue // a library module
 		}
+		c.source = sources[f]
 		if prev, dup := e.byID[c.info.ID]; dup {
 			return nil, fmt.Errorf("%w: %s: check id %s is already defined by %s", ErrPolicy, f, c.info.ID, prev.file)
 		}
@@ -187,7 +192,12 @@ func capabilities() *ast.Capabilities {
 	return caps
 }
 
-func readUserModules(dir string, popts ast.ParserOptions) (map[string]*ast.Module, error) {
+type userModule struct {
+	module *ast.Module
+	source string
+}
+
+func readUserModules(dir string, popts ast.ParserOptions) (map[string]userModule, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: --policy-dir: %v", ErrPolicy, err)
@@ -195,7 +205,7 @@ func readUserModules(dir string, popts ast.ParserOptions) (map[string]*ast.Modul
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%w: --policy-dir %s is not a directory", ErrPolicy, dir)
 	}
-	out := map[string]*ast.Module{}
+	out := map[string]userModule{}
 	var errs []string
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -218,7 +228,7 @@ func readUserModules(dir string, popts ast.ParserOptions) (map[string]*ast.Modul
 				path, m.Package.Location.Row, strings.TrimPrefix(m.Package.Path.String(), "data.")))
 			return nil
 		}
-		out[path] = m
+		out[path] = userModule{module: m, source: string(src)}
 		return nil
 	})
 	if err != nil {
@@ -398,6 +408,15 @@ func (e *Engine) Check(id string) (findings.CheckInfo, bool) {
 		return findings.CheckInfo{}, false
 	}
 	return c.info, true
+}
+
+// Source returns the Rego module that defines a check.
+func (e *Engine) Source(id string) (string, bool) {
+	c, ok := e.byID[id]
+	if !ok {
+		return "", false
+	}
+	return c.source, true
 }
 
 // inProfile reports whether c runs in profile.

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/internal/fsx"
+	"github.com/keyholder/keyholder/policies"
+	"github.com/keyholder/keyholder/report"
+)
+
+type evaluateFlags struct {
+	config       string
+	profile      string
+	exitProvider string
+	policyDir    string
+	asOf         string
+	out          string
+	failOn       string
+}
+
+func newEvaluateCmd(a *app) *cobra.Command {
+	var f evaluateFlags
+	cmd := &cobra.Command{
+		Use:   "evaluate SNAPSHOT -c keyholder.yaml [--profile readiness|exit] [--exit-provider NAME] [--policy-dir DIR] [--as-of DATE] [-o DIR]",
+		Short: "Evaluate the checks on a saved snapshot and write assessment.json",
+		Long: `evaluate judges a saved snapshot (snapshot.json from scan) offline: it
+attributes every principal, licence, backup and trust to a party, resolves
+effective access, runs the checks of the profile (built-in and --policy-dir),
+applies waivers, and writes DIR/assessment.json (mode 0600, DIR 0700) with
+the verdict, per-system summaries, findings and the exit runbook.
+
+Profiles:
+  readiness  (default) every check but KH-EXIT-001: are we ready to end the contract?
+  exit       after termination, for --exit-provider NAME: KH-EXIT-001 and the
+             master-key checks: nothing of that provider remains, and the
+             customer still holds the keys.
+
+Evaluation happens as of the snapshot's scan time, so an old snapshot gives
+the answer it gave on the day; --as-of DATE (YYYY-MM-DD or RFC 3339)
+evaluates as of another time.
+
+Exit codes:
+  0  no failing check at or above --fail-on (default high)
+  1  runtime error
+  2  usage or config error (bad flag, config, snapshot or policy module)
+  3  failing checks at or above --fail-on
+  4  incomplete: a blocker check is unknown
+With --fail-on none the exit code is 0 whatever the findings.`,
+		Example: `  keyholder evaluate out/snapshot.json -c keyholder.yaml -o out
+  keyholder evaluate old/snapshot.json -c keyholder.yaml --as-of 2027-01-31
+  keyholder evaluate after-exit.json -c keyholder.yaml --profile exit --exit-provider "Acme IT"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runEvaluateCmd(cmd, a, args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.config, "config", "c", "keyholder.yaml", "config file")
+	fl.StringVar(&f.profile, "profile", policies.ProfileReadiness, "check profile: readiness or exit")
+	fl.StringVar(&f.exitProvider, "exit-provider", "", "the departed provider (required by the exit profile)")
+	fl.StringVar(&f.policyDir, "policy-dir", "", "directory of extra Rego checks (see keyholder policies)")
+	fl.StringVar(&f.asOf, "as-of", "", "evaluate as of this date (YYYY-MM-DD) or time (RFC 3339); default: the snapshot's scan time")
+	fl.StringVarP(&f.out, "out", "o", "out", "output directory (restricted to 0700)")
+	fl.StringVar(&f.failOn, "fail-on", string(report.DefaultFailOn), "exit 3 on a failing check at or above: blocker, high, medium, low, or none")
+	return cmd
+}
+
+func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateFlags) error {
+	// Usage errors first, before anything slow.
+	asOf, err := parseAsOf(f.asOf)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	failOn := findings.Severity("")
+	if !strings.EqualFold(strings.TrimSpace(f.failOn), "none") {
+		if failOn, err = report.ParseFailOn(f.failOn); err != nil {
+			return withCode(exitUsage, err)
+		}
+	}
+	cfg, err := config.Load(f.config)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	snap, err := readSnapshot(snapshotPath)
+	if err != nil {
+		return err
+	}
+	engine, err := newEngine(a, f.policyDir)
+	if err != nil {
+		return err
+	}
+	as, err := engine.Evaluate(cmd.Context(), snap, cfg, policies.EvalOptions{
+		Profile: f.profile, ExitProvider: f.exitProvider, AsOf: asOf, Version: version,
+	})
+	if err != nil {
+		var ue *policies.UsageError
+		if errors.As(err, &ue) || config.AsProblems(err) != nil {
+			return withCode(exitUsage, err)
+		}
+		return err
+	}
+	var buf bytes.Buffer
+	if err := findings.EncodeAssessment(&buf, as); err != nil {
+		return err
+	}
+	path := filepath.Join(f.out, "assessment.json")
+	if err := fsx.WriteFile(path, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "assessment: %s\n", path)
+	fmt.Fprintln(a.stdout, evaluationSummary(as))
+	if failOn == "" {
+		return nil
+	}
+	if code := report.ExitCode(as, failOn); code != exitOK {
+		return withCode(code, errors.New(report.ExitSummary(as, failOn)))
+	}
+	return nil
+}
+
+// parseAsOf reads --as-of: a date (midnight UTC) or an RFC 3339 time.
+func parseAsOf(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(config.DateLayout, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--as-of %q: want YYYY-MM-DD or RFC 3339 like 2026-11-20T10:00:00Z", s)
+	}
+	return t.UTC(), nil
+}
+
+// readSnapshot opens and strictly decodes a snapshot file; a file that is
+// missing or not a snapshot is a usage error.
+func readSnapshot(path string) (*findings.Snapshot, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, withCode(exitUsage, fmt.Errorf("snapshot: %w", err))
+	}
+	defer fh.Close()
+	snap, err := findings.DecodeSnapshot(fh, path)
+	if err != nil {
+		return nil, withCode(exitUsage, fmt.Errorf("snapshot: %w", err))
+	}
+	return snap, nil
+}
+
+// evaluationSummary is what evaluate prints: the verdict and counts, then
+// one line per system.
+func evaluationSummary(as *findings.Assessment) string {
+	counts := map[findings.Status]int{}
+	for _, fd := range as.Findings {
+		counts[fd.Status]++
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "verdict: %s (%s profile, as of %s): %d fail, %d unknown, %d warn, %d waived, %d pass",
+		as.Verdict, as.Profile, as.AsOf.Format(time.RFC3339),
+		counts[findings.StatusFail], counts[findings.StatusUnknown], counts[findings.StatusWarn], counts[findings.StatusWaived], counts[findings.StatusPass])
+	for _, s := range as.Systems {
+		fmt.Fprintf(&b, "\n  %-20s %-18s holds keys: %-7s customer super-admins: %d, provider super-admins: %d, failing blockers: %d",
+			s.System, s.Verdict, s.HoldsKeys, len(s.CustomerSuperAdmins), len(s.ProviderSuperAdmins), s.Blockers)
+	}
+	if n := len(as.ExpiredWaivers); n > 0 {
+		fmt.Fprintf(&b, "\n  %d expired waiver(s) ignored", n)
+	}
+	return b.String()
+}
