@@ -3,12 +3,19 @@ package entra
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/sim/graph"
@@ -82,6 +89,65 @@ auth: {method: client_secret, client_id: %s, secret_file: %s}
 	}
 	if strings.Contains(err.Error(), "wrong-secret-value") {
 		t.Error("secret in the error")
+	}
+}
+
+// TestCertificateEndToEnd: the certificate method signs a client
+// assertion with the key in a PEM file; the fake authority verifies it
+// against the certificate.
+func TestCertificateEndToEnd(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "keyholder-test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pkcs8, _ := x509.MarshalPKCS8PrivateKey(key)
+	dir := t.TempDir()
+	certFile := filepath.Join(dir, "app.pem")
+	pemData := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})...)
+	if err := os.WriteFile(certFile, pemData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := graph.NewTest(t, loadScenario(t), graph.Options{TLS: true, ClientID: clientID, ClientCertificate: cert, RequireAuth: true})
+	ca, err := srv.CAFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := fmt.Sprintf(`type: entra
+name: m365
+tenant_id: %s
+graph_endpoint: %s
+authority_host: %s
+ca_file: %s
+auth: {method: certificate, client_id: %s, certificate_file: %s}
+`, tenantID, srv.URL, srv.URL, ca, clientID, certFile)
+	s, err := newScanner(target(t, text), scannertest.Env(&bytes.Buffer{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := s.Scan(context.Background())
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	if srv.Stats().TokenRequests < 1 || principal(snap, idAlice) == nil {
+		t.Fatalf("certificate path did not authenticate: %+v", srv.Stats())
+	}
+	// Another key is refused.
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	pkcs8, _ = x509.MarshalPKCS8PrivateKey(other)
+	pemData = append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})...)
+	if err := os.WriteFile(certFile, pemData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = newScanner(target(t, text), scannertest.Env(&bytes.Buffer{}))
+	if _, err := s.Scan(context.Background()); err == nil {
+		t.Fatal("a certificate file whose key does not match was accepted")
 	}
 }
 

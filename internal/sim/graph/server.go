@@ -3,7 +3,12 @@ package graph
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -32,6 +37,10 @@ type Options struct {
 	// authority accepts.
 	ClientID     string
 	ClientSecret string
+	// ClientCertificate, if set, lets the client authenticate with a
+	// certificate: a client_assertion JWT signed (PS256 or RS256) by its
+	// key.
+	ClientCertificate *x509.Certificate
 	// StaticTokens are bearer tokens Graph accepts without the authority
 	// (for a client's pre-issued token method).
 	StaticTokens []string
@@ -636,7 +645,7 @@ func (srv *Server) serveAuthority(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case f.Get("grant_type") != "client_credentials":
 			writeJSON(400, obj{"error": "unsupported_grant_type", "error_description": "AADSTS70003: grant type not supported by the fake."})
-		case f.Get("client_id") != srv.opts.ClientID || srv.opts.ClientSecret == "" || f.Get("client_secret") != srv.opts.ClientSecret:
+		case f.Get("client_id") != srv.opts.ClientID || !srv.clientAuthenticated(f):
 			writeJSON(401, obj{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.", "error_codes": []int{7000215}})
 		case !slices.ContainsFunc(strings.Fields(f.Get("scope")), func(s string) bool { return strings.HasSuffix(s, "/.default") }):
 			writeJSON(400, obj{"error": "invalid_scope", "error_description": "AADSTS1002012: The provided value for scope is not valid."})
@@ -652,6 +661,60 @@ func (srv *Server) serveAuthority(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// clientAuthenticated checks a client secret or a certificate assertion.
+func (srv *Server) clientAuthenticated(f url.Values) bool {
+	if a := f.Get("client_assertion"); a != "" {
+		return srv.opts.ClientCertificate != nil &&
+			f.Get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" &&
+			verifyAssertion(a, srv.opts.ClientCertificate, srv.opts.ClientID) == nil
+	}
+	return srv.opts.ClientSecret != "" && f.Get("client_secret") == srv.opts.ClientSecret
+}
+
+// verifyAssertion checks a client assertion's signature against cert and
+// that it names the client as issuer and subject.
+func verifyAssertion(jwt string, cert *x509.Certificate, clientID string) error {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return fmt.Errorf("not a JWT")
+	}
+	var hdr struct {
+		Alg string `json:"alg"`
+	}
+	var claims struct {
+		Iss string `json:"iss"`
+		Sub string `json:"sub"`
+	}
+	for i, v := range []any{&hdr, &claims} {
+		b, err := base64.RawURLEncoding.DecodeString(parts[i])
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			return err
+		}
+	}
+	if claims.Iss != clientID || claims.Sub != clientID {
+		return fmt.Errorf("assertion is for %q", claims.Sub)
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return err
+	}
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("only RSA certificates are supported")
+	}
+	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	switch hdr.Alg {
+	case "PS256":
+		return rsa.VerifyPSS(pub, crypto.SHA256, sum[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto})
+	case "RS256":
+		return rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig)
+	}
+	return fmt.Errorf("unsupported alg %q", hdr.Alg)
 }
 
 // Summary returns the stats as sorted "route count" lines, for logs.
