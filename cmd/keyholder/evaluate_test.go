@@ -13,7 +13,7 @@ import (
 var (
 	evalFixtureSnapshot = filepath.Join("..", "..", "policies", "testdata", "base.snapshot.json")
 	evalFixtureConfig   = filepath.Join("..", "..", "policies", "testdata", "base.yaml")
-	evalUserPolicies = filepath.Join("..", "..", "policies", "testdata", "userpolicy")
+	evalUserPolicies    = filepath.Join("..", "..", "policies", "testdata", "userpolicy")
 )
 
 func loadAssessmentFile(t *testing.T, path string) *findings.Assessment {

@@ -158,6 +158,8 @@ Exit codes:
 		newReviewCmd(a),
 		newDemoCmd(a),
 		newReportCmd(a),
+		newEvaluateCmd(a),
+		newPoliciesCmd(a),
 	} {
 		root.AddCommand(c)
 	}
