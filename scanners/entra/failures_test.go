@@ -81,6 +81,58 @@ func TestDenied(t *testing.T) {
 	}
 }
 
+// TestOrganizationDenied: without Organization.Read.All the system keeps
+// the configured tenant id and the organization, contacts and licences
+// are gaps.
+func TestOrganizationDenied(t *testing.T) {
+	sc := loadScenario(t)
+	sc.Permissions = []string{"User.Read.All", "RoleManagement.Read.Directory"}
+	f := newFixture(t, sc, "")
+	snap := f.scan(t)
+	for _, c := range []string{"organization", "contacts", "licences", "principals/service_principals"} {
+		if g := gap(snap, c); g == nil || g.Reason != findings.GapDenied {
+			t.Errorf("gap %s = %+v", c, g)
+		}
+	}
+	if sys := snap.Systems[0]; sys.NativeID != tenantID || len(sys.Contacts) != 0 {
+		t.Errorf("system = %+v", sys)
+	}
+	if findGrant(snap, idAlice, "Global Administrator", findings.AssignmentPermanent) == nil {
+		t.Error("grants not read")
+	}
+}
+
+// TestGDAPReadable: scanning a partner tenant, the relationship APIs
+// answer; they become trusts and there is no GDAP gap.
+func TestGDAPReadable(t *testing.T) {
+	sc := loadScenario(t)
+	end := date("2027-05-31T00:00:00Z")
+	sc.DelegatedAdminRelationships = []graph.DelegatedAdminRelationship{{ID: "rel-1", DisplayName: "Fabrikam helpdesk",
+		CustomerTenantID: "fab00000-0000-4000-8000-000000000001", CustomerName: "Fabrikam", Status: "active",
+		RoleDefinitionIDs: []string{graph.RoleHelpdeskAdmin}, End: &end}}
+	f := newFixture(t, sc, "")
+	snap := f.scan(t)
+	if g := gap(snap, "trusts/gdap"); g != nil {
+		t.Fatalf("gap with a readable answer: %+v", g)
+	}
+	tr := trust(snap, findings.TrustEntraGDAP, "fab00000-0000-4000-8000-000000000001")
+	if tr == nil || !slices.Equal(tr.Permissions, []string{"Helpdesk Administrator"}) || tr.Expires == nil || tr.Attributes["status"] != "active" {
+		t.Fatalf("GDAP trust = %+v", tr)
+	}
+}
+
+// TestGDAPDenied: a refused GDAP call is the same structural gap.
+func TestGDAPDenied(t *testing.T) {
+	sc := loadScenario(t)
+	sc.Permissions = slices.DeleteFunc(graph.DefaultPermissions(), func(p string) bool { return p == "DelegatedAdminRelationship.Read.All" })
+	f := newFixture(t, sc, "")
+	snap := f.scan(t)
+	g := gap(snap, "trusts/gdap")
+	if g == nil || g.Reason != findings.GapUnsupported || !strings.Contains(g.Error, "403") {
+		t.Fatalf("gap = %+v", g)
+	}
+}
+
 // TestPaginationLoop: a nextLink that repeats stops the collection with a
 // clear error; the scan finishes and reads the rest.
 func TestPaginationLoop(t *testing.T) {
