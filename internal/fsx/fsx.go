@@ -13,12 +13,21 @@ const (
 	DirMode  os.FileMode = 0o700
 )
 
-// MkdirPrivate creates dir (and parents) with mode 0700. An existing
-// directory keeps its parents' modes but is itself restricted to 0700.
+// MkdirPrivate creates dir (and missing parents) with mode 0700. An
+// existing directory is left as it is: restricting it could lock others
+// out of a shared folder such as the current directory, and every file
+// keyholder writes into it is 0600 anyway.
 func MkdirPrivate(dir string) error {
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("create %s: not a directory", dir)
+		}
+		return nil
+	}
 	if err := os.MkdirAll(dir, DirMode); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
+	// MkdirAll applies the umask; make the leaf exactly 0700.
 	if err := os.Chmod(dir, DirMode); err != nil {
 		return fmt.Errorf("restrict %s: %w", dir, err)
 	}
