@@ -192,6 +192,10 @@ func TestMasterKeyChecks(t *testing.T) {
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "grants") }},
 		{name: "PIM gap leaves active grants judged", check: "KH-KEY-001", system: "m365", want: findings.StatusPass,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "grants/pim") }},
+		{name: "skipped repository collaborators cannot hide an owner", check: "KH-KEY-001", system: "gh", want: findings.StatusPass,
+			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "gh", "grants/repo_collaborators_skipped") }},
+		{name: "org owners not read", check: "KH-KEY-001", system: "gh", want: findings.StatusUnknown,
+			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "gh", "grants/owners") }},
 		{name: "AWS root on provider domain", check: "KH-KEY-001", system: "prod", want: findings.StatusFail, msg: "root user belongs to Acme IT",
 			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, root).Emails = []string{"aws@acme-it.com"} }},
 		{name: "AWS root e-mail not read", check: "KH-KEY-001", system: "prod", want: findings.StatusUnknown,
@@ -251,6 +255,8 @@ func TestMasterKeyChecks(t *testing.T) {
 				c.Policy.MaxSuperAdmins = 3
 				addGrant(s, grant("m365", tom, "Global Administrator", findings.LevelSuperAdmin, findings.AssignmentEligible))
 			}},
+		{name: "PIM eligibility not read", check: "KH-KEY-004", system: "m365", want: findings.StatusUnknown,
+			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "grants/pim_eligibility") }},
 		{name: "grants not read", check: "KH-KEY-004", system: "m365", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "grants") }},
 
@@ -327,6 +333,8 @@ func TestSegmentationChecks(t *testing.T) {
 			}},
 		{name: "scanner-marked sensitive grant", check: "KH-SEG-002", system: "m365", want: findings.StatusFail, subject: tom,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { grantsOf(s, tom)[0].Sensitive = []string{"HR"} }},
+		{name: "skipped repository collaborators", check: "KH-SEG-002", system: "gh", want: findings.StatusUnknown,
+			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "gh", "grants/repo_collaborators_skipped") }},
 		{name: "customer in HR group is fine", check: "KH-SEG-002", system: "corp-ad", want: findings.StatusPass},
 		{name: "grants not read", check: "KH-SEG-002", system: "corp-ad", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "corp-ad", "grants") }},
@@ -355,6 +363,8 @@ func TestSegmentationChecks(t *testing.T) {
 				s.Trusts = append(s.Trusts, findings.Trust{ID: "trust:m365:partner:x", System: "m365", Kind: findings.TrustEntraPartner, Name: "partner",
 					Counterparty: "00000000-0000-0000-0000-000000000077", CounterpartyKind: "entra_tenant"})
 			}},
+		{name: "webhooks not read do not matter", check: "KH-SEG-003", system: "gh", want: findings.StatusPass,
+			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "gh", "trusts/webhooks") }},
 		{name: "trusts not read", check: "KH-SEG-003", system: "prod", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "prod", "trusts") }},
 

@@ -398,14 +398,16 @@ func coversGap(rk, kind string) bool {
 func (g *gapInfo) covered() bool { return len(g.CoveredBy) > 0 }
 
 // gapCovers reports whether gap collection gc covers a check reading
-// reads (minus notAffected): the same collection, or one a parent of the
-// other; a "system" gap covers everything.
+// reads: the same collection, or one a parent of the other ("grants"
+// covers "grants/pim_eligibility" and the other way round); a "system"
+// gap covers everything. notAffected lists collection prefixes the check
+// does not depend on ("grants/pim" matches "grants/pim_eligibility").
 func gapCovers(gc string, reads, notAffected []string) bool {
 	if gc == "system" {
 		return true
 	}
 	for _, na := range notAffected {
-		if gc == na || strings.HasPrefix(gc, na+"/") {
+		if strings.HasPrefix(gc, na) {
 			return false
 		}
 	}

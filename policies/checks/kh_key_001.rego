@@ -17,7 +17,16 @@
 #     customer (at least policy.min_super_admins per system), and move the
 #     AWS root user's e-mail to a customer-controlled address.
 #   reads: [principals, grants]
-#   not_affected_by: [grants/pim]
+#   not_affected_by:
+#     - grants/pim
+#     - grants/enterprise_owners
+#     - grants/repo
+#     - grants/team_repos
+#     - grants/app_permissions
+#     - grants/delegated_permissions
+#     - grants/administrative_units
+#     - principals/invitations
+#     - principals/outside_collaborators
 #   system_kinds: [entra, aws, ldap, github]
 #   profiles: [readiness, exit]
 package keyholder.checks.kh_key_001

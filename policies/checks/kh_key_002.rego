@@ -15,7 +15,17 @@
 #     or certificate-based for break-glass accounts); on GitHub require
 #     two-factor authentication for the organisation.
 #   reads: [principals, grants, mfa]
-#   not_affected_by: [grants/pim]
+#   not_affected_by:
+#     - grants/pim
+#     - grants/enterprise_owners
+#     - mfa/outside_collaborators
+#     - grants/repo
+#     - grants/team_repos
+#     - grants/app_permissions
+#     - grants/delegated_permissions
+#     - grants/administrative_units
+#     - principals/invitations
+#     - principals/outside_collaborators
 #   system_kinds: [entra, aws, github]
 #   profiles: [readiness, exit]
 package keyholder.checks.kh_key_002

@@ -15,7 +15,16 @@
 #     eligible), keep their credentials with the customer's management, and
 #     list them under organization.break_glass.
 #   reads: [principals, grants]
-#   not_affected_by: [grants/pim]
+#   not_affected_by:
+#     - grants/pim_eligibility
+#     - grants/enterprise_owners
+#     - grants/repo
+#     - grants/team_repos
+#     - grants/app_permissions
+#     - grants/delegated_permissions
+#     - grants/administrative_units
+#     - principals/invitations
+#     - principals/outside_collaborators
 #   profiles: [readiness, exit]
 package keyholder.checks.kh_key_003
 

@@ -12,6 +12,14 @@
 #     Remove the top privilege from everyone who does not need it; use
 #     narrower roles, and eligible (just-in-time) assignments for the rest.
 #   reads: [principals, grants]
+#   not_affected_by:
+#     - grants/repo
+#     - grants/team_repos
+#     - grants/app_permissions
+#     - grants/delegated_permissions
+#     - grants/administrative_units
+#     - principals/invitations
+#     - principals/outside_collaborators
 #   system_kinds: [entra, aws, ldap, github]
 #   profiles: [readiness, exit]
 package keyholder.checks.kh_key_004

@@ -16,6 +16,9 @@
 #     those roles only the permissions the contract needs; replace
 #     Principal "*" with the exact accounts.
 #   reads: [trusts, grants]
+#   not_affected_by:
+#     - trusts/webhooks
+#     - trusts/deploy_keys
 #   system_kinds: [entra, aws, ldap, github]
 package keyholder.checks.kh_seg_003
 

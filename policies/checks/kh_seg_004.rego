@@ -16,6 +16,9 @@
 #     (read-only where possible); prefer delegated access by named
 #     technicians over app-only permissions.
 #   reads: [trusts, principals, grants]
+#   not_affected_by:
+#     - trusts/webhooks
+#     - trusts/deploy_keys
 #   system_kinds: [entra, aws, ldap, github]
 package keyholder.checks.kh_seg_004
 

@@ -13,6 +13,8 @@
 #     Remove accounts and roles the provider no longer uses, and take
 #     privileges away from disabled accounts (then delete them).
 #   reads: [principals, grants, activity]
+#   not_affected_by:
+#     - activity/audit_log
 #   system_kinds: [entra, aws, ldap, github]
 package keyholder.checks.kh_seg_006
 
