@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -381,5 +382,44 @@ func TestDiffSnapshots(t *testing.T) {
 	}
 	if !c.FromTime.Equal(prevTime) || !c.ToTime.Equal(curTime) {
 		t.Errorf("times %v %v", c.FromTime, c.ToTime)
+	}
+}
+
+// bigAssessment builds an assessment of n users, each with a privileged
+// grant, and n/10 findings; shift changes every 100th grant and adds users.
+func bigAssessment(n, shift int) *Assessment {
+	s := &Snapshot{SchemaVersion: SchemaVersion, Systems: []System{{ID: "corp-ad", Kind: SystemLDAP}}}
+	for i := 0; i < n+shift; i++ {
+		p := user("corp-ad", fmt.Sprintf("S-1-5-21-1-%d", 2000+i), fmt.Sprintf("user%06d", i), PrincipalUser)
+		s.Principals = append(s.Principals, p)
+		as := AssignmentActive
+		if shift > 0 && i%100 == 0 {
+			as = AssignmentPermanent
+		}
+		s.Grants = append(s.Grants, grant(p, "Domain Admins", LevelSuperAdmin, "DC=contoso,DC=com", as, nil))
+	}
+	a := &Assessment{SchemaVersion: SchemaVersion, Verdict: VerdictNotReady, Snapshot: s}
+	for i := 0; i < n/10; i++ {
+		st := StatusFail
+		if shift > 0 && i%7 == 0 {
+			st = StatusPass
+		}
+		a.Findings = append(a.Findings, Finding{Check: "KH-SEG-001", Status: st, Severity: SeverityHigh, System: "corp-ad",
+			Subjects: []string{s.Principals[i].ID}})
+	}
+	return a
+}
+
+func BenchmarkDiff(b *testing.B) {
+	for _, n := range []int{1000, 50000} {
+		prev, cur := bigAssessment(n, 0), bigAssessment(n, n/100)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				c := Diff(prev, cur)
+				if c.Count() == 0 {
+					b.Fatal("no changes")
+				}
+			}
+		})
 	}
 }

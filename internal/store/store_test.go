@@ -572,3 +572,30 @@ func TestRefusesForeignAndCorruptFiles(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkSaveGet(b *testing.B) {
+	users := make([]string, 50000)
+	for i := range users {
+		users[i] = fmt.Sprintf("user%05d", i)
+	}
+	a := testAssessment(b, t0, findings.VerdictNotReady, users...)
+	raw, _ := a.Snapshot.CanonicalJSON()
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), "k.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for b.Loop() {
+		r, err := s.Save(context.Background(), a)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := s.Get(context.Background(), r.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var size int64
+	s.db.QueryRow("SELECT sum(length(snapshot)) / count(*) FROM runs").Scan(&size)
+	b.ReportMetric(float64(size)/1e6, "MB-stored")
+	b.ReportMetric(float64(len(raw))/1e6, "MB-json")
+}
