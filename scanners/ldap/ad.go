@@ -416,6 +416,7 @@ func (c *collector) finish(privs []*privGroup) {
 		}
 	}
 	c.sensitiveGrants()
+	c.logonGap()
 	for _, o := range c.objs {
 		if !o.adminCount || protected[o] {
 			continue
@@ -428,6 +429,26 @@ func (c *collector) finish(privs []*privGroup) {
 	c.memberOfGaps(privs)
 	c.missingGaps()
 	c.referralGaps()
+}
+
+// logonGap: a bind is a logon, so at least the scanning account carries
+// lastLogonTimestamp. When no account does, the attribute is not readable
+// and last activity is unknown rather than "never".
+func (c *collector) logonGap() {
+	accounts := 0
+	for _, o := range c.objs {
+		if !o.isGroup && !o.kindForeign {
+			accounts++
+		}
+	}
+	if accounts == 0 || c.withLogon > 0 {
+		return
+	}
+	for _, o := range c.objs {
+		o.p.LastActivityKnown = false
+	}
+	c.gap("activity/lastLogonTimestamp", fmt.Errorf("none of %d accounts carries lastLogonTimestamp, not even the one this scan bound as: the account cannot read it: %w",
+		accounts, scanners.ErrDenied), "grant the scanning account read access to lastLogonTimestamp")
 }
 
 func reachedObjects(root *object) []*object {

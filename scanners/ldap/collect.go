@@ -79,6 +79,8 @@ type collector struct {
 	cycleCount int
 	// trustSIDs maps trusted domains' SIDs to their names.
 	trustSIDs map[string]string
+	// withLogon counts AD accounts that carry lastLogonTimestamp.
+	withLogon int
 	// bad counts attribute values that did not parse.
 	bad map[string]*missingAttr
 }

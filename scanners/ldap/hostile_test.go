@@ -375,4 +375,11 @@ func TestADRangeRetrieval(t *testing.T) {
 	if g := v.gap("principals/memberOf"); g == nil || !strings.Contains(g.Error, "range retrieval") {
 		t.Errorf("gap = %+v", g)
 	}
+	// No account carries lastLogonTimestamp: activity is unknown, not never.
+	if g := v.gap("activity/lastLogonTimestamp"); g == nil || g.Reason != findings.GapDenied {
+		t.Errorf("activity gap = %+v", g)
+	}
+	if v.principal("u1").LastActivityKnown {
+		t.Error("u1's last activity should be unknown")
+	}
 }

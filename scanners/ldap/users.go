@@ -133,6 +133,7 @@ func (c *collector) adAccount(e *goldap.Entry) {
 		attrs["admin_count"] = "1"
 	}
 	if v := e.GetAttributeValue("lastLogonTimestamp"); v != "" {
+		c.withLogon++
 		t, err := parseFILETIME(v)
 		if err != nil {
 			c.malformed("activity", "lastLogonTimestamp", e.DN, err)
