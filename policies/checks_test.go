@@ -199,7 +199,12 @@ func TestMasterKeyChecks(t *testing.T) {
 		{name: "AWS root on provider domain", check: "KH-KEY-001", system: "prod", want: findings.StatusFail, msg: "root user belongs to Acme IT",
 			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, root).Emails = []string{"aws@acme-it.com"} }},
 		{name: "AWS root e-mail not read", check: "KH-KEY-001", system: "prod", want: findings.StatusUnknown,
-			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, root).Emails = nil }},
+			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, root).Emails, prin(s, root).Login = nil, "root" }},
+		{name: "AWS root attributed by override", check: "KH-KEY-001", system: "prod", want: findings.StatusPass,
+			mutate: func(s *findings.Snapshot, c *config.Config) {
+				prin(s, root).Emails, prin(s, root).Login = nil, "root"
+				c.Accounts = append(c.Accounts, config.Account{Match: root, Party: "customer"})
+			}},
 		{name: "AWS only root", check: "KH-KEY-001", system: "prod", want: findings.StatusFail, msg: "other than root",
 			mutate: func(s *findings.Snapshot, _ *config.Config) { dropGrants(s, carol) }},
 
@@ -466,6 +471,12 @@ func TestOwnershipChecks(t *testing.T) {
 		{name: "management account e-mail of the MSP", check: "KH-OWN-002", system: "prod", want: findings.StatusFail, msg: "e-mail",
 			mutate: func(s *findings.Snapshot, _ *config.Config) {
 				sysOf(s, "prod").Attributes["management_account_email"] = "aws@acme-it.com"
+			}},
+		{name: "management account as the AWS scanner records it", check: "KH-OWN-002", system: "prod", want: findings.StatusFail, msg: "Acme IT",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				sy := sysOf(s, "prod")
+				sy.Attributes = map[string]string{"management_account": "999999999999", "organization_role": "member"}
+				sy.Contacts = append(sy.Contacts, findings.Contact{Kind: "management_account", Email: "aws@acme-it.com"})
 			}},
 		{name: "management via org trust", check: "KH-OWN-002", system: "prod", want: findings.StatusFail,
 			mutate: func(s *findings.Snapshot, _ *config.Config) {

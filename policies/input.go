@@ -217,9 +217,10 @@ func (st *state) systemsInput() map[string]any {
 }
 
 // management gathers what the snapshot says about an AWS account's
-// Organizations management account: an aws_org_management trust, the
-// system attributes management_account_id / management_account_email (or
-// master_*), a contact of kind management_account. It is nil when nothing
+// Organizations management account: the system attribute
+// management_account (or management_account_id, master_account_id), an
+// aws_org_management trust, a contact of kind management_account (or the
+// attribute management_account_email). It is nil when nothing
 // is known, and {"standalone": true} when the account is in no
 // organisation (attribute organization "none" or in_organization "false").
 func (st *state) management(s *sysInfo) any {
@@ -227,7 +228,7 @@ func (st *state) management(s *sysInfo) any {
 	if strings.EqualFold(a["organization"], "none") || strings.EqualFold(a["in_organization"], "false") {
 		return map[string]any{"standalone": true}
 	}
-	id := firstNonEmpty(a["management_account_id"], a["master_account_id"])
+	id := firstNonEmpty(a["management_account"], a["management_account_id"], a["master_account_id"])
 	email := firstNonEmpty(a["management_account_email"], a["master_account_email"])
 	for _, t := range st.snap.Trusts {
 		if t.System == s.ID && t.Kind == findings.TrustAWSOrgManagement && t.Counterparty != "" && id == "" {

@@ -87,7 +87,6 @@ aws_status(sys) := ["unknown", "the root user was not read, so its owner is unkn
 	p := lib.principal(root(sys))
 	p.party_kind == "unknown"
 	count(p.emails) == 0
-	p.login == ""
 } else := ["fail", sprintf("the root user belongs to %s, not the customer (%s)", [p.party, p.reason]), false] if {
 	p := lib.principal(root(sys))
 	p.party_kind != "customer"
