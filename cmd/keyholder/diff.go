@@ -111,6 +111,18 @@ func diffArgs(ctx context.Context, a *app, storeFlag string, args []string) (*fi
 	switch len(args) {
 	case 0:
 		refs = []string{"latest~1", "latest"}
+		s, err := openStore(ctx, a, storeFlag, true)
+		if err != nil {
+			return nil, diffview.Options{}, err
+		}
+		st = s
+		runs, err := st.List(ctx, store.ListOptions{Limit: 2})
+		if err != nil {
+			return nil, diffview.Options{}, err
+		}
+		if len(runs) < 2 {
+			return nil, diffview.Options{}, withCode(exitUsage, fmt.Errorf("diff: %s holds %d run(s); two are needed (run keyholder review again, or name two files)", st.Path(), len(runs)))
+		}
 	case 1:
 		refs = []string{args[0], "latest"}
 	}

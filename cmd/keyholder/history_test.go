@@ -139,6 +139,22 @@ func TestDiffRuns(t *testing.T) {
 	}
 }
 
+func TestDiffNeedsTwoRuns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "one.db")
+	s, err := store.Open(context.Background(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Save(context.Background(), loadFixture(t, "prev.assessment.json")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	code, _, errOut := runCmd(t, "diff", "--store", path)
+	if code != exitUsage || !strings.Contains(errOut, "holds 1 run(s); two are needed") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
+
 func TestDiffFiles(t *testing.T) {
 	prev := filepath.Join(fixtureDir, "prev.assessment.json")
 	cur := filepath.Join(fixtureDir, "cur.assessment.json")
