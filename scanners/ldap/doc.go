@@ -16,8 +16,10 @@
 // an error or the snapshot. It collects facts only: it never decides who
 // is the customer or the provider.
 //
-// Files: connect.go (dial, TLS, bind), search.go (paged search, limits,
-// referrals), rootdse.go (flavour), users.go, groups.go, graph.go (nesting
-// closure), grants.go, ad.go, generic.go, trusts.go, sid.go, filetime.go,
-// dn.go. Test servers live in the ldaptest sub-package.
+// Files: ldap.go (factory, Scan), config.go, connect.go (dial, TLS, bind,
+// message-size guard), search.go (paged search, limits, referrals),
+// rootdse.go (flavour), collect.go (objects, gaps, snapshot), users.go,
+// groups.go, graph.go (nesting closure, cycles), grants.go, ad.go,
+// generic.go, trusts.go, sid.go, filetime.go, dn.go. Test servers live in
+// the ldaptest sub-package.
 package ldap
