@@ -151,8 +151,14 @@ func (c *collector) adDomainSID(ctx context.Context, nc, collection string) (str
 	}
 	if sid == "" {
 		if _, had := c.gapIndex[findings.GapID(c.sys.ID, collection)]; !had {
-			c.gap(collection, fmt.Errorf("the objectSid of %s was not returned, so Domain Admins and the other domain groups cannot be found by SID: %w", nc, scanners.ErrDenied),
-				"grant the account Read Property on the domain object")
+			err := fmt.Errorf("the objectSid of %s was not returned, so the groups named by its SID cannot be found: %w", nc, scanners.ErrDenied)
+			remedy := "grant the account Read Property on the domain object"
+			if collection == "grants/forest_root_sid" {
+				// A DC of a child domain refers the forest root elsewhere.
+				err = fmt.Errorf("the objectSid of the forest root %s was not returned (this server does not hold it, or the account cannot read it), so Enterprise Admins, Schema Admins and Enterprise Key Admins cannot be found", nc)
+				remedy = "scan the forest root domain as its own target"
+			}
+			c.gap(collection, err, remedy)
 		}
 	}
 	return sid, nil
