@@ -54,14 +54,21 @@ func TestRequestBudget(t *testing.T) {
 
 // BenchmarkScan scans the README's tenant: 20 000 users, 2 000 guests,
 // 1 500 service principals, 300 role assignments. It reports HTTP
-// requests and Graph operations per scan. With -latency each request to
-// the fake takes that long, as a network round trip would.
+// requests and Graph operations per scan. With latency, each request to
+// the fake takes that long, as a network round trip would; licence=free
+// is a tenant without Entra ID P1/P2 (no sign-in activity, MFA report or
+// PIM).
 //
 //	go test ./scanners/entra -run '^$' -bench Scan -benchtime 3x
 func BenchmarkScan(b *testing.B) {
-	for _, lat := range []time.Duration{0, 30 * time.Millisecond} {
-		b.Run(fmt.Sprintf("latency=%v", lat), func(b *testing.B) {
-			srv := graph.NewTest(b, graph.Generate(benchTenant), graph.Options{StaticTokens: []string{testToken}, RequireAuth: true, Latency: lat})
+	for _, tc := range []struct {
+		lat     time.Duration
+		licence string
+	}{{0, "p2"}, {30 * time.Millisecond, "p2"}, {0, "free"}} {
+		b.Run(fmt.Sprintf("latency=%v/licence=%s", tc.lat, tc.licence), func(b *testing.B) {
+			sc := graph.Generate(benchTenant)
+			sc.Licence = tc.licence
+			srv := graph.NewTest(b, sc, graph.Options{StaticTokens: []string{testToken}, RequireAuth: true, Latency: tc.lat})
 			b.Setenv("KH_TEST_GRAPH_TOKEN", testToken)
 			f := newFixtureEnv(b, srv, scannertest.Env(&bytes.Buffer{}), &bytes.Buffer{}, "")
 			b.ResetTimer()
