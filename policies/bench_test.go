@@ -2,9 +2,11 @@ package policies
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -282,9 +284,24 @@ func peakRSS() int64 {
 	return 0
 }
 
+var estateOut = flag.String("estate-out", "", "with TestGeneratedEstate: also write the 100 000-principal estate (snapshot.json, keyholder.yaml) into this directory, to time keyholder evaluate end to end")
+
 // TestGeneratedEstate checks the generator gives what the benchmark
 // claims, and that a small generated estate evaluates.
 func TestGeneratedEstate(t *testing.T) {
+	if *estateOut != "" {
+		big := generate(100_000, 1_000_000, 42)
+		b, err := big.CanonicalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(*estateOut, "snapshot.json"), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(*estateOut, "keyholder.yaml"), []byte(benchConfig), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s := generate(1_000, 10_000, 1)
 	if len(s.Principals) < 990 || len(s.Principals) > 1_000 || len(s.Grants) != 10_000 {
 		t.Fatalf("%d principals, %d grants", len(s.Principals), len(s.Grants))

@@ -1,9 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,12 +109,8 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 		}
 		return err
 	}
-	var buf bytes.Buffer
-	if err := findings.EncodeAssessment(&buf, as); err != nil {
-		return err
-	}
 	path := filepath.Join(f.out, "assessment.json")
-	if err := fsx.WriteFile(path, buf.Bytes()); err != nil {
+	if err := writeStreamed(path, func(w io.Writer) error { return policies.EncodeAssessment(w, as) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stderr, "assessment: %s\n", path)
@@ -178,4 +174,40 @@ func evaluationSummary(as *findings.Assessment) string {
 		fmt.Fprintf(&b, "\n  %d expired waiver(s) ignored", n)
 	}
 	return b.String()
+}
+
+// writeStreamed writes path like fsx.WriteFile (atomically, 0600 in a 0700
+// directory) from a writer function, so an assessment that embeds a large
+// snapshot is streamed to disk instead of built in memory.
+func writeStreamed(path string, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	if err := fsx.MkdirPrivate(dir); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	name := tmp.Name()
+	defer os.Remove(name) // no-op after a successful rename
+	fail := func(err error) error {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(fsx.FileMode); err != nil {
+		return fail(err)
+	}
+	if err := write(tmp); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(name, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
