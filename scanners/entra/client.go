@@ -407,6 +407,12 @@ func (c *client) classify(ctx context.Context, what string, err error) error {
 		return c.statusError(what, ae.ResponseStatusCode, "", ae.Message)
 	}
 	if errors.Is(err, httpx.ErrRetryBudget) {
+		// httpx reports both kinds of exhaustion with ErrRetryBudget and
+		// does not wrap the last transport error; its message says
+		// "still error" when no HTTP answer came back at all.
+		if strings.Contains(err.Error(), "still error after") {
+			return fmt.Errorf("entra: %s: Graph unreachable: %w", what, c.red.Error(err))
+		}
 		return fmt.Errorf("entra: %s: %v: %w", what, c.red.Error(err), scanners.ErrThrottled)
 	}
 	if errors.Is(err, scanners.ErrMalformed) || errors.Is(err, errAuthentication) {

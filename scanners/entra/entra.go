@@ -144,10 +144,11 @@ func (r *run) gapAs(collection string, reason findings.GapReason, msg, remedy st
 }
 
 // isHTTPAnswer reports whether err carries an answer from Graph (an
-// error status or a malformed body) rather than a transport failure.
+// error status or a malformed body) rather than a transport failure or a
+// service that stayed throttled through every attempt.
 func isHTTPAnswer(err error) bool {
 	var ge *graphError
-	return errors.As(err, &ge) || errors.Is(err, scanners.ErrMalformed) || errors.Is(err, scanners.ErrThrottled)
+	return errors.As(err, &ge) || errors.Is(err, scanners.ErrMalformed)
 }
 
 // errWrongTenant means the token belongs to another tenant than the

@@ -338,3 +338,17 @@ func TestConformance(t *testing.T) {
 		DeniedCollection: "grants",
 	})
 }
+
+// TestUnreachable: an endpoint that does not answer fails the target
+// (after httpx's attempts), with what was collected so far.
+func TestUnreachable(t *testing.T) {
+	f := newFixture(t, loadScenario(t), "")
+	f.srv.Close()
+	snap, err := f.sc.Scan(context.Background())
+	if err == nil || isHTTPAnswer(err) {
+		t.Fatalf("err = %v, want a transport failure; gaps %+v", err, snap.Gaps)
+	}
+	if snap == nil || len(snap.Systems) != 1 || snap.Systems[0].NativeID != tenantID {
+		t.Fatalf("snapshot = %+v", snap)
+	}
+}
