@@ -100,6 +100,10 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 		r.registrationDetails, r.resourcePermissions, r.delegatedGrants,
 		r.crossTenantPartners, r.delegatedAdmin, r.subscriptions, r.subscribedSkus, r.backups,
 	)
+	if r.roles.needFilter != nil {
+		progress("role assignments")
+		r.roleAssignmentsByRole(ctx)
+	}
 	progress("groups")
 	r.expandGroups(ctx)
 

@@ -352,3 +352,32 @@ func TestUnreachable(t *testing.T) {
 		t.Fatalf("snapshot = %+v", snap)
 	}
 }
+
+// TestRoleAssignmentsNeedFilter: when Graph refuses an unfiltered list of
+// role assignments, they are read per role definition through $batch.
+func TestRoleAssignmentsNeedFilter(t *testing.T) {
+	srv := graph.NewTest(t, loadScenario(t), graph.Options{StaticTokens: []string{testToken}, RequireAuth: true, RequireRoleAssignmentFilter: true})
+	t.Setenv("KH_TEST_GRAPH_TOKEN", testToken)
+	f := newFixtureEnv(t, srv, scannertest.Env(&bytes.Buffer{}), &bytes.Buffer{}, "")
+	snap := f.scan(t)
+	if g := gap(snap, "grants"); g != nil {
+		t.Fatalf("gap: %+v", g)
+	}
+	for _, c := range []struct {
+		id, role string
+		a        findings.Assignment
+	}{
+		{idAlice, "Global Administrator", findings.AssignmentPermanent},
+		{idBob, "Global Administrator", findings.AssignmentPermanent},
+		{idDave, "User Administrator", findings.AssignmentActive},
+		{idRMM, "Application Administrator", findings.AssignmentActive},
+	} {
+		if findGrant(snap, c.id, c.role, c.a) == nil {
+			t.Errorf("%s: no %s %s grant", c.id, c.a, c.role)
+		}
+	}
+	st := srv.Stats()
+	if st.ByRoute["/roleManagement/directory/roleAssignments"] != 1+len(graph.BuiltinRoles()) {
+		t.Errorf("role assignment operations = %d, want 1 refused + one per role (%d)", st.ByRoute["/roleManagement/directory/roleAssignments"], len(graph.BuiltinRoles()))
+	}
+}

@@ -82,6 +82,7 @@ func (r *run) applyMFA(p *findings.Principal, u *user) {
 		p.Attributes["mfa_methods"] = strings.Join(reg.methods, ",")
 	}
 	p.Attributes["mfa_registered_in_tenant"] = boolStr(reg.mfaRegistered)
+	p.Attributes["mfa_report_is_admin"] = boolStr(reg.admin)
 	switch {
 	case reg.mfaRegistered:
 		p.MFA = findings.MFARegistered

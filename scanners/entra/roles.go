@@ -2,6 +2,10 @@ package entra
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -87,6 +91,9 @@ type roleData struct {
 	active  []roleGrant
 	// activeErr is set when role assignments could not be read.
 	activeErr error
+	// needFilter is set when Graph refused to list role assignments
+	// without a $filter; they are then read per role definition.
+	needFilter error
 }
 
 // roleGrant is an active or eligible role assignment, normalised.
@@ -203,10 +210,18 @@ func (r *run) administrativeUnits(ctx context.Context) {
 	r.roles.aus = aus
 }
 
+var roleAssignmentSelect = []string{"id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId"}
+
+func roleGrantOf(a models.UnifiedRoleAssignmentable) roleGrant {
+	return roleGrant{
+		id: str(a.GetId()), principalID: str(a.GetPrincipalId()), roleID: str(a.GetRoleDefinitionId()),
+		scope: scopeOf(a.GetDirectoryScopeId(), a.GetAppScopeId()), principal: refOf(a.GetPrincipal()),
+	}
+}
+
 func (r *run) roleAssignments(ctx context.Context) {
 	q := &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetQueryParameters{
-		Select: []string{"id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId"},
-		Expand: []string{"principal"},
+		Select: roleAssignmentSelect, Expand: []string{"principal"},
 	}
 	b := r.c.graph.RoleManagement().Directory().RoleAssignments()
 	var out []roleGrant
@@ -217,15 +232,84 @@ func (r *run) roleAssignments(ctx context.Context) {
 		func(ctx context.Context, u string) (models.UnifiedRoleAssignmentCollectionResponseable, error) {
 			return b.WithUrl(u).Get(ctx, nil)
 		},
-		func(a models.UnifiedRoleAssignmentable) {
-			out = append(out, roleGrant{
-				id: str(a.GetId()), principalID: str(a.GetPrincipalId()), roleID: str(a.GetRoleDefinitionId()),
-				scope: scopeOf(a.GetDirectoryScopeId(), a.GetAppScopeId()), principal: refOf(a.GetPrincipal()),
-			})
-		})
+		func(a models.UnifiedRoleAssignmentable) { out = append(out, roleGrantOf(a)) })
+	var ge *graphError
+	if err != nil && len(out) == 0 && errors.As(err, &ge) && ge.status == http.StatusBadRequest && strings.Contains(strings.ToLower(ge.msg), "filter") {
+		// Read per role definition once the definitions are known.
+		r.roles.needFilter = err
+		return
+	}
 	if err != nil {
 		r.roles.activeErr = err
 		r.gap("grants", err, "RoleManagement.Read.Directory (or Directory.Read.All)")
+	}
+	r.roles.active = out
+}
+
+// roleAssignmentsByRole lists role assignments with one filtered query
+// per role definition, 20 per $batch, for a service that refuses an
+// unfiltered list. Without definitions it falls back to the built-in
+// privileged roles and says so in a gap.
+func (r *run) roleAssignmentsByRole(ctx context.Context) {
+	var roles []string
+	seen := map[string]bool{}
+	for _, d := range r.roles.defs {
+		if !seen[d.id] {
+			seen[d.id] = true
+			roles = append(roles, d.id)
+		}
+	}
+	partial := len(roles) == 0
+	if partial {
+		for id := range privilegedTemplates {
+			roles = append(roles, id)
+		}
+	}
+	sort.Strings(roles)
+	b := r.c.graph.RoleManagement().Directory().RoleAssignments()
+	var urls []string
+	for _, id := range roles {
+		filter := "roleDefinitionId eq '" + id + "'"
+		ri, err := b.ToGetRequestInformation(ctx, &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetRequestConfiguration{
+			QueryParameters: &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetQueryParameters{
+				Select: roleAssignmentSelect, Expand: []string{"principal"}, Filter: &filter,
+			},
+		})
+		var u string
+		if err == nil {
+			u, err = r.c.relative(ri)
+		}
+		if err != nil {
+			r.roles.activeErr = err
+			r.gap("grants", fmt.Errorf("entra: role assignments: %w", err), "RoleManagement.Read.Directory (or Directory.Read.All)")
+			return
+		}
+		urls = append(urls, u)
+	}
+	var out []roleGrant
+	for _, res := range r.c.batchGet(ctx, "role assignments", urls) {
+		err := res.err
+		if err == nil {
+			var first models.UnifiedRoleAssignmentCollectionResponseable
+			first, err = parse[models.UnifiedRoleAssignmentCollectionResponseable](r.c, res.body, models.CreateUnifiedRoleAssignmentCollectionResponseFromDiscriminatorValue)
+			if err == nil {
+				err = list(ctx, r.c, "role assignments",
+					func(context.Context) (models.UnifiedRoleAssignmentCollectionResponseable, error) { return first, nil },
+					func(ctx context.Context, u string) (models.UnifiedRoleAssignmentCollectionResponseable, error) {
+						return b.WithUrl(u).Get(ctx, nil)
+					},
+					func(a models.UnifiedRoleAssignmentable) { out = append(out, roleGrantOf(a)) })
+			}
+		}
+		if err != nil {
+			r.roles.activeErr = err
+			r.gap("grants", err, "RoleManagement.Read.Directory (or Directory.Read.All)")
+			break
+		}
+	}
+	if partial && r.roles.activeErr == nil {
+		r.gap("grants", fmt.Errorf("entra: role assignments: definitions unreadable, only built-in privileged roles were queried: %w", r.roles.needFilter),
+			"RoleManagement.Read.Directory (or Directory.Read.All)")
 	}
 	r.roles.active = out
 }

@@ -187,7 +187,13 @@ func (srv *Server) buildRoutes() []*route {
 			typeName: "unifiedRoleAssignment", filters: []string{"roleDefinitionId", "principalId", "directoryScopeId"},
 			props:   []string{"id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId"},
 			expands: map[string]expander{"principal": expandPrincipal},
-			list:    func(s *store, _ map[string]string) ([]obj, *odataError) { return s.roleAssigns, nil }},
+			check: func(q *query) (int, *odataError) {
+				if srv.opts.RequireRoleAssignmentFilter && len(q.filter) == 0 {
+					return 0, badRequest("BadRequest", "A $filter on roleDefinitionId or principalId is required to list role assignments.")
+				}
+				return 0, nil
+			},
+			list: func(s *store, _ map[string]string) ([]obj, *odataError) { return s.roleAssigns, nil }},
 		{pattern: "/roleManagement/directory/roleEligibilitySchedules",
 			perms:   []string{"RoleEligibilitySchedule.Read.Directory", roleReadDir, roleReadAll},
 			licence: "p2", typeName: "unifiedRoleEligibilitySchedule", props: scheduleProps,

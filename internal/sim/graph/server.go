@@ -52,6 +52,10 @@ type Options struct {
 	// higher than 120 will return pages with up to 120 users" (Microsoft's
 	// user-list documentation).
 	SignInActivityPageCap int
+	// RequireRoleAssignmentFilter makes a list of role assignments without
+	// $filter a 400, as Graph answered for years ("$filter is a required
+	// operator for the LIST operation"); clients must cope with both.
+	RequireRoleAssignmentFilter bool
 	// Latency is added to every HTTP request to Graph, to make a
 	// benchmark's round trips count as they do on a network.
 	Latency time.Duration
