@@ -234,7 +234,13 @@ func BenchmarkEvaluate(b *testing.B) {
 			runtime.GC()
 			var findingsN, rows int
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			// Pin the benchmark goroutine to its thread: that thread's
+			// CPU time is the evaluation's critical path (the snapshot
+			// hash and the GC's background work run on other threads),
+			// which is what the wall time comes to on an idle machine.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			cpu0, thread0 := cpuTime(), threadCPUTime()
 			b.ResetTimer()
 			for b.Loop() {
 				a, err := e.Evaluate(context.Background(), snap, cfg, EvalOptions{})
@@ -246,6 +252,7 @@ func BenchmarkEvaluate(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((threadCPUTime()-thread0).Seconds()/float64(b.N), "critical-path-cpu-s/op")
 			b.ReportMetric(float64(findingsN), "findings")
 			b.ReportMetric(float64(rows), "attributions")
 			if hwm := peakRSS(); hwm > 0 {
@@ -260,6 +267,17 @@ func BenchmarkEvaluate(b *testing.B) {
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// threadCPUTime returns the CPU time of the calling OS thread (Linux
+// RUSAGE_THREAD), or 0.
+func threadCPUTime() time.Duration {
+	const rusageThread = 1
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())

@@ -130,7 +130,14 @@ func (s *streamer) value(v reflect.Value, depth int, top bool) error {
 			if err := s.write(sep + indent(depth+1)); err != nil {
 				return err
 			}
-			if err := s.leaf(v.Index(j).Interface(), depth+1); err != nil {
+			el := v.Index(j)
+			var x any
+			if el.CanAddr() {
+				x = el.Addr().Interface() // no copy of the element
+			} else {
+				x = el.Interface()
+			}
+			if err := s.leaf(x, depth+1); err != nil {
 				return err
 			}
 		}

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,5 +92,29 @@ func TestUserPolicyErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestREADMEDocumentsEveryCheck: each built-in check has its section in
+// README.md, with its severity.
+func TestREADMEDocumentsEveryCheck(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, c := range testEngine(t).Checks() {
+		i := strings.Index(doc, "### "+c.ID+"\n")
+		if i < 0 {
+			t.Errorf("README.md has no section for %s", c.ID)
+			continue
+		}
+		section := doc[i:]
+		if j := strings.Index(section[4:], "\n### "); j > 0 {
+			section = section[:j+4]
+		}
+		if !strings.Contains(section, "**"+string(c.Severity)+"**") {
+			t.Errorf("README.md section of %s does not give its severity %s", c.ID, c.Severity)
+		}
 	}
 }
