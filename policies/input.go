@@ -470,10 +470,8 @@ func (st *state) principalInput(id string, pr parties.Result) map[string]any {
 	if p == nil {
 		// A trust counterparty with no principal of its own.
 		var sys, native string
-		for _, c := range st.acc.Counterparties {
-			if c.ID == id {
-				sys, native = c.System, c.NativeID
-			}
+		if i, ok := slices.BinarySearchFunc(st.acc.Counterparties, id, func(c access.Counterparty, id string) int { return strings.Compare(c.ID, id) }); ok {
+			sys, native = st.acc.Counterparties[i].System, st.acc.Counterparties[i].NativeID
 		}
 		m["system"], m["kind"], m["native_id"], m["login"], m["display_name"] = sys, string(findings.PrincipalExternal), native, native, native
 		m["emails"], m["enabled"], m["mfa"], m["synced"] = []any{}, true, string(findings.MFAUnknown), false
