@@ -594,6 +594,14 @@ func TestBackupChecks(t *testing.T) {
 				backupOf(s, vault).Immutable = false
 				addGrant(s, grant("prod", acmeRole, "AdministratorAccess", findings.LevelSuperAdmin, findings.AssignmentActive))
 			}},
+		{name: "immutable whatever the grants", check: "KH-BAK-005", system: "prod", want: findings.StatusPass,
+			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "prod", "grants/identity_center") }},
+		{name: "not immutable and grants not read", check: "KH-BAK-005", system: "prod", want: findings.StatusUnknown,
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				b := backupOf(s, vault)
+				b.Immutable, b.Deleters = false, []string{root}
+				addGap(s, "prod", "grants/identity_center")
+			}},
 		{name: "deleters not shown", check: "KH-BAK-005", system: "m365", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { backupOf(s, datto).Deleters = nil }},
 

@@ -244,14 +244,27 @@ func toFindings(c *check, rs rego.ResultSet) ([]findings.Finding, error) {
 		if abs, _ := m["absence"].(bool); abs {
 			f.Gaps = []string{absenceMark}
 		}
+		if rr, ok := m["reads"]; ok {
+			reads := stringList(rr)
+			for _, r := range reads {
+				if !slices.ContainsFunc(c.info.Reads, func(cr string) bool { return r == cr || strings.HasPrefix(r, cr+"/") }) {
+					return nil, fmt.Errorf("policies: %s (%s): result reads %q, which the check's METADATA reads does not list", c.info.ID, c.file, r)
+				}
+			}
+			f.Gaps = append(f.Gaps, readsMark+strings.Join(reads, ","))
+		}
 		out = append(out, f)
 	}
 	return out, nil
 }
 
 // absenceMark flags, between toFindings and guard, a result that rests on
-// something not being seen. guard removes it.
-const absenceMark = "\x00absence"
+// something not being seen; readsMark carries a result's own, narrower
+// reads. guard removes both.
+const (
+	absenceMark = "\x00absence"
+	readsMark   = "\x00reads:"
+)
 
 func stringList(v any) []string {
 	items, _ := v.([]any)
@@ -285,7 +298,7 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 			gapsBySys[g.System] = append(gapsBySys[g.System], g)
 		}
 	}
-	covering := func(c *check, sys string) []*gapInfo {
+	covering := func(c *check, sys string, reads []string) []*gapInfo {
 		var out []*gapInfo
 		consider := gapsBySys[sys]
 		if sys == "" {
@@ -300,7 +313,7 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 			consider = append(slices.Clone(consider), gapsBySys[s.Target]...)
 		}
 		for _, g := range consider {
-			if gapCovers(g.Collection, c.info.Reads, c.notAffected) {
+			if gapCovers(g.Collection, reads, c.notAffected) {
 				out = append(out, g)
 			}
 		}
@@ -308,7 +321,18 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 	}
 	for i := range fs {
 		f := &fs[i]
-		absence := len(f.Gaps) == 1 && f.Gaps[0] == absenceMark
+		absence, reads, narrowed := false, []string(nil), false
+		for _, m := range f.Gaps {
+			switch {
+			case m == absenceMark:
+				absence = true
+			case strings.HasPrefix(m, readsMark):
+				narrowed = true
+				if r := strings.TrimPrefix(m, readsMark); r != "" {
+					reads = strings.Split(r, ",")
+				}
+			}
+		}
 		f.Gaps = nil
 		c := byCheck[f.Check]
 		if c == nil || len(c.info.Reads) == 0 {
@@ -317,7 +341,10 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 		if f.Status != findings.StatusPass && !absence {
 			continue
 		}
-		gs := covering(c, f.System)
+		if !narrowed {
+			reads = c.info.Reads
+		}
+		gs := covering(c, f.System, reads)
 		if len(gs) == 0 {
 			continue
 		}

@@ -37,7 +37,17 @@ status(b) := ["pass", sprintf("backup %s is immutable", [b.name])] if {
 
 results contains res if {
 	some b in input.backups
+	not b.immutable
 	[st, msg] := status(b)
 	some sys in systems_of(b)
 	res := lib.result(st, sys, [b.id], msg, provider_deleters(b))
+}
+
+# Immutability alone settles it: grants do not matter.
+results contains res if {
+	some b in input.backups
+	b.immutable
+	[st, msg] := status(b)
+	some sys in systems_of(b)
+	res := lib.narrowed(lib.result(st, sys, [b.id], msg, []), ["backups"])
 }

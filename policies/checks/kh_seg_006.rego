@@ -29,7 +29,7 @@ candidates contains id if {
 	some id in ids
 	p := lib.principal(id)
 	not lib.container(p.kind)
-	p.synthetic == false
+	p.kind != "external" # an outside organisation, not an account that signs in
 	holds_access(p)
 }
 

@@ -65,6 +65,11 @@ absent_result(status, sys, subjects, msg, evidence) := object.union(
 	{"absence": true},
 )
 
+# narrowed(res, reads) says a result rests only on some of the check's
+# reads (each must be one of them or a sub-collection): gaps elsewhere do
+# not make it unknown. An immutable vault is safe whoever holds grants.
+narrowed(res, reads) := object.union(res, {"reads": reads})
+
 row_evidence(r) := sprintf("%s holds %s (%s) at %s, %s%s", [
 	label(r.principal), r.privilege, r.level, r.scope, r.assignment, via_text(r.via),
 ])
