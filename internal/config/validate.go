@@ -60,6 +60,9 @@ func validate(c *Config, doc *yaml.Node) Problems {
 		for i, d := range r.LDAP.OUs {
 			claim(party, "LDAP OU", d, fmt.Sprintf("%s.ldap.ous[%d]", path, i))
 		}
+		for i, d := range r.LDAP.Groups {
+			claim(party, "LDAP group", d, fmt.Sprintf("%s.ldap.groups[%d]", path, i))
+		}
 	}
 	claimAll("the organization", "organization", c.Organization.PartyRules)
 
@@ -105,10 +108,18 @@ func validate(c *Config, doc *yaml.Node) Problems {
 		}
 	}
 
+	overrides := map[string]string{} // lower-case match -> party
 	for i, a := range c.Accounts {
 		path := fmt.Sprintf("accounts[%d]", i)
 		if strings.TrimSpace(a.Match) == "" {
 			v.add(path+".match", "match is required")
+		}
+		key := strings.ToLower(strings.TrimSpace(a.Match))
+		if prev, ok := overrides[key]; ok && !strings.EqualFold(prev, a.Party) {
+			v.add(path+".party", fmt.Sprintf("%q is attributed to both %s and %s", a.Match, prev, a.Party))
+		}
+		if _, ok := overrides[key]; !ok {
+			overrides[key] = a.Party
 		}
 		if !strings.EqualFold(a.Party, "customer") && c.ProviderByName(a.Party) == nil {
 			v.add(path+".party", fmt.Sprintf("party %q is neither customer nor a configured provider", a.Party))

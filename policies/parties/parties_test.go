@@ -198,4 +198,16 @@ func TestConflictingRulesAreConfigErrors(t *testing.T) {
 	if _, err := config.Parse([]byte(bad), "keyholder.yaml"); err == nil || !strings.Contains(err.Error(), "claimed by both") {
 		t.Fatalf("err = %v, want a conflict", err)
 	}
+	bad = strings.Replace(cfgYAML, `ldap: {ous: ["OU=Staff,DC=contoso,DC=com"]}`, `ldap: {ous: ["OU=Staff,DC=contoso,DC=com"], groups: ["acme technicians"]}`, 1)
+	if _, err := config.Parse([]byte(bad), "keyholder.yaml"); err == nil || !strings.Contains(err.Error(), `LDAP group "Acme Technicians" is claimed by both`) {
+		t.Fatalf("err = %v, want an LDAP group conflict", err)
+	}
+	bad = cfgYAML + `  - {match: "ADMINISTRATOR", party: "Acme IT"}` + "\n"
+	if _, err := config.Parse([]byte(bad), "keyholder.yaml"); err == nil || !strings.Contains(err.Error(), "attributed to both customer and Acme IT") {
+		t.Fatalf("err = %v, want an override conflict", err)
+	}
+	same := cfgYAML + `  - {match: "administrator", party: customer}` + "\n"
+	if _, err := config.Parse([]byte(same), "keyholder.yaml"); err != nil {
+		t.Fatalf("a repeated override to the same party: %v", err)
+	}
 }
