@@ -285,8 +285,9 @@ type Run struct {
 }
 
 // Save stores a run: the assessment and the snapshot it embeds. The
-// snapshot is stored once, in canonical form; the assessment is stored
-// without its embedded copy and gets it back on Get.
+// snapshot is stored once, in canonical form (Save canonicalises it, as
+// the policy engine already has); the assessment is stored without its
+// embedded copy and gets it back on Get.
 func (s *Store) Save(ctx context.Context, a *findings.Assessment) (Run, error) {
 	if a == nil || a.Snapshot == nil {
 		return Run{}, errors.New("store: save: the assessment has no snapshot")

@@ -420,11 +420,16 @@ func TestConcurrentWriters(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "k.db")
 	const writers, perWriter = 6, 5
-	a := testAssessment(t, t0, findings.VerdictNotReady, "alice")
+	// One assessment per writer: Save canonicalises the snapshot it gets.
+	as := make([]*findings.Assessment, writers)
+	for i := range as {
+		as[i] = testAssessment(t, t0, findings.VerdictNotReady, "alice")
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*perWriter)
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
+		a := as[w]
 		go func() {
 			defer wg.Done()
 			// Each writer is its own "process": its own Open of a file
