@@ -65,13 +65,11 @@ func (r *run) users(ctx context.Context) {
 
 func (r *run) listUsers(ctx context.Context, sel []string, out map[string]*user) error {
 	q := &users.UsersRequestBuilderGetQueryParameters{Select: sel, Top: &r.c.top}
-	pages := 0
 	return list(ctx, r.c, "users",
 		func(ctx context.Context) (models.UserCollectionResponseable, error) {
 			return r.c.graph.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: q})
 		},
 		func(ctx context.Context, u string) (models.UserCollectionResponseable, error) {
-			pages++
 			r.env.Progress.Step(r.sys, "users", len(out), 0)
 			return r.c.graph.Users().WithUrl(u).Get(ctx, nil)
 		},
