@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -185,6 +186,20 @@ const profilesQuery = `query MemberProfiles($org: String!, $after: String) {
   }
 }`
 
+// profilesQueryBasic is profilesQuery without verified-domain e-mails, for
+// servers whose schema lacks the field (older GitHub Enterprise Server).
+const profilesQueryBasic = `query MemberProfiles($org: String!, $after: String) {
+  organization(login: $org) {
+    membersWithRole(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges {
+        role
+        node { login databaseId name email }
+      }
+    }
+  }
+}`
+
 type profileEdge struct {
 	Role string `json:"role"`
 	Node struct {
@@ -201,40 +216,13 @@ type profileEdge struct {
 // instead of one REST call per member. The verified-domain e-mail is the
 // one link GitHub gives from a login to a company domain.
 func (sc *scan) readProfiles(ctx context.Context) {
-	var denied *gqlError
-	edges, err := cursorPages(ctx, sc.s, "graphql MemberProfiles", func(ctx context.Context, after string) ([]profileEdge, string, error) {
-		var data struct {
-			Organization *struct {
-				MembersWithRole struct {
-					PageInfo struct {
-						HasNextPage bool    `json:"hasNextPage"`
-						EndCursor   *string `json:"endCursor"`
-					} `json:"pageInfo"`
-					Edges []profileEdge `json:"edges"`
-				} `json:"membersWithRole"`
-			} `json:"organization"`
-		}
-		vars := map[string]any{"org": sc.org, "after": nil}
-		if after != "" {
-			vars["after"] = after
-		}
-		errs, err := sc.c.graphql(ctx, "MemberProfiles", profilesQuery, vars, &data)
-		if err != nil {
-			return nil, "", err
-		}
-		if e, ok := forbiddenAt(errs, "organizationVerifiedDomainEmails"); ok && denied == nil {
-			denied = &e
-		}
-		if data.Organization == nil {
-			return nil, "", gqlFailure("graphql MemberProfiles", append(errs, gqlError{Type: "NOT_FOUND", Message: "no organization in the answer"}))
-		}
-		m := data.Organization.MembersWithRole
-		next := ""
-		if m.PageInfo.HasNextPage && m.PageInfo.EndCursor != nil {
-			next = *m.PageInfo.EndCursor
-		}
-		return m.Edges, next, nil
-	})
+	edges, denied, err := sc.profiles(ctx, profilesQuery)
+	if err != nil && mentions(err, "organizationVerifiedDomainEmails") {
+		// The schema has no such field: read the rest without it.
+		sc.gap(ctx, "principals/verified_emails", fmt.Errorf("%w: %w", scanners.ErrUnsupported, err),
+			"a server whose GraphQL schema has User.organizationVerifiedDomainEmails")
+		edges, denied, err = sc.profiles(ctx, profilesQueryBasic)
+	}
 	for _, e := range edges {
 		if e.Node.DatabaseID == nil {
 			continue
@@ -269,6 +257,51 @@ func (sc *scan) readProfiles(ctx context.Context) {
 		sc.gap(ctx, "principals/verified_emails", gqlFailure("graphql MemberProfiles", []gqlError{*denied}),
 			"an organisation owner's token: verified-domain e-mails are shown to owners only")
 	}
+}
+
+// profiles runs one of the profile queries over every page. denied is the
+// first FORBIDDEN error on the verified-domain e-mails, if any.
+func (sc *scan) profiles(ctx context.Context, query string) ([]profileEdge, *gqlError, error) {
+	var denied *gqlError
+	edges, err := cursorPages(ctx, sc.s, "graphql MemberProfiles", func(ctx context.Context, after string) ([]profileEdge, string, error) {
+		var data struct {
+			Organization *struct {
+				MembersWithRole struct {
+					PageInfo struct {
+						HasNextPage bool    `json:"hasNextPage"`
+						EndCursor   *string `json:"endCursor"`
+					} `json:"pageInfo"`
+					Edges []profileEdge `json:"edges"`
+				} `json:"membersWithRole"`
+			} `json:"organization"`
+		}
+		vars := map[string]any{"org": sc.org, "after": nil}
+		if after != "" {
+			vars["after"] = after
+		}
+		errs, err := sc.c.graphql(ctx, "MemberProfiles", query, vars, &data)
+		if err != nil {
+			return nil, "", err
+		}
+		if e, ok := forbiddenAt(errs, "organizationVerifiedDomainEmails"); ok && denied == nil {
+			denied = &e
+		}
+		if data.Organization == nil {
+			return nil, "", gqlFailure("graphql MemberProfiles", append(errs, gqlError{Type: "NOT_FOUND", Message: "no organization in the answer"}))
+		}
+		m := data.Organization.MembersWithRole
+		next := ""
+		if m.PageInfo.HasNextPage && m.PageInfo.EndCursor != nil {
+			next = *m.PageInfo.EndCursor
+		}
+		return m.Edges, next, nil
+	})
+	return edges, denied, err
+}
+
+// mentions reports whether err's text names field.
+func mentions(err error, field string) bool {
+	return err != nil && strings.Contains(err.Error(), field)
 }
 
 func domainOf(email string) string {

@@ -60,6 +60,9 @@ type rateLimiter struct {
 
 	mu    sync.Mutex
 	state map[string]*rateState
+	// secondaryUntil is when a secondary limit that outlasted the retries
+	// is expected to lift; requests wait for it (within maxWait).
+	secondaryUntil time.Time
 }
 
 func resourceOf(req *http.Request) string {
@@ -119,6 +122,20 @@ func (t *rateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 			// Hand the 403 to go-github, which turns it into a
 			// RateLimitError or AbuseRateLimitError (a throttled gap).
 			t.logger.Warn("github rate limit: giving up", "url", req.URL.Path, "reason", why, "wait", wait.String(), "attempt", attempt+1)
+			if why == "secondary rate limit" {
+				// This layer owns the secondary limit: later requests
+				// wait for it in pace. go-github would otherwise refuse
+				// every request until Retry-After (or X-RateLimit-Reset,
+				// up to an hour away) on the real clock, so it does not
+				// see those headers.
+				t.mu.Lock()
+				if until := t.now().Add(wait); until.After(t.secondaryUntil) {
+					t.secondaryUntil = until
+				}
+				t.mu.Unlock()
+				resp.Header.Del("Retry-After")
+				resp.Header.Del("X-RateLimit-Reset")
+			}
 			return resp, nil
 		}
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -145,7 +162,18 @@ func (t *rateLimiter) pace(ctx context.Context, req *http.Request, resource stri
 		d = st.reset.Sub(t.now()) + time.Second
 		remaining, reset = st.remaining, st.reset
 	}
+	secondary := t.secondaryUntil.Sub(t.now())
 	t.mu.Unlock()
+	if secondary > 0 {
+		if secondary > t.maxWait {
+			return fmt.Errorf("github: %s %s: %w: a secondary rate limit lifts in %v, beyond rate_limit_max_wait (%v)",
+				req.Method, req.URL.Path, scanners.ErrThrottled, secondary.Round(time.Second), t.maxWait)
+		}
+		t.announce(fmt.Sprintf("rate limit: secondary limit, waiting %v", secondary.Round(time.Second)))
+		if err := t.sleep(ctx, secondary); err != nil {
+			return err
+		}
+	}
 	if d <= 0 {
 		return nil
 	}

@@ -263,4 +263,10 @@ func TestPersistentSecondaryLimit(t *testing.T) {
 	if !ok || !strings.Contains(g.Error, "throttled") {
 		t.Errorf("gap = %+v", g)
 	}
+	// The next requests wait for the limit to lift rather than fail.
+	for _, g := range snap.Gaps {
+		if g.Collection != "trusts/app_installations" {
+			t.Errorf("gap beyond the limited listing: %+v", g)
+		}
+	}
 }

@@ -591,3 +591,25 @@ func TestScenarioFileIsStrict(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestSchemaWithoutVerifiedEmails: a GraphQL schema without
+// organizationVerifiedDomainEmails still gives names and public e-mails.
+func TestSchemaWithoutVerifiedEmails(t *testing.T) {
+	h := newHarness(t, contoso(t), ghsim.Options{NoVerifiedEmailsField: true})
+	snap, _ := h.scan(h.target(ownerToken))
+	g, ok := gapOf(snap, "principals/verified_emails")
+	if !ok || g.Reason != findings.GapUnsupported || !strings.Contains(g.Error, "doesn't exist") {
+		t.Errorf("gap = %+v", g)
+	}
+	if _, ok := gapOf(snap, "principals/profiles"); ok {
+		t.Error("profiles gap: the query without the field should have been sent")
+	}
+	bob := principal(t, snap, uid("201"))
+	alice := principal(t, snap, uid("101"))
+	if bob.DisplayName != "Bob (Acme IT)" || alice.Domain != "" || alice.Attributes["verified_domain_emails"] != "" {
+		t.Errorf("bob %+v alice %+v", bob, alice)
+	}
+	if n := h.fake.Count("POST /graphql"); n != 3 {
+		t.Errorf("%d GraphQL requests, want 3 (profiles, profiles without the field, enterprise owners)", n)
+	}
+}

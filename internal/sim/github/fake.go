@@ -39,6 +39,9 @@ type Options struct {
 	// Latency delays every answer (real time), to measure a scan as it
 	// would run over a network. Default none.
 	Latency time.Duration
+	// NoVerifiedEmailsField makes GraphQL reject
+	// User.organizationVerifiedDomainEmails, as schemas without it do.
+	NoVerifiedEmailsField bool
 	// OmitInheritedFlag leaves "role" and "inherited" out of team member
 	// entries, as GitHub Enterprise Server before those fields did.
 	OmitInheritedFlag bool

@@ -36,8 +36,10 @@ func (f *Fake) serveGraphQL(w http.ResponseWriter, rq *request) {
 		gqlErrors(w, "Mutations are not served by the simulator", "FORBIDDEN", nil)
 	case !strings.EqualFold(org, f.sc.Org.Login):
 		gqlErrors(w, "Could not resolve to an Organization with the login of '"+org+"'.", "NOT_FOUND", []any{"organization"})
+	case f.o.NoVerifiedEmailsField && strings.Contains(q, "organizationVerifiedDomainEmails"):
+		gqlErrors(w, "Field 'organizationVerifiedDomainEmails' doesn't exist on type 'User'", "undefinedField", []any{"query MemberProfiles", "organization", "membersWithRole", "edges", "node", "organizationVerifiedDomainEmails"})
 	case strings.Contains(q, "membersWithRole"):
-		f.gqlMembers(w, who, after)
+		f.gqlMembers(w, who, after, strings.Contains(q, "organizationVerifiedDomainEmails"))
 	case strings.Contains(q, "enterpriseOwners"):
 		f.gqlEnterpriseOwners(w, who, after)
 	default:
@@ -79,7 +81,7 @@ func gqlPage(n int, after string) (start, end int, pageInfo obj) {
 	return start, end, pageInfo
 }
 
-func (f *Fake) gqlMembers(w http.ResponseWriter, who caller, after string) {
+func (f *Fake) gqlMembers(w http.ResponseWriter, who caller, after string, withVerified bool) {
 	var members []*User
 	for _, u := range f.usersByID {
 		if u.Role == RoleAdmin || u.Role == RoleMember {
@@ -94,7 +96,7 @@ func (f *Fake) gqlMembers(w http.ResponseWriter, who caller, after string) {
 		if u.VerifiedDomainEmails == nil {
 			emails = []string{}
 		}
-		if !who.owner {
+		if !who.owner && withVerified {
 			emails = nil
 			if len(errs) == 0 {
 				errs = append(errs, obj{
@@ -108,16 +110,16 @@ func (f *Fake) gqlMembers(w http.ResponseWriter, who caller, after string) {
 		if u.Role == RoleAdmin {
 			role = "ADMIN"
 		}
-		edges = append(edges, obj{
-			"role": role,
-			"node": obj{
-				"login":                            u.Login,
-				"databaseId":                       u.ID,
-				"name":                             nilIfEmpty(u.Name),
-				"email":                            u.Email,
-				"organizationVerifiedDomainEmails": emails,
-			},
-		})
+		node := obj{
+			"login":      u.Login,
+			"databaseId": u.ID,
+			"name":       nilIfEmpty(u.Name),
+			"email":      u.Email,
+		}
+		if withVerified {
+			node["organizationVerifiedDomainEmails"] = emails
+		}
+		edges = append(edges, obj{"role": role, "node": node})
 	}
 	out := obj{"data": obj{"organization": obj{"membersWithRole": obj{
 		"totalCount": len(members),
