@@ -190,6 +190,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			resp.Body.Close()
 		}
 		if attempt >= t.o.MaxAttempts {
+			if err != nil {
+				// Keep the last transport error so callers can tell a
+				// refused connection from throttling with errors.Is.
+				return nil, fmt.Errorf("httpx: %s %s: still %s after %d attempts: %w: %w", req.Method, t.safeURL(req.URL), status, attempt, ErrRetryBudget, t.cleanErr(req, err))
+			}
 			return nil, fmt.Errorf("httpx: %s %s: still %s after %d attempts: %w", req.Method, t.safeURL(req.URL), status, attempt, ErrRetryBudget)
 		}
 		if waited+delay > t.o.MaxWait {

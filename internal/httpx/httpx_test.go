@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -291,5 +292,17 @@ func TestRedactURL(t *testing.T) {
 	got := RedactURL(u.URL)
 	if strings.Contains(got, "abc") || strings.Contains(got, "pw") || strings.Contains(got, "zz") || !strings.Contains(got, "x=1") {
 		t.Fatalf("RedactURL = %s", got)
+	}
+}
+
+func TestTransportErrorKeptAfterRetries(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	url := srv.URL
+	srv.Close() // connection refused from now on
+	c := newClient(t, Options{Sleep: (&fakeSleep{}).sleep, MaxAttempts: 2})
+	_, err := c.Get(url)
+	var op *net.OpError
+	if !errors.Is(err, ErrRetryBudget) || !errors.As(err, &op) {
+		t.Fatalf("err = %v; want ErrRetryBudget wrapping the *net.OpError", err)
 	}
 }
