@@ -126,11 +126,17 @@ func (a *appTokens) exchange(ctx context.Context) (string, time.Time, error) {
 // minute in the past (clock drift), valid nine minutes (GitHub allows ten).
 func signAppJWT(key *rsa.PrivateKey, iss string, now time.Time) (string, error) {
 	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
+	// A numeric app id goes as a number (as GitHub's examples send it), a
+	// client id ("Iv23…") as a string.
+	var issuer any = iss
+	if n, err := strconv.ParseInt(iss, 10, 64); err == nil {
+		issuer = n
+	}
 	claims, err := json.Marshal(struct {
-		Iat int64  `json:"iat"`
-		Exp int64  `json:"exp"`
-		Iss string `json:"iss"`
-	}{Iat: now.Add(-60 * time.Second).Unix(), Exp: now.Add(9 * time.Minute).Unix(), Iss: iss})
+		Iat int64 `json:"iat"`
+		Exp int64 `json:"exp"`
+		Iss any   `json:"iss"`
+	}{Iat: now.Add(-60 * time.Second).Unix(), Exp: now.Add(9 * time.Minute).Unix(), Iss: issuer})
 	if err != nil {
 		return "", err
 	}
