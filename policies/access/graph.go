@@ -55,7 +55,8 @@ type Reached struct {
 // Walk returns every transitive member of group (not group itself) in
 // breadth-first order, so each member is reached by a shortest chain; ties
 // are broken by id. Each member appears once even when cycles or several
-// paths lead to it.
+// paths lead to it. Members reached through the same group share one Via
+// slice: callers must not modify it.
 func (g *Graph) Walk(group string) []Reached {
 	direct := g.members[group]
 	if len(direct) == 0 {
@@ -87,14 +88,27 @@ func (g *Graph) Walk(group string) []Reached {
 			push(m, i)
 		}
 	}
+	// Members reached through the same group share its chain (read-only),
+	// so a group of thousands costs one slice, not thousands.
 	out = make([]Reached, len(nodes))
-	for i, n := range nodes {
-		var via []string
-		for p := n.parent; p >= 0; p = nodes[p].parent {
-			via = append(via, nodes[p].id)
+	top := []string{group}
+	chains := map[int][]string{}
+	var chain func(p int) []string
+	chain = func(p int) []string {
+		if p < 0 {
+			return top
 		}
-		via = append(via, group)
-		out[i] = Reached{ID: n.id, Via: via}
+		if c, ok := chains[p]; ok {
+			return c
+		}
+		rest := chain(nodes[p].parent)
+		c := make([]string, 0, len(rest)+1)
+		c = append(append(c, nodes[p].id), rest...)
+		chains[p] = c
+		return c
+	}
+	for i, n := range nodes {
+		out[i] = Reached{ID: n.id, Via: slices.Clip(chain(n.parent))}
 	}
 	return out
 }
