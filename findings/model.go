@@ -296,7 +296,8 @@ type Licence struct {
 	Renews  *time.Time `json:"renews,omitempty"`
 	Notice  *Notice    `json:"notice,omitempty"`
 	Trial   bool       `json:"trial,omitempty"`
-	// Provider is the provider named by a declaration, if any.
+	// Provider is the configured provider a declaration names, if any;
+	// scanners leave it empty.
 	Provider   string            `json:"provider,omitempty"`
 	Attributes map[string]string `json:"attributes,omitempty"`
 }
@@ -333,7 +334,11 @@ type Backup struct {
 	LastRecoveryPoint *time.Time `json:"last_recovery_point,omitempty"`
 	// Deleters are principal ids or account ids that may delete backups,
 	// as far as the source shows.
-	Deleters   []string          `json:"deleters,omitempty"`
+	Deleters []string `json:"deleters,omitempty"`
+	// Provider is the configured provider a declaration names (declared
+	// items only). Scanners leave it empty: attribution is the policy
+	// layer's job, and a scanned service's name goes in
+	// Attributes["service"].
 	Provider   string            `json:"provider,omitempty"`
 	Attributes map[string]string `json:"attributes,omitempty"`
 }
@@ -380,7 +385,9 @@ type Trust struct {
 	Level   Level      `json:"level,omitempty"`
 	Expires *time.Time `json:"expires,omitempty"`
 	// Verified is when a declared relationship was last checked by a person.
-	Verified   *time.Time        `json:"verified,omitempty"`
+	Verified *time.Time `json:"verified,omitempty"`
+	// Provider is the configured provider a declaration names (declared
+	// relationships only); scanners leave it empty.
 	Provider   string            `json:"provider,omitempty"`
 	Attributes map[string]string `json:"attributes,omitempty"`
 }

@@ -142,8 +142,9 @@ func (a *account) vault(ctx context.Context, client *backup.Client, region strin
 	b := findings.Backup{
 		ID: findings.ObjectID("backup", a.sys, "vault", region, name), System: a.sys, Name: name,
 		Protects: "AWS resources of account " + a.id, ProtectsSystem: a.sys, Location: arn,
-		StorageOwner: owner, StorageOwnerKind: "aws_account", Immutable: aws.ToBool(v.Locked), Provider: "aws_backup",
+		StorageOwner: owner, StorageOwnerKind: "aws_account", Immutable: aws.ToBool(v.Locked),
 		Attributes: map[string]string{
+			"service":              "aws_backup",
 			"region":               region,
 			"vault_type":           string(v.VaultType),
 			"encryption_key_type":  string(v.EncryptionKeyType),

@@ -154,8 +154,8 @@ func (a *account) bucket(ctx context.Context, name, region string, own map[strin
 	b := findings.Backup{
 		ID: findings.ObjectID("backup", a.sys, "s3", name), System: a.sys, Name: name,
 		Protects: "data in S3 bucket " + name, ProtectsSystem: a.sys, Location: "arn:aws:s3:::" + name,
-		StorageOwner: a.id, StorageOwnerKind: "aws_account", Copies: copies, Provider: "s3",
-		Attributes: map[string]string{"region": region, "backup_reason": strings.Join(reasons, ","), "replication_rules": strconv.Itoa(len(copies))},
+		StorageOwner: a.id, StorageOwnerKind: "aws_account", Copies: copies,
+		Attributes: map[string]string{"service": "s3", "region": region, "backup_reason": strings.Join(reasons, ","), "replication_rules": strconv.Itoa(len(copies))},
 	}
 	pol, err := client.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(name)})
 	switch {

@@ -37,8 +37,8 @@ func (a *account) roleTrusts(d *iamData) {
 						ID:     findings.ObjectID("trust", a.sys, "role", name, v),
 						System: a.sys, Kind: findings.TrustAWSRole, Name: "role " + name + " trusts " + v,
 						Counterparty: cp, CounterpartyKind: kind, PrincipalID: rolePID,
-						Conditions: conds, Permissions: d.rolePolicies[name], Level: level, Provider: "aws_iam",
-						Attributes: map[string]string{"role_name": name, "principal": v, "actions": strings.Join(assumeActions(st), ",")},
+						Conditions: conds, Permissions: d.rolePolicies[name], Level: level,
+						Attributes: map[string]string{"service": "aws_iam", "role_name": name, "principal": v, "actions": strings.Join(assumeActions(st), ",")},
 					}
 					if kind == "aws_account" && cp == a.id {
 						t.Attributes["same_account"] = "true"
@@ -119,9 +119,9 @@ func (a *account) orgTrust() {
 	t := findings.Trust{
 		ID:     findings.ObjectID("trust", a.sys, "organization", o.MasterID),
 		System: a.sys, Kind: findings.TrustAWSOrgManagement, Name: "AWS Organizations management account " + o.MasterID,
-		Counterparty: o.MasterID, CounterpartyKind: "aws_account", Provider: "aws_organizations",
+		Counterparty: o.MasterID, CounterpartyKind: "aws_account",
 		Permissions: []string{"billing"},
-		Attributes:  map[string]string{"organization_id": o.ID, "management_email": o.MasterEmail, "feature_set": o.FeatureSet},
+		Attributes:  map[string]string{"service": "aws_organizations", "organization_id": o.ID, "management_email": o.MasterEmail, "feature_set": o.FeatureSet},
 	}
 	if o.FeatureSet == "ALL" {
 		t.Permissions = append(t.Permissions, "service_control_policies")

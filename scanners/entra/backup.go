@@ -85,8 +85,7 @@ func (r *run) backupFacts() []findings.Backup {
 			ID: findings.ObjectID("backup", r.sys, "m365", p.id), System: r.sys, Name: p.name,
 			Protects: p.kind, ProtectsSystem: r.sys, Location: "Microsoft 365 Backup",
 			StorageOwner: r.tenant, StorageOwnerKind: "entra_tenant", KeyOwner: "microsoft", KeyOwnerKind: "name",
-			Provider:   "microsoft",
-			Attributes: map[string]string{"policy_status": p.status, "service_status": r.backup.serviceStatus},
+			Attributes: map[string]string{"service": "microsoft_365_backup", "policy_status": p.status, "service_status": r.backup.serviceStatus},
 		}
 		if p.created != nil {
 			b.Attributes["created"] = p.created.UTC().Format(time.RFC3339)
