@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -193,7 +194,7 @@ func Run(ctx context.Context, cfg *config.Config, reg *scanners.Registry, o Opti
 			case errors.Is(r.err, scanners.ErrDenied):
 				reason = findings.GapDenied
 			}
-			snap.Gaps = append(snap.Gaps, findings.Gap{
+			addSystemGap(snap, findings.Gap{
 				ID: findings.GapID(r.target.Name, "system"), System: r.target.Name,
 				Collection: "system", Reason: reason, Error: msg,
 			})
@@ -257,6 +258,29 @@ func ensureSystem(snap *findings.Snapshot, t config.Target) {
 		}
 	}
 	snap.Systems = append(snap.Systems, stubSystem(t))
+}
+
+// addSystemGap records that a target failed as a whole. A scanner may have
+// recorded a gap with the same id itself (it knows more about why); then
+// the runner's error text is added to it rather than a second gap, so
+// Merge never meets a duplicate and nothing collected is lost.
+func addSystemGap(snap *findings.Snapshot, g findings.Gap) {
+	for i := range snap.Gaps {
+		if snap.Gaps[i].ID != g.ID {
+			continue
+		}
+		old := &snap.Gaps[i]
+		if old.Error == "" {
+			old.Error = g.Error
+		} else if g.Error != "" && !strings.Contains(old.Error, g.Error) {
+			old.Error += "; " + g.Error
+		}
+		if old.Reason == findings.GapSkipped || old.Reason == "" {
+			old.Reason = g.Reason
+		}
+		return
+	}
+	snap.Gaps = append(snap.Gaps, g)
 }
 
 func stubSystem(t config.Target) findings.System {

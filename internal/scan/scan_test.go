@@ -38,6 +38,10 @@ func (f *fakeScanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 	switch f.mode {
 	case "fail":
 		return snap, fmt.Errorf("fake: connect: password %s rejected", f.secret)
+	case "selfgap":
+		// The scanner records its own system gap and returns an error.
+		snap.Gaps = append(snap.Gaps, findings.Gap{ID: findings.GapID(f.name, "system"), System: f.name, Collection: "system", Reason: findings.GapDenied, Error: "sts: AssumeRole denied"})
+		return snap, fmt.Errorf("fake: cannot authenticate: %w", scanners.ErrDenied)
 	case "denied":
 		return nil, fmt.Errorf("fake: bind: %w", scanners.ErrDenied)
 	case "panic":
@@ -97,14 +101,15 @@ func TestFailingScannerDoesNotStopOthers(t *testing.T) {
   - {type: fake, name: bad, mode: fail, secret_env: KH_FAKE_PW}
   - {type: fake, name: boom, mode: panic}
   - {type: fake, name: den, mode: denied}
+  - {type: fake, name: self, mode: selfgap}
   - {type: fake, name: ok2}`)
 	red := &config.Redactor{}
 	snap, err := Run(context.Background(), cfg, fakeRegistry(&started), Options{Now: fixed, Redactor: red, Concurrency: 2})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if started.Load() != 5 {
-		t.Fatalf("%d scanners ran, want 5", started.Load())
+	if started.Load() != 6 {
+		t.Fatalf("%d scanners ran, want 6", started.Load())
 	}
 	gaps := map[string]findings.Gap{}
 	for _, g := range snap.Gaps {
@@ -118,6 +123,9 @@ func TestFailingScannerDoesNotStopOthers(t *testing.T) {
 	}
 	if g := gaps["den"]; g.Reason != findings.GapDenied || g.Collection != "system" {
 		t.Fatalf("denied gap: %+v", g)
+	}
+	if g := gaps["self"]; g.Reason != findings.GapDenied || !strings.Contains(g.Error, "AssumeRole denied") || !strings.Contains(g.Error, "cannot authenticate") {
+		t.Fatalf("a scanner's own system gap must absorb the runner's error, not collide: %+v", g)
 	}
 	if _, ok := gaps["ok1"]; ok {
 		t.Fatal("ok1 must have no gap")
@@ -135,7 +143,7 @@ func TestFailingScannerDoesNotStopOthers(t *testing.T) {
 	for _, s := range snap.Systems {
 		sys[s.ID] = true
 	}
-	for _, n := range []string{"ok1", "bad", "boom", "den", "ok2", "declared"} {
+	for _, n := range []string{"ok1", "bad", "boom", "den", "self", "ok2", "declared"} {
 		if !sys[n] {
 			t.Errorf("system %q missing", n)
 		}
