@@ -3,6 +3,7 @@ package report
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/keyholder/keyholder/findings"
 )
@@ -324,8 +325,23 @@ func (ix *index) effectiveGrants(pid string) []effectiveGrant {
 		}
 		return strings.Compare(x.Grant.ID, y.Grant.ID)
 	})
+	// A scanner may state a nested grant twice: on the group (expanded
+	// here through memberships) and already expanded per member with the
+	// same chain. Show each path once.
+	out = slices.CompactFunc(out, func(x, y effectiveGrant) bool {
+		return x.Grant.Privilege == y.Grant.Privilege && x.Grant.Scope == y.Grant.Scope &&
+			x.Grant.Level == y.Grant.Level && x.Grant.Assignment == y.Grant.Assignment &&
+			sameTime(x.Grant.Expires, y.Grant.Expires) && slices.Equal(x.Via, y.Via)
+	})
 	ix.effective[pid] = out
 	return out
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }
 
 // viaNames renders a via chain as display names joined by " → ".
