@@ -30,8 +30,12 @@ func New(w io.Writer) (scanners.Progress, func()) {
 	if !ok || !IsTerminal(f) {
 		return scanners.NopProgress{}, func() {}
 	}
-	d := &Display{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(24)), bars: map[string]*bar{}}
+	d := newDisplay(w)
 	return d, d.stop
+}
+
+func newDisplay(w io.Writer) *Display {
+	return &Display{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(24)), bars: map[string]*bar{}}
 }
 
 // IsTerminal reports whether f is a character device (a terminal).
