@@ -105,7 +105,14 @@ func (s *Scanner) connect() (*client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("github: token: %w: %w", err, errAuth)
 		}
-		src = staticToken(strings.TrimSpace(tok))
+		// Send exactly what the redactor knows: it learned the value as
+		// read, and stray spaces around it would hide the token sent.
+		tok = strings.TrimSpace(tok)
+		if tok == "" {
+			return nil, fmt.Errorf("github: token: the secret is empty (whitespace only): %w", errAuth)
+		}
+		env.Redactor.Add(tok)
+		src = staticToken(tok)
 	}
 	authed := &http.Client{Transport: &authTransport{next: rl, src: src}}
 	gh := github.NewClient(authed)
@@ -151,6 +158,9 @@ func (c *client) classify(endpoint string, err error, rules ...statusRule) error
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	if be, ok := errors.AsType[*budgetError](err); ok {
+		return fmt.Errorf("github: GET %s: %w", endpoint, c.red.Error(be))
+	}
 	// Errors this package made (paging loop, page cap, a rate-limit wait
 	// beyond the bound) already name the endpoint and their class.
 	for _, k := range []error{scanners.ErrMalformed, errPageCap, scanners.ErrThrottled, scanners.ErrDenied, scanners.ErrUnlicensed, scanners.ErrUnsupported, errAuth} {
@@ -165,8 +175,6 @@ func (c *client) classify(endpoint string, err error, rules ...statusRule) error
 		return fmt.Errorf("github: GET %s: %w: primary rate limit, resets at %s", endpoint, scanners.ErrThrottled, rle.Rate.Reset.UTC().Format(time.RFC3339))
 	case errors.As(err, &are):
 		return fmt.Errorf("github: GET %s: %w: secondary rate limit", endpoint, scanners.ErrThrottled)
-	case errors.Is(err, httpx.ErrRetryBudget):
-		return fmt.Errorf("github: GET %s: %w: %w", endpoint, scanners.ErrThrottled, c.red.Error(err))
 	}
 	var er *github.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
@@ -230,8 +238,9 @@ func (c *client) graphql(ctx context.Context, name, query string, vars map[strin
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if errors.Is(err, httpx.ErrRetryBudget) {
-			return nil, fmt.Errorf("github: %s: %w: %w", endpoint, scanners.ErrThrottled, c.red.Error(err))
+		if be, ok := errors.AsType[*budgetError](err); ok {
+			// Retries ran out: throttled, unavailable or unreachable.
+			return nil, fmt.Errorf("github: %s: %w", endpoint, c.red.Error(be))
 		}
 		return nil, fmt.Errorf("github: %s: %w", endpoint, c.red.Error(err))
 	}
@@ -282,16 +291,38 @@ func gqlFailure(endpoint string, errs []gqlError) error {
 	return fmt.Errorf("github: %s: %s %s", endpoint, e.Type, e.Message)
 }
 
+// gqlPartial describes the field errors of an answer that also carried
+// data: the fields they name came back null. It is classified by the
+// first error, like gqlFailure.
+func gqlPartial(endpoint string, errs []gqlError) error {
+	e := errs[0]
+	where := ""
+	if len(e.Path) > 0 {
+		parts := make([]string, len(e.Path))
+		for i, p := range e.Path {
+			parts[i] = fmt.Sprint(p)
+		}
+		where = " at " + strings.Join(parts, ".")
+	}
+	return fmt.Errorf("%w%s (%d field error(s) beside the data; the fields they name are missing)", gqlFailure(endpoint, errs), where, len(errs))
+}
+
 // forbiddenAt reports whether errs hold a FORBIDDEN (or scope) error whose
 // path ends with field.
 func forbiddenAt(errs []gqlError, field string) (gqlError, bool) {
 	for _, e := range errs {
-		if e.Type != "FORBIDDEN" && e.Type != "INSUFFICIENT_SCOPES" {
-			continue
-		}
-		if len(e.Path) > 0 && fmt.Sprint(e.Path[len(e.Path)-1]) == field {
+		if isForbidden(e, field) {
 			return e, true
 		}
 	}
 	return gqlError{}, false
+}
+
+// isForbidden reports whether e is a FORBIDDEN (or scope) error whose path
+// ends with field.
+func isForbidden(e gqlError, field string) bool {
+	if e.Type != "FORBIDDEN" && e.Type != "INSUFFICIENT_SCOPES" {
+		return false
+	}
+	return len(e.Path) > 0 && fmt.Sprint(e.Path[len(e.Path)-1]) == field
 }

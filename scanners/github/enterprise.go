@@ -34,6 +34,8 @@ type enterpriseOwnerEdge struct {
 // a super_admin grant "enterprise owner" on the organisation. An
 // organisation outside an enterprise has none.
 func (sc *scan) readEnterpriseOwners(ctx context.Context) {
+	const remedy = "an organisation owner's token with GraphQL access (classic: read:org and read:enterprise)"
+	var partial []gqlError
 	edges, err := cursorPages(ctx, sc.s, "graphql EnterpriseOwners", func(ctx context.Context, after string) ([]enterpriseOwnerEdge, string, error) {
 		var data struct {
 			Organization *struct {
@@ -60,6 +62,8 @@ func (sc *scan) readEnterpriseOwners(ctx context.Context) {
 			}
 			return nil, "", gqlFailure("graphql EnterpriseOwners", errs)
 		}
+		// Field errors beside the data left the fields they name null.
+		partial = append(partial, errs...)
 		eo := data.Organization.EnterpriseOwners
 		next := ""
 		if eo.PageInfo.HasNextPage && eo.PageInfo.EndCursor != nil {
@@ -68,8 +72,11 @@ func (sc *scan) readEnterpriseOwners(ctx context.Context) {
 		return eo.Edges, next, nil
 	})
 	if err != nil {
-		sc.gap(ctx, "grants/enterprise_owners", err, "an organisation owner's token with GraphQL access (classic: read:org and read:enterprise)")
+		sc.gap(ctx, "grants/enterprise_owners", err, remedy)
 		return
+	}
+	if len(partial) > 0 {
+		sc.gap(ctx, "grants/enterprise_owners", gqlPartial("graphql EnterpriseOwners", partial), remedy)
 	}
 	n := 0
 	for _, e := range edges {

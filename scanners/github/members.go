@@ -216,12 +216,12 @@ type profileEdge struct {
 // instead of one REST call per member. The verified-domain e-mail is the
 // one link GitHub gives from a login to a company domain.
 func (sc *scan) readProfiles(ctx context.Context) {
-	edges, denied, err := sc.profiles(ctx, profilesQuery)
+	edges, denied, partial, err := sc.profiles(ctx, profilesQuery)
 	if err != nil && mentions(err, "organizationVerifiedDomainEmails") {
 		// The schema has no such field: read the rest without it.
 		sc.gap(ctx, "principals/verified_emails", fmt.Errorf("%w: %w", scanners.ErrUnsupported, err),
 			"a server whose GraphQL schema has User.organizationVerifiedDomainEmails")
-		edges, denied, err = sc.profiles(ctx, profilesQueryBasic)
+		edges, denied, partial, err = sc.profiles(ctx, profilesQueryBasic)
 	}
 	for _, e := range edges {
 		if e.Node.DatabaseID == nil {
@@ -237,7 +237,11 @@ func (sc *scan) readProfiles(ctx context.Context) {
 				p.DisplayName = *n.Name
 			}
 			if n.Email != "" {
-				p.Emails = append(p.Emails, n.Email)
+				// The public profile e-mail is whatever the user typed,
+				// never verified: anyone may claim a customer's address.
+				// It is shown, but Emails and Domain (which parties and
+				// account overrides match) come from verified domains
+				// only.
 				p.Attributes["public_email"] = n.Email
 			}
 			if len(n.VerifiedEmails) > 0 {
@@ -249,9 +253,13 @@ func (sc *scan) readProfiles(ctx context.Context) {
 			}
 		})
 	}
+	const remedy = "GraphQL API access with read:org (classic) or Organization members read"
 	if err != nil {
-		sc.gap(ctx, "principals/profiles", err, "GraphQL API access with read:org (classic) or Organization members read")
+		sc.gap(ctx, "principals/profiles", err, remedy)
 		return
+	}
+	if len(partial) > 0 {
+		sc.gap(ctx, "principals/profiles", gqlPartial("graphql MemberProfiles", partial), remedy)
 	}
 	if denied != nil {
 		sc.gap(ctx, "principals/verified_emails", gqlFailure("graphql MemberProfiles", []gqlError{*denied}),
@@ -260,9 +268,12 @@ func (sc *scan) readProfiles(ctx context.Context) {
 }
 
 // profiles runs one of the profile queries over every page. denied is the
-// first FORBIDDEN error on the verified-domain e-mails, if any.
-func (sc *scan) profiles(ctx context.Context, query string) ([]profileEdge, *gqlError, error) {
+// first FORBIDDEN error on the verified-domain e-mails, if any; partial
+// are the other field errors that came with data (the fields they name
+// are null).
+func (sc *scan) profiles(ctx context.Context, query string) ([]profileEdge, *gqlError, []gqlError, error) {
 	var denied *gqlError
+	var partial []gqlError
 	edges, err := cursorPages(ctx, sc.s, "graphql MemberProfiles", func(ctx context.Context, after string) ([]profileEdge, string, error) {
 		var data struct {
 			Organization *struct {
@@ -289,6 +300,11 @@ func (sc *scan) profiles(ctx context.Context, query string) ([]profileEdge, *gql
 		if data.Organization == nil {
 			return nil, "", gqlFailure("graphql MemberProfiles", append(errs, gqlError{Type: "NOT_FOUND", Message: "no organization in the answer"}))
 		}
+		for _, e := range errs {
+			if !isForbidden(e, "organizationVerifiedDomainEmails") {
+				partial = append(partial, e)
+			}
+		}
 		m := data.Organization.MembersWithRole
 		next := ""
 		if m.PageInfo.HasNextPage && m.PageInfo.EndCursor != nil {
@@ -296,7 +312,7 @@ func (sc *scan) profiles(ctx context.Context, query string) ([]profileEdge, *gql
 		}
 		return m.Edges, next, nil
 	})
-	return edges, denied, err
+	return edges, denied, partial, err
 }
 
 // mentions reports whether err's text names field.

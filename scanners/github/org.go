@@ -163,3 +163,6 @@ func (sc *scan) readOrg(ctx context.Context) error {
 // errNoOrg is wrapped when the organisation does not exist or is not
 // visible.
 var errNoOrg = errors.New("organisation not found")
+
+// errUnreachable is wrapped when no HTTP answer came back.
+var errUnreachable = errors.New("unreachable")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keyholder/keyholder/internal/httpx"
 	"github.com/keyholder/keyholder/scanners"
 )
 
@@ -93,9 +95,10 @@ func (t *rateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 				r.Body = b
 			}
 		}
-		resp, err := t.next.RoundTrip(r)
+		last := &lastAttempt{}
+		resp, err := t.next.RoundTrip(r.WithContext(context.WithValue(r.Context(), lastAttemptKey{}, last)))
 		if err != nil {
-			return nil, err
+			return nil, last.explain(err)
 		}
 		if res := resp.Header.Get("X-RateLimit-Resource"); res != "" {
 			resource = res
@@ -295,6 +298,12 @@ type retryAfterFromReset struct {
 
 func (t *retryAfterFromReset) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
+	if last, ok := req.Context().Value(lastAttemptKey{}).(*lastAttempt); ok {
+		last.err = err
+		if resp != nil {
+			last.status = resp.StatusCode
+		}
+	}
 	if err != nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "" {
 		return resp, err
 	}
@@ -309,4 +318,48 @@ func (t *retryAfterFromReset) RoundTrip(req *http.Request) (*http.Response, erro
 		}
 	}
 	return resp, nil
+}
+
+// lastAttempt is how the last attempt of one request ended, recorded below
+// httpx (by retryAfterFromReset) for the layer above it: httpx reports
+// every exhausted retry budget with httpx.ErrRetryBudget, and only the
+// last answer tells a rate limit from a server that is down or
+// unreachable.
+type lastAttempt struct {
+	status int   // HTTP status of the last answer
+	err    error // transport error of the last attempt (no answer)
+}
+
+type lastAttemptKey struct{}
+
+// errUnavailable is wrapped when the server kept answering 5xx until the
+// retry budget ran out.
+var errUnavailable = errors.New("server unavailable")
+
+// budgetError is an exhausted httpx retry budget with its cause: class is
+// scanners.ErrThrottled (429s), errUnavailable (5xx) or errUnreachable
+// (transport errors, no answer at all).
+type budgetError struct {
+	class error
+	err   error // httpx's error
+}
+
+func (e *budgetError) Error() string   { return e.class.Error() + ": " + e.err.Error() }
+func (e *budgetError) Unwrap() []error { return []error{e.class, e.err} }
+
+// explain wraps an exhausted retry budget with its cause; other errors
+// are returned as they are.
+func (l *lastAttempt) explain(err error) error {
+	if !errors.Is(err, httpx.ErrRetryBudget) {
+		return err
+	}
+	switch {
+	case l.err != nil:
+		return &budgetError{class: errUnreachable, err: err}
+	case l.status == http.StatusTooManyRequests:
+		return &budgetError{class: scanners.ErrThrottled, err: err}
+	case l.status >= 500:
+		return &budgetError{class: errUnavailable, err: err}
+	}
+	return err
 }

@@ -3,10 +3,14 @@ package github
 import (
 	"bytes"
 	"context"
+	"errors"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -14,6 +18,7 @@ import (
 
 	"github.com/keyholder/keyholder/findings"
 	ghsim "github.com/keyholder/keyholder/internal/sim/github"
+	"github.com/keyholder/keyholder/scanners"
 )
 
 // progressLog records progress steps.
@@ -268,5 +273,91 @@ func TestPersistentSecondaryLimit(t *testing.T) {
 		if g.Collection != "trusts/app_installations" {
 			t.Errorf("gap beyond the limited listing: %+v", g)
 		}
+	}
+}
+
+// refusing is a base transport that refuses connections for paths ending
+// with one of suffixes (all paths when none) and lets the rest through.
+type refusing struct {
+	suffixes []string
+	mu       sync.Mutex
+	refused  int
+}
+
+func (r *refusing) RoundTrip(req *http.Request) (*http.Response, error) {
+	hit := len(r.suffixes) == 0
+	for _, s := range r.suffixes {
+		if strings.HasSuffix(req.URL.Path, s) {
+			hit = true
+		}
+	}
+	if !hit {
+		return http.DefaultTransport.RoundTrip(req)
+	}
+	r.mu.Lock()
+	r.refused++
+	r.mu.Unlock()
+	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+}
+
+// TestRetryBudgetCauses: when httpx runs out of attempts, a refused
+// connection is a failed (unreachable) gap, a server that keeps answering
+// 503 a failed (unavailable) one; only a rate limit (429) is throttled.
+func TestRetryBudgetCauses(t *testing.T) {
+	t.Run("refused connection", func(t *testing.T) {
+		h := newHarness(t, contoso(t), ghsim.Options{})
+		var logs bytes.Buffer
+		s := h.scanner(h.env(&logs), h.target(ownerToken))
+		rt := &refusing{suffixes: []string{"/orgs/contoso/hooks", "/graphql"}}
+		s.base = rt
+		snap, err := s.Scan(context.Background())
+		if err != nil {
+			t.Fatalf("scan: %v", err)
+		}
+		for _, c := range []string{"trusts/webhooks", "principals/profiles", "grants/enterprise_owners"} {
+			g, ok := gapOf(snap, c)
+			if !ok || g.Reason != findings.GapFailed || strings.Contains(g.Error, "throttled") ||
+				!strings.Contains(g.Error, "unreachable") || !strings.Contains(g.Error, "connection refused") {
+				t.Errorf("gap %s = %+v (%v)", c, g, ok)
+			}
+		}
+		if rt.refused < 3 {
+			t.Errorf("%d refused attempts: httpx should have retried", rt.refused)
+		}
+		// The organisation itself unreachable: an error, not throttling.
+		s = h.scanner(h.env(&logs), h.target(ownerToken))
+		s.base = &refusing{}
+		_, err = s.Scan(context.Background())
+		if err == nil || errors.Is(err, scanners.ErrThrottled) || !errors.Is(err, errUnreachable) || !strings.Contains(err.Error(), "connection refused") {
+			t.Errorf("unreachable API: err = %v", err)
+		}
+	})
+	for _, c := range []struct {
+		status int
+		want   string
+		reason findings.GapReason
+	}{
+		{http.StatusServiceUnavailable, "unavailable", findings.GapFailed},
+		{http.StatusTooManyRequests, "throttled", findings.GapFailed},
+	} {
+		t.Run(strconv.Itoa(c.status), func(t *testing.T) {
+			h := newHarness(t, contoso(t), ghsim.Options{})
+			h.fake.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
+				if !strings.HasSuffix(r.URL.Path, "/orgs/contoso/hooks") {
+					return false
+				}
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(c.status)
+				return true
+			})
+			snap, _, _ := scanWith(t, h, h.target(ownerToken))
+			g, ok := gapOf(snap, "trusts/webhooks")
+			if !ok || g.Reason != c.reason || !strings.Contains(g.Error, c.want) {
+				t.Fatalf("gap = %+v (%v)", g, ok)
+			}
+			if c.status != http.StatusTooManyRequests && strings.Contains(g.Error, "throttled") {
+				t.Errorf("a %d is not throttling: %q", c.status, g.Error)
+			}
+		})
 	}
 }

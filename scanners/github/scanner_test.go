@@ -57,7 +57,7 @@ func TestCases(t *testing.T) {
 
 	t.Run("msp_user_is_org_owner", func(t *testing.T) {
 		bob := principal(t, snap, uid("201"))
-		if bob.Login != "acme-bob" || bob.DisplayName != "Bob (Acme IT)" || !slices.Contains(bob.Emails, "bob@acme-it.com") {
+		if bob.Login != "acme-bob" || bob.DisplayName != "Bob (Acme IT)" || bob.Attributes["public_email"] != "bob@acme-it.com" || len(bob.Emails) != 0 {
 			t.Errorf("bob = %+v", bob)
 		}
 		if bob.Domain != "" {
@@ -611,5 +611,111 @@ func TestSchemaWithoutVerifiedEmails(t *testing.T) {
 	}
 	if n := h.fake.Count("POST /graphql"); n != 3 {
 		t.Errorf("%d GraphQL requests, want 3 (profiles, profiles without the field, enterprise owners)", n)
+	}
+}
+
+// TestPublicEmailIsNotIdentity: the public profile e-mail is set by the
+// user and never verified, so an MSP account claiming a customer address
+// must not carry it in Emails or Domain (parties and accounts: overrides
+// match on those); it stays visible as an attribute only.
+func TestPublicEmailIsNotIdentity(t *testing.T) {
+	sc := contoso(t)
+	for i := range sc.Users {
+		if sc.Users[i].Login == "acme-bob" {
+			sc.Users[i].Email = "ceo@contoso.com"
+		}
+	}
+	h := newHarness(t, sc, ghsim.Options{})
+	snap, _ := h.scan(h.target(ownerToken))
+	bob := principal(t, snap, uid("201"))
+	if len(bob.Emails) != 0 || bob.Domain != "" {
+		t.Errorf("bob's unverified public e-mail became an identity: emails %v domain %q", bob.Emails, bob.Domain)
+	}
+	if bob.Attributes["public_email"] != "ceo@contoso.com" {
+		t.Errorf("public_email = %q", bob.Attributes["public_email"])
+	}
+	// Verified-domain e-mails still are the identity.
+	alice := principal(t, snap, uid("101"))
+	if !slices.Equal(alice.Emails, []string{"alice@contoso.com"}) || alice.Domain != "contoso.com" {
+		t.Errorf("alice emails %v domain %q", alice.Emails, alice.Domain)
+	}
+	carol := principal(t, snap, uid("102"))
+	if !slices.Equal(carol.Emails, []string{"c.dev@contoso.com", "carol@contoso.com"}) {
+		t.Errorf("carol emails %v", carol.Emails)
+	}
+}
+
+// TestGraphQLFieldErrorsBecomeGaps: field errors that come back beside
+// the data (the fields they name are null) are gaps, not silent nulls.
+func TestGraphQLFieldErrorsBecomeGaps(t *testing.T) {
+	sc := contoso(t)
+	h := newHarness(t, sc, ghsim.Options{FieldErrors: map[string]string{"acme-bob": "SERVICE_UNAVAILABLE", "ent-owner-acme": "INTERNAL"}})
+	snap, _ := h.scan(h.target(ownerToken))
+	g, ok := gapOf(snap, "principals/profiles")
+	if !ok || g.Reason != findings.GapFailed {
+		t.Fatalf("profiles gap = %+v (%v); gaps %+v", g, ok, snap.Gaps)
+	}
+	for _, want := range []string{"MemberProfiles", "SERVICE_UNAVAILABLE", "acme-bob", "membersWithRole.edges.", ".node.name", "1 field error"} {
+		if !strings.Contains(g.Error, want) {
+			t.Errorf("profiles gap %q lacks %q", g.Error, want)
+		}
+	}
+	// The rest of the answer is kept.
+	if alice := principal(t, snap, uid("101")); alice.DisplayName != "Alice Admin" || alice.Domain != "contoso.com" {
+		t.Errorf("alice = %+v", alice)
+	}
+	if bob := principal(t, snap, uid("201")); bob.DisplayName != "acme-bob" {
+		t.Errorf("bob's null name = %q", bob.DisplayName)
+	}
+	if _, ok := gapOf(snap, "principals/verified_emails"); ok {
+		t.Error("an owner's token reads verified e-mails: no verified_emails gap expected")
+	}
+	eg, ok := gapOf(snap, "grants/enterprise_owners")
+	if !ok || eg.Reason != findings.GapFailed || !strings.Contains(eg.Error, "EnterpriseOwners") || !strings.Contains(eg.Error, "INTERNAL") {
+		t.Errorf("enterprise owners gap = %+v (%v)", eg, ok)
+	}
+	findGrant(t, snap, uid("204"), "enterprise owner", "org:contoso")
+}
+
+// TestTokenWithSurroundingSpace: a token file with stray whitespace is
+// trimmed, and the exact value sent is what the redactor scrubs.
+func TestTokenWithSurroundingSpace(t *testing.T) {
+	h := newHarness(t, contoso(t), ghsim.Options{})
+	h.fake.SetHook(func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasSuffix(r.URL.Path, "/orgs/contoso/hooks") {
+			return false
+		}
+		// A server (or proxy) echoing the credential in its error.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"message":"bad request with ` + r.Header.Get("Authorization") + `"}`))
+		return true
+	})
+	var logs bytes.Buffer
+	s := h.scanner(h.env(&logs), h.target(" "+ownerToken+" \t"))
+	snap, err := s.Scan(context.Background())
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	g, ok := gapOf(snap, "trusts/webhooks")
+	if !ok || !strings.Contains(g.Error, "bad request with Bearer") {
+		t.Fatalf("webhooks gap = %+v (%v)", g, ok)
+	}
+	var buf bytes.Buffer
+	if err := snap.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), ownerToken) || strings.Contains(logs.String(), ownerToken) {
+		t.Errorf("token leaked: gap %q", g.Error)
+	}
+
+	// A token of whitespace only is refused before any request.
+	before := h.fake.Requests()
+	_, err = h.scanner(h.env(&logs), h.target(" \t ")).Scan(context.Background())
+	if err == nil || !errors.Is(err, errAuth) || !strings.Contains(err.Error(), "empty") {
+		t.Errorf("blank token: err = %v", err)
+	}
+	if h.fake.Requests() != before {
+		t.Error("a blank token was sent")
 	}
 }

@@ -45,6 +45,11 @@ type Options struct {
 	// OmitInheritedFlag leaves "role" and "inherited" out of team member
 	// entries, as GitHub Enterprise Server before those fields did.
 	OmitInheritedFlag bool
+	// FieldErrors maps logins to a GraphQL error type: in the
+	// MemberProfiles and EnterpriseOwners answers the name of that user
+	// comes back null with a field error of that type beside the data, as
+	// GitHub answers when one field fails to resolve.
+	FieldErrors map[string]string
 }
 
 // FailureHook inspects a request before the fake handles it. Returning true

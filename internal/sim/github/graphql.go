@@ -119,6 +119,10 @@ func (f *Fake) gqlMembers(w http.ResponseWriter, who caller, after string, withV
 		if withVerified {
 			node["organizationVerifiedDomainEmails"] = emails
 		}
+		if e := f.fieldError(u.Login, []any{"organization", "membersWithRole", "edges", i, "node", "name"}); e != nil {
+			node["name"] = nil
+			errs = append(errs, e)
+		}
 		edges = append(edges, obj{"role": role, "node": node})
 	}
 	out := obj{"data": obj{"organization": obj{"membersWithRole": obj{
@@ -147,7 +151,8 @@ func (f *Fake) gqlEnterpriseOwners(w http.ResponseWriter, who caller, after stri
 	owners := f.sc.EnterpriseOwners
 	start, end, pi := gqlPage(len(owners), after)
 	edges := []any{}
-	for _, login := range owners[start:end] {
+	var errs []any
+	for i, login := range owners[start:end] {
 		node := obj{"login": login, "databaseId": nil, "name": nil, "email": ""}
 		role := "UNAFFILIATED"
 		if u := f.users[strings.ToLower(login)]; u != nil {
@@ -161,11 +166,29 @@ func (f *Fake) gqlEnterpriseOwners(w http.ResponseWriter, who caller, after stri
 				role = "DIRECT_MEMBER"
 			}
 		}
+		if e := f.fieldError(login, []any{"organization", "enterpriseOwners", "edges", i, "node", "name"}); e != nil {
+			node["name"] = nil
+			errs = append(errs, e)
+		}
 		edges = append(edges, obj{"organizationRole": role, "node": node})
 	}
-	writeJSON(w, http.StatusOK, obj{"data": obj{"organization": obj{"enterpriseOwners": obj{
+	out := obj{"data": obj{"organization": obj{"enterpriseOwners": obj{
 		"totalCount": len(owners),
 		"pageInfo":   pi,
 		"edges":      edges,
-	}}}})
+	}}}}
+	if errs != nil {
+		out["errors"] = errs
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// fieldError is the GraphQL error Options.FieldErrors sets for login at
+// path, or nil.
+func (f *Fake) fieldError(login string, path []any) obj {
+	typ, ok := f.o.FieldErrors[login]
+	if !ok {
+		return nil
+	}
+	return obj{"type": typ, "path": path, "message": "Something went wrong while resolving this field for " + login}
 }
