@@ -76,7 +76,12 @@ type Assessment struct {
 	Findings       []Finding       `json:"findings"`
 	Runbook        []RunbookStep   `json:"runbook"`
 	ExpiredWaivers []Waiver        `json:"expired_waivers,omitempty"`
-	Checks         []CheckInfo     `json:"checks"`
+	// GapChecks maps every gap id of the evaluation to the checks (ids,
+	// sorted) whose inputs it covers, so they may be left unknown; a gap
+	// covered by a declared relationship maps to an empty list. Absent in
+	// assessments written before it existed.
+	GapChecks map[string][]string `json:"gap_checks,omitempty"`
+	Checks    []CheckInfo         `json:"checks"`
 	// Snapshot is the snapshot the assessment was made from, so a saved
 	// assessment renders a full report on its own.
 	Snapshot *Snapshot `json:"snapshot,omitempty"`
@@ -98,8 +103,12 @@ type SystemVerdict struct {
 	ProviderSuperAdmins []string `json:"provider_super_admins"`
 	// CustomerSuperAdminsWithMFA counts those of CustomerSuperAdmins with MFA
 	// registered or enforced.
-	CustomerSuperAdminsWithMFA int      `json:"customer_super_admins_with_mfa"`
-	BreakGlass                 []string `json:"break_glass,omitempty"`
+	CustomerSuperAdminsWithMFA int `json:"customer_super_admins_with_mfa"`
+	// MFANotApplicable is true for systems that report no MFA state
+	// (AD and LDAP directories): CustomerSuperAdminsWithMFA is 0 there and
+	// says nothing about MFA.
+	MFANotApplicable bool     `json:"mfa_not_applicable,omitempty"`
+	BreakGlass       []string `json:"break_glass,omitempty"`
 	// HoldsKeys is "yes", "no" or "unknown" ("n/a" for the declared
 	// inventory, which has no keys of its own).
 	HoldsKeys string `json:"holds_keys"`

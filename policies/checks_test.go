@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -82,6 +83,37 @@ func addGap(s *findings.Snapshot, system, collection string) {
 
 func addGrant(s *findings.Snapshot, g findings.Grant) { s.Grants = append(s.Grants, g) }
 
+// selfTrustedAdmin adds an IAM role with full access that the account
+// trusts itself: anyone in the account allowed sts:AssumeRole (the MSP's
+// IAM administrators included) can take it. Its counterparty is
+// external:prod:111111111111, attributed to the customer by account id.
+func selfTrustedAdmin(s *findings.Snapshot) {
+	s.Principals = append(s.Principals, findings.Principal{ID: selfRole, System: "prod", Kind: findings.PrincipalRole, NativeID: "OpsAdmin",
+		Login: "OpsAdmin", Enabled: true, MFA: findings.MFAUnknown, LastActivityKnown: true, LastActivity: daysAgo(1)})
+	addGrant(s, grant("prod", selfRole, "AdministratorAccess", findings.LevelSuperAdmin, findings.AssignmentActive))
+	s.Trusts = append(s.Trusts, findings.Trust{ID: "trust:prod:role:OpsAdmin:111111111111", System: "prod", Kind: findings.TrustAWSRole,
+		Name: "OpsAdmin", Counterparty: "111111111111", CounterpartyKind: "aws_account", PrincipalID: selfRole,
+		Attributes: map[string]string{"same_account": "true"}})
+}
+
+// deployKey adds a GitHub deploy key on a repository.
+func deployKey(s *findings.Snapshot, id, repo, title string, readOnly bool, sensitive string) {
+	level, perm := findings.LevelLimited, "write"
+	if readOnly {
+		level, perm = findings.LevelRead, "read"
+	}
+	attrs := map[string]string{"repository": repo, "read_only": fmt.Sprint(readOnly)}
+	if sensitive != "" {
+		attrs["sensitive"] = sensitive
+	}
+	s.Trusts = append(s.Trusts, findings.Trust{ID: id, System: "gh", Kind: findings.TrustDeployKey, Name: repo + ": " + title,
+		Counterparty: title, CounterpartyKind: "ssh_key", Permissions: []string{"repo:" + perm}, Level: level, Attributes: attrs})
+}
+
+func dropBackup(s *findings.Snapshot, id string) {
+	s.Backups = slices.DeleteFunc(s.Backups, func(b findings.Backup) bool { return b.ID == id })
+}
+
 const (
 	bgEntry     = "bg1@contoso.onmicrosoft.com"
 	datto       = "backup:m365:declared:datto-saas-protection-1"
@@ -94,6 +126,9 @@ const (
 	ghAppTrust  = "trust:gh:app:4242"
 	fibre       = "asset:declared:internet:office-fibre-1"
 	unknownAcct = "123456789012"
+	selfRole    = "role:prod:OpsAdmin"
+	selfExt     = "external:prod:111111111111"
+	payrollKey  = "trust:gh:deploy_key:601:801"
 )
 
 type checkCase struct {
@@ -207,6 +242,17 @@ func TestMasterKeyChecks(t *testing.T) {
 			}},
 		{name: "AWS only root", check: "KH-KEY-001", system: "prod", want: findings.StatusFail, msg: "other than root",
 			mutate: func(s *findings.Snapshot, _ *config.Config) { dropGrants(s, carol) }},
+		{name: "AWS role the account trusts itself is nobody's key", check: "KH-KEY-001", system: "prod", want: findings.StatusFail, msg: "other than root",
+			mutate: func(s *findings.Snapshot, _ *config.Config) { dropGrants(s, carol); selfTrustedAdmin(s) }},
+		{name: "Entra admin role counterparty is not a customer GA", check: "KH-KEY-001", system: "m365", want: findings.StatusFail, msg: "only 1",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				dropGrants(s, alice)
+				dropMember(s, bob, gaGroup)
+				// A customer-tenant counterparty through a GA-holding app.
+				addGrant(s, grant("m365", msApp, "Global Administrator", findings.LevelSuperAdmin, findings.AssignmentActive))
+				s.Trusts = append(s.Trusts, findings.Trust{ID: "trust:m365:app:self", System: "m365", Kind: findings.TrustThirdPartyApp, Name: "self",
+					Counterparty: tenantCustomer, CounterpartyKind: "entra_tenant", PrincipalID: msApp})
+			}},
 
 		// KH-KEY-002
 		{name: "GA without MFA", check: "KH-KEY-002", system: "m365", want: findings.StatusFail, subject: alice,
@@ -221,6 +267,23 @@ func TestMasterKeyChecks(t *testing.T) {
 			}},
 		{name: "mfa collection denied", check: "KH-KEY-002", system: "m365", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "mfa") }},
+		{name: "self-trusted role's counterparty is no MFA holder", check: "KH-KEY-002", system: "prod", want: findings.StatusPass, msg: "all 2 customer super-admins have MFA",
+			mutate: func(s *findings.Snapshot, _ *config.Config) { selfTrustedAdmin(s) }},
+		{name: "no customer super-admin to check", check: "KH-KEY-002", system: "m365", want: findings.StatusWarn, msg: "no customer super-admin to check (see KH-KEY-001)",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				dropGrants(s, alice)
+				dropGrants(s, bg1)
+				dropMember(s, bob, gaGroup)
+			}},
+		{name: "no customer super-admin seen, grants not read", check: "KH-KEY-002", system: "m365", want: findings.StatusUnknown, msg: "no customer super-admin to check",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				dropGrants(s, alice)
+				dropGrants(s, bg1)
+				dropMember(s, bob, gaGroup)
+				addGap(s, "m365", "grants")
+			}},
+		{name: "one holder", check: "KH-KEY-002", system: "gh", want: findings.StatusPass, msg: "the 1 customer super-admin has MFA",
+			mutate: func(s *findings.Snapshot, _ *config.Config) { dropGrants(s, ghBob) }},
 
 		// KH-KEY-003
 		{name: "synced break-glass", check: "KH-KEY-003", system: "m365", want: findings.StatusFail, subject: bg1, msg: "synchronised",
@@ -264,6 +327,17 @@ func TestMasterKeyChecks(t *testing.T) {
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "grants/pim_eligibility") }},
 		{name: "grants not read", check: "KH-KEY-004", system: "m365", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "grants") }},
+		{name: "app permissions not read", check: "KH-KEY-004", system: "m365", want: findings.StatusUnknown,
+			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "grants/app_permissions") }},
+		{name: "delegated permissions not read", check: "KH-KEY-004", system: "m365", want: findings.StatusUnknown,
+			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "grants/delegated_permissions") }},
+		{name: "a self-trusted role counts once", check: "KH-KEY-004", system: "prod", want: findings.StatusPass, msg: "3 principals hold",
+			mutate: func(s *findings.Snapshot, c *config.Config) { c.Policy.MaxSuperAdmins = 3; selfTrustedAdmin(s) }},
+		{name: "GDAP naming Global Administrator counts", check: "KH-KEY-004", system: "m365", want: findings.StatusFail, msg: "4 principals",
+			mutate: func(s *findings.Snapshot, c *config.Config) {
+				c.Policy.MaxSuperAdmins = 3
+				trustOf(s, "trust:m365:declared:gdap:acme-it-1").Permissions = []string{"Global Administrator"}
+			}},
 
 		// KH-KEY-005
 		{name: "MSP technical contact", check: "KH-KEY-005", system: "m365", want: findings.StatusFail, subject: "noc@acme-it.com",
@@ -372,6 +446,32 @@ func TestSegmentationChecks(t *testing.T) {
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "gh", "trusts/webhooks") }},
 		{name: "trusts not read", check: "KH-SEG-003", system: "prod", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "prod", "trusts") }},
+		{name: "writable deploy key of nobody on payroll", check: "KH-SEG-003", system: "gh", want: findings.StatusFail, subject: payrollKey,
+			msg: "deploy key with write access to a sensitive repository (HR), held by no known party",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				deployKey(s, payrollKey, "contoso/payroll", "backup-box", false, "HR")
+			}},
+		{name: "writable deploy key of the MSP", check: "KH-SEG-003", system: "gh", want: findings.StatusFail, subject: payrollKey, msg: "held by Acme IT",
+			mutate: func(s *findings.Snapshot, c *config.Config) {
+				deployKey(s, payrollKey, "contoso/website", "acme deploy", false, "")
+				c.Accounts = append(c.Accounts, config.Account{Match: payrollKey, Party: "Acme IT"})
+			}},
+		{name: "writable deploy key of the customer", check: "KH-SEG-003", system: "gh", want: findings.StatusPass, msg: "2 trusts judged",
+			mutate: func(s *findings.Snapshot, c *config.Config) {
+				deployKey(s, payrollKey, "contoso/payroll", "ci", false, "HR")
+				c.Accounts = append(c.Accounts, config.Account{Match: payrollKey, Party: "customer"})
+			}},
+		{name: "read-only deploy key of nobody is counted", check: "KH-SEG-003", system: "gh", want: findings.StatusPass,
+			msg: "2 trusts judged, each to a known party and least-privilege but for 1 read-only deploy key whose holder no rule names",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				deployKey(s, payrollKey, "contoso/website", "laptop", true, "")
+			}},
+		{name: "read-only deploy key of nobody on payroll", check: "KH-SEG-003", system: "gh", want: findings.StatusWarn, subject: payrollKey, msg: "read-only deploy key to a sensitive repository (HR)",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				deployKey(s, payrollKey, "contoso/payroll", "laptop", true, "HR")
+			}},
+		{name: "deploy keys not read", check: "KH-SEG-003", system: "gh", want: findings.StatusUnknown,
+			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "gh", "trusts/deploy_keys") }},
 
 		// KH-SEG-004
 		{name: "MSP app with directory write", check: "KH-SEG-004", system: "m365", want: findings.StatusFail, subject: acmeAppT,
@@ -438,6 +538,11 @@ func TestSegmentationChecks(t *testing.T) {
 			}},
 		{name: "credentials not read", check: "KH-SEG-007", system: "m365", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "credentials") }},
+		{name: "provider passwords are not judged, and the pass says so", check: "KH-SEG-007", system: "corp-ad", want: findings.StatusPass,
+			msg: "no provider access key, app secret, token or SSH key older than 90 days or unused (passwords and certificates are not judged)",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				prin(s, jim).Credentials = []findings.Credential{{ID: "password", Kind: "password", Active: true, Created: daysAgo(900)}}
+			}},
 	})
 }
 
@@ -560,6 +665,10 @@ func TestBackupChecks(t *testing.T) {
 			mutate: func(s *findings.Snapshot, _ *config.Config) { backupOf(s, vault).StorageOwner = "999999999999" }},
 		{name: "backups not read", check: "KH-BAK-002", system: "prod", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "prod", "backups") }},
+		{name: "no backup seen: nothing lacks a copy", check: "KH-BAK-002", system: "gh", want: findings.StatusPass, msg: "no backup of this system is known",
+			mutate: func(s *findings.Snapshot, _ *config.Config) { dropBackup(s, ghBackup) }},
+		{name: "no backup seen and backups not read", check: "KH-BAK-002", system: "m365", want: findings.StatusUnknown,
+			mutate: func(s *findings.Snapshot, _ *config.Config) { dropBackup(s, datto); addGap(s, "m365", "backups") }},
 
 		// KH-BAK-003
 		{name: "key in the MSP's account", check: "KH-BAK-003", system: "prod", want: findings.StatusFail, subject: vault,

@@ -13,10 +13,11 @@
 //     Rego modules under checks/ (embedded) plus the user's --policy-dir,
 //     each compiled once and prepared for evaluation;
 //  4. enforce the rules no check may break: a check whose inputs a gap
-//     covers is never a pass, and a target that failed to scan makes its
-//     blocker checks unknown;
-//  5. apply waivers, derive verdicts per system and overall, and build the
-//     runbook.
+//     covers is never a pass, a check silent about such a system is
+//     unknown there, and a target that failed to scan leaves every check
+//     that applies to it unknown;
+//  5. apply waivers (never to what gaps left unknown), derive verdicts per
+//     system and overall, and build the runbook.
 //
 // It must not collect anything, touch the network, read the clock (the
 // evaluation time comes from the snapshot or EvalOptions.AsOf), or write

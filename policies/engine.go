@@ -426,3 +426,42 @@ func (c *check) inProfile(profile string) bool { return slices.Contains(c.profil
 func (c *check) appliesTo(k findings.SystemKind) bool {
 	return len(c.systemKinds) == 0 || slices.Contains(c.systemKinds, string(k))
 }
+
+// judgesSystem reports whether c judges system kind k for the gap rules:
+// it applies to k, and the declared inventory only when the check names
+// it in system_kinds (it holds no keys, trusts or grants of its own).
+func (c *check) judgesSystem(k findings.SystemKind) bool {
+	if k == findings.SystemDeclared {
+		return slices.Contains(c.systemKinds, string(k))
+	}
+	return c.appliesTo(k)
+}
+
+// reportsGaps is true for KH-COV-001, the built-in check that reports
+// gaps and failed targets itself: the gap rules leave it alone.
+func (c *check) reportsGaps() bool { return c.builtin && c.info.ID == "KH-COV-001" }
+
+// readsAll is true for a check whose METADATA lists no reads (other than
+// KH-COV-001): nobody said what it rests on, so every collection is taken
+// as its input and any gap can make it unknown.
+func (c *check) readsAll() bool { return len(c.info.Reads) == 0 && !c.reportsGaps() }
+
+// covers reports whether gap collection gc covers what c (or one of its
+// results, with narrowed reads) rests on.
+func (c *check) covers(gc string, reads []string, narrowed bool) bool {
+	if c.reportsGaps() {
+		return false
+	}
+	if !narrowed {
+		if c.readsAll() {
+			for _, na := range c.notAffected {
+				if gc != "system" && strings.HasPrefix(gc, na) {
+					return false
+				}
+			}
+			return true
+		}
+		reads = c.info.Reads
+	}
+	return gapCovers(gc, reads, c.notAffected)
+}

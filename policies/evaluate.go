@@ -126,6 +126,7 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 		Partial:        snap.Partial,
 		Findings:       all,
 		ExpiredWaivers: expired,
+		GapChecks:      st.gapCheckList(gapChecks),
 		Parties:        st.attributions(),
 		Snapshot:       snap,
 	}
@@ -174,6 +175,13 @@ func (e *Engine) checkWaivers(cfg *config.Config) error {
 	if len(probs) > 0 {
 		return probs
 	}
+	// KH-COV-001 says what was not read; waiving all of it at once would
+	// hide every failed target and gap of every future run.
+	for i, w := range cfg.Policy.Waivers {
+		if w.Check == "KH-COV-001" && strings.TrimSpace(w.Subject) == "" {
+			return usageErr("policies: policy.waivers[%d] waives KH-COV-001 without a subject: name the target or the gap id it accepts", i)
+		}
+	}
 	return nil
 }
 
@@ -190,16 +198,32 @@ func (e *Engine) gapChecks(st *state, selected []*check) map[string][]string {
 			kind = s.Kind
 		}
 		for _, c := range selected {
-			if len(c.info.Reads) == 0 {
-				continue
-			}
 			if kind != "" && !c.appliesTo(kind) {
 				continue
 			}
-			if gapCovers(g.Collection, c.info.Reads, c.notAffected) {
+			if c.covers(g.Collection, nil, false) {
 				out[g.ID] = append(out[g.ID], c.info.ID)
 			}
 		}
+	}
+	return out
+}
+
+// gapCheckList is gapChecks for the assessment: every gap of the
+// evaluation (a covered one with an empty list), so a report shows the
+// policies' own answer instead of guessing.
+func (st *state) gapCheckList(gc map[string][]string) map[string][]string {
+	if len(st.gaps) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, len(st.gaps))
+	for _, g := range st.gaps {
+		l := slices.Clone(gc[g.ID])
+		if l == nil {
+			l = []string{}
+		}
+		slices.Sort(l)
+		out[g.ID] = slices.Compact(l)
 	}
 	return out
 }
@@ -247,6 +271,12 @@ func toFindings(c *check, rs rego.ResultSet) ([]findings.Finding, error) {
 		if rr, ok := m["reads"]; ok {
 			reads := stringList(rr)
 			for _, r := range reads {
+				if c.readsAll() {
+					if top, _, _ := strings.Cut(r, "/"); !knownReads[top] {
+						return nil, fmt.Errorf("policies: %s (%s): result reads unknown collection %q", c.info.ID, c.file, r)
+					}
+					continue
+				}
 				if !slices.ContainsFunc(c.info.Reads, func(cr string) bool { return r == cr || strings.HasPrefix(r, cr+"/") }) {
 					return nil, fmt.Errorf("policies: %s (%s): result reads %q, which the check's METADATA reads does not list", c.info.ID, c.file, r)
 				}
@@ -285,35 +315,42 @@ func stringList(v any) []string {
 //   - a result whose inputs a gap covers (by collection) is never a pass:
 //     it becomes unknown, and so does a fail or warn that rests on
 //     something not being seen;
-//   - a target that failed to scan makes its blocker checks unknown, even
-//     when a check said nothing about it.
+//   - a check that said nothing about a system whose gaps cover its inputs
+//     is unknown there: silence about what was not read is not a pass
+//     (a target that failed to scan is the extreme case: its system gap
+//     covers every input of every check that applies to it);
+//   - a check whose METADATA lists no reads is taken to read everything.
+//
+// KH-COV-001, which reports gaps and failed targets itself, is left alone.
 func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []findings.Finding {
 	byCheck := map[string]*check{}
 	for _, c := range selected {
 		byCheck[c.ID()] = c
 	}
 	gapsBySys := map[string][]*gapInfo{}
+	var uncovered []*gapInfo
 	for _, g := range st.gaps {
 		if !g.covered() {
 			gapsBySys[g.System] = append(gapsBySys[g.System], g)
+			uncovered = append(uncovered, g)
 		}
 	}
-	covering := func(c *check, sys string, reads []string) []*gapInfo {
-		var out []*gapInfo
-		consider := gapsBySys[sys]
+	// gapsOf lists the uncovered gaps that concern a system: its own and,
+	// for AWS organisation members, their target's.
+	gapsOf := func(sys string) []*gapInfo {
 		if sys == "" {
-			consider = nil
-			for _, g := range st.gaps {
-				if !g.covered() {
-					consider = append(consider, g)
-				}
-			}
-		} else if s := st.sysByID[sys]; s != nil && s.Target != "" && s.Target != sys {
-			// AWS organisation members inherit their target's gaps.
+			return uncovered
+		}
+		consider := gapsBySys[sys]
+		if s := st.sysByID[sys]; s != nil && s.Target != "" && s.Target != sys {
 			consider = append(slices.Clone(consider), gapsBySys[s.Target]...)
 		}
-		for _, g := range consider {
-			if gapCovers(g.Collection, reads, c.notAffected) {
+		return consider
+	}
+	covering := func(c *check, sys string, reads []string, narrowed bool) []*gapInfo {
+		var out []*gapInfo
+		for _, g := range gapsOf(sys) {
+			if c.covers(g.Collection, reads, narrowed) {
 				out = append(out, g)
 			}
 		}
@@ -335,56 +372,71 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 		}
 		f.Gaps = nil
 		c := byCheck[f.Check]
-		if c == nil || len(c.info.Reads) == 0 {
-			continue // a check that reads nothing (KH-COV-001) reports gaps itself
+		if c == nil || c.reportsGaps() {
+			continue
 		}
 		if f.Status != findings.StatusPass && !absence {
 			continue
 		}
-		if !narrowed {
-			reads = c.info.Reads
-		}
-		gs := covering(c, f.System, reads)
+		gs := covering(c, f.System, reads, narrowed)
 		if len(gs) == 0 {
 			continue
 		}
 		f.Status = findings.StatusUnknown
 		for _, g := range gs {
 			f.Gaps = append(f.Gaps, g.ID)
-			f.Evidence = append(f.Evidence, fmt.Sprintf("not read: %s on %s (%s): %s", g.Collection, g.System, g.Reason, g.Error))
+			f.Evidence = append(f.Evidence, notReadEvidence(g))
 		}
 		f.Message = "unknown: " + f.Message + " — but its inputs were not all read"
 		f.Remediation = c.info.Remediation
 	}
-	// Failed targets: every applicable blocker check reports them unknown.
+	// Checks silent about a system whose gaps cover their inputs: the
+	// silence may be what was not read (no backup seen, so no backup
+	// judged), so they are unknown there.
+	said := map[[2]string]bool{}
+	for i := range fs {
+		said[[2]string{fs[i].Check, fs[i].System}] = true
+	}
 	for _, s := range st.systems {
-		if !s.Failed {
-			continue
-		}
 		for _, c := range selected {
-			if c.info.Severity != findings.SeverityBlocker || !c.appliesTo(s.Kind) || s.Kind == findings.SystemDeclared {
+			if c.reportsGaps() || !c.judgesSystem(s.Kind) || said[[2]string{c.info.ID, s.ID}] {
 				continue
 			}
-			seen := false
-			for i := range fs {
-				if fs[i].Check == c.info.ID && fs[i].System == s.ID {
-					seen = true
-					break
-				}
-			}
-			if seen {
+			gs := covering(c, s.ID, nil, false)
+			if len(gs) == 0 {
 				continue
 			}
-			gid := findings.GapID(s.ID, "system")
-			fs = append(fs, findings.Finding{
+			f := findings.Finding{
 				Check: c.info.ID, Title: c.info.Title, Status: findings.StatusUnknown, Severity: c.info.Severity,
-				System: s.ID, Subjects: []string{s.ID}, Remediation: c.info.Remediation, Gaps: []string{gid},
-				Message:  fmt.Sprintf("unknown: target %s could not be scanned (%s)", s.ID, s.FailReason),
-				Evidence: []string{"the check's inputs for this system were not read"},
-			})
+				System: s.ID, Subjects: []string{s.ID}, Remediation: c.info.Remediation,
+			}
+			if s.Failed {
+				f.Message = fmt.Sprintf("unknown: target %s could not be scanned (%s)", s.ID, s.FailReason)
+			} else {
+				var cols []string
+				for _, g := range gs {
+					cols = append(cols, g.Collection)
+				}
+				slices.Sort(cols)
+				cols = slices.Compact(cols)
+				verb := "were"
+				if len(cols) == 1 {
+					verb = "was"
+				}
+				f.Message = fmt.Sprintf("unknown: nothing was found on %s, but %s %s not read there, so that proves nothing", s.ID, strings.Join(cols, ", "), verb)
+			}
+			for _, g := range gs {
+				f.Gaps = append(f.Gaps, g.ID)
+				f.Evidence = append(f.Evidence, notReadEvidence(g))
+			}
+			fs = append(fs, f)
 		}
 	}
 	return fs
+}
+
+func notReadEvidence(g *gapInfo) string {
+	return fmt.Sprintf("not read: %s on %s (%s): %s", g.Collection, g.System, g.Reason, g.Error)
 }
 
 // keyStatus is the KH-KEY-001 status per system: fail over unknown over
@@ -409,7 +461,8 @@ func (c *check) ID() string { return c.info.ID }
 // expired waivers. A waiver is active through the end of its expiry date.
 // A waiver with a subject waives a finding when the subject is one of the
 // finding's subjects or its system; without a subject it waives every
-// finding of the check. Passing findings are never waived.
+// finding of the check. Passing findings are never waived, nor findings
+// unknown because of gaps (a failed target, a collection not read).
 func applyWaivers(cfg *config.Config, asOf time.Time, fs []findings.Finding) []findings.Waiver {
 	var active []findings.Waiver
 	var expired []findings.Waiver
@@ -427,6 +480,11 @@ func applyWaivers(cfg *config.Config, asOf time.Time, fs []findings.Finding) []f
 	for i := range fs {
 		f := &fs[i]
 		if f.Status == findings.StatusPass {
+			continue
+		}
+		if f.Status == findings.StatusUnknown && len(f.Gaps) > 0 {
+			// Unknown because something was not read: a waiver accepts a
+			// known risk, it cannot stand in for facts nobody has seen.
 			continue
 		}
 		for j := range active {

@@ -36,8 +36,9 @@ type state struct {
 
 	// summary of each principal's effective access.
 	summary map[string]*accessSummary
-	// topHolders lists, per system, the enabled non-group principals
-	// holding the top privilege actively, sorted.
+	// topHolders lists, per system, the enabled principals holding the top
+	// privilege actively, sorted: not groups or teams (their members are
+	// listed), nor trust counterparties (the role they assume is).
 	topHolders map[string][]string
 	// breakGlass maps each configured entry to the principals it matches.
 	breakGlass map[string][]string
@@ -266,7 +267,9 @@ func (st *state) summarise() {
 			slices.Sort(s.systems)
 		}
 		if r.Level == findings.LevelSuperAdmin {
-			if kind, enabled := st.kindOf(r.Principal); r.Active && enabled && !isContainer(kind) {
+			// A trust's counterparty (external) is whoever the trusted
+			// account lets assume the role, not a holder of its own.
+			if kind, enabled := st.kindOf(r.Principal); r.Active && enabled && !isContainer(kind) && kind != findings.PrincipalExternal {
 				st.topHolders[r.System] = append(st.topHolders[r.System], r.Principal)
 			}
 			if r.Active {

@@ -67,6 +67,12 @@ func (st *state) systemVerdicts(fs []findings.Finding, keys map[string]findings.
 		if isContainer(kind) || !enabled {
 			continue
 		}
+		if kind == findings.PrincipalExternal && st.partyOfPrincipal(r.Principal).Kind == parties.KindCustomer {
+			// A trust's counterparty is whoever the trusted account lets
+			// assume the role, not a key the customer holds; a provider's
+			// account reaching the top privilege is listed below.
+			continue
+		}
 		if holders[r.System] == nil {
 			holders[r.System] = map[string]bool{}
 		}
@@ -77,6 +83,8 @@ func (st *state) systemVerdicts(fs []findings.Finding, keys map[string]findings.
 		sv := findings.SystemVerdict{
 			System: s.ID, Kind: s.Kind, Name: s.Name,
 			CustomerSuperAdmins: []string{}, ProviderSuperAdmins: []string{},
+			// Directories report no MFA state (KH-KEY-002 does not judge them).
+			MFANotApplicable: s.Kind == findings.SystemLDAP,
 		}
 		for id := range holders[s.ID] {
 			pr := st.partyOfPrincipal(id)

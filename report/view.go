@@ -566,6 +566,8 @@ func buildKeys(ix *index) []keyRow {
 		}
 		n := len(sv.CustomerSuperAdmins)
 		switch {
+		case sv.MFANotApplicable:
+			r.MFA, r.MFAClass = "n/a", "muted" // the directory reports no MFA state
 		case n == 0:
 			r.MFA, r.MFAClass = "—", "muted"
 		case sv.CustomerSuperAdminsWithMFA >= n:
@@ -1233,20 +1235,27 @@ func gapReasonLabel(r findings.GapReason) string {
 	return clean(string(r))
 }
 
-// buildGaps lists each gap with the checks it left unknown: those whose
-// unknown findings name the gap, and, when no finding names it, the checks
-// that read its collection.
+// buildGaps lists each gap with the checks it left unknown. When the
+// assessment carries the policies' own list (gap_checks: system kinds and
+// not_affected_by applied), that list plus any unknown finding naming the
+// gap; otherwise, for older assessments, the findings that name the gap,
+// and, when none does, the checks that read its collection.
 func buildGaps(ix *index) []gapRow {
 	named := map[string][]string{}
 	for _, f := range ix.a.Findings {
 		for _, g := range f.Gaps {
+			if ix.a.GapChecks != nil && f.Status != findings.StatusUnknown {
+				continue
+			}
 			named[g] = append(named[g], f.Check)
 		}
 	}
 	var out []gapRow
 	for _, g := range ix.snap.Gaps {
-		checks := named[g.ID]
-		if len(checks) == 0 {
+		checks := slices.Clone(named[g.ID])
+		if ix.a.GapChecks != nil {
+			checks = append(checks, ix.a.GapChecks[g.ID]...)
+		} else if len(checks) == 0 {
 			top, _, _ := strings.Cut(g.Collection, "/")
 			for _, c := range ix.a.Checks {
 				if slices.Contains(c.Reads, top) || slices.Contains(c.Reads, g.Collection) {

@@ -3,7 +3,8 @@
 # description: >-
 #   For every backup, the storage itself or at least one copy or
 #   replication destination is owned by the customer, so ending the
-#   provider's contract loses no backup.
+#   provider's contract loses no backup. A system with no known backup
+#   passes here (KH-BAK-001 fails it) unless its backups were not read.
 # custom:
 #   id: KH-BAK-002
 #   severity: blocker
@@ -53,4 +54,13 @@ results contains res if {
 	some sys, names in covered
 	not sys in flagged
 	res := lib.result("pass", sys, [sys], sprintf("every backup has a customer-owned copy: %s", [lib.join_names(sort(names))]), [])
+}
+
+# A system with no backup seen has nothing to judge here (KH-BAK-001 fails
+# it); the result rests on that absence, so a gap makes it unknown.
+results contains res if {
+	some sys in lib.key_systems
+	not sys in flagged
+	not covered[sys]
+	res := lib.absent_result("pass", sys, [sys], "no backup of this system is known, so none lacks a customer-owned copy (KH-BAK-001 reports the missing backup)", [])
 }

@@ -42,14 +42,14 @@ customer_top(sys) := {r.principal |
 	r.level == "super_admin"
 	r.active
 	r.enabled
-	not lib.container(r.kind)
+	lib.key_holder(r.kind)
 }
 
 eligible_only(sys) := {r.principal |
 	some r in lib.rows_of(sys, "customer")
 	r.level == "super_admin"
 	not r.active
-	not lib.container(r.kind)
+	lib.key_holder(r.kind)
 }
 
 holder_text(id) := sprintf("%s holds %s", [lib.label(id), lib.join_names(lib.principal(id).top_privileges)])

@@ -5,8 +5,9 @@
 #   actively has multi-factor authentication registered or enforced (Entra
 #   registration, AWS root and IAM user MFA, GitHub two-factor
 #   requirement or member state). MFA that could not be read is unknown,
-#   never a pass. Directories (AD, LDAP) are not judged: they report no MFA
-#   state.
+#   never a pass; a system with no customer super-admin to check warns
+#   (KH-KEY-001 says why). Directories (AD, LDAP) are not judged: they
+#   report no MFA state.
 # custom:
 #   id: KH-KEY-002
 #   severity: high
@@ -43,7 +44,7 @@ holders(sys) := {r.principal |
 	r.level == "super_admin"
 	r.active
 	r.enabled
-	not lib.container(r.kind)
+	lib.key_holder(r.kind)
 }
 
 github_2fa_required(sys) if {
@@ -75,5 +76,13 @@ results contains res if {
 	count(without(sys)) == 0
 	count(unread(sys)) == 0
 	n := count(holders(sys))
-	res := lib.result("pass", sys, [sys], sprintf("all %d customer super-admins have MFA", [n]), [sprintf("%s: mfa %s", [lib.label(id), mfa(sys, id)]) | some id in holders(sys)])
+	n > 0
+	res := lib.result("pass", sys, [sys], sprintf("%s %d customer %s MFA", [lib.plural(n, "the", "all"), n, lib.plural(n, "super-admin has", "super-admins have")]), [sprintf("%s: mfa %s", [lib.label(id), mfa(sys, id)]) | some id in holders(sys)])
+}
+
+# Nothing to check is not a pass: the holders may be what was not read.
+results contains res if {
+	some sys in mfa_systems
+	count(holders(sys)) == 0
+	res := lib.absent_result("warn", sys, [sys], "no customer super-admin to check (see KH-KEY-001)", [])
 }

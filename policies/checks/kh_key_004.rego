@@ -4,7 +4,11 @@
 #   On each system, the enabled principals holding the top privilege
 #   (active or eligible, of any party) number no more than
 #   policy.max_super_admins. Every extra super-admin is one more set of
-#   keys to hand back or rotate.
+#   keys to hand back or rotate. Entra app permissions count (an app with
+#   RoleManagement.ReadWrite.Directory is a super-admin). A trust's
+#   counterparty is not counted for access it has through a role (the
+#   role is counted), only for what the trust gives by itself (a declared
+#   GDAP relationship naming Global Administrator).
 # custom:
 #   id: KH-KEY-004
 #   severity: medium
@@ -15,8 +19,6 @@
 #   not_affected_by:
 #     - grants/repo
 #     - grants/team_repos
-#     - grants/app_permissions
-#     - grants/delegated_permissions
 #     - grants/administrative_units
 #     - principals/invitations
 #     - principals/outside_collaborators
@@ -34,7 +36,16 @@ holders(sys) := {r.principal |
 	some r in lib.rows(sys)
 	r.level == "super_admin"
 	r.enabled
-	not lib.container(r.kind)
+	counted(r)
+}
+
+counted(r) if lib.key_holder(r.kind)
+
+# A counterparty's row given by the trust itself (via is just the trust),
+# not carried from a local role or app that is counted on its own.
+counted(r) if {
+	r.kind == "external"
+	count(r.via) == 1
 }
 
 results contains res if {

@@ -13,6 +13,7 @@
 #     Transfer the contract or asset into the customer's name before its
 #     renewal (or record its renewal date so the transfer can be planned).
 #   reads: [licences]
+#   system_kinds: [declared]
 package keyholder.checks.kh_own_004
 
 import rego.v1

@@ -12,6 +12,7 @@
 #     Give notice inside the window, or record the new renewal date once the
 #     contract has renewed.
 #   reads: [licences]
+#   system_kinds: [declared]
 package keyholder.checks.kh_own_005
 
 import rego.v1

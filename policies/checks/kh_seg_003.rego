@@ -7,6 +7,9 @@
 #   collaborators and app installations. AWS roles trusting a provider's
 #   account require sts:ExternalId and do not grant full admin. A trust to
 #   any principal (*) fails; restricted only by conditions it warns.
+#   GitHub deploy keys are named by a free-text title, so most belong to
+#   no known party: one with write access fails when its holder is unknown
+#   or a provider; a read-only one warns on a sensitive repository.
 # custom:
 #   id: KH-SEG-003
 #   severity: high
@@ -18,7 +21,6 @@
 #   reads: [trusts, grants]
 #   not_affected_by:
 #     - trusts/webhooks
-#     - trusts/deploy_keys
 #   system_kinds: [entra, aws, ldap, github]
 package keyholder.checks.kh_seg_003
 
@@ -26,7 +28,7 @@ import rego.v1
 
 import data.keyholder.lib
 
-skipped_kinds := {"declared_relationship", "webhook", "github_deploy_key", "aws_org_management"}
+skipped_kinds := {"declared_relationship", "webhook", "aws_org_management"}
 
 trusts contains t if {
 	some t in input.trusts
@@ -42,11 +44,36 @@ has_external_id(t) if {
 	lower(k) == "sts:externalid"
 }
 
-problem_kinds := ["party", "any", "external_id", "admin"]
+problem_kinds := ["party", "any", "external_id", "admin", "deploy_key"]
 
 problem(t, "party") := sprintf("counterparty %s belongs to no known party (%s)", [t.counterparty, t.reason]) if {
+	t.kind != "github_deploy_key"
 	t.party_kind == "unknown"
 	not is_any(t)
+}
+
+# Deploy keys: write access to a repository by a key nobody vouches for
+# (or a provider's) survives the end of the contract unseen.
+deploy_key(t) if t.kind == "github_deploy_key"
+
+read_only(t) if t.attributes.read_only == "true"
+
+read_only(t) if t.level == "read"
+
+outsider(t) if t.party_kind == "unknown"
+
+outsider(t) if lib.is_provider(t.party_kind)
+
+holder_text(t) := sprintf("%s (%s)", [t.party, t.reason]) if lib.is_provider(t.party_kind)
+else := sprintf("no known party (%s)", [t.reason])
+
+sensitive_text(t) := sprintf(" to a sensitive repository (%s)", [t.attributes.sensitive]) if t.attributes.sensitive != ""
+else := ""
+
+problem(t, "deploy_key") := sprintf("deploy key with write access%s, held by %s", [sensitive_text(t), holder_text(t)]) if {
+	deploy_key(t)
+	not read_only(t)
+	outsider(t)
 }
 
 problem(t, "any") := "trusts any principal (*) without conditions" if {
@@ -71,6 +98,13 @@ problems(t) := [m | some k in problem_kinds; m := problem(t, k)]
 warning(t) := sprintf("trusts any principal (*), restricted only by conditions %s", [concat(", ", [k | some k, _ in t.conditions])]) if {
 	is_any(t)
 	count(t.conditions) > 0
+}
+
+warning(t) := sprintf("read-only deploy key%s, held by %s", [sensitive_text(t), holder_text(t)]) if {
+	deploy_key(t)
+	read_only(t)
+	outsider(t)
+	object.get(t.attributes, "sensitive", "") != ""
 }
 
 evidence(t) := [sprintf("%s %s: counterparty %s (%s), party %s, level %s, conditions %s", [t.kind, t.name, t.counterparty, t.counterparty_kind, t.party, t.effective_level, json.marshal(t.conditions)])]
@@ -99,9 +133,24 @@ flagged contains t.system if {
 	warning(t)
 }
 
+# Read-only deploy keys of unnamed holders are accepted, and said so.
+unnamed_read_only(sys) := [t |
+	some t in trusts
+	t.system == sys
+	deploy_key(t)
+	read_only(t)
+	t.party_kind == "unknown"
+]
+
+pass_text(sys, n) := sprintf("%d %s judged, each to a known party and least-privilege", [n, lib.plural(n, "trust", "trusts")]) if {
+	count(unnamed_read_only(sys)) == 0
+} else := sprintf("%d %s judged, each to a known party and least-privilege but for %d read-only deploy %s whose holder no rule names", [n, lib.plural(n, "trust", "trusts"), k, lib.plural(k, "key", "keys")]) if {
+	k := count(unnamed_read_only(sys))
+}
+
 results contains res if {
 	some sys in lib.key_systems
 	not sys in flagged
 	n := count([t | some t in trusts; t.system == sys])
-	res := lib.result("pass", sys, [sys], sprintf("%d %s, each to a known party and least-privilege", [n, lib.plural(n, "trust", "trusts")]), [])
+	res := lib.result("pass", sys, [sys], pass_text(sys, n), [sprintf("read-only deploy key %s: %s", [t.name, holder_text(t)]) | some t in unnamed_read_only(sys)])
 }

@@ -4,7 +4,8 @@
 #   Active access keys, app secrets, tokens and SSH keys of a provider's
 #   principals are younger than policy.credential_max_age_days (default 90)
 #   and have been used. A credential whose creation date is unknown is
-#   unknown.
+#   unknown. Passwords (their own policies apply) and certificates are
+#   not judged.
 # custom:
 #   id: KH-SEG-007
 #   severity: medium
@@ -69,5 +70,5 @@ flagged contains lib.principal(id).system if {
 results contains res if {
 	some sys in lib.key_systems
 	not sys in flagged
-	res := lib.result("pass", sys, [sys], sprintf("no provider credential older than %d days or unused", [max_age]), [])
+	res := lib.result("pass", sys, [sys], sprintf("no provider access key, app secret, token or SSH key older than %d days or unused (passwords and certificates are not judged)", [max_age]), [])
 }

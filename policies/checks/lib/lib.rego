@@ -28,6 +28,16 @@ rows_of(sys, group) := object.get(input.access, [sys, group], [])
 # Containers hold access only for their members, who are judged themselves.
 container(kind) if kind in {"group", "team"}
 
+# A principal that holds a key itself. Not a group or team: their members
+# are judged. Not a trust counterparty ("external"): it stands for whoever
+# the trusted account or tenant lets assume the role (in an AWS account
+# trusting itself, every IAM principal with sts:AssumeRole, the provider's
+# administrators included); the role itself is judged.
+key_holder(kind) if {
+	not container(kind)
+	kind != "external"
+}
+
 # A person-like principal: not a group, team or trust counterparty.
 human_kind(kind) if kind in {"user", "guest", "root"}
 
