@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,23 +35,17 @@ func (a *account) collectVaultsIn(ctx context.Context, region string, cache *key
 	client := backup.NewFromConfig(a.cfg, func(o *backup.Options) { o.Region = region })
 	var vaults []backuptypes.BackupVaultListMember
 	in := &backup.ListBackupVaultsInput{MaxResults: aws.Int32(1000)}
-	var pg pager
-	for {
+	err := paginate(func(token *string) (*string, error) {
+		in.NextToken = token
 		out, err := client.ListBackupVaults(ctx, in)
 		if err != nil {
-			a.col.gap(a.sys, "backups/vaults/"+region, classify("backup:ListBackupVaults", region, err), "backup:ListBackupVaults")
-			break
+			return nil, err
 		}
 		vaults = append(vaults, out.BackupVaultList...)
-		more, err := pg.next(out.NextToken)
-		if err != nil {
-			a.col.gap(a.sys, "backups/vaults/"+region, classify("backup:ListBackupVaults", region, err), "backup:ListBackupVaults")
-			break
-		}
-		if !more {
-			break
-		}
-		in.NextToken = out.NextToken
+		return out.NextToken, nil
+	})
+	if err != nil {
+		a.col.gap(a.sys, "backups/vaults/"+region, classify("backup:ListBackupVaults", region, err), "backup:ListBackupVaults")
 	}
 	if len(vaults) == 0 {
 		return
@@ -58,28 +53,18 @@ func (a *account) collectVaultsIn(ctx context.Context, region string, cache *key
 	copies, plans := a.planCopies(ctx, client, region)
 
 	var fail failures
-	sem := make(chan struct{}, vaultConcurrency)
-	var wg sync.WaitGroup
+	var uniq []backuptypes.BackupVaultListMember
 	seen := map[string]bool{}
 	for _, v := range vaults {
-		name := aws.ToString(v.BackupVaultName)
-		if seen[name] {
-			continue
+		if name := aws.ToString(v.BackupVaultName); !seen[name] {
+			seen[name] = true
+			uniq = append(uniq, v)
 		}
-		seen[name] = true
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			add(a.vault(ctx, client, region, v, copies[name], plans[name], cache, &fail))
-		}()
 	}
-	wg.Wait()
+	eachBounded(ctx, vaultConcurrency, uniq, func(_ int, v backuptypes.BackupVaultListMember) {
+		name := aws.ToString(v.BackupVaultName)
+		add(a.vault(ctx, client, region, v, copies[name], plans[name], cache, &fail))
+	})
 	fail.report(a, "backups/vault_details/"+region)
 }
 
@@ -88,26 +73,25 @@ func (a *account) collectVaultsIn(ctx context.Context, region string, cache *key
 func (a *account) planCopies(ctx context.Context, client *backup.Client, region string) (map[string][]string, map[string][]string) {
 	copies, plans := map[string][]string{}, map[string][]string{}
 	in := &backup.ListBackupPlansInput{MaxResults: aws.Int32(1000)}
-	var pg pager
 	var ids []string
-	for {
+	err := paginate(func(token *string) (*string, error) {
+		in.NextToken = token
 		out, err := client.ListBackupPlans(ctx, in)
 		if err != nil {
-			a.col.gap(a.sys, "backups/plans/"+region, classify("backup:ListBackupPlans", region, err), "backup:ListBackupPlans")
-			return copies, plans
+			return nil, err
 		}
 		for _, p := range out.BackupPlansList {
 			ids = append(ids, aws.ToString(p.BackupPlanId))
 		}
-		more, err := pg.next(out.NextToken)
-		if err != nil {
-			a.col.gap(a.sys, "backups/plans/"+region, classify("backup:ListBackupPlans", region, err), "backup:ListBackupPlans")
-			break
+		return out.NextToken, nil
+	})
+	if err != nil {
+		a.col.gap(a.sys, "backups/plans/"+region, classify("backup:ListBackupPlans", region, err), "backup:ListBackupPlans")
+		if !errors.Is(err, errLoop) {
+			// A failed call drops the plans listed so far; after a
+			// pagination loop they are still read.
+			return copies, plans
 		}
-		if !more {
-			break
-		}
-		in.NextToken = out.NextToken
 	}
 	var fail failures
 	for _, id := range ids {
@@ -199,11 +183,11 @@ func (a *account) vault(ctx context.Context, client *backup.Client, region strin
 func (a *account) latestRecoveryPoint(ctx context.Context, client *backup.Client, vault string) (*time.Time, error) {
 	in := &backup.ListRecoveryPointsByBackupVaultInput{BackupVaultName: aws.String(vault), MaxResults: aws.Int32(1000)}
 	var last *time.Time
-	var pg pager
-	for {
+	err := paginate(func(token *string) (*string, error) {
+		in.NextToken = token
 		out, err := client.ListRecoveryPointsByBackupVault(ctx, in)
 		if err != nil {
-			return last, err
+			return nil, err
 		}
 		for _, rp := range out.RecoveryPoints {
 			if rp.CreationDate != nil && (last == nil || rp.CreationDate.After(*last)) {
@@ -211,12 +195,9 @@ func (a *account) latestRecoveryPoint(ctx context.Context, client *backup.Client
 				last = &t
 			}
 		}
-		more, err := pg.next(out.NextToken)
-		if err != nil || !more {
-			return last, err
-		}
-		in.NextToken = out.NextToken
-	}
+		return out.NextToken, nil
+	})
+	return last, err
 }
 
 // resourceDeleters returns who a resource policy lets delete (principals

@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -24,13 +25,16 @@ func newCollector(red *config.Redactor) *collector {
 	return &collector{red: red, index: map[string]int{}}
 }
 
-func (c *collector) seen(kind, id string, n int) bool {
+// addOnce appends item to list unless an item of kind with id came before.
+func addOnce[T any](c *collector, list *[]T, kind, id string, item T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	k := kind + "\x00" + id
 	if _, ok := c.index[k]; ok {
-		return true
+		return
 	}
-	c.index[k] = n
-	return false
+	c.index[k] = len(*list)
+	*list = append(*list, item)
 }
 
 func (c *collector) system(s findings.System) {
@@ -45,55 +49,20 @@ func (c *collector) system(s findings.System) {
 }
 
 func (c *collector) principal(p findings.Principal) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if p.MFA == "" {
 		p.MFA = findings.MFAUnknown
 	}
-	if !c.seen("principal", p.ID, len(c.snap.Principals)) {
-		c.snap.Principals = append(c.snap.Principals, p)
-	}
+	addOnce(c, &c.snap.Principals, "principal", p.ID, p)
 }
 
 func (c *collector) membership(m findings.Membership) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.seen("membership", m.ID, len(c.snap.Memberships)) {
-		c.snap.Memberships = append(c.snap.Memberships, m)
-	}
+	addOnce(c, &c.snap.Memberships, "membership", m.ID, m)
 }
 
-func (c *collector) grant(g findings.Grant) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.seen("grant", g.ID, len(c.snap.Grants)) {
-		c.snap.Grants = append(c.snap.Grants, g)
-	}
-}
-
-func (c *collector) trust(t findings.Trust) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.seen("trust", t.ID, len(c.snap.Trusts)) {
-		c.snap.Trusts = append(c.snap.Trusts, t)
-	}
-}
-
-func (c *collector) backup(b findings.Backup) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.seen("backup", b.ID, len(c.snap.Backups)) {
-		c.snap.Backups = append(c.snap.Backups, b)
-	}
-}
-
-func (c *collector) licence(l findings.Licence) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.seen("licence", l.ID, len(c.snap.Licences)) {
-		c.snap.Licences = append(c.snap.Licences, l)
-	}
-}
+func (c *collector) grant(g findings.Grant)     { addOnce(c, &c.snap.Grants, "grant", g.ID, g) }
+func (c *collector) trust(t findings.Trust)     { addOnce(c, &c.snap.Trusts, "trust", t.ID, t) }
+func (c *collector) backup(b findings.Backup)   { addOnce(c, &c.snap.Backups, "backup", b.ID, b) }
+func (c *collector) licence(l findings.Licence) { addOnce(c, &c.snap.Licences, "licence", l.ID, l) }
 
 // gap records that collection of system could not be read because of err.
 // When two failures land on the same collection, the one with the smaller
@@ -151,4 +120,26 @@ func countf(n int, one, many string) string {
 		return fmt.Sprintf("1 %s", one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// eachBounded calls fn for every item, at most limit at a time, and waits
+// until all calls have returned. Items still waiting for their turn when
+// ctx ends are skipped.
+func eachBounded[T any](ctx context.Context, limit int, items []T, fn func(i int, item T)) {
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i, item := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			fn(i, item)
+		}()
+	}
+	wg.Wait()
 }

@@ -120,28 +120,37 @@ func isCode(err error, codes ...string) bool {
 	return false
 }
 
+// errLoop marks a pagination loop error; its text is part of the message.
+var errLoop = errors.New("pagination loop")
+
 // errPagingLoop reports a next token the service already sent.
 func errPagingLoop(token string) error {
 	if len(token) > 40 {
 		token = token[:40] + "…"
 	}
-	return fmt.Errorf("%w: pagination loop: the service returned next token %q twice", scanners.ErrMalformed, token)
+	return fmt.Errorf("%w: %w: the service returned next token %q twice", scanners.ErrMalformed, errLoop, token)
 }
 
-// pager guards a pagination loop against repeated tokens.
-type pager struct{ seen map[string]bool }
-
-// next records token and reports a loop error when it was seen before.
-func (p *pager) next(token *string) (more bool, err error) {
-	if token == nil || *token == "" {
-		return false, nil
+// paginate runs a paged listing: it calls fetch with a nil token, then
+// with each next token fetch returns, until a page brings none. It returns
+// the error of fetch as it is, or a pagination loop error (errLoop) when
+// the service sends a token twice. What fetch gathered before an error is
+// the caller's to keep.
+func paginate(fetch func(token *string) (next *string, err error)) error {
+	seen := map[string]bool{}
+	var token *string
+	for {
+		next, err := fetch(token)
+		if err != nil {
+			return err
+		}
+		if next == nil || *next == "" {
+			return nil
+		}
+		if seen[*next] {
+			return errPagingLoop(*next)
+		}
+		seen[*next] = true
+		token = next
 	}
-	if p.seen == nil {
-		p.seen = map[string]bool{}
-	}
-	if p.seen[*token] {
-		return false, errPagingLoop(*token)
-	}
-	p.seen[*token] = true
-	return true, nil
 }

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"sort"
 	"strings"
@@ -118,14 +119,13 @@ func (a *account) gaad(ctx context.Context, client *iam.Client) (*iamData, error
 		Filter: []iamtypes.EntityType{iamtypes.EntityTypeUser, iamtypes.EntityTypeRole, iamtypes.EntityTypeGroup,
 			iamtypes.EntityTypeLocalManagedPolicy, iamtypes.EntityTypeAWSManagedPolicy},
 	}
-	var pg pager
-	var err error
-	for {
-		var page *iam.GetAccountAuthorizationDetailsOutput
-		page, err = client.GetAccountAuthorizationDetails(ctx, in)
+	pages := 0 // pages asked for
+	err := paginate(func(marker *string) (*string, error) {
+		in.Marker = marker
+		pages++
+		page, err := client.GetAccountAuthorizationDetails(ctx, in)
 		if err != nil {
-			err = classify("iam:GetAccountAuthorizationDetails", pageWhere(len(pg.seen)), err)
-			break
+			return nil, err
 		}
 		for _, u := range page.UserDetailList {
 			if k := "u" + aws.ToString(u.Arn); !seen[k] {
@@ -155,19 +155,19 @@ func (a *account) gaad(ctx context.Context, client *iam.Client) (*iamData, error
 			}
 			d.policies[arn] = mp
 		}
-		var more bool
 		if !page.IsTruncated {
-			break
+			return nil, nil
 		}
-		more, err = pg.next(page.Marker)
-		if err != nil {
-			err = classify("iam:GetAccountAuthorizationDetails", pageWhere(len(pg.seen)-1), err)
-			break
+		return page.Marker, nil
+	})
+	if err != nil {
+		// A failed call is reported on the page asked for, a pagination
+		// loop on the page before the one that repeated the marker.
+		n := pages - 1
+		if errors.Is(err, errLoop) {
+			n--
 		}
-		if !more {
-			break
-		}
-		in.Marker = page.Marker
+		err = classify("iam:GetAccountAuthorizationDetails", pageWhere(n), err)
 	}
 	d.complete = err == nil
 	return d, err

@@ -67,24 +67,11 @@ func (s *Scanner) collectIdentityCenter(ctx context.Context, main *account, acco
 	client := ssoadmin.NewFromConfig(main.cfg, func(o *ssoadmin.Options) { o.Region = region })
 	sets := s.permissionSets(ctx, main, client, instARN)
 
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, icConcurrency)
 	var fail failures
 	var kmu sync.Mutex
-	for _, acct := range accounts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			s.assignments(ctx, main, acct, client, instARN, storeID, sets, known, &kmu, &fail)
-		}()
-	}
-	wg.Wait()
+	eachBounded(ctx, icConcurrency, accounts, func(_ int, acct *account) {
+		s.assignments(ctx, main, acct, client, instARN, storeID, sets, known, &kmu, &fail)
+	})
 	fail.report(main, "grants/identity_center_assignments")
 }
 
@@ -94,47 +81,35 @@ func (s *Scanner) identityStore(ctx context.Context, main *account, region, stor
 	known := map[string]bool{}
 	client := identitystore.NewFromConfig(main.cfg, func(o *identitystore.Options) { o.Region = region })
 	uin := &identitystore.ListUsersInput{IdentityStoreId: aws.String(storeID), MaxResults: aws.Int32(100)}
-	var pg pager
-	for {
+	err := paginate(func(token *string) (*string, error) {
+		uin.NextToken = token
 		out, err := client.ListUsers(ctx, uin)
 		if err != nil {
-			main.col.gap(main.sys, "principals/identity_center_users", classify("identitystore:ListUsers", region, err), "identitystore:ListUsers")
-			break
+			return nil, err
 		}
 		for _, u := range out.Users {
 			p := icUser(main.sys, storeID, u)
 			known[p.ID] = true
 			main.col.principal(p)
 		}
-		more, err := pg.next(out.NextToken)
-		if err != nil {
-			main.col.gap(main.sys, "principals/identity_center_users", classify("identitystore:ListUsers", region, err), "identitystore:ListUsers")
-			break
-		}
-		if !more {
-			break
-		}
-		uin.NextToken = out.NextToken
+		return out.NextToken, nil
+	})
+	if err != nil {
+		main.col.gap(main.sys, "principals/identity_center_users", classify("identitystore:ListUsers", region, err), "identitystore:ListUsers")
 	}
 	var groups []idtypes.Group
 	gin := &identitystore.ListGroupsInput{IdentityStoreId: aws.String(storeID), MaxResults: aws.Int32(100)}
-	pg = pager{}
-	for {
+	err = paginate(func(token *string) (*string, error) {
+		gin.NextToken = token
 		out, err := client.ListGroups(ctx, gin)
 		if err != nil {
-			main.col.gap(main.sys, "principals/identity_center_groups", classify("identitystore:ListGroups", region, err), "identitystore:ListGroups")
-			break
+			return nil, err
 		}
 		groups = append(groups, out.Groups...)
-		more, err := pg.next(out.NextToken)
-		if err != nil {
-			main.col.gap(main.sys, "principals/identity_center_groups", classify("identitystore:ListGroups", region, err), "identitystore:ListGroups")
-			break
-		}
-		if !more {
-			break
-		}
-		gin.NextToken = out.NextToken
+		return out.NextToken, nil
+	})
+	if err != nil {
+		main.col.gap(main.sys, "principals/identity_center_groups", classify("identitystore:ListGroups", region, err), "identitystore:ListGroups")
 	}
 	var fail failures
 	for _, g := range groups {
@@ -147,12 +122,11 @@ func (s *Scanner) identityStore(ctx context.Context, main *account, region, stor
 			Attributes: map[string]string{"source": "identity_center", "identity_store_id": storeID},
 		})
 		min := &identitystore.ListGroupMembershipsInput{IdentityStoreId: aws.String(storeID), GroupId: aws.String(gid), MaxResults: aws.Int32(100)}
-		var mpg pager
-		for {
+		err := paginate(func(token *string) (*string, error) {
+			min.NextToken = token
 			out, err := client.ListGroupMemberships(ctx, min)
 			if err != nil {
-				fail.add(classify("identitystore:ListGroupMemberships", "group "+aws.ToString(g.DisplayName), err))
-				break
+				return nil, err
 			}
 			for _, m := range out.GroupMemberships {
 				uid, ok := m.MemberId.(*idtypes.MemberIdMemberUserId)
@@ -166,15 +140,10 @@ func (s *Scanner) identityStore(ctx context.Context, main *account, region, stor
 				}
 				main.col.membership(findings.Membership{ID: findings.ObjectID("membership", main.sys, "ic", uid.Value, gid), System: main.sys, MemberID: upid, GroupID: pid})
 			}
-			more, err := mpg.next(out.NextToken)
-			if err != nil {
-				fail.add(classify("identitystore:ListGroupMemberships", "group "+aws.ToString(g.DisplayName), err))
-				break
-			}
-			if !more {
-				break
-			}
-			min.NextToken = out.NextToken
+			return out.NextToken, nil
+		})
+		if err != nil {
+			fail.add(classify("identitystore:ListGroupMemberships", "group "+aws.ToString(g.DisplayName), err))
 		}
 	}
 	fail.report(main, "principals/identity_center_memberships")
@@ -218,23 +187,17 @@ func unresolved(sys string, kind findings.PrincipalKind, id, storeID string) fin
 func (s *Scanner) permissionSets(ctx context.Context, main *account, client *ssoadmin.Client, instARN string) map[string]*permissionSet {
 	var arns []string
 	in := &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(instARN), MaxResults: aws.Int32(100)}
-	var pg pager
-	for {
+	err := paginate(func(token *string) (*string, error) {
+		in.NextToken = token
 		out, err := client.ListPermissionSets(ctx, in)
 		if err != nil {
-			main.col.gap(main.sys, "grants/identity_center_permission_sets", classify("sso:ListPermissionSets", "", err), "sso:ListPermissionSets")
-			break
+			return nil, err
 		}
 		arns = append(arns, out.PermissionSets...)
-		more, err := pg.next(out.NextToken)
-		if err != nil {
-			main.col.gap(main.sys, "grants/identity_center_permission_sets", classify("sso:ListPermissionSets", "", err), "sso:ListPermissionSets")
-			break
-		}
-		if !more {
-			break
-		}
-		in.NextToken = out.NextToken
+		return out.NextToken, nil
+	})
+	if err != nil {
+		main.col.gap(main.sys, "grants/identity_center_permission_sets", classify("sso:ListPermissionSets", "", err), "sso:ListPermissionSets")
 	}
 	main.mu.Lock()
 	d := main.iam
@@ -242,25 +205,12 @@ func (s *Scanner) permissionSets(ctx context.Context, main *account, client *sso
 	sets := map[string]*permissionSet{}
 	var mu sync.Mutex
 	var fail failures
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, icConcurrency)
-	for _, arn := range arns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			ps := s.permissionSet(ctx, client, instARN, arn, d, &fail)
-			mu.Lock()
-			sets[arn] = ps
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	eachBounded(ctx, icConcurrency, arns, func(_ int, arn string) {
+		ps := s.permissionSet(ctx, client, instARN, arn, d, &fail)
+		mu.Lock()
+		sets[arn] = ps
+		mu.Unlock()
+	})
 	fail.report(main, "grants/identity_center_permission_set_details")
 	return sets
 }
@@ -341,23 +291,17 @@ func (s *Scanner) permissionSet(ctx context.Context, client *ssoadmin.Client, in
 func (s *Scanner) assignments(ctx context.Context, main, acct *account, client *ssoadmin.Client, instARN, storeID string, sets map[string]*permissionSet, known map[string]bool, kmu *sync.Mutex, fail *failures) {
 	var provisioned []string
 	in := &ssoadmin.ListPermissionSetsProvisionedToAccountInput{InstanceArn: aws.String(instARN), AccountId: aws.String(acct.id), MaxResults: aws.Int32(100)}
-	var pg pager
-	for {
+	err := paginate(func(token *string) (*string, error) {
+		in.NextToken = token
 		out, err := client.ListPermissionSetsProvisionedToAccount(ctx, in)
 		if err != nil {
-			fail.add(classify("sso:ListPermissionSetsProvisionedToAccount", "account "+acct.id, err))
-			break
+			return nil, err
 		}
 		provisioned = append(provisioned, out.PermissionSets...)
-		more, err := pg.next(out.NextToken)
-		if err != nil {
-			fail.add(classify("sso:ListPermissionSetsProvisionedToAccount", "account "+acct.id, err))
-			break
-		}
-		if !more {
-			break
-		}
-		in.NextToken = out.NextToken
+		return out.NextToken, nil
+	})
+	if err != nil {
+		fail.add(classify("sso:ListPermissionSetsProvisionedToAccount", "account "+acct.id, err))
 	}
 	for _, psARN := range provisioned {
 		ps := sets[psARN]
@@ -365,12 +309,11 @@ func (s *Scanner) assignments(ctx context.Context, main, acct *account, client *
 			ps = &permissionSet{arn: psARN, name: arnTail(psARN), level: findings.LevelRead, basis: "unknown"}
 		}
 		ain := &ssoadmin.ListAccountAssignmentsInput{InstanceArn: aws.String(instARN), AccountId: aws.String(acct.id), PermissionSetArn: aws.String(psARN), MaxResults: aws.Int32(100)}
-		var apg pager
-		for {
+		err := paginate(func(token *string) (*string, error) {
+			ain.NextToken = token
 			out, err := client.ListAccountAssignments(ctx, ain)
 			if err != nil {
-				fail.add(classify("sso:ListAccountAssignments", "account "+acct.id+" "+ps.name, err))
-				break
+				return nil, err
 			}
 			for _, as := range out.AccountAssignments {
 				kind := findings.PrincipalUser
@@ -398,15 +341,10 @@ func (s *Scanner) assignments(ctx context.Context, main, acct *account, client *
 					Scope: acct.id, Assignment: findings.AssignmentPermanent, Direct: true, Attributes: attrs,
 				})
 			}
-			more, err := apg.next(out.NextToken)
-			if err != nil {
-				fail.add(classify("sso:ListAccountAssignments", "account "+acct.id+" "+ps.name, err))
-				break
-			}
-			if !more {
-				break
-			}
-			ain.NextToken = out.NextToken
+			return out.NextToken, nil
+		})
+		if err != nil {
+			fail.add(classify("sso:ListAccountAssignments", "account "+acct.id+" "+ps.name, err))
 		}
 	}
 }

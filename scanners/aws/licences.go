@@ -16,12 +16,11 @@ func (a *account) collectLicences(ctx context.Context) {
 	for _, region := range a.regions {
 		client := licensemanager.NewFromConfig(a.cfg, func(o *licensemanager.Options) { o.Region = region })
 		in := &licensemanager.ListReceivedLicensesInput{MaxResults: aws.Int32(100)}
-		var pg pager
-		for {
+		err := paginate(func(token *string) (*string, error) {
+			in.NextToken = token
 			out, err := client.ListReceivedLicenses(ctx, in)
 			if err != nil {
-				a.col.gap(a.sys, "licences/license_manager/"+region, classify("license-manager:ListReceivedLicenses", region, err), "license-manager:ListReceivedLicenses")
-				break
+				return nil, err
 			}
 			for _, l := range out.Licenses {
 				arn := aws.ToString(l.LicenseArn)
@@ -39,15 +38,10 @@ func (a *account) collectLicences(ctx context.Context) {
 					OwnerOfRecord: owner, OwnerKind: ownerKind(owner), Channel: "marketplace", Attributes: attrs,
 				})
 			}
-			more, err := pg.next(out.NextToken)
-			if err != nil {
-				a.col.gap(a.sys, "licences/license_manager/"+region, classify("license-manager:ListReceivedLicenses", region, err), "license-manager:ListReceivedLicenses")
-				break
-			}
-			if !more {
-				break
-			}
-			in.NextToken = out.NextToken
+			return out.NextToken, nil
+		})
+		if err != nil {
+			a.col.gap(a.sys, "licences/license_manager/"+region, classify("license-manager:ListReceivedLicenses", region, err), "license-manager:ListReceivedLicenses")
 		}
 	}
 }

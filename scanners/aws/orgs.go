@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,12 +55,14 @@ func (s *Scanner) describeOrganization(ctx context.Context, main *account) *orgI
 func (s *Scanner) listAccounts(ctx context.Context, main *account) ([]orgAccount, error) {
 	client := organizations.NewFromConfig(main.cfg)
 	var out []orgAccount
-	var pg pager
 	in := &organizations.ListAccountsInput{}
-	for {
+	pages := 0 // pages asked for
+	err := paginate(func(token *string) (*string, error) {
+		in.NextToken = token
+		pages++
 		page, err := client.ListAccounts(ctx, in)
 		if err != nil {
-			return out, classify("organizations:ListAccounts", pageWhere(len(pg.seen)), err)
+			return nil, err
 		}
 		for _, a := range page.Accounts {
 			out = append(out, orgAccount{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email),
@@ -68,14 +71,10 @@ func (s *Scanner) listAccounts(ctx context.Context, main *account) ([]orgAccount
 				out[len(out)-1].Status = string(a.Status) //nolint:staticcheck // older field, still sent
 			}
 		}
-		more, err := pg.next(page.NextToken)
-		if err != nil {
-			return out, classify("organizations:ListAccounts", pageWhere(len(pg.seen)), err)
-		}
-		if !more {
-			break
-		}
-		in.NextToken = page.NextToken
+		return page.NextToken, nil
+	})
+	if err != nil {
+		return out, classify("organizations:ListAccounts", pageWhere(pages-1), err)
 	}
 	seen := map[string]bool{}
 	var uniq []orgAccount
@@ -185,25 +184,24 @@ func (a *account) collectSCPs(ctx context.Context) {
 	client := organizations.NewFromConfig(a.cfg)
 	in := &organizations.ListPoliciesInput{Filter: orgtypes.PolicyTypeServiceControlPolicy}
 	var names []string
-	var pg pager
-	for {
+	err := paginate(func(token *string) (*string, error) {
+		in.NextToken = token
 		page, err := client.ListPolicies(ctx, in)
 		if err != nil {
-			a.col.gap(a.sys, "organization/scp", classify("organizations:ListPolicies", "", err), "organizations:ListPolicies")
-			return
+			return nil, err
 		}
 		for _, p := range page.Policies {
 			names = append(names, aws.ToString(p.Name))
 		}
-		more, err := pg.next(page.NextToken)
-		if err != nil {
-			a.col.gap(a.sys, "organization/scp", classify("organizations:ListPolicies", "", err), "organizations:ListPolicies")
-			break
+		return page.NextToken, nil
+	})
+	if err != nil {
+		a.col.gap(a.sys, "organization/scp", classify("organizations:ListPolicies", "", err), "organizations:ListPolicies")
+		if !errors.Is(err, errLoop) {
+			// A failed call records no policy names; after a pagination
+			// loop the names read so far are recorded.
+			return
 		}
-		if !more {
-			break
-		}
-		in.NextToken = page.NextToken
 	}
 	sort.Strings(names)
 	a.attr("service_control_policies", strings.Join(names, ","))

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -41,23 +40,17 @@ func (a *account) collectBuckets(ctx context.Context, add func(findings.Backup))
 	client := a.s3Client(a.regions[0])
 	var buckets []s3types.Bucket
 	in := &s3.ListBucketsInput{MaxBuckets: aws.Int32(1000)}
-	var pg pager
-	for {
+	err := paginate(func(token *string) (*string, error) {
+		in.ContinuationToken = token
 		out, err := client.ListBuckets(ctx, in)
 		if err != nil {
-			a.col.gap(a.sys, "backups/s3", classify("s3:ListBuckets", "", err), "s3:ListAllMyBuckets")
-			break
+			return nil, err
 		}
 		buckets = append(buckets, out.Buckets...)
-		more, err := pg.next(out.ContinuationToken)
-		if err != nil {
-			a.col.gap(a.sys, "backups/s3", classify("s3:ListBuckets", "", err), "s3:ListAllMyBuckets")
-			break
-		}
-		if !more {
-			break
-		}
-		in.ContinuationToken = out.ContinuationToken
+		return out.ContinuationToken, nil
+	})
+	if err != nil {
+		a.col.gap(a.sys, "backups/s3", classify("s3:ListBuckets", "", err), "s3:ListAllMyBuckets")
 	}
 	own := map[string]bool{}
 	for _, b := range buckets {
@@ -65,34 +58,23 @@ func (a *account) collectBuckets(ctx context.Context, add func(findings.Backup))
 	}
 	cache := &keyCache{keys: map[string]*keyFacts{}}
 	var fail failures
-	sem := make(chan struct{}, bucketConcurrency)
-	var wg sync.WaitGroup
+	var uniq []s3types.Bucket
 	done := map[string]bool{}
 	for _, bk := range buckets {
-		name := aws.ToString(bk.Name)
-		if done[name] {
-			continue
+		if name := aws.ToString(bk.Name); !done[name] {
+			done[name] = true
+			uniq = append(uniq, bk)
 		}
-		done[name] = true
+	}
+	eachBounded(ctx, bucketConcurrency, uniq, func(_ int, bk s3types.Bucket) {
 		region := aws.ToString(bk.BucketRegion)
 		if region == "" {
 			region = a.regions[0]
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			if b, ok := a.bucket(ctx, name, region, own, cache, &fail); ok {
-				add(b)
-			}
-		}()
-	}
-	wg.Wait()
+		if b, ok := a.bucket(ctx, aws.ToString(bk.Name), region, own, cache, &fail); ok {
+			add(b)
+		}
+	})
 	fail.report(a, "backups/s3_details")
 }
 

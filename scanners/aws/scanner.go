@@ -263,22 +263,9 @@ func (s *Scanner) scanOrganization(ctx context.Context, main *account) []*accoun
 		}
 	}
 	members := make([]*account, len(picked))
-	sem := make(chan struct{}, s.set.concurrency)
-	var wg sync.WaitGroup
-	for i, m := range picked {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			members[i] = s.scanMember(ctx, main, m, i, len(picked))
-		}()
-	}
-	wg.Wait()
+	eachBounded(ctx, s.set.concurrency, picked, func(i int, m orgAccount) {
+		members[i] = s.scanMember(ctx, main, m, i, len(picked))
+	})
 	var out []*account
 	for _, m := range members {
 		if m != nil {

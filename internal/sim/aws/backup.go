@@ -26,13 +26,18 @@ func (c *call) queryInt(k string) int {
 }
 
 func (c *call) vaults() []*Vault {
-	var out []*Vault
 	if c.acct == nil {
 		return nil
 	}
-	for i := range c.acct.Vaults {
-		if c.acct.Vaults[i].Region == c.region {
-			out = append(out, &c.acct.Vaults[i])
+	return inRegion(c.acct.Vaults, c.region, func(v *Vault) string { return v.Region })
+}
+
+// inRegion returns the items whose region is region.
+func inRegion[T any](items []T, region string, regionOf func(*T) string) []*T {
+	var out []*T
+	for i := range items {
+		if regionOf(&items[i]) == region {
+			out = append(out, &items[i])
 		}
 	}
 	return out
@@ -137,16 +142,10 @@ func listRecoveryPoints(c *call) (response, *apiError) {
 }
 
 func (c *call) plans() []*Plan {
-	var out []*Plan
 	if c.acct == nil {
 		return nil
 	}
-	for i := range c.acct.Plans {
-		if c.acct.Plans[i].Region == c.region {
-			out = append(out, &c.acct.Plans[i])
-		}
-	}
-	return out
+	return inRegion(c.acct.Plans, c.region, func(p *Plan) string { return p.Region })
 }
 
 func planARN(acct, region, pid string) string {

@@ -105,31 +105,14 @@ func accountDefaults(a *Account, region string) {
 	a.Buckets = append([]Bucket(nil), a.Buckets...)
 	a.Plans = append([]Plan(nil), a.Plans...)
 	for i := range a.Users {
-		u := &a.Users[i]
-		if u.Path == "" {
-			u.Path = "/"
-		}
-		if u.Created.IsZero() {
-			u.Created = defaultCreated
-		}
+		entityDefaults(&a.Users[i].Path, &a.Users[i].Created)
 	}
 	for i := range a.Groups {
-		g := &a.Groups[i]
-		if g.Path == "" {
-			g.Path = "/"
-		}
-		if g.Created.IsZero() {
-			g.Created = defaultCreated
-		}
+		entityDefaults(&a.Groups[i].Path, &a.Groups[i].Created)
 	}
 	for i := range a.Roles {
 		r := &a.Roles[i]
-		if r.Path == "" {
-			r.Path = "/"
-		}
-		if r.Created.IsZero() {
-			r.Created = defaultCreated
-		}
+		entityDefaults(&r.Path, &r.Created)
 		if r.Trust == "" {
 			r.Trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 		}
@@ -240,6 +223,17 @@ func accountDefaults(a *Account, region string) {
 			}
 		}
 		a.IdentityCenter = &cp
+	}
+}
+
+// entityDefaults fills the path and creation time of an IAM user, group
+// or role.
+func entityDefaults(path *string, created *time.Time) {
+	if *path == "" {
+		*path = "/"
+	}
+	if created.IsZero() {
+		*created = defaultCreated
 	}
 }
 

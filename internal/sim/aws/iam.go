@@ -99,12 +99,7 @@ func gaadItems(a *Account, want func(string) bool) []gaadItem {
 	if want("User") {
 		for _, u := range a.Users {
 			var b xb
-			b.open("member")
-			b.el("Path", u.Path)
-			b.el("UserName", u.Name)
-			b.el("UserId", upperID("AIDA", a.ID, "user", u.Name))
-			b.el("Arn", "arn:aws:iam::"+a.ID+":user"+u.Path+u.Name)
-			b.time("CreateDate", u.Created)
+			entityXML(&b, a, "User", "AIDA", u.Path, u.Name, u.Created)
 			inlineXML(&b, "UserPolicyList", u.Inline)
 			b.open("GroupList")
 			for _, g := range u.Groups {
@@ -121,12 +116,7 @@ func gaadItems(a *Account, want func(string) bool) []gaadItem {
 	if want("Group") {
 		for _, g := range a.Groups {
 			var b xb
-			b.open("member")
-			b.el("Path", g.Path)
-			b.el("GroupName", g.Name)
-			b.el("GroupId", upperID("AGPA", a.ID, "group", g.Name))
-			b.el("Arn", "arn:aws:iam::"+a.ID+":group"+g.Path+g.Name)
-			b.time("CreateDate", g.Created)
+			entityXML(&b, a, "Group", "AGPA", g.Path, g.Name, g.Created)
 			inlineXML(&b, "GroupPolicyList", g.Inline)
 			attachedXML(&b, a, g.Policies)
 			b.close("member")
@@ -136,12 +126,7 @@ func gaadItems(a *Account, want func(string) bool) []gaadItem {
 	if want("Role") {
 		for _, r := range a.Roles {
 			var b xb
-			b.open("member")
-			b.el("Path", r.Path)
-			b.el("RoleName", r.Name)
-			b.el("RoleId", upperID("AROA", a.ID, "role", r.Name))
-			b.el("Arn", "arn:aws:iam::"+a.ID+":role"+r.Path+r.Name)
-			b.time("CreateDate", r.Created)
+			entityXML(&b, a, "Role", "AROA", r.Path, r.Name, r.Created)
 			b.el("AssumeRolePolicyDocument", encodeDoc(r.Trust))
 			b.raw("<InstanceProfileList/>")
 			inlineXML(&b, "RolePolicyList", r.Inline)
@@ -202,6 +187,18 @@ func gaadItems(a *Account, want func(string) bool) []gaadItem {
 	return items
 }
 
+// entityXML opens the GAAD member of a user, group or role (kind "User",
+// "Group" or "Role") and writes the fields the three share.
+func entityXML(b *xb, a *Account, kind, idPrefix, path, name string, created time.Time) {
+	lower := strings.ToLower(kind)
+	b.open("member")
+	b.el("Path", path)
+	b.el(kind+"Name", name)
+	b.el(kind+"Id", upperID(idPrefix, a.ID, lower, name))
+	b.el("Arn", "arn:aws:iam::"+a.ID+":"+lower+path+name)
+	b.time("CreateDate", created)
+}
+
 func policyXML(a *Account, name, arn, path, doc string, attachments int) string {
 	if path == "" {
 		path = "/"
@@ -218,20 +215,18 @@ func policyXML(a *Account, name, arn, path, doc string, attachments int) string 
 	b.bool("IsAttachable", true)
 	b.time("CreateDate", defaultCreated)
 	b.time("UpdateDate", defaultCreated)
+	version := func(doc, id string, isDefault bool) {
+		b.open("member")
+		b.el("Document", encodeDoc(doc))
+		b.el("VersionId", id)
+		b.bool("IsDefaultVersion", isDefault)
+		b.time("CreateDate", defaultCreated)
+		b.close("member")
+	}
 	b.open("PolicyVersionList")
 	// An old version first, to check that only the default one is used.
-	b.open("member")
-	b.el("Document", encodeDoc(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`))
-	b.el("VersionId", "v1")
-	b.bool("IsDefaultVersion", false)
-	b.time("CreateDate", defaultCreated)
-	b.close("member")
-	b.open("member")
-	b.el("Document", encodeDoc(doc))
-	b.el("VersionId", "v2")
-	b.bool("IsDefaultVersion", true)
-	b.time("CreateDate", defaultCreated)
-	b.close("member")
+	version(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`, "v1", false)
+	version(doc, "v2", true)
 	b.close("PolicyVersionList")
 	b.close("member")
 	return b.String()

@@ -39,7 +39,14 @@ func (c *call) instanceFor(arn string) (*IdentityCenter, *apiError) {
 	return ic, nil
 }
 
-func (c *call) permissionSet(ic *IdentityCenter, arn string) (*PermissionSet, *apiError) {
+// requestedPermissionSet returns the permission set named by the
+// request's InstanceArn and PermissionSetArn.
+func (c *call) requestedPermissionSet() (*PermissionSet, *apiError) {
+	ic, err := c.instanceFor(c.str("InstanceArn"))
+	if err != nil {
+		return nil, err
+	}
+	arn := c.str("PermissionSetArn")
 	for i := range ic.PermissionSets {
 		if ic.PermissionSets[i].ARN == arn {
 			return &ic.PermissionSets[i], nil
@@ -87,11 +94,7 @@ func withNext(m map[string]any, next string) map[string]any {
 }
 
 func describePermissionSet(c *call) (response, *apiError) {
-	ic, err := c.instanceFor(c.str("InstanceArn"))
-	if err != nil {
-		return response{}, err
-	}
-	ps, err := c.permissionSet(ic, c.str("PermissionSetArn"))
+	ps, err := c.requestedPermissionSet()
 	if err != nil {
 		return response{}, err
 	}
@@ -104,11 +107,7 @@ func describePermissionSet(c *call) (response, *apiError) {
 }
 
 func listManagedPoliciesInPermissionSet(c *call) (response, *apiError) {
-	ic, err := c.instanceFor(c.str("InstanceArn"))
-	if err != nil {
-		return response{}, err
-	}
-	ps, err := c.permissionSet(ic, c.str("PermissionSetArn"))
+	ps, err := c.requestedPermissionSet()
 	if err != nil {
 		return response{}, err
 	}
@@ -124,11 +123,7 @@ func listManagedPoliciesInPermissionSet(c *call) (response, *apiError) {
 }
 
 func listCustomerManagedPolicyReferences(c *call) (response, *apiError) {
-	ic, err := c.instanceFor(c.str("InstanceArn"))
-	if err != nil {
-		return response{}, err
-	}
-	ps, err := c.permissionSet(ic, c.str("PermissionSetArn"))
+	ps, err := c.requestedPermissionSet()
 	if err != nil {
 		return response{}, err
 	}
@@ -140,11 +135,7 @@ func listCustomerManagedPolicyReferences(c *call) (response, *apiError) {
 }
 
 func getInlinePolicyForPermissionSet(c *call) (response, *apiError) {
-	ic, err := c.instanceFor(c.str("InstanceArn"))
-	if err != nil {
-		return response{}, err
-	}
-	ps, err := c.permissionSet(ic, c.str("PermissionSetArn"))
+	ps, err := c.requestedPermissionSet()
 	if err != nil {
 		return response{}, err
 	}
