@@ -216,6 +216,7 @@ func (c *collector) adPrivilegedGroups(ctx context.Context, domainNC string, wk 
 		}
 	}
 	var out []*privGroup
+	var missing []string
 	for _, w := range wk {
 		var o *object
 		if w.sid != "" {
@@ -225,10 +226,21 @@ func (c *collector) adPrivilegedGroups(ctx context.Context, domainNC string, wk 
 		}
 		if o == nil {
 			c.ss.log.Debug("ldap: privileged group not present", "group", w.name, "sid", w.sid)
+			if mustExist(w, domainSIDOf(wk)) {
+				missing = append(missing, w.name+" ("+w.sid+")")
+			}
 			continue
 		}
 		o.p.Attributes["well_known"] = w.name
 		out = append(out, &privGroup{wellKnownGroup: w, o: o})
+	}
+	if len(missing) > 0 {
+		// Every domain has these two: not seeing them means this account
+		// may not read them (or base_dn hides them), and who holds the
+		// keys through them is unknown.
+		c.gap("grants/admin_groups", fmt.Errorf("%s not returned by the privileged groups search: their members hold the domain's keys and are unknown: %w",
+			strings.Join(missing, " and "), scanners.ErrDenied),
+			"grant the account Read Property on CN=Builtin and CN=Users (the Administrators and Domain Admins groups)")
 	}
 	for _, ref := range c.s.cfg.AdminGroups {
 		gs := c.findGroups(ref)
@@ -244,6 +256,24 @@ func (c *collector) adPrivilegedGroups(ctx context.Context, domainNC string, wk 
 		}
 	}
 	return out, nil
+}
+
+// mustExist reports whether w is a group every AD domain has and that
+// holds the keys: Administrators, and Domain Admins when the domain SID is
+// known (else it cannot be looked for, and the domain SID gap says so).
+func mustExist(w wellKnownGroup, domainSID string) bool {
+	return w.sid == "S-1-5-32-544" || (domainSID != "" && w.sid == domainSID+"-512")
+}
+
+// domainSIDOf returns the domain SID the well-known groups were built
+// with ("" when it was not known).
+func domainSIDOf(wk []wellKnownGroup) string {
+	for _, w := range wk {
+		if w.name == "Domain Admins" {
+			return strings.TrimSuffix(w.sid, "-512")
+		}
+	}
+	return ""
 }
 
 func isListed(ps []*privGroup, o *object) bool {
@@ -292,30 +322,54 @@ func rangeValues(e *goldap.Entry, attr string) ([]string, int, bool) {
 }
 
 // adRangedMembers reads the rest of a privileged group's member attribute
-// with range retrieval (AD returns 1500 values per read).
+// with range retrieval (AD returns 1500 values per read). A read that
+// stops before the last range ("-*") loses the members beyond it: that is
+// a grants gap naming the group, and the members read so far are kept.
 func (c *collector) adRangedMembers(ctx context.Context, o *object, dn string, end int) error {
-	for guard := 0; end >= 0 && guard < 10000; guard++ {
+	const remedy = "grant the account Read Property on the privileged groups (member)"
+	name := firstNonEmpty(o.p.DisplayName, dn)
+	for reads := 0; end >= 0; reads++ {
+		if reads >= c.s.maxRangeReads {
+			c.gap("grants", fmt.Errorf("members of %s: range retrieval of member did not end after %d ranged reads (%d values read; the rest are unknown): %w",
+				name, reads, end+1, scanners.ErrMalformed), "")
+			return nil
+		}
 		attr := fmt.Sprintf("member;range=%d-*", end+1)
 		next := -1
 		got := false
-		err := c.run(ctx, "grants", "grant the account Read Property on the privileged groups (member)",
-			query{what: "privileged group members (range)", base: dn, scope: goldap.ScopeBaseObject, filter: "(objectClass=*)", attrs: []string{attr}, unpaged: true},
+		failed, err := c.runReport(ctx, "grants", remedy,
+			query{what: "members of " + name + " (range)", base: dn, scope: goldap.ScopeBaseObject, filter: "(objectClass=*)", attrs: []string{attr}, unpaged: true},
 			func(e *goldap.Entry) error {
 				vals, n, ok := rangeValues(e, "member")
-				if ok {
-					got = true
-					next = n
-					for _, m := range vals {
-						o.memberKeys = append(o.memberKeys, dnKey(m))
-					}
+				if !ok || got {
+					return nil
+				}
+				got, next = true, n
+				if n >= 0 && n <= end {
+					return nil // does not advance: reported below
+				}
+				for _, m := range vals {
+					o.memberKeys = append(o.memberKeys, dnKey(m))
 				}
 				return nil
 			})
 		if err != nil {
 			return err
 		}
-		if !got || (next >= 0 && next <= end) {
-			break
+		switch {
+		case failed:
+			// run recorded the failed search as a grants gap; say what it
+			// cost.
+			c.gap("grants", fmt.Errorf("members of %s beyond the first %d were not read", name, end+1), remedy)
+			return nil
+		case !got:
+			c.gap("grants", fmt.Errorf("members of %s: the server did not return %s (%d values read; the rest are unknown): %w",
+				name, attr, end+1, scanners.ErrDenied), remedy)
+			return nil
+		case next >= 0 && next <= end:
+			c.gap("grants", fmt.Errorf("members of %s: range retrieval does not advance (asked for %s, got a range ending at %d; %d values read, the rest are unknown): %w",
+				name, attr, next, end+1, scanners.ErrMalformed), "")
+			return nil
 		}
 		end = next
 	}

@@ -292,6 +292,13 @@ func (c *collector) gap(collection string, err error, remedy string) {
 // connection usable becomes a gap and run returns nil so the scan goes on;
 // cancellation and a broken connection are returned.
 func (c *collector) run(ctx context.Context, collection, remedy string, q query, fn func(*goldap.Entry) error) error {
+	_, err := c.runReport(ctx, collection, remedy, q, fn)
+	return err
+}
+
+// runReport is run that also reports whether the search failed or was
+// cut short (and so was recorded as a gap).
+func (c *collector) runReport(ctx context.Context, collection, remedy string, q query, fn func(*goldap.Entry) error) (bool, error) {
 	c.s.env.Progress.Step(c.s.target, q.what, 0, 0)
 	out, err := c.ss.search(ctx, q, fn)
 	c.referrals = append(c.referrals, out.referrals...)
@@ -299,18 +306,18 @@ func (c *collector) run(ctx context.Context, collection, remedy string, q query,
 		c.gap(collection, out.limit, "raise size_limit/time_limit (and the server's own limits)")
 	}
 	if err == nil {
-		return nil
+		return out.limit != nil, nil
 	}
 	if ctx.Err() != nil {
 		c.gap(collection, fmt.Errorf("search %s: %w", q.what, ctx.Err()), "")
-		return ctx.Err()
+		return true, ctx.Err()
 	}
 	c.gap(collection, c.ss.guardErr(err), remedy)
 	if c.ss.broken() {
-		return c.ss.guardErr(err)
+		return true, c.ss.guardErr(err)
 	}
 	c.ss.log.Warn("ldap: collection incomplete", "search", q.what, "error", c.s.env.Redactor.Error(err))
-	return nil
+	return true, nil
 }
 
 // referralGaps records referrals that were not followed. AD's own

@@ -3,6 +3,7 @@ package ldap
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -381,5 +382,245 @@ func TestADRangeRetrieval(t *testing.T) {
 	}
 	if v.principal("u1").LastActivityKnown {
 		t.Error("u1's last activity should be unknown")
+	}
+}
+
+// TestHostilePagingRepeatsPage: a server that answers the next page with
+// a page already sent (with the same cookie, or a fresh one each time) is
+// stopped at once with an error naming the search; the entries are kept
+// once each.
+func TestHostilePagingRepeatsPage(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		next func(n int) string // the cookie sent with the n-th repeat
+		want string
+	}{
+		{"same cookie", func(int) string { return "B" }, "repeats the paging cookie of page 2 with 2 entries all sent before (paging loop)"},
+		{"fresh cookies", func(n int) string { return "B" + itoa(n) }, "repeats 2 entries all sent before (paging loop)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var mu sync.Mutex
+			userPages := 0
+			url := startFake(t, func(w *fakeConn, req fakeSearch) {
+				if fakeRootDSE(w, req) {
+					return
+				}
+				if !strings.Contains(req.filter, "objectClass=person") {
+					w.done(req.id)
+					return
+				}
+				mu.Lock()
+				userPages++
+				n := userPages
+				mu.Unlock()
+				user := func(n int) {
+					w.entry(req.id, "uid=u"+itoa(n)+",dc=fake,dc=test", map[string][]string{"objectClass": {"person"}, "uid": {"u" + itoa(n)}, "cn": {"U"}})
+				}
+				if len(req.cookie) == 0 {
+					user(0)
+					user(1)
+					w.done(req.id, paging("A"))
+					return
+				}
+				// The second page, again and again.
+				user(2)
+				user(3)
+				w.done(req.id, paging(c.next(n)))
+			})
+			snap, err := fakeScanner(t, url, "page_size: 2").Scan(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := newView(t, snap).gap("principals")
+			if g == nil || g.Reason != findings.GapFailed || !strings.Contains(g.Error, "search users: page 3 "+c.want) {
+				t.Fatalf("gap = %+v", g)
+			}
+			if userPages != 3 {
+				t.Errorf("%d user pages requested, want 3: the loop was not stopped at once", userPages)
+			}
+			users := 0
+			for _, p := range snap.Principals {
+				if p.Kind == findings.PrincipalUser {
+					users++
+				}
+			}
+			if users != 4 {
+				t.Errorf("%d users, want the 4 distinct ones", users)
+			}
+		})
+	}
+}
+
+// TestPagingConstantCookie: Samba answers every page of a search with the
+// same cookie; fresh entries on each page are not a loop.
+func TestPagingConstantCookie(t *testing.T) {
+	// Each request carries the same cookie, so the fake counts pages per
+	// connection instead.
+	var mu sync.Mutex
+	served := 0
+	url := startFake(t, func(w *fakeConn, req fakeSearch) {
+		if fakeRootDSE(w, req) {
+			return
+		}
+		if !strings.Contains(req.filter, "objectClass=person") {
+			w.done(req.id)
+			return
+		}
+		mu.Lock()
+		if len(req.cookie) == 0 {
+			served = 0
+		}
+		n := served
+		served++
+		mu.Unlock()
+		for i := 2 * n; i < 2*n+2; i++ {
+			w.entry(req.id, "uid=u"+itoa(i)+",dc=fake,dc=test", map[string][]string{"objectClass": {"person"}, "uid": {"u" + itoa(i)}, "cn": {"U"}})
+		}
+		if n < 3 {
+			w.done(req.id, paging("1\x00"))
+			return
+		}
+		w.done(req.id, paging(""))
+	})
+	snap, err := fakeScanner(t, url, "page_size: 2").Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := newView(t, snap).gap("principals"); g != nil {
+		t.Errorf("gap = %+v", g)
+	}
+	users := 0
+	for _, p := range snap.Principals {
+		if p.Kind == findings.PrincipalUser {
+			users++
+		}
+	}
+	if users != 8 {
+		t.Errorf("%d users, want 8 (4 pages of 2)", users)
+	}
+}
+
+// fakeAD serves an AD domain S-1-5-21-1-2-3 with users u1..u3; privileged
+// answers the privileged-groups search and ranged the ranged member reads
+// of Domain Admins (attr is the attribute asked for).
+func fakeAD(t *testing.T, privileged func(w *fakeConn, req fakeSearch), ranged func(w *fakeConn, req fakeSearch, attr string)) string {
+	const base = "DC=fake,DC=test"
+	sid := func(s string) string { b, _ := encodeSID(s); return string(b) }
+	guid := func(n byte) string { return string([]byte{n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, n}) }
+	return startFake(t, func(w *fakeConn, req fakeSearch) {
+		switch {
+		case req.base == "":
+			w.entry(req.id, "", map[string][]string{"defaultNamingContext": {base}, "supportedCapabilities": {capActiveDirectory}})
+		case req.base == base && req.filter == "(objectClass=*)":
+			w.entry(req.id, base, map[string][]string{"objectSid": {sid("S-1-5-21-1-2-3")}})
+		case strings.Contains(req.filter, "objectClass=user"):
+			for n := byte(1); n <= 3; n++ {
+				w.entry(req.id, adUser(n), map[string][]string{
+					"objectClass": {"user"}, "objectGUID": {guid(n)}, "objectSid": {sid("S-1-5-21-1-2-3-110" + string('0'+n))},
+					"sAMAccountName": {"u" + string('0'+n)}, "userAccountControl": {"512"}, "whenCreated": {"20260101000000.0Z"},
+				})
+			}
+		case strings.Contains(req.filter, "objectSid=S-1-5-21-1-2-3-512"):
+			privileged(w, req)
+		case req.base == adDomainAdmins && len(req.attrs) == 1 && strings.HasPrefix(req.attrs[0], "member;range="):
+			ranged(w, req, req.attrs[0])
+		}
+		w.done(req.id)
+	})
+}
+
+const adDomainAdmins = "CN=Domain Admins,CN=Users,DC=fake,DC=test"
+
+func adUser(n byte) string { return "CN=u" + string('0'+n) + ",CN=Users,DC=fake,DC=test" }
+
+// adGroupEntry writes a privileged group entry with the given member
+// attribute values.
+func adGroupEntry(w *fakeConn, req fakeSearch, dn, name, sidStr string, members map[string][]string) {
+	s, _ := encodeSID(sidStr)
+	attrs := map[string][]string{
+		"objectClass": {"group"}, "objectGUID": {string([]byte{9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, byte(len(name))})},
+		"objectSid": {string(s)}, "cn": {name}, "sAMAccountName": {name},
+	}
+	for k, v := range members {
+		attrs[k] = v
+	}
+	w.entry(req.id, dn, attrs)
+}
+
+// TestADMissingAdminGroups: Administrators and Domain Admins hold the keys;
+// when the server does not return them, their grants are unknown, which
+// is a denied gap naming the group, not silence.
+func TestADMissingAdminGroups(t *testing.T) {
+	t.Run("Administrators missing", func(t *testing.T) {
+		url := fakeAD(t, func(w *fakeConn, req fakeSearch) {
+			adGroupEntry(w, req, adDomainAdmins, "Domain Admins", "S-1-5-21-1-2-3-512", map[string][]string{"member": {adUser(1)}})
+		}, func(*fakeConn, fakeSearch, string) {})
+		snap, err := fakeScanner(t, url).Scan(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := newView(t, snap)
+		g := v.gap("grants/admin_groups")
+		if g == nil || g.Reason != findings.GapDenied || !strings.Contains(g.Error, "Administrators (S-1-5-32-544)") || strings.Contains(g.Error, "Domain Admins") {
+			t.Fatalf("gap = %+v", g)
+		}
+		v.expectVia("u1", "Domain Admins", "Domain Admins")
+	})
+	t.Run("both missing", func(t *testing.T) {
+		url := fakeAD(t, func(*fakeConn, fakeSearch) {}, func(*fakeConn, fakeSearch, string) {})
+		snap, err := fakeScanner(t, url).Scan(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := newView(t, snap).gap("grants/admin_groups")
+		if g == nil || g.Reason != findings.GapDenied || !strings.Contains(g.Error, "Administrators (S-1-5-32-544)") ||
+			!strings.Contains(g.Error, "Domain Admins (S-1-5-21-1-2-3-512)") {
+			t.Fatalf("gap = %+v", g)
+		}
+	})
+}
+
+// TestADRangedMembersCutShort: range retrieval of a privileged group's
+// member attribute that stops before "-*" loses members: a gap naming the
+// group, with the members read so far kept.
+func TestADRangedMembersCutShort(t *testing.T) {
+	first := func(w *fakeConn, req fakeSearch) {
+		adGroupEntry(w, req, adDomainAdmins, "Domain Admins", "S-1-5-21-1-2-3-512", map[string][]string{"member;range=0-1": {adUser(1), adUser(2)}})
+	}
+	for _, c := range []struct {
+		name   string
+		ranged func(w *fakeConn, req fakeSearch, attr string)
+		reason findings.GapReason
+		want   string
+	}{
+		{"no ranged attribute", func(w *fakeConn, req fakeSearch, attr string) {
+			w.entry(req.id, adDomainAdmins, map[string][]string{"objectClass": {"group"}})
+		}, findings.GapDenied, "did not return member;range=2-*"},
+		{"no entry", func(*fakeConn, fakeSearch, string) {}, findings.GapDenied, "did not return member;range=2-*"},
+		{"range does not advance", func(w *fakeConn, req fakeSearch, attr string) {
+			w.entry(req.id, adDomainAdmins, map[string][]string{"member;range=0-1": {adUser(1), adUser(2)}})
+		}, findings.GapFailed, "does not advance"},
+		{"never ends", func(w *fakeConn, req fakeSearch, attr string) {
+			var from int
+			fmt.Sscanf(attr, "member;range=%d-*", &from)
+			w.entry(req.id, adDomainAdmins, map[string][]string{fmt.Sprintf("member;range=%d-%d", from, from): {adUser(3)}})
+		}, findings.GapFailed, "after 5 ranged reads"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			url := fakeAD(t, first, c.ranged)
+			sc := fakeScanner(t, url)
+			sc.maxRangeReads = 5
+			snap, err := sc.Scan(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := newView(t, snap)
+			g := v.gap("grants")
+			if g == nil || g.Reason != c.reason || !strings.Contains(g.Error, "Domain Admins") || !strings.Contains(g.Error, c.want) {
+				t.Fatalf("gap = %+v", g)
+			}
+			v.expectVia("u1", "Domain Admins", "Domain Admins")
+			v.expectVia("u2", "Domain Admins", "Domain Admins")
+		})
 	}
 }

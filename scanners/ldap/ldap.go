@@ -42,7 +42,10 @@ type Scanner struct {
 	maxMessage int64
 	// maxReferralHops bounds referral chasing.
 	maxReferralHops int
-	stats           Stats
+	// maxRangeReads bounds the ranged reads of one group's member
+	// attribute (1500 values each; tests lower it).
+	maxRangeReads int
+	stats         Stats
 }
 
 // Stats counts what the last Scan asked the server.
@@ -75,6 +78,7 @@ func newScanner(t config.Target, env scanners.Env) (scanners.Scanner, error) {
 		env:             env.WithDefaults(),
 		maxMessage:      defaultMaxMessage,
 		maxReferralHops: 5,
+		maxRangeReads:   10000,
 	}, nil
 }
 

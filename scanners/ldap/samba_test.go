@@ -258,3 +258,26 @@ func TestSambaNonAdminBind(t *testing.T) {
 		t.Errorf("gaps = %+v", snap.Gaps)
 	}
 }
+
+// TestSambaPaging: Samba answers every page of a search with the same
+// paging cookie; small pages still give the whole directory, not a paging
+// loop.
+func TestSambaPaging(t *testing.T) {
+	s := seededSamba(t)
+	big := scan(t, sambaScanner(t, s))
+	sc := sambaScanner(t, s, "page_size: 3")
+	small := scan(t, sc)
+	for _, g := range small.Gaps {
+		if strings.Contains(g.Error, "paging loop") {
+			t.Fatalf("paging loop on Samba: %+v", g)
+		}
+	}
+	a, _ := big.CanonicalJSON()
+	b, _ := small.CanonicalJSON()
+	if string(a) != string(b) {
+		t.Fatalf("page size 3 gives a different snapshot:\n%s", firstLineDiff(a, b))
+	}
+	if st := sc.Stats(); st.Requests <= st.Searches+5 {
+		t.Errorf("stats = %+v: the searches were not paged", st)
+	}
+}

@@ -1,7 +1,6 @@
 package ldap
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -56,7 +55,14 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 		paging = goldap.NewControlPaging(uint32(s.cfg.PageSize))
 	}
 	var refs []string
-	var prevCookie []byte
+	// cookies are the paging cookies received so far (with the page that
+	// brought each); seen the DNs of the entries passed to fn. Samba
+	// answers every page of a search with the same cookie, so a repeated
+	// cookie alone is no loop; a page that brings no entry not seen before
+	// is (see below).
+	cookies := map[string]int{}
+	seen := map[string]struct{}{}
+	duplicates := 0
 	total := 0
 	for page := 0; ; page++ {
 		if err := ctx.Err(); err != nil {
@@ -74,7 +80,7 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 		pctx, cancel := context.WithCancel(ctx)
 		resp := ss.conn.SearchAsync(pctx, req, 64)
 		var done []goldap.Control
-		inPage := 0
+		inPage, fresh := 0, 0
 		var ferr error
 		for resp.Next() {
 			if e := resp.Entry(); e != nil {
@@ -89,6 +95,15 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 					ferr = fmt.Errorf("search %s: more than %d entries: %w", q.what, maxEntriesPerSearch, scanners.ErrMalformed)
 					break
 				}
+				k := dnKey(e.DN)
+				if _, dup := seen[k]; dup {
+					// Sent before in this search (a repeated page):
+					// counted once.
+					duplicates++
+					continue
+				}
+				seen[k] = struct{}{}
+				fresh++
 				if err := fn(e); err != nil {
 					ferr = err
 					break
@@ -138,11 +153,29 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 		if pc == nil || len(pc.Cookie) == 0 {
 			break
 		}
-		if inPage == 0 && bytes.Equal(pc.Cookie, prevCookie) {
-			return out, fmt.Errorf("search %s: server returned the same paging cookie for an empty page (paging loop): %w", q.what, scanners.ErrMalformed)
+		// A page that brings nothing new and asks for more is a loop: an
+		// empty page with a cookie already received, or entries that were
+		// all sent before (whatever the cookie).
+		first, again := cookies[string(pc.Cookie)]
+		if fresh == 0 && (again || inPage > 0) {
+			var why string
+			switch {
+			case inPage == 0:
+				why = fmt.Sprintf("the paging cookie of page %d with no entries", first)
+			case again:
+				why = fmt.Sprintf("the paging cookie of page %d with %d entries all sent before", first, inPage)
+			default:
+				why = fmt.Sprintf("%d entries all sent before", inPage)
+			}
+			return out, fmt.Errorf("search %s: page %d repeats %s (paging loop): %w", q.what, page+1, why, scanners.ErrMalformed)
 		}
-		prevCookie = append(prevCookie[:0], pc.Cookie...)
+		if !again {
+			cookies[string(pc.Cookie)] = page + 1
+		}
 		paging.SetCookie(pc.Cookie)
+	}
+	if duplicates > 0 {
+		ss.log.Warn("ldap: server sent entries more than once; kept once", "search", q.what, "duplicates", duplicates)
 	}
 	if len(refs) == 0 {
 		return out, nil
