@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -156,13 +157,18 @@ type page[T any] interface {
 
 // list reads every page of a collection: first fetches page one, next a
 // nextLink. It stops with an ErrMalformed error when a nextLink repeats,
-// leaves the Graph endpoint, or pages never end.
+// leaves the Graph endpoint, or pages never end. A failure after page one
+// names the page ("entra: users: page 3: ..."); what earlier pages gave
+// has been visited.
 func list[T any, P page[T]](ctx context.Context, c *client, what string,
 	first func(context.Context) (P, error), next func(context.Context, string) (P, error), visit func(T)) error {
 	pg, err := do(ctx, c, first)
 	seen := map[string]bool{}
 	for n := 1; ; n++ {
 		if err != nil {
+			if n > 1 {
+				return c.classify(ctx, fmt.Sprintf("%s: page %d", what, n), err)
+			}
 			return c.classify(ctx, what, err)
 		}
 		if any(pg) == nil {
@@ -407,10 +413,10 @@ func (c *client) classify(ctx context.Context, what string, err error) error {
 		return c.statusError(what, ae.ResponseStatusCode, "", ae.Message)
 	}
 	if errors.Is(err, httpx.ErrRetryBudget) {
-		// httpx reports both kinds of exhaustion with ErrRetryBudget and
-		// does not wrap the last transport error; its message says
-		// "still error" when no HTTP answer came back at all.
-		if strings.Contains(err.Error(), "still error after") {
+		// httpx reports both kinds of exhaustion with ErrRetryBudget;
+		// when no HTTP answer came back at all it wraps the last
+		// transport error beside it.
+		if transportCause(err) != nil {
 			return fmt.Errorf("entra: %s: Graph unreachable: %w", what, c.red.Error(err))
 		}
 		return fmt.Errorf("entra: %s: %v: %w", what, c.red.Error(err), scanners.ErrThrottled)
@@ -419,6 +425,36 @@ func (c *client) classify(ctx context.Context, what string, err error) error {
 		return fmt.Errorf("entra: %s: %w", what, c.red.Error(err))
 	}
 	return fmt.Errorf("entra: %s: %w", what, c.red.Error(err))
+}
+
+// transportCause returns the transport error httpx wrapped beside
+// ErrRetryBudget when its attempts ran out without an HTTP answer (a
+// refused connection, a timeout, a TLS failure), or nil when the budget
+// ran out on HTTP answers (429, 503).
+//
+// errors.As on a net.Error would not do: net/http wraps every error of a
+// round trip, a 429 budget included, in a *url.Error, which is a
+// net.Error; and a TLS certificate error is not one.
+func transportCause(err error) error {
+	switch x := err.(type) {
+	case interface{ Unwrap() []error }:
+		errs := x.Unwrap()
+		if slices.Contains(errs, httpx.ErrRetryBudget) {
+			for _, e := range errs {
+				if e != nil && e != httpx.ErrRetryBudget {
+					return e
+				}
+			}
+		}
+		for _, e := range errs {
+			if c := transportCause(e); c != nil {
+				return c
+			}
+		}
+	case interface{ Unwrap() error }:
+		return transportCause(x.Unwrap())
+	}
+	return nil
 }
 
 // licenceCodes are the error codes Graph answers when the tenant lacks

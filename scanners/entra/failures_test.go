@@ -3,15 +3,22 @@ package entra
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/httpx"
 	"github.com/keyholder/keyholder/internal/sim/graph"
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/scannertest"
@@ -379,5 +386,61 @@ func TestRoleAssignmentsNeedFilter(t *testing.T) {
 	st := srv.Stats()
 	if st.ByRoute["/roleManagement/directory/roleAssignments"] != 1+len(graph.BuiltinRoles()) {
 		t.Errorf("role assignment operations = %d, want 1 refused + one per role (%d)", st.ByRoute["/roleManagement/directory/roleAssignments"], len(graph.BuiltinRoles()))
+	}
+}
+
+// TestPagingFailureNamesPage: a failure on a later page names the page,
+// and what the earlier pages gave is kept.
+func TestPagingFailureNamesPage(t *testing.T) {
+	f := newFixture(t, loadScenario(t), "page_size: 2")
+	f.srv.AddFault(graph.Fault{Path: "/users", Page: 2, Status: 500, Code: "InternalServerError"})
+	snap := f.scan(t)
+	g := gap(snap, "principals/users")
+	if g == nil || g.Reason != findings.GapFailed || !strings.Contains(g.Error, "entra: users: page 2: HTTP 500") {
+		t.Fatalf("users gap = %+v", g)
+	}
+	// Page one (alice, bob) is kept in full.
+	for _, id := range []string{idAlice, idBob} {
+		if p := principal(snap, id); p == nil || p.Attributes["partial"] != "" {
+			t.Errorf("%s = %+v", id, p)
+		}
+	}
+
+	// A failure of the first page is the collection's failure: no page
+	// number.
+	f = newFixture(t, loadScenario(t), "page_size: 2")
+	f.srv.AddFault(graph.Fault{Path: "/users", Page: 1, Status: 500, Code: "InternalServerError"})
+	snap = f.scan(t)
+	if g := gap(snap, "principals/users"); g == nil || !strings.Contains(g.Error, "entra: users: HTTP 500") {
+		t.Fatalf("users gap = %+v", g)
+	}
+}
+
+// TestRetryBudgetClassified: httpx wraps the last transport error when its
+// attempts run out without any HTTP answer (unreachable, whatever the
+// transport error: refused, TLS...); an exhausted budget on HTTP answers
+// (429, 503) is throttling.
+func TestRetryBudgetClassified(t *testing.T) {
+	f := newFixture(t, loadScenario(t), "")
+	c, err := newClient(f.sc.cfg, f.env, f.sc.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	tlsErr := x509.UnknownAuthorityError{}
+	for _, cause := range []error{refused, tlsErr} {
+		// As httpx reports it, and as net/http wraps it on the way up.
+		budget := fmt.Errorf("httpx: GET https://graph/v1.0/users: still error after 3 attempts: %w: %w", httpx.ErrRetryBudget, fmt.Errorf("httpx: GET https://graph/v1.0/users: %w", cause))
+		got := c.classify(context.Background(), "users", &url.Error{Op: "Get", URL: "https://graph/v1.0/users", Err: budget})
+		if errors.Is(got, scanners.ErrThrottled) || !strings.Contains(got.Error(), "entra: users: Graph unreachable") || isHTTPAnswer(got) {
+			t.Errorf("%T: %v", cause, got)
+		}
+	}
+	for _, msg := range []string{"still 429 Too Many Requests after 3 attempts", "503 Service Unavailable asks to wait 10m0s, beyond the 2m0s budget"} {
+		budget := fmt.Errorf("httpx: GET https://graph/v1.0/users: %s: %w", msg, httpx.ErrRetryBudget)
+		got := c.classify(context.Background(), "users", &url.Error{Op: "Get", URL: "https://graph/v1.0/users", Err: budget})
+		if !errors.Is(got, scanners.ErrThrottled) || strings.Contains(got.Error(), "unreachable") {
+			t.Errorf("%s: %v", msg, got)
+		}
 	}
 }
