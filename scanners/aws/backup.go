@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,7 +34,7 @@ func (a *account) collectVaultsIn(ctx context.Context, region string, cache *key
 	client := backup.NewFromConfig(a.cfg, func(o *backup.Options) { o.Region = region })
 	var vaults []backuptypes.BackupVaultListMember
 	in := &backup.ListBackupVaultsInput{MaxResults: aws.Int32(1000)}
-	err := paginate(func(token *string) (*string, error) {
+	err := a.s.paginate(func(token *string) (*string, error) {
 		in.NextToken = token
 		out, err := client.ListBackupVaults(ctx, in)
 		if err != nil {
@@ -74,7 +73,7 @@ func (a *account) planCopies(ctx context.Context, client *backup.Client, region 
 	copies, plans := map[string][]string{}, map[string][]string{}
 	in := &backup.ListBackupPlansInput{MaxResults: aws.Int32(1000)}
 	var ids []string
-	err := paginate(func(token *string) (*string, error) {
+	err := a.s.paginate(func(token *string) (*string, error) {
 		in.NextToken = token
 		out, err := client.ListBackupPlans(ctx, in)
 		if err != nil {
@@ -86,12 +85,9 @@ func (a *account) planCopies(ctx context.Context, client *backup.Client, region 
 		return out.NextToken, nil
 	})
 	if err != nil {
+		// The plans listed before the error are still read; the gap says
+		// the list is incomplete.
 		a.col.gap(a.sys, "backups/plans/"+region, classify("backup:ListBackupPlans", region, err), "backup:ListBackupPlans")
-		if !errors.Is(err, errLoop) {
-			// A failed call drops the plans listed so far; after a
-			// pagination loop they are still read.
-			return copies, plans
-		}
 	}
 	var fail failures
 	for _, id := range ids {
@@ -126,7 +122,7 @@ func (a *account) vault(ctx context.Context, client *backup.Client, region strin
 	b := findings.Backup{
 		ID: findings.ObjectID("backup", a.sys, "vault", region, name), System: a.sys, Name: name,
 		Protects: "AWS resources of account " + a.id, ProtectsSystem: a.sys, Location: arn,
-		StorageOwner: owner, StorageOwnerKind: "aws_account", Immutable: aws.ToBool(v.Locked),
+		StorageOwner: owner, StorageOwnerKind: "aws_account",
 		Attributes: map[string]string{
 			"service":              "aws_backup",
 			"region":               region,
@@ -136,6 +132,7 @@ func (a *account) vault(ctx context.Context, client *backup.Client, region strin
 			"locked":               boolString(aws.ToBool(v.Locked)),
 		},
 	}
+	a.vaultLock(&b, v)
 	if v.MinRetentionDays != nil {
 		b.Attributes["min_retention_days"] = strconv.FormatInt(*v.MinRetentionDays, 10)
 	}
@@ -178,12 +175,35 @@ func (a *account) vault(ctx context.Context, client *backup.Client, region strin
 	return b
 }
 
+// vaultLock records a vault's Backup Vault Lock. Only a compliance-mode
+// lock past its grace time makes the vault immutable: ListBackupVaults
+// gives a compliance lock a LockDate (the end of the grace time, until
+// which the lock can still be removed) and a governance lock none, and a
+// governance lock can be removed at any time by anyone allowed
+// backup:DeleteBackupVaultLockConfiguration.
+func (a *account) vaultLock(b *findings.Backup, v backuptypes.BackupVaultListMember) {
+	if !aws.ToBool(v.Locked) {
+		return
+	}
+	if v.LockDate == nil {
+		b.Attributes["lock_mode"] = "governance"
+		return
+	}
+	b.Attributes["lock_mode"] = "compliance"
+	b.Attributes["lock_date"] = v.LockDate.UTC().Format(time.RFC3339)
+	if v.LockDate.After(a.s.env.Now()) {
+		b.Attributes["lock_grace_time"] = "true"
+		return
+	}
+	b.Immutable = true
+}
+
 // latestRecoveryPoint pages through a vault's recovery points and returns
 // the newest creation time.
 func (a *account) latestRecoveryPoint(ctx context.Context, client *backup.Client, vault string) (*time.Time, error) {
 	in := &backup.ListRecoveryPointsByBackupVaultInput{BackupVaultName: aws.String(vault), MaxResults: aws.Int32(1000)}
 	var last *time.Time
-	err := paginate(func(token *string) (*string, error) {
+	err := a.s.paginate(func(token *string) (*string, error) {
 		in.NextToken = token
 		out, err := client.ListRecoveryPointsByBackupVault(ctx, in)
 		if err != nil {

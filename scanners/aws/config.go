@@ -33,6 +33,10 @@ type Config struct {
 	BackupBucketTags map[string]string `yaml:"backup_bucket_tags"`
 	// MaxAttempts bounds the SDK retryer's attempts per call (default 6).
 	MaxAttempts int `yaml:"max_attempts"`
+	// MaxPages bounds the pages read from one paged listing (default
+	// 10 000); a listing still sending next tokens after it stops with a
+	// gap.
+	MaxPages int `yaml:"max_pages"`
 }
 
 // AssumeRole names a role to assume for the scan.
@@ -63,6 +67,9 @@ const (
 	DefaultMaxAttempts    = 6
 	DefaultSessionName    = "keyholder"
 	DefaultRegion         = "us-east-1"
+	DefaultMaxPages       = 10000
+	// MaxMaxPages is the largest max_pages accepted.
+	MaxMaxPages = 1000000
 )
 
 // DefaultBackupBucketPatterns mark buckets whose names look like backup
@@ -87,6 +94,7 @@ type settings struct {
 	concurrency int
 	roleName    string
 	maxAttempts int
+	maxPages    int
 }
 
 func parseConfig(t config.Target) (*settings, error) {
@@ -98,7 +106,7 @@ func parseConfig(t config.Target) (*settings, error) {
 	bad := func(key, format string, args ...any) {
 		probs = append(probs, config.TargetProblem(t, key, fmt.Sprintf(format, args...)))
 	}
-	s := &settings{Config: c, duration: time.Hour, concurrency: DefaultOrgConcurrency, roleName: DefaultRoleName, maxAttempts: DefaultMaxAttempts}
+	s := &settings{Config: c, duration: time.Hour, concurrency: DefaultOrgConcurrency, roleName: DefaultRoleName, maxAttempts: DefaultMaxAttempts, maxPages: DefaultMaxPages}
 	if c.Region != "" && len(c.Regions) > 0 {
 		bad("regions", "set region or regions, not both")
 	}
@@ -118,6 +126,11 @@ func parseConfig(t config.Target) (*settings, error) {
 		bad("max_attempts", "must be between 1 and 20")
 	} else if c.MaxAttempts > 0 {
 		s.maxAttempts = c.MaxAttempts
+	}
+	if c.MaxPages < 0 || c.MaxPages > MaxMaxPages {
+		bad("max_pages", "must be between 1 and %d", MaxMaxPages)
+	} else if c.MaxPages > 0 {
+		s.maxPages = c.MaxPages
 	}
 	if ar := c.AssumeRole; ar != nil {
 		if !roleARNRE.MatchString(ar.RoleARN) {

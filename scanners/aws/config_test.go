@@ -22,6 +22,8 @@ func TestConfigStrict(t *testing.T) {
 		{"accounts scalar", "organization: {enabled: true, accounts: some}", `must be "all" or a list`},
 		{"bad pattern", "backup_bucket_patterns: [\"(\"]", "backup_bucket_patterns"},
 		{"max attempts", "max_attempts: 99", "between 1 and 20"},
+		{"max pages negative", "max_pages: -1", "between 1 and 1000000"},
+		{"max pages too large", "max_pages: 1000001", "between 1 and 1000000"},
 		{"unknown nested key", "organization: {enabled: true, role: X}", "unknown key"},
 	}
 	for _, c := range cases {
@@ -49,13 +51,22 @@ func TestConfigStrict(t *testing.T) {
 			"profile: audit",
 			"assume_role: {role_arn: \"arn:aws:iam::123456789012:role/Audit\", external_id: x, session_name: kh, duration: 1h}",
 			"organization: {enabled: true, role_name: Audit, accounts: [\"222222222222\"], exclude: [\"333333333333\"], concurrency: 3}",
-			"backup_bucket_patterns: [\"^bk-\"]", "backup_bucket_tags: {backup: \"*\"}", "max_attempts: 4"), testEnv())
+			"backup_bucket_patterns: [\"^bk-\"]", "backup_bucket_tags: {backup: \"*\"}", "max_attempts: 4", "max_pages: 50"), testEnv())
 		if err != nil {
 			t.Fatal(err)
 		}
 		set := s.(*Scanner).set
-		if set.concurrency != 3 || set.roleName != "Audit" || set.allAccounts || set.accounts[0] != "222222222222" || set.maxAttempts != 4 {
+		if set.concurrency != 3 || set.roleName != "Audit" || set.allAccounts || set.accounts[0] != "222222222222" || set.maxAttempts != 4 || set.maxPages != 50 {
 			t.Fatalf("settings: %+v", set)
+		}
+	})
+	t.Run("default max_pages", func(t *testing.T) {
+		s, err := Factory().New(target(t, "http://127.0.0.1:1"), testEnv())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := s.(*Scanner).set.maxPages; n != 10000 {
+			t.Fatalf("maxPages = %d, want 10000", n)
 		}
 	})
 }

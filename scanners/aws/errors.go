@@ -131,15 +131,37 @@ func errPagingLoop(token string) error {
 	return fmt.Errorf("%w: %w: the service returned next token %q twice", scanners.ErrMalformed, errLoop, token)
 }
 
-// paginate runs a paged listing: it calls fetch with a nil token, then
+// errPageCap marks a listing stopped at the page cap; its text is part of
+// the message.
+var errPageCap = errors.New("page cap reached")
+
+// errPagingCap reports a service still sending next tokens after page n,
+// the last one allowed.
+func errPagingCap(n int) error {
+	return fmt.Errorf("%w: %w: page %d, the last one max_pages allows, still brought a next token; the pages read so far are kept", scanners.ErrMalformed, errPageCap, n)
+}
+
+// paginate runs a paged listing with the target's page cap (max_pages).
+// See paginateN.
+func (s *Scanner) paginate(fetch func(token *string) (next *string, err error)) error {
+	return paginateN(s.set.maxPages, fetch)
+}
+
+// paginateN runs a paged listing: it calls fetch with a nil token, then
 // with each next token fetch returns, until a page brings none. It returns
-// the error of fetch as it is, or a pagination loop error (errLoop) when
-// the service sends a token twice. What fetch gathered before an error is
-// the caller's to keep.
-func paginate(fetch func(token *string) (next *string, err error)) error {
+// the error of fetch as it is, a pagination loop error (errLoop) when the
+// service sends a token twice, or a page cap error (errPageCap) when page
+// maxPages still brings a next token (a service sending new tokens forever
+// would otherwise be read until the context ends). Both are
+// scanners.ErrMalformed. What fetch gathered before an error is the
+// caller's to keep.
+func paginateN(maxPages int, fetch func(token *string) (next *string, err error)) error {
+	if maxPages <= 0 {
+		maxPages = DefaultMaxPages
+	}
 	seen := map[string]bool{}
 	var token *string
-	for {
+	for page := 1; ; page++ {
 		next, err := fetch(token)
 		if err != nil {
 			return err
@@ -149,6 +171,9 @@ func paginate(fetch func(token *string) (next *string, err error)) error {
 		}
 		if seen[*next] {
 			return errPagingLoop(*next)
+		}
+		if page >= maxPages {
+			return errPagingCap(page)
 		}
 		seen[*next] = true
 		token = next

@@ -141,8 +141,14 @@ func TestPagingLoopIsDetected(t *testing.T) {
 			if n := fake.Counts()[op]; n != 2 {
 				t.Fatalf("%s called %d times, want 2 (stop at the repeated token)", op, n)
 			}
-			if op == "iam:GetAccountAuthorizationDetails" && principal(snap, userID("alice")) == nil {
-				t.Fatal("what the looping pages held was lost")
+			if op == "iam:GetAccountAuthorizationDetails" {
+				if principal(snap, userID("alice")) == nil {
+					t.Fatal("what the looping pages held was lost")
+				}
+				// Page 2 brought the marker page 1 had sent.
+				if !strings.Contains(g.Error, op+" (page 2)") {
+					t.Fatalf("loop not reported on page 2: %s", g.Error)
+				}
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"sort"
 	"strings"
@@ -97,6 +96,10 @@ func (a *account) collectIAM(ctx context.Context) {
 		a.col.gap(a.sys, "mfa/credential_report", repErr, remedy)
 		a.col.gap(a.sys, "credentials/credential_report", repErr, remedy)
 		a.col.gap(a.sys, "activity/credential_report", repErr, remedy)
+		// Without the report nothing says whether a user can sign in at
+		// all (password, active key or certificate): a user with no
+		// credentials must not pass as an enabled holder of its grants.
+		a.col.gap(a.sys, "principals/credential_report", repErr, remedy)
 	}
 	a.rootPrincipal(summary, report)
 	if data != nil {
@@ -120,7 +123,7 @@ func (a *account) gaad(ctx context.Context, client *iam.Client) (*iamData, error
 			iamtypes.EntityTypeLocalManagedPolicy, iamtypes.EntityTypeAWSManagedPolicy},
 	}
 	pages := 0 // pages asked for
-	err := paginate(func(marker *string) (*string, error) {
+	err := a.s.paginate(func(marker *string) (*string, error) {
 		in.Marker = marker
 		pages++
 		page, err := client.GetAccountAuthorizationDetails(ctx, in)
@@ -161,13 +164,10 @@ func (a *account) gaad(ctx context.Context, client *iam.Client) (*iamData, error
 		return page.Marker, nil
 	})
 	if err != nil {
-		// A failed call is reported on the page asked for, a pagination
-		// loop on the page before the one that repeated the marker.
-		n := pages - 1
-		if errors.Is(err, errLoop) {
-			n--
-		}
-		err = classify("iam:GetAccountAuthorizationDetails", pageWhere(n), err)
+		// A failed call is reported on the page asked for; a pagination
+		// loop or the page cap on the page that brought the repeated or
+		// the last allowed marker, which is the last page asked for too.
+		err = classify("iam:GetAccountAuthorizationDetails", pageWhere(pages-1), err)
 	}
 	d.complete = err == nil
 	return d, err
@@ -312,6 +312,7 @@ func (a *account) iamPrincipals(d *iamData, rep credReport) {
 		}
 		d.docs[pid] = groupDocs[name]
 	}
+	var notInReport []string // users a report that was read does not list
 	for _, u := range d.users {
 		name, arn := aws.ToString(u.UserName), aws.ToString(u.Arn)
 		pid := findings.PrincipalID(findings.PrincipalUser, a.sys, arn)
@@ -332,6 +333,13 @@ func (a *account) iamPrincipals(d *iamData, rep credReport) {
 			creds, mfa, enabled, last := reportCredentials(row)
 			p.Credentials, p.MFA, p.Enabled, p.LastActivity, p.LastActivityKnown = creds, mfa, enabled, last, true
 			p.Attributes["console_access"] = row["password_enabled"]
+		} else {
+			// Enabled stays true for want of evidence; enabled_known and
+			// the principals/credential_report gap say it is not known.
+			p.Attributes["enabled_known"] = "false"
+			if rep != nil {
+				notInReport = append(notInReport, name)
+			}
 		}
 		var extra []*policyDoc
 		inherited := findings.Level("")
@@ -361,6 +369,7 @@ func (a *account) iamPrincipals(d *iamData, rep credReport) {
 		}
 		d.docs[pid] = append(docs, extra...)
 	}
+	a.usersNotInReport(notInReport)
 	for _, r := range d.roles {
 		name, arn := aws.ToString(r.RoleName), aws.ToString(r.Arn)
 		pid := findings.PrincipalID(findings.PrincipalRole, a.sys, arn)
@@ -406,6 +415,29 @@ func (a *account) iamPrincipals(d *iamData, rep credReport) {
 		d.rolePolicies[name] = names
 		d.docs[pid] = docs
 	}
+}
+
+// usersNotInReport records a gap for IAM users a credential report that
+// was read does not list: IAM serves a cached report up to four hours old,
+// so users created since are missing and whether they can sign in is not
+// known.
+func (a *account) usersNotInReport(names []string) {
+	if len(names) == 0 {
+		return
+	}
+	sort.Strings(names)
+	shown := names
+	if len(shown) > 5 {
+		shown = shown[:5]
+	}
+	msg := "aws: iam:GetCredentialReport: " + countf(len(names), "IAM user is", "IAM users are") + " not in the credential report (" +
+		strings.Join(shown, ", ")
+	if len(shown) < len(names) {
+		msg += ", …"
+	}
+	msg += "), probably created after IAM generated it; whether they can sign in, their MFA and last activity are unknown"
+	a.col.note(a.sys, "principals/credential_report", findings.GapFailed, msg,
+		"scan again once IAM regenerates the credential report (it serves a cached report up to 4 hours old)")
 }
 
 // rootPrincipal records the account's root user and its super-admin grant.

@@ -81,7 +81,7 @@ func (s *Scanner) identityStore(ctx context.Context, main *account, region, stor
 	known := map[string]bool{}
 	client := identitystore.NewFromConfig(main.cfg, func(o *identitystore.Options) { o.Region = region })
 	uin := &identitystore.ListUsersInput{IdentityStoreId: aws.String(storeID), MaxResults: aws.Int32(100)}
-	err := paginate(func(token *string) (*string, error) {
+	err := s.paginate(func(token *string) (*string, error) {
 		uin.NextToken = token
 		out, err := client.ListUsers(ctx, uin)
 		if err != nil {
@@ -99,7 +99,7 @@ func (s *Scanner) identityStore(ctx context.Context, main *account, region, stor
 	}
 	var groups []idtypes.Group
 	gin := &identitystore.ListGroupsInput{IdentityStoreId: aws.String(storeID), MaxResults: aws.Int32(100)}
-	err = paginate(func(token *string) (*string, error) {
+	err = s.paginate(func(token *string) (*string, error) {
 		gin.NextToken = token
 		out, err := client.ListGroups(ctx, gin)
 		if err != nil {
@@ -122,7 +122,7 @@ func (s *Scanner) identityStore(ctx context.Context, main *account, region, stor
 			Attributes: map[string]string{"source": "identity_center", "identity_store_id": storeID},
 		})
 		min := &identitystore.ListGroupMembershipsInput{IdentityStoreId: aws.String(storeID), GroupId: aws.String(gid), MaxResults: aws.Int32(100)}
-		err := paginate(func(token *string) (*string, error) {
+		err := s.paginate(func(token *string) (*string, error) {
 			min.NextToken = token
 			out, err := client.ListGroupMemberships(ctx, min)
 			if err != nil {
@@ -187,7 +187,7 @@ func unresolved(sys string, kind findings.PrincipalKind, id, storeID string) fin
 func (s *Scanner) permissionSets(ctx context.Context, main *account, client *ssoadmin.Client, instARN string) map[string]*permissionSet {
 	var arns []string
 	in := &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(instARN), MaxResults: aws.Int32(100)}
-	err := paginate(func(token *string) (*string, error) {
+	err := s.paginate(func(token *string) (*string, error) {
 		in.NextToken = token
 		out, err := client.ListPermissionSets(ctx, in)
 		if err != nil {
@@ -291,7 +291,7 @@ func (s *Scanner) permissionSet(ctx context.Context, client *ssoadmin.Client, in
 func (s *Scanner) assignments(ctx context.Context, main, acct *account, client *ssoadmin.Client, instARN, storeID string, sets map[string]*permissionSet, known map[string]bool, kmu *sync.Mutex, fail *failures) {
 	var provisioned []string
 	in := &ssoadmin.ListPermissionSetsProvisionedToAccountInput{InstanceArn: aws.String(instARN), AccountId: aws.String(acct.id), MaxResults: aws.Int32(100)}
-	err := paginate(func(token *string) (*string, error) {
+	err := s.paginate(func(token *string) (*string, error) {
 		in.NextToken = token
 		out, err := client.ListPermissionSetsProvisionedToAccount(ctx, in)
 		if err != nil {
@@ -309,7 +309,7 @@ func (s *Scanner) assignments(ctx context.Context, main, acct *account, client *
 			ps = &permissionSet{arn: psARN, name: arnTail(psARN), level: findings.LevelRead, basis: "unknown"}
 		}
 		ain := &ssoadmin.ListAccountAssignmentsInput{InstanceArn: aws.String(instARN), AccountId: aws.String(acct.id), PermissionSetArn: aws.String(psARN), MaxResults: aws.Int32(100)}
-		err := paginate(func(token *string) (*string, error) {
+		err := s.paginate(func(token *string) (*string, error) {
 			ain.NextToken = token
 			out, err := client.ListAccountAssignments(ctx, ain)
 			if err != nil {

@@ -16,7 +16,7 @@ func (a *account) collectLicences(ctx context.Context) {
 	for _, region := range a.regions {
 		client := licensemanager.NewFromConfig(a.cfg, func(o *licensemanager.Options) { o.Region = region })
 		in := &licensemanager.ListReceivedLicensesInput{MaxResults: aws.Int32(100)}
-		err := paginate(func(token *string) (*string, error) {
+		err := a.s.paginate(func(token *string) (*string, error) {
 			in.NextToken = token
 			out, err := client.ListReceivedLicenses(ctx, in)
 			if err != nil {

@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,13 +50,14 @@ func (s *Scanner) describeOrganization(ctx context.Context, main *account) *orgI
 	}
 }
 
-// listAccounts pages through the organisation's accounts.
+// listAccounts pages through the organisation's accounts. On an error it
+// returns the accounts the earlier pages held together with the error.
 func (s *Scanner) listAccounts(ctx context.Context, main *account) ([]orgAccount, error) {
 	client := organizations.NewFromConfig(main.cfg)
 	var out []orgAccount
 	in := &organizations.ListAccountsInput{}
 	pages := 0 // pages asked for
-	err := paginate(func(token *string) (*string, error) {
+	err := s.paginate(func(token *string) (*string, error) {
 		in.NextToken = token
 		pages++
 		page, err := client.ListAccounts(ctx, in)
@@ -74,7 +74,7 @@ func (s *Scanner) listAccounts(ctx context.Context, main *account) ([]orgAccount
 		return page.NextToken, nil
 	})
 	if err != nil {
-		return out, classify("organizations:ListAccounts", pageWhere(pages-1), err)
+		err = classify("organizations:ListAccounts", pageWhere(pages-1), err)
 	}
 	seen := map[string]bool{}
 	var uniq []orgAccount
@@ -85,7 +85,7 @@ func (s *Scanner) listAccounts(ctx context.Context, main *account) ([]orgAccount
 		}
 	}
 	sort.Slice(uniq, func(i, j int) bool { return uniq[i].ID < uniq[j].ID })
-	return uniq, nil
+	return uniq, err
 }
 
 func pageWhere(pagesBefore int) string { return "page " + strconv.Itoa(pagesBefore+1) }
@@ -184,7 +184,7 @@ func (a *account) collectSCPs(ctx context.Context) {
 	client := organizations.NewFromConfig(a.cfg)
 	in := &organizations.ListPoliciesInput{Filter: orgtypes.PolicyTypeServiceControlPolicy}
 	var names []string
-	err := paginate(func(token *string) (*string, error) {
+	err := a.s.paginate(func(token *string) (*string, error) {
 		in.NextToken = token
 		page, err := client.ListPolicies(ctx, in)
 		if err != nil {
@@ -196,12 +196,13 @@ func (a *account) collectSCPs(ctx context.Context) {
 		return page.NextToken, nil
 	})
 	if err != nil {
+		// The names read before the error are recorded, marked partial;
+		// the gap says the list is incomplete.
 		a.col.gap(a.sys, "organization/scp", classify("organizations:ListPolicies", "", err), "organizations:ListPolicies")
-		if !errors.Is(err, errLoop) {
-			// A failed call records no policy names; after a pagination
-			// loop the names read so far are recorded.
+		if len(names) == 0 {
 			return
 		}
+		a.attr("service_control_policies_partial", "true")
 	}
 	sort.Strings(names)
 	a.attr("service_control_policies", strings.Join(names, ","))

@@ -40,7 +40,7 @@ func (a *account) collectBuckets(ctx context.Context, add func(findings.Backup))
 	client := a.s3Client(a.regions[0])
 	var buckets []s3types.Bucket
 	in := &s3.ListBucketsInput{MaxBuckets: aws.Int32(1000)}
-	err := paginate(func(token *string) (*string, error) {
+	err := a.s.paginate(func(token *string) (*string, error) {
 		in.ContinuationToken = token
 		out, err := client.ListBuckets(ctx, in)
 		if err != nil {

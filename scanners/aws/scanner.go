@@ -237,10 +237,12 @@ func (s *Scanner) assumeRoleCredentials(cfg aws.Config, roleARN, externalID, ses
 // the audit role in each selected member and scans it. A member whose role
 // cannot be assumed becomes a gap on that member's system.
 func (s *Scanner) scanOrganization(ctx context.Context, main *account) []*account {
-	listed, err := s.listAccounts(ctx, main)
-	if err != nil {
-		main.col.gap(main.sys, "organization/accounts", err, "organizations:ListAccounts from the management or a delegated administrator account")
-		return nil
+	// A listing that failed part-way still yields the accounts its
+	// earlier pages held: they are scanned, and the gap says the list is
+	// incomplete.
+	listed, listErr := s.listAccounts(ctx, main)
+	if listErr != nil {
+		main.col.gap(main.sys, "organization/accounts", listErr, "organizations:ListAccounts from the management or a delegated administrator account")
 	}
 	var picked []orgAccount
 	for _, m := range listed {
@@ -257,7 +259,14 @@ func (s *Scanner) scanOrganization(ctx context.Context, main *account) []*accoun
 		for _, m := range listed {
 			found = found || m.ID == want
 		}
-		if !found {
+		switch {
+		case found:
+		case listErr != nil:
+			// Not in an incomplete list: it may well be a member.
+			main.col.note(main.sys, "organization/accounts/"+want, findings.GapFailed,
+				"account "+want+" is listed in organization.accounts but was not scanned: the organisation's account list is incomplete ("+s.env.Redactor.Error(listErr).Error()+")",
+				"organizations:ListAccounts from the management or a delegated administrator account")
+		default:
 			main.col.note(main.sys, "organization/accounts/"+want, findings.GapSkipped,
 				"account "+want+" is listed in organization.accounts but is not a member of the organisation", "")
 		}

@@ -79,8 +79,13 @@ func listBackupVaults(c *call) (response, *apiError) {
 		if v.MaxRetentionDays > 0 {
 			m["MaxRetentionDays"] = v.MaxRetentionDays
 		}
-		if v.Locked {
-			m["LockDate"] = epoch(v.Created)
+		if v.Locked && v.LockMode != LockGovernance {
+			// Compliance mode: the lock is immutable from LockDate on.
+			lockDate := v.Created
+			if v.LockDate != nil {
+				lockDate = *v.LockDate
+			}
+			m["LockDate"] = epoch(lockDate)
 		}
 		list = append(list, m)
 	}

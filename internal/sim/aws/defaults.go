@@ -65,6 +65,7 @@ func withDefaults(sc Scenario) Scenario {
 	f.Deny = append([]string(nil), f.Deny...)
 	f.Malformed = append([]string(nil), f.Malformed...)
 	f.PagingLoop = append([]string(nil), f.PagingLoop...)
+	f.EndlessPaging = append([]string(nil), f.EndlessPaging...)
 	f.FailAssumeRole = append([]string(nil), f.FailAssumeRole...)
 	th := map[string]int{}
 	for k, v := range f.Throttle {
@@ -72,6 +73,11 @@ func withDefaults(sc Scenario) Scenario {
 	}
 	f.Throttle = th
 	sc.Faults = f
+	ps := map[string]int{}
+	for k, v := range sc.PageSize {
+		ps[k] = v
+	}
+	sc.PageSize = ps
 	for i := range sc.Credentials {
 		c := &sc.Credentials[i]
 		if c.ARN == "" {
@@ -139,6 +145,9 @@ func accountDefaults(a *Account, region string) {
 		}
 		if v.Type == "" {
 			v.Type = "BACKUP_VAULT"
+		}
+		if v.LockMode != "" || v.LockDate != nil {
+			v.Locked = true
 		}
 		if v.Created.IsZero() {
 			v.Created = defaultCreated

@@ -19,7 +19,9 @@
 // files can seed it and the demo can compose several fakes), or from
 // Generate for large estates. Failure hooks (Faults) deny actions, throttle
 // with the Throttling error code, fail AssumeRole for an account, return
-// malformed bodies or loop pagination. Counts reports every operation served.
+// malformed bodies, loop pagination or page endlessly with new tokens;
+// Scenario.PageSize caps the items of a page. Counts reports every
+// operation served.
 //
 // The package must not reach the network, must not depend on keyholder's
 // scanners (it only knows AWS's wire formats), and implements read actions

@@ -142,6 +142,14 @@ func (f *Fake) Malform(patterns ...string) {
 	f.sc.Faults.Malformed = append(f.sc.Faults.Malformed, patterns...)
 }
 
+// PageEndlessly makes matching operations send a new next token on every
+// page (see Faults.EndlessPaging).
+func (f *Fake) PageEndlessly(patterns ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sc.Faults.EndlessPaging = append(f.sc.Faults.EndlessPaging, patterns...)
+}
+
 // LoopPaging makes matching operations repeat the same page and token.
 func (f *Fake) LoopPaging(patterns ...string) {
 	f.mu.Lock()
@@ -173,6 +181,7 @@ type call struct {
 	form    url.Values
 	in      map[string]any // JSON input
 	loop    bool
+	endless bool
 	parts   []string // REST path parts
 }
 
@@ -289,6 +298,7 @@ func (f *Fake) faultLocked(c *call) *apiError {
 		}
 	}
 	c.loop = f.matchLocked(f.sc.Faults.PagingLoop, c)
+	c.endless = f.matchLocked(f.sc.Faults.EndlessPaging, c)
 	return nil
 }
 
@@ -501,14 +511,24 @@ func (f *Fake) region(r string) string {
 // paginate returns the window [start,end) of n items for a page of at most
 // max items after token, and the next token ("" on the last page). With
 // the paging-loop fault it always returns the first page and the same
-// token.
+// token; with the endless-paging fault the first page and a new token
+// each time. f.mu is held.
 func (c *call) paginate(n int, token string, max, defaultMax int) (int, int, string, *apiError) {
 	if max <= 0 {
 		max = defaultMax
 	}
+	for _, p := range sortedKeys(c.f.sc.PageSize) {
+		if size := c.f.sc.PageSize[p]; size > 0 && size < max && c.f.matchOne(p, c) {
+			max = size
+		}
+	}
 	if c.loop {
 		end := min(n, max)
 		return 0, end, "awssim-loop-token", nil
+	}
+	if c.endless {
+		end := min(n, max)
+		return 0, end, fmt.Sprintf("awssim-endless-%08d", c.f.requestNo), nil
 	}
 	start := 0
 	if token != "" {

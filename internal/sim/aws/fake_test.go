@@ -2,12 +2,16 @@ package awssim
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func testScenario() Scenario {
@@ -112,5 +116,125 @@ func TestGenerateIsDeterministicAndSized(t *testing.T) {
 	}
 	if acc.Users[7].Name != b.Accounts[0].Users[7].Name || acc.Roles[0].Trust != b.Accounts[0].Roles[0].Trust {
 		t.Fatal("not deterministic")
+	}
+}
+
+// restGet sends a signed-looking GET to a REST-JSON service.
+func restGet(t *testing.T, srv, service, path, key string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv+path, nil)
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+key+"/20261101/us-east-1/"+service+"/aws4_request, SignedHeaders=host, Signature=0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+func TestVaultLockModesOnTheWire(t *testing.T) {
+	sc := testScenario()
+	lockAt := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	sc.Accounts[0].Vaults = []Vault{
+		{Name: "open"},
+		{Name: "legacy", Locked: true},
+		{Name: "gov", LockMode: LockGovernance},
+		{Name: "comp", LockMode: LockCompliance, LockDate: &lockAt},
+	}
+	_, srv := Start(sc)
+	defer srv.Close()
+	var out struct {
+		BackupVaultList []struct {
+			BackupVaultName string
+			Locked          bool
+			LockDate        *float64
+		}
+	}
+	if err := json.Unmarshal([]byte(restGet(t, srv.URL, "backup", "/backup-vaults", "AKIATEST")), &out); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, v := range out.BackupVaultList {
+		s := fmt.Sprint(v.Locked)
+		if v.LockDate != nil {
+			s += " " + time.Unix(int64(*v.LockDate), 0).UTC().Format(time.RFC3339)
+		}
+		got[v.BackupVaultName] = s
+	}
+	want := map[string]string{"open": "false", "legacy": "true " + defaultCreated.Format(time.RFC3339), "gov": "true", "comp": "true 2026-12-01T00:00:00Z"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("vaults %v, want %v", got, want)
+	}
+	for _, bad := range []string{"lock_mode: legal_hold", "lock_mode: governance\n        lock_date: 2026-01-01T00:00:00Z"} {
+		y := "accounts:\n  - id: \"111111111111\"\n    vaults:\n      - name: v\n        " + bad + "\n"
+		if _, err := ParseScenario([]byte(y), "x.yaml"); err == nil || !strings.Contains(err.Error(), "vault v") {
+			t.Errorf("%q: err = %v", bad, err)
+		}
+	}
+}
+
+func TestPagingFaultsAndPageSize(t *testing.T) {
+	sc := testScenario()
+	for i := 0; i < 3; i++ {
+		sc.Accounts[0].Vaults = append(sc.Accounts[0].Vaults, Vault{Name: fmt.Sprintf("v%d", i)})
+	}
+	sc.PageSize = map[string]int{"backup:ListBackupVaults": 2}
+	f, srv := Start(sc)
+	defer srv.Close()
+	type page struct {
+		BackupVaultList []struct{ BackupVaultName string }
+		NextToken       string
+	}
+	get := func(path string) page {
+		var p page
+		if err := json.Unmarshal([]byte(restGet(t, srv.URL, "backup", path, "AKIATEST")), &p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p1 := get("/backup-vaults?maxResults=1000")
+	if len(p1.BackupVaultList) != 2 || p1.NextToken == "" {
+		t.Fatalf("page_size 2: %+v", p1)
+	}
+	if p2 := get("/backup-vaults?maxResults=1000&nextToken=" + p1.NextToken); len(p2.BackupVaultList) != 1 || p2.NextToken != "" {
+		t.Fatalf("page 2: %+v", p2)
+	}
+	f.PageEndlessly("backup:ListBackupVaults")
+	seen := map[string]bool{}
+	token := ""
+	for i := 0; i < 5; i++ {
+		p := get("/backup-vaults?nextToken=" + token)
+		if p.NextToken == "" || seen[p.NextToken] {
+			t.Fatalf("endless paging sent %q after %v", p.NextToken, seen)
+		}
+		seen[p.NextToken] = true
+		token = p.NextToken
+	}
+}
+
+func TestCredentialReportAtLeavesOutLaterUsers(t *testing.T) {
+	sc := testScenario()
+	at := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	sc.Accounts[0].CredentialReportAt = &at
+	sc.Accounts[0].Users = append(sc.Accounts[0].Users, User{Name: "newbie", Created: at.Add(time.Minute)})
+	_, srv := Start(sc)
+	defer srv.Close()
+	query(t, srv.URL, "GenerateCredentialReport", "AKIATEST", nil)
+	query(t, srv.URL, "GenerateCredentialReport", "AKIATEST", nil)
+	_, body := query(t, srv.URL, "GetCredentialReport", "AKIATEST", nil)
+	var out struct {
+		Content       string `xml:"GetCredentialReportResult>Content"`
+		GeneratedTime string `xml:"GetCredentialReportResult>GeneratedTime"`
+	}
+	if err := xml.Unmarshal([]byte(body), &out); err != nil {
+		t.Fatal(err)
+	}
+	csv, _ := base64.StdEncoding.DecodeString(out.Content)
+	if !strings.Contains(string(csv), "\nalice,") || strings.Contains(string(csv), "newbie") || !strings.HasPrefix(out.GeneratedTime, "2026-11-01T08:00:00") {
+		t.Fatalf("report at %s:\n%s", out.GeneratedTime, csv)
 	}
 }

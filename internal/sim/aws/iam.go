@@ -361,10 +361,14 @@ func getCredentialReport(c *call) (response, *apiError) {
 	case 1:
 		return response{}, errorf(404, "ReportInProgress", "Credential report is being generated.")
 	}
+	at := c.f.now()
+	if a.CredentialReportAt != nil {
+		at = *a.CredentialReportAt
+	}
 	var b xb
-	b.el("Content", base64.StdEncoding.EncodeToString(credentialReportCSV(a, c.f.now())))
+	b.el("Content", base64.StdEncoding.EncodeToString(credentialReportCSV(a, at)))
 	b.el("ReportFormat", "text/csv")
-	b.time("GeneratedTime", c.f.now())
+	b.time("GeneratedTime", at)
 	return queryOK(c, b.String())
 }
 
@@ -381,7 +385,8 @@ var CredentialReportColumns = []string{
 
 func reportTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05+00:00") }
 
-func credentialReportCSV(a *Account, now time.Time) []byte {
+// credentialReportCSV is the report as generated at time at.
+func credentialReportCSV(a *Account, at time.Time) []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	_ = w.Write(CredentialReportColumns)
@@ -404,6 +409,9 @@ func credentialReportCSV(a *Account, now time.Time) []byte {
 	root = append(root, "false", "N/A", "false", "N/A")
 	_ = w.Write(root)
 	for _, u := range a.Users {
+		if u.Created.After(at) {
+			continue // created after the report was generated
+		}
 		pwUsed, pwChanged := "N/A", "N/A"
 		if u.Password {
 			pwUsed = opt(u.PasswordLastUsed, "no_information")

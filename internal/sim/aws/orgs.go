@@ -112,7 +112,11 @@ func listPolicies(c *call) (response, *apiError) {
 			"Name": n, "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": false,
 		})
 	}
-	return jsonOK(c, map[string]any{"Policies": pols})
+	start, end, next, perr := c.paginate(len(pols), c.str("NextToken"), c.num("MaxResults"), 20)
+	if perr != nil {
+		return response{}, perr
+	}
+	return jsonOK(c, withNext(map[string]any{"Policies": pols[start:end]}, next))
 }
 
 // targetAccount resolves the AccountId input of the Account API: the

@@ -20,6 +20,10 @@ type Scenario struct {
 	Organization *Organization `yaml:"organization"`
 	Accounts     []Account     `yaml:"accounts"`
 	Faults       Faults        `yaml:"faults"`
+	// PageSize caps the items per page of matching operations (patterns as
+	// in Faults), whatever MaxResults the caller asks for, as services
+	// may: {"backup:ListBackupPlans": 1} serves one plan a page.
+	PageSize map[string]int `yaml:"page_size"`
 	// Now is the time the fake reports as "now" (report generation);
 	// default 2026-11-01T12:00:00Z.
 	Now time.Time `yaml:"now"`
@@ -65,6 +69,10 @@ type Account struct {
 	Joined       time.Time `yaml:"joined"`
 
 	Root Root `yaml:"root"`
+	// CredentialReportAt makes the credential report a cached one
+	// generated then (IAM serves reports up to four hours old): users
+	// created after it are not in it. Default: generated now.
+	CredentialReportAt *time.Time `yaml:"credential_report_at"`
 
 	Users    []User          `yaml:"users"`
 	Groups   []Group         `yaml:"groups"`
@@ -222,11 +230,20 @@ type Assignment struct {
 
 // Vault is an AWS Backup vault.
 type Vault struct {
-	Name             string          `yaml:"name"`
-	Region           string          `yaml:"region"`
-	KeyARN           string          `yaml:"key_arn"`
-	KeyType          string          `yaml:"key_type"` // AWS_OWNED_KMS_KEY or CUSTOMER_MANAGED_KMS_KEY
-	Locked           bool            `yaml:"locked"`
+	Name    string `yaml:"name"`
+	Region  string `yaml:"region"`
+	KeyARN  string `yaml:"key_arn"`
+	KeyType string `yaml:"key_type"` // AWS_OWNED_KMS_KEY or CUSTOMER_MANAGED_KMS_KEY
+	// Locked puts a Backup Vault Lock on the vault, in LockMode.
+	Locked bool `yaml:"locked"`
+	// LockMode is compliance (the default of a locked vault) or
+	// governance; setting it locks the vault. ListBackupVaults sends a
+	// compliance lock's LockDate (the end of its grace time) and none for
+	// a governance lock.
+	LockMode string `yaml:"lock_mode"`
+	// LockDate is when a compliance lock becomes immutable; default the
+	// vault's creation time (long past).
+	LockDate         *time.Time      `yaml:"lock_date"`
 	MinRetentionDays int             `yaml:"min_retention_days"`
 	MaxRetentionDays int             `yaml:"max_retention_days"`
 	Type             string          `yaml:"type"` // BACKUP_VAULT (default)
@@ -321,6 +338,9 @@ type Faults struct {
 	// PagingLoop makes matching operations return the same page and the
 	// same next token forever.
 	PagingLoop []string `yaml:"paging_loop"`
+	// EndlessPaging makes matching operations return the first page with
+	// a new next token on every call, so the listing never ends.
+	EndlessPaging []string `yaml:"endless_paging"`
 }
 
 // LoadScenario reads a scenario YAML file strictly (unknown keys are
@@ -341,5 +361,23 @@ func ParseScenario(b []byte, name string) (Scenario, error) {
 	if err := dec.Decode(&sc); err != nil {
 		return Scenario{}, fmt.Errorf("awssim: %s: %w", name, err)
 	}
+	for _, a := range sc.Accounts {
+		for _, v := range a.Vaults {
+			switch v.LockMode {
+			case "", LockCompliance, LockGovernance:
+			default:
+				return Scenario{}, fmt.Errorf("awssim: %s: account %s vault %s: lock_mode %q is not %s or %s", name, a.ID, v.Name, v.LockMode, LockCompliance, LockGovernance)
+			}
+			if v.LockDate != nil && v.LockMode == LockGovernance {
+				return Scenario{}, fmt.Errorf("awssim: %s: account %s vault %s: a governance lock has no lock_date", name, a.ID, v.Name)
+			}
+		}
+	}
 	return sc, nil
 }
+
+// Backup Vault Lock modes.
+const (
+	LockCompliance = "compliance"
+	LockGovernance = "governance"
+)
