@@ -104,6 +104,10 @@ type Factory struct {
 	// Permissions returns the minimal read-only permissions the scanner
 	// needs.
 	Permissions func() Permissions
+	// Gaps lists every findings.Gap.Collection value the scanner can emit
+	// ("grants/pim", "organization/accounts", ...). A meta-test checks that
+	// each one makes at least one check unknown, so no gap is silent.
+	Gaps []string
 }
 
 // Permissions documents what a scanner needs to read its source.
