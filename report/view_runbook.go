@@ -1,0 +1,87 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/keyholder/keyholder/findings"
+)
+
+type phaseView struct {
+	Title string
+	Steps []stepView
+}
+
+type stepView struct {
+	Number      int
+	Action      string
+	System      string
+	Identifiers []string
+	Due         string
+	DueClass    string
+	Done        bool
+}
+
+// phaseTitles returns the runbook phases in the order the exit is done.
+func phaseTitles() []struct{ key, title string } {
+	return []struct{ key, title string }{
+		{"secure_keys", "Secure the keys"},
+		{"transfer_ownership", "Transfer ownership"},
+		{"secure_backups", "Secure the backups"},
+		{"cut_access", "Cut the provider's access"},
+		{"rotate_secrets", "Rotate secrets the provider knew"},
+		{"attestations", "Collect attestations"},
+		{"rescan", "Re-scan with the exit profile"},
+	}
+}
+
+func buildRunbook(ix *index) []phaseView {
+	steps := slices.Clone(ix.a.Runbook)
+	phases := phaseTitles()
+	rank := func(phase string) int {
+		for i, p := range phases {
+			if p.key == phase {
+				return i
+			}
+		}
+		return len(phases)
+	}
+	slices.SortStableFunc(steps, func(a, b findings.RunbookStep) int {
+		return cmp.Or(rank(a.Phase)-rank(b.Phase), a.Order-b.Order, strings.Compare(a.System, b.System), strings.Compare(a.Action, b.Action))
+	})
+	var out []phaseView
+	n := 0
+	for _, s := range steps {
+		title := ""
+		if r := rank(s.Phase); r < len(phases) {
+			title = phases[r].title
+		} else {
+			title = clean(upperFirst(strings.ReplaceAll(s.Phase, "_", " ")))
+		}
+		if len(out) == 0 || out[len(out)-1].Title != title {
+			out = append(out, phaseView{Title: title})
+		}
+		n++
+		sv := stepView{Number: n, Action: clean(s.Action), Identifiers: cleanAll(s.Identifiers), Done: s.Done}
+		if s.System != "" {
+			sv.System = ix.systemName(s.System)
+		}
+		if s.Due != nil {
+			sv.Due = fmtDate(s.Due)
+			d := days(ix.a.AsOf, *s.Due)
+			switch {
+			case s.Done:
+			case d < 0:
+				sv.Due += " (overdue)"
+				sv.DueClass = "bad"
+			case d <= 60:
+				sv.Due += fmt.Sprintf(" (in %s)", plural(d, "day", "days"))
+				sv.DueClass = "warn"
+			}
+		}
+		out[len(out)-1].Steps = append(out[len(out)-1].Steps, sv)
+	}
+	return out
+}
