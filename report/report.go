@@ -22,7 +22,8 @@ import (
 //  3. Write renders only facts and judgements found in a (and the Options
 //     the writer was built with); it reads no config, clock or network.
 type Writer interface {
-	// Format is the name used with --format: "html", "md", "json", "csv", "sarif".
+	// Format is the name used with --format: "html", "md", "json", "csv",
+	// "sarif", "runbook-csv", "runbook-json".
 	Format() string
 	// Write renders the format's main file to w.
 	Write(w io.Writer, a *findings.Assessment) error
@@ -71,7 +72,7 @@ type Permission struct {
 
 // Formats returns the names of the supported formats in their usual order.
 func Formats() []string {
-	return []string{"html", "md", "json", "csv", "sarif"}
+	return []string{"html", "md", "json", "csv", "sarif", "runbook-csv", "runbook-json"}
 }
 
 // New returns the writer for format.
@@ -91,6 +92,8 @@ func New(format string, opts Options) (FileWriter, error) {
 		return csvWriter{}, nil
 	case "sarif":
 		return &sarifWriter{opts: opts}, nil
+	case "runbook-csv", "runbook-json":
+		return runbookWriter{format: strings.ToLower(strings.TrimSpace(format))}, nil
 	}
 	return nil, fmt.Errorf("report: unknown format %q (want %s)", format, strings.Join(Formats(), ", "))
 }

@@ -39,7 +39,9 @@ type view struct {
 	Ownership    []ownershipRow
 	Timeline     *timeline
 	Backups      []backupRow
-	Severities   []severityGroup
+	Blockers     []blockerView
+	Actions      []actionView
+	Findings     []checkSection
 	Passed       []passedRow
 	Expired      []waiverView
 	Gaps         []gapRow
@@ -81,7 +83,13 @@ func buildView(a *findings.Assessment, opts Options) *view {
 	v.Ownership = buildOwnership(ix)
 	v.Timeline = buildTimeline(ix)
 	v.Backups = buildBackups(ix)
-	v.Severities, v.Passed = buildFindings(ix)
+	v.Findings, v.Passed = buildFindings(ix)
+	anchors := map[string]string{}
+	for _, c := range v.Findings {
+		anchors[c.Check] = c.Anchor
+	}
+	v.Blockers = buildBlockers(ix, anchors)
+	v.Actions = buildActions(ix, anchors, maxActions)
 	for _, w := range a.ExpiredWaivers {
 		v.Expired = append(v.Expired, waiverFor(ix, &w))
 	}

@@ -18,6 +18,11 @@ type keyRow struct {
 	Provider   []nameRef
 	HoldsKeys  string
 	HoldsClass string
+	// Native is the system's own identifier (tenant id, account id,
+	// base DN, organisation login) under its name.
+	Native string
+	// Why says, for an Unknown cell, what was not read and what to grant.
+	Why []gapWhy
 	Verdict    verdictView
 }
 
@@ -57,6 +62,12 @@ func buildKeys(ix *index) []keyRow {
 			r.HoldsKeys, r.HoldsClass = "n/a", "muted"
 		default:
 			r.HoldsKeys, r.HoldsClass = "Unknown", "warn"
+		}
+		if s, ok := ix.systems[sv.System]; ok && s.Kind != findings.SystemGitHub {
+			r.Native = clean(s.NativeID)
+		}
+		if sv.HoldsKeys != "yes" && sv.HoldsKeys != "no" && sv.HoldsKeys != "n/a" || sv.Verdict == findings.VerdictIncomplete {
+			r.Why = ix.unknownWhy(sv.System)
 		}
 		out = append(out, r)
 	}

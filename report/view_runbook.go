@@ -15,13 +15,40 @@ type phaseView struct {
 }
 
 type stepView struct {
-	Number      int
-	Action      string
-	System      string
-	Identifiers []string
-	Due         string
-	DueClass    string
-	Done        bool
+	Number   int
+	Phase    string
+	Action   string
+	System   string
+	SystemID string
+	// Targets are the step's identifiers as the admin consoles name
+	// them, keyholder's id second.
+	Targets  []targetRef
+	Due      string
+	DueISO   string
+	DueClass string
+	Done     bool
+	Verify   bool
+	// Status is "done", "verify" or "to do".
+	Status      string
+	StatusClass string
+}
+
+// targetRef is one identifier of a step with the party it belongs to.
+type targetRef struct {
+	identRef
+	Party partyRef
+}
+
+// stepStatus names a step's state: done (the facts show it), verify
+// (it rests on a check that could not be evaluated) or to do.
+func stepStatus(s findings.RunbookStep) (label, class string) {
+	switch {
+	case s.Done:
+		return "done", "good"
+	case s.Verify:
+		return "verify", "warn"
+	}
+	return "to do", ""
 }
 
 // phaseTitles returns the runbook phases in the order the exit is done.
@@ -64,12 +91,23 @@ func buildRunbook(ix *index) []phaseView {
 			out = append(out, phaseView{Title: title})
 		}
 		n++
-		sv := stepView{Number: n, Action: clean(s.Action), Identifiers: cleanAll(s.Identifiers), Done: s.Done}
+		sv := stepView{Number: n, Phase: clean(s.Phase), Action: ix.humanize(s.Action), Done: s.Done, Verify: s.Verify && !s.Done}
+		sv.Status, sv.StatusClass = stepStatus(s)
+		for _, id := range s.Identifiers {
+			t := targetRef{identRef: ix.identifier(id)}
+			pid, _, _ := strings.Cut(id, "#")
+			if _, ok := ix.party[pid]; ok {
+				t.Party = ix.partyOf(pid)
+			}
+			sv.Targets = append(sv.Targets, t)
+		}
 		if s.System != "" {
 			sv.System = ix.systemName(s.System)
+			sv.SystemID = clean(s.System)
 		}
 		if s.Due != nil {
 			sv.Due = fmtDate(s.Due)
+			sv.DueISO = fmtDate(s.Due)
 			d := days(ix.a.AsOf, *s.Due)
 			switch {
 			case s.Done:

@@ -18,6 +18,8 @@ type verdictView struct {
 }
 
 type scopeItem struct {
+	// Label is the system as people know it (systemLabel).
+	Label    string
 	ID       string
 	Kind     string
 	Name     string
@@ -86,10 +88,10 @@ func overallVerdict(a *findings.Assessment, ix *index) verdictView {
 		switch f.Status {
 		case findings.StatusFail:
 			fails++
-			failSys[cmp.Or(f.System, "all systems")] = true
+			failSys[ix.sysOrAll(f.System)] = true
 		case findings.StatusUnknown:
 			unknowns++
-			unknownSys[cmp.Or(f.System, "all systems")] = true
+			unknownSys[ix.sysOrAll(f.System)] = true
 		}
 	}
 	var parts []string
@@ -121,13 +123,13 @@ func buildScope(ix *index) []scopeItem {
 	}
 	var out []scopeItem
 	for _, s := range ix.snap.Systems {
-		out = append(out, scopeItem{ID: clean(s.ID), Kind: kindLabel(&s), Name: clean(s.Name), NativeID: clean(s.NativeID), Insecure: cleanAll(s.Insecure), Gaps: gaps[s.ID]})
+		out = append(out, scopeItem{Label: ix.systemName(s.ID), ID: clean(s.ID), Kind: kindLabel(&s), Name: clean(s.Name), NativeID: clean(s.NativeID), Insecure: cleanAll(s.Insecure), Gaps: gaps[s.ID]})
 	}
 	// Systems the assessment names but the snapshot lacks (a saved
 	// assessment without its snapshot) still appear.
 	for _, sv := range ix.a.Systems {
 		if _, ok := ix.systems[sv.System]; !ok {
-			out = append(out, scopeItem{ID: clean(sv.System), Kind: kindLabel(&findings.System{Kind: sv.Kind}), Name: clean(sv.Name), Gaps: gaps[sv.System]})
+			out = append(out, scopeItem{Label: ix.systemName(sv.System), ID: clean(sv.System), Kind: kindLabel(&findings.System{Kind: sv.Kind}), Name: clean(sv.Name), Gaps: gaps[sv.System]})
 		}
 	}
 	slices.SortFunc(out, func(a, b scopeItem) int { return strings.Compare(a.ID, b.ID) })
