@@ -30,27 +30,24 @@ type view struct {
 	Tiles         []tile
 	Keys          []keyRow
 	Changes       *changesView
-	// ChangesTop is Changes with at most pageOneChanges items per group,
-	// for page one of the HTML report; ChangesCut says whether anything
-	// was cut, in which case the full list follows later in the report.
-	ChangesTop   *changesView
-	ChangesCut   bool
-	Providers    []providerView
-	Ownership    []ownershipRow
-	Timeline     *timeline
-	Backups      []backupRow
-	Blockers     []blockerView
-	Actions      []actionView
-	Findings     []checkSection
-	Passed       []passedRow
-	Expired      []waiverView
-	Gaps         []gapRow
-	Runbook      []phaseView
-	Checks       []checkRow
-	Permissions  []PermissionSet
-	Attributions []attributionRow
-	StartedAt    string
-	FinishedAt   string
+	Providers     []providerView
+	Ownership     []ownershipRow
+	Timeline      *timeline
+	Backups       []backupRow
+	Matrix        *matrixView
+	BackupMap     *backupMapView
+	Blockers      []blockerView
+	Actions       []actionView
+	Findings      []checkSection
+	Passed        []passedRow
+	Expired       []waiverView
+	Gaps          []gapRow
+	Runbook       []phaseView
+	Checks        []checkRow
+	Permissions   []PermissionSet
+	Attributions  []attributionRow
+	StartedAt     string
+	FinishedAt    string
 }
 
 // buildView turns an assessment into the report's view.
@@ -78,11 +75,12 @@ func buildView(a *findings.Assessment, opts Options) *view {
 	v.Tiles = buildTiles(a)
 	v.Keys = buildKeys(ix)
 	v.Changes = buildChanges(a.Changes, ix)
-	v.ChangesTop, v.ChangesCut = v.Changes.top(pageOneChanges)
 	v.Providers = buildProviders(ix)
 	v.Ownership = buildOwnership(ix)
 	v.Timeline = buildTimeline(ix)
 	v.Backups = buildBackups(ix)
+	v.Matrix = buildMatrix(ix)
+	v.BackupMap = buildBackupMap(v.Backups)
 	v.Findings, v.Passed = buildFindings(ix)
 	anchors := map[string]string{}
 	for _, c := range v.Findings {

@@ -22,31 +22,7 @@ type changeGroup struct {
 	Title string
 	Class string // c-add, c-remove, c-change, c-fixed, c-bad
 	Items []changeRow
-	// Total is the number of items before any cut.
 	Total int
-	More  int
-}
-
-// pageOneChanges is how many changes per group page one shows.
-const pageOneChanges = 3
-
-// top returns c with at most n items per group, and whether it cut any.
-func (c *changesView) top(n int) (*changesView, bool) {
-	if c == nil {
-		return nil, false
-	}
-	out := *c
-	out.Groups = make([]changeGroup, len(c.Groups))
-	cut := false
-	for i, g := range c.Groups {
-		out.Groups[i] = g
-		if len(g.Items) > n {
-			out.Groups[i].Items = g.Items[:n]
-			out.Groups[i].More = len(g.Items) - n
-			cut = true
-		}
-	}
-	return &out, cut
 }
 
 type changeRow struct {

@@ -18,12 +18,9 @@ type keyRow struct {
 	Provider   []nameRef
 	HoldsKeys  string
 	HoldsClass string
-	// Native is the system's own identifier (tenant id, account id,
-	// base DN, organisation login) under its name.
-	Native string
 	// Why says, for an Unknown cell, what was not read and what to grant.
-	Why []gapWhy
-	Verdict    verdictView
+	Why     []gapWhy
+	Verdict verdictView
 }
 
 func buildKeys(ix *index) []keyRow {
@@ -62,9 +59,6 @@ func buildKeys(ix *index) []keyRow {
 			r.HoldsKeys, r.HoldsClass = "n/a", "muted"
 		default:
 			r.HoldsKeys, r.HoldsClass = "Unknown", "warn"
-		}
-		if s, ok := ix.systems[sv.System]; ok && s.Kind != findings.SystemGitHub {
-			r.Native = clean(s.NativeID)
 		}
 		if sv.HoldsKeys != "yes" && sv.HoldsKeys != "no" && sv.HoldsKeys != "n/a" || sv.Verdict == findings.VerdictIncomplete {
 			r.Why = ix.unknownWhy(sv.System)

@@ -89,22 +89,32 @@ func (ix *index) sentence(msg string) string {
 	return s
 }
 
-// summarize folds several gaps into one line: what was not read, and
+// summarize folds the gaps behind an unknown into one short line for
+// page one: the collections not read (without region or reason), and
 // everything to grant, each once.
-func summarize(ws []gapWhy) []gapWhy {
-	if len(ws) <= 1 {
-		return ws
-	}
+func (ix *index) summarize(ids []string) []gapWhy {
 	var what, grant []string
-	for _, w := range ws {
-		if !slices.Contains(what, w.What) {
-			what = append(what, w.What)
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+		c := id
+		if g, ok := ix.gaps[id]; ok {
+			c = g.Collection
 		}
-		if w.Grant != "" && !slices.Contains(grant, w.Grant) {
-			grant = append(grant, w.Grant)
+		parts := strings.SplitN(c, "/", 3)
+		if len(parts) > 2 {
+			parts = parts[:2]
+		}
+		w := collectionLabel(strings.Join(parts, "/"))
+		if !slices.Contains(what, w) {
+			what = append(what, w)
+		}
+		if gr := ix.gapWhy(id).Grant; gr != "" && !slices.Contains(grant, gr) {
+			grant = append(grant, gr)
 		}
 	}
-	return []gapWhy{{What: strings.Join(what, "; "), Grant: strings.Join(grant, "; ")}}
+	if len(what) == 0 {
+		return nil
+	}
+	return []gapWhy{{What: strings.Join(what, ", ") + " not read", Grant: strings.Join(grant, "; ")}}
 }
 
 // gapWhy explains the gap with id gid.
@@ -151,7 +161,7 @@ func (ix *index) unknownWhy(system string) []gapWhy {
 			}
 		}
 	}
-	return summarize(ix.gapWhys(ids))
+	return ix.summarize(ids)
 }
 
 func (ix *index) gapWhys(ids []string) []gapWhy {
@@ -183,7 +193,7 @@ func buildBlockers(ix *index, anchors map[string]string) []blockerView {
 			b.System = ix.systemName(f.System)
 		}
 		if f.Status == findings.StatusUnknown {
-			b.Why = summarize(ix.gapWhys(ix.findingGaps(f)))
+			b.Why = ix.summarize(ix.findingGaps(f))
 		}
 		if f.Waiver != nil {
 			w := waiverFor(ix, f.Waiver)
