@@ -174,7 +174,10 @@ type mapBox struct {
 	Fill, Stroke string
 }
 
-type mapArrow struct{ X1, X2, Y int }
+type mapArrow struct {
+	X1, X2, Y int
+	Head      string // the arrowhead's polygon points
+}
 
 const (
 	mapBoxW = 220
@@ -235,7 +238,9 @@ func buildBackupMap(rows []backupRow) *backupMapView {
 		}
 		for i := 0; i < 3; i++ {
 			x := 10 + i*(mapBoxW+mapGap) + mapBoxW
-			row.Arrows = append(row.Arrows, mapArrow{X1: x + 4, X2: x + mapGap - 6, Y: y + mapRowH/2})
+			ay, x2 := y+mapRowH/2, x+mapGap-4
+			row.Arrows = append(row.Arrows, mapArrow{X1: x + 4, X2: x2 - 8, Y: ay,
+				Head: fmt.Sprintf("%d,%d %d,%d %d,%d", x2-10, ay-6, x2, ay, x2-10, ay+6)})
 		}
 		m.Rows = append(m.Rows, row)
 	}
