@@ -32,7 +32,7 @@ func (ix *index) identifier(id string) identRef {
 	if p, ok := ix.principals[id]; ok {
 		r.Exact, r.Kind = ix.principalIdent(p)
 		r.Name = clean(principalName(p))
-		if r.Name == r.Exact {
+		if strings.Contains(r.Exact, r.Name) {
 			r.Name = ""
 		}
 		return r
@@ -93,6 +93,8 @@ func (ix *index) identifier(id string) identRef {
 		r.Kind = "role ARN"
 	case strings.HasPrefix(id, "arn:"):
 		r.Kind = "ARN"
+	case strings.Contains(id, "#EXT#@"):
+		r.Kind = "UPN"
 	case strings.Contains(id, "@"):
 		r.Kind = "e-mail"
 	}
@@ -179,7 +181,7 @@ func (ix *index) appName(p *findings.Principal) string {
 }
 
 func (ix *index) credentialIdent(p *findings.Principal, credID string, r identRef) identRef {
-	holder, _ := ix.principalIdent(p)
+	holder, holderKind := ix.principalIdent(p)
 	var c *findings.Credential
 	for i := range p.Credentials {
 		if p.Credentials[i].ID == credID {
@@ -197,7 +199,7 @@ func (ix *index) credentialIdent(p *findings.Principal, credID string, r identRe
 		n := strings.TrimPrefix(strings.TrimPrefix(credID, "access_key"), "_")
 		r.Exact, r.Kind, r.Name = holder+" access key "+clean(n), "access key (id not read)", "find it under the IAM user's security credentials"
 	case kind == "password":
-		r.Exact, r.Kind, r.Name = holder, "password of", ""
+		r.Exact, r.Kind, r.Name = holder, "password of "+holderKind, ""
 	case kind == "client_secret" || kind == "certificate" || kind == "secret":
 		r.Exact, r.Kind, r.Name = clean(credID), clean(strings.ReplaceAll(kind, "_", " "))+" key id", "of "+holder
 	default:
