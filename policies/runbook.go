@@ -74,7 +74,8 @@ func (st *state) scopeProviders() []string {
 // runbook builds the ordered exit runbook from the findings and the
 // inventory: secure the keys, transfer ownership, secure backups, cut
 // access, rotate secrets, collect attestations, re-scan.
-func (st *state) runbook(fs []findings.Finding) []findings.RunbookStep {
+func (st *state) runbook(fs []findings.Finding, gapChecks map[string][]string) []findings.RunbookStep {
+	st.runbookGapChecks = gapChecks
 	rb := &runbook{}
 	providers := st.scopeProviders()
 	inScope := map[string]bool{}
@@ -423,7 +424,12 @@ func (st *state) unreadFor(fs []findings.Finding, check, system string) string {
 	}
 	var what, how []string
 	for _, g := range st.snap.Gaps {
-		if g.System != system || (len(gapIDs) > 0 && !slices.Contains(gapIDs, g.ID)) {
+		if g.System != system {
+			continue
+		}
+		// The gaps the finding names, or else those the policies mapped
+		// to its check.
+		if len(gapIDs) > 0 && !slices.Contains(gapIDs, g.ID) || len(gapIDs) == 0 && !slices.Contains(st.runbookGapChecks[g.ID], check) {
 			continue
 		}
 		if !slices.Contains(what, g.Collection) {

@@ -53,6 +53,10 @@ type Options struct {
 	// dashboards need a file location); default "keyholder.yaml", the
 	// config that names the scanned targets.
 	SARIFArtifact string
+	// Filter narrows the findings of html, md (their findings section),
+	// csv and sarif to some checks and severities; the report says so.
+	// The zero value shows everything.
+	Filter Filter
 }
 
 // PermissionSet lists the permissions one scanner needs.
@@ -77,6 +81,22 @@ func Formats() []string {
 
 // New returns the writer for format.
 func New(format string, opts Options) (FileWriter, error) {
+	w, err := newWriter(format, opts)
+	if err != nil || opts.Filter.Empty() {
+		return w, err
+	}
+	switch w.Format() {
+	case "csv", "sarif":
+		// Their rows are findings: render only those the filter keeps.
+		return filtered{FileWriter: w, f: opts.Filter}, nil
+	}
+	// html and md filter their findings section themselves (page one and
+	// the keys stay whole); json is always whole; the runbook does not
+	// come from findings.
+	return w, nil
+}
+
+func newWriter(format string, opts Options) (FileWriter, error) {
 	opts, err := opts.normalise()
 	if err != nil {
 		return nil, err

@@ -70,7 +70,7 @@ func TestIssue15RunbookIdentifiers(t *testing.T) {
 		"user:aws-prod:arn:aws:iam::412345678901:user/acme-deploy":                            {"acme-deploy", "IAM user"},
 		"user:aws-prod:arn:aws:iam::412345678901:user/acme-deploy#AKIA-EXAMPLE-ACME-DEPLOY-1": {"AKIA-EXAMPLE-ACME-DEPLOY-1", "access key id"},
 		"role:aws-prod:arn:aws:iam::412345678901:role/AcmeAdmin":                              {"arn:aws:iam::412345678901:role/AcmeAdmin", "role ARN"},
-		"backup:aws-prod:vault:acme": {"arn:aws:backup:eu-west-1:412345678901:backup-vault:acme-managed-vault", "vault ARN"},
+		"backup:aws-prod:vault:acme":                                                          {"arn:aws:backup:eu-west-1:412345678901:backup-vault:acme-managed-vault", "vault ARN"},
 	} {
 		it, ok := byID[id]
 		if !ok {
@@ -132,5 +132,50 @@ func TestIssue15RunbookExportsValidate(t *testing.T) {
 		if got := strings.Join(rows[0], ","); got != "step,phase,system,action,identifier,identifier_kind,name,keyholder_id,party,owner,due,status" {
 			t.Errorf("%s: runbook.csv header %s", name, got)
 		}
+	}
+}
+
+// TestIssue15Filters: --check and --severity narrow the findings of html,
+// md, csv and sarif; page one and json stay whole; a typo is an error.
+func TestIssue15Filters(t *testing.T) {
+	f, err := ParseFilter("kh-seg-001", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Filter: f}
+	html := string(render(t, "html", "report.html", fixture(t), opts))
+	if !strings.Contains(html, `id="c-kh-seg-001"`) || strings.Contains(html, `id="c-kh-bak-003"`) {
+		t.Error("the html findings section is not filtered to KH-SEG-001")
+	}
+	if !strings.Contains(html, "Filtered report:") || !strings.Contains(html, "Re-encrypt") && !strings.Contains(html, "Datto SaaS Protection seat") {
+		t.Error("the filtered html does not say so, or lost page one")
+	}
+	rows, err := csv.NewReader(bytes.NewReader(render(t, "csv", "findings.csv", fixture(t), opts))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows[1:] {
+		if r[0] != "KH-SEG-001" {
+			t.Errorf("findings.csv kept %s", r[0])
+		}
+	}
+	if len(rows) < 2 {
+		t.Error("findings.csv lost the KH-SEG-001 rows")
+	}
+	js := render(t, "json", "assessment.json", fixture(t), opts)
+	if !bytes.Contains(js, []byte("KH-BAK-003")) {
+		t.Error("assessment.json was filtered; it must stay whole")
+	}
+	sev, _ := ParseFilter("", "blocker")
+	md := string(render(t, "md", "report.md", fixture(t), Options{Filter: sev}))
+	if strings.Contains(md, "KH-SEG-001` Provider") || !strings.Contains(md, "`KH-BAK-002`") {
+		t.Error("md not filtered to blockers")
+	}
+	if _, err := ParseFilter("", "severe"); err == nil {
+		t.Error("--severity severe accepted")
+	}
+	bad, _ := ParseFilter("KH-NOPE-001", "")
+	if _, err := bad.Apply(fixture(t)); err == nil || !strings.Contains(err.Error(), "KH-NOPE-001") {
+		t.Errorf("unknown check: %v", err)
 	}
 }

@@ -13,15 +13,18 @@ import (
 // cleaned (see clean) and dates formatted. Both templates render the same
 // view, so the two formats carry the same content.
 type view struct {
-	Org           string
-	Paper         string
-	Verdict       verdictView
-	AsOf          string
-	AsOfISO       string
-	ScannedAt     string
-	Profile       string
-	ExitProvider  string
-	Partial       bool
+	Org          string
+	Paper        string
+	Verdict      verdictView
+	AsOf         string
+	AsOfISO      string
+	ScannedAt    string
+	Profile      string
+	ExitProvider string
+	Partial      bool
+	// Filtered describes --check/--severity when the report shows only
+	// some findings.
+	Filtered      string
 	SnapshotHash  string
 	SnapshotShort string
 	ConfigHash    string
@@ -69,6 +72,7 @@ func buildView(a *findings.Assessment, opts Options) *view {
 		StartedAt:     fmtStamp(ix.snap.StartedAt),
 		FinishedAt:    fmtStamp(ix.snap.FinishedAt),
 		Permissions:   opts.Permissions,
+		Filtered:      clean(opts.Filter.String()),
 	}
 	v.Verdict = overallVerdict(a, ix)
 	v.Scope = buildScope(ix)
@@ -82,6 +86,9 @@ func buildView(a *findings.Assessment, opts Options) *view {
 	v.Matrix = buildMatrix(ix)
 	v.BackupMap = buildBackupMap(v.Backups)
 	v.Findings, v.Passed = buildFindings(ix)
+	if !opts.Filter.Empty() {
+		v.Findings, v.Passed = filterSections(v.Findings, v.Passed, opts.Filter)
+	}
 	anchors := map[string]string{}
 	for _, c := range v.Findings {
 		anchors[c.Check] = c.Anchor
