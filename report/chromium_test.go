@@ -143,7 +143,7 @@ func TestChromiumRendersReport(t *testing.T) {
 		"Contoso Ltd", "Termination-readiness report", "20 November 2026", "Not ready",
 		"Contoso Ltd is not ready to end the contract with Acme IT.",
 		"2 blocker checks fail in Contoso Ltd (Entra ID) and contoso.com (Active Directory)",
-		"Do we hold the keys?", "Break Glass 1", "Administrator",
+		"Do we hold the keys?", "Alice Chen", "Administrator",
 		"What changed since the previous run", "Incomplete → Not ready",
 		"New findings: 3",
 		"Page 1 of",
@@ -158,6 +158,14 @@ func TestChromiumRendersReport(t *testing.T) {
 	two := collapse(pdfText(t, pdf, 2, 2))
 	if !strings.HasPrefix(strings.TrimSpace(two), "Provider footprint") {
 		t.Errorf("page two should open with the provider footprint:\n%.300s", two)
+	}
+	// No near-empty pages: every page but the last carries real content
+	// (a forced page break after a short section used to leave one row on
+	// a page of its own).
+	for p := 1; p < pages; p++ {
+		if n := len(collapse(pdfText(t, pdf, p, p))); n < 800 {
+			t.Errorf("page %d of %d is nearly empty (%d characters)", p, pages, n)
+		}
 	}
 	all := collapse(pdfText(t, pdf, 1, pages))
 	for _, want := range []string{

@@ -18,9 +18,12 @@ type keyRow struct {
 	Provider   []nameRef
 	HoldsKeys  string
 	HoldsClass string
-	// Why says, for an Unknown cell, what was not read and what to grant.
-	Why     []gapWhy
-	Verdict verdictView
+	// Why says, for an Unknown "holds keys" cell, what was not read and
+	// what to grant; VerdictWhy says it for an Incomplete verdict when
+	// the keys are known.
+	Why        []gapWhy
+	VerdictWhy []gapWhy
+	Verdict    verdictView
 }
 
 func buildKeys(ix *index) []keyRow {
@@ -60,8 +63,11 @@ func buildKeys(ix *index) []keyRow {
 		default:
 			r.HoldsKeys, r.HoldsClass = "Unknown", "warn"
 		}
-		if sv.HoldsKeys != "yes" && sv.HoldsKeys != "no" && sv.HoldsKeys != "n/a" || sv.Verdict == findings.VerdictIncomplete {
+		switch {
+		case sv.HoldsKeys != "yes" && sv.HoldsKeys != "no" && sv.HoldsKeys != "n/a":
 			r.Why = ix.unknownWhy(sv.System)
+		case sv.Verdict == findings.VerdictIncomplete:
+			r.VerdictWhy = ix.unknownWhy(sv.System)
 		}
 		out = append(out, r)
 	}

@@ -78,13 +78,18 @@ func (ix *index) findingGaps(f findings.Finding) []string {
 // sentence makes a finding's message a sentence for page one: ids named,
 // the customer called by its name, a capital first and a full stop last.
 func (ix *index) sentence(msg string) string {
-	s := ix.humanize(msg)
-	if org := clean(ix.a.Organization); org != "" {
-		s = strings.NewReplacer("the customer's", org+"'s", "the customer", org).Replace(s)
-	}
+	s := ix.orgNamed(ix.humanize(msg))
 	s = upperFirst(strings.TrimSpace(s))
 	if s != "" && !strings.HasSuffix(s, ".") {
 		s += "."
+	}
+	return s
+}
+
+// orgNamed calls the customer by its name on page one.
+func (ix *index) orgNamed(s string) string {
+	if org := clean(ix.a.Organization); org != "" {
+		s = strings.NewReplacer("the customer's", org+"'s", "the customer", org).Replace(s)
 	}
 	return s
 }
@@ -267,6 +272,7 @@ func buildActions(ix *index, anchors map[string]string, n int) []actionView {
 		} else {
 			text = ix.humanize(firstSentence(cmp.Or(info[it.check].Remediation, it.remedy, it.title)))
 		}
+		text = ix.orgNamed(text)
 		sys := make([]string, len(it.systems))
 		for i, s := range it.systems {
 			sys[i] = ix.systemName(s)
@@ -290,8 +296,10 @@ func firstSentence(s string) string {
 	return s
 }
 
+// lowerFirst lower-cases the first letter unless the first word is an
+// acronym ("AWS management account" stays as it is).
 func lowerFirst(s string) string {
-	if s == "" {
+	if len(s) < 2 || strings.ToUpper(s[1:2]) == s[1:2] {
 		return s
 	}
 	return strings.ToLower(s[:1]) + s[1:]
