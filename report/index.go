@@ -391,3 +391,14 @@ func (ix *index) viaNames(via []string) string {
 	}
 	return strings.Join(names, " → ")
 }
+
+// PartySuffix is " (Party)" to follow the name in plain text, or "" when
+// the name already says it ("Sam Reed (Acme IT)"): no doubled labels.
+func (n nameRef) PartySuffix() string { return partySuffix(n.Name, n.Party) }
+
+func partySuffix(name string, p partyRef) string {
+	if p.Name == "" || strings.Contains(name, "("+p.Name+")") || strings.Contains(name, "("+p.Name+",") {
+		return ""
+	}
+	return " (" + p.Name + ")"
+}

@@ -179,3 +179,19 @@ func TestIssue15Filters(t *testing.T) {
 		t.Errorf("unknown check: %v", err)
 	}
 }
+
+// TestIssue15NoDoubledLabels: a name that already carries its party is not
+// followed by it again ("Sam Reed (Acme IT) (Acme IT)").
+func TestIssue15NoDoubledLabels(t *testing.T) {
+	a := identifierEstate()
+	a.Findings = []findings.Finding{{Check: "KH-SEG-001", Title: "t", Status: findings.StatusFail, Severity: findings.SeverityHigh, System: "m365", Subjects: []string{"guest:m365:2"}, Message: "m"}}
+	for _, f := range []struct{ format, file string }{{"md", "report.md"}, {"html", "report.html"}, {"runbook-csv", "runbook.csv"}} {
+		out := string(render(t, f.format, f.file, a, Options{}))
+		if strings.Contains(out, "(Acme IT) (Acme IT)") || strings.Contains(out, "(Acme IT)</bdi></strong></bdi> (Acme IT)") {
+			t.Errorf("%s doubles the party label", f.file)
+		}
+		if !strings.Contains(out, "Tom Baker (Acme IT)") {
+			t.Errorf("%s lost the name", f.file)
+		}
+	}
+}

@@ -123,3 +123,6 @@ func buildRunbook(ix *index) []phaseView {
 	}
 	return out
 }
+
+// PartySuffix is " (Party)" unless the target's name already says it.
+func (t targetRef) PartySuffix() string { return partySuffix(t.Name, t.Party) }
