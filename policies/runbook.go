@@ -262,6 +262,7 @@ func (st *state) runbook(fs []findings.Finding, gapChecks map[string][]string) [
 	trusts := map[key][]string{}
 	declared := map[key][]string{}
 	declaredDue := map[key]*time.Time{} // the earliest expiry of the declared relationships
+	trustDue := map[key]*time.Time{}    // the earliest expiry of the trusts (GDAP relationships, time-bound apps)
 	for i := range st.snap.Trusts {
 		t := &st.snap.Trusts[i]
 		pr := st.trustParty[t.ID]
@@ -277,6 +278,10 @@ func (st *state) runbook(fs []findings.Finding, gapChecks map[string][]string) [
 			}
 		} else {
 			trusts[k] = append(trusts[k], t.ID)
+			if t.Expires != nil && (trustDue[k] == nil || t.Expires.Before(*trustDue[k])) {
+				e := *t.Expires
+				trustDue[k] = &e
+			}
 		}
 	}
 	for _, p := range providers {
@@ -288,7 +293,7 @@ func (st *state) runbook(fs []findings.Finding, gapChecks map[string][]string) [
 					Action: fmt.Sprintf("Remove every account, role assignment and app of %s on %s (%d)", p, name, len(ids))})
 			}
 			if ids := trusts[k]; len(ids) > 0 {
-				rb.add(findings.RunbookStep{Phase: "cut_access", System: s.ID, Identifiers: ids,
+				rb.add(findings.RunbookStep{Phase: "cut_access", System: s.ID, Identifiers: ids, Due: trustDue[k],
 					Action: fmt.Sprintf("Remove the trusts and app installations of %s on %s (%d)", p, name, len(ids))})
 			}
 			if ids := declared[k]; len(ids) > 0 {

@@ -125,7 +125,7 @@ func buildMatrix(ix *index) *matrixView {
 	}
 	for r, sys := range systems {
 		y := matrixHeadH + r*matrixRowH
-		row := matrixRow{Y: y, TextY: y + matrixRowH/2 + 5, Label: fit(ix.systemName(sys), 30), Full: ix.systemName(sys)}
+		row := matrixRow{Y: y, TextY: y + matrixRowH/2 + 5, Label: fit(ix.systemName(sys), 33), Full: ix.systemName(sys)}
 		for i, p := range provs {
 			c := cells[sys][p]
 			mc := matrixCell{X: matrixLabelW + i*colW + 3, Y: y + 3, W: colW - 6, H: matrixRowH - 6}

@@ -222,3 +222,12 @@ func TestIssue15PoliciesListJSON(t *testing.T) {
 		t.Errorf("--format yaml: exit %d", code)
 	}
 }
+
+// TestIssue15ScanFilterFlags: scan rejects a bad --severity before it
+// scans anything.
+func TestIssue15ScanFilterFlags(t *testing.T) {
+	code, _, stderr := runCmd(t, "scan", "-c", "does-not-matter.yaml", "-o", t.TempDir(), "--severity", "severe")
+	if code != exitUsage || !strings.Contains(stderr, "--severity") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
