@@ -149,6 +149,9 @@ func (st *state) buildSystems() {
 			s.Party = st.cls.Owner(s.NativeID, "aws_account")
 		case findings.SystemGitHub:
 			s.Party = st.cls.Owner(s.NativeID, "github_org")
+		case findings.SystemWorkspace:
+			// A Workspace customer is known by its primary domain.
+			s.Party = st.cls.Owner(s.Attributes["primary_domain"], "domain")
 		default:
 			s.Party = parties.Result{Party: findings.PartyUnknown, Kind: parties.KindUnknown, Reason: "not attributed"}
 		}
