@@ -380,7 +380,8 @@ func structuralGap(collection string) (string, bool) {
 		return "", false
 	}
 	switch sub {
-	case "gdap", "dap", "contracts", "delegated_admin", "partner", "partners", "reseller", "csp":
+	case "gdap", "dap", "contracts", "delegated_admin", "partner", "partners", "reseller", "csp",
+		"domain_wide_delegation", "oauth_apps":
 		return sub, true
 	}
 	return "", false
@@ -394,7 +395,10 @@ func coversGap(rk, kind string) bool {
 		return rk == "gdap"
 	case "dap", "contracts":
 		return rk == "dap" || rk == "gdap"
-	case "partner", "partners", "reseller", "csp":
+	case "partner", "partners", "reseller", "csp", "domain_wide_delegation", "oauth_apps":
+		// Google Workspace's reseller, delegation clients and OAuth apps
+		// have no read API: a fresh declaration of the target's
+		// relationships is what the customer side can know.
 		return rk != ""
 	}
 	return false
