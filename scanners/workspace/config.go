@@ -62,7 +62,9 @@ type authConfig struct {
 	Subject string `yaml:"subject"`
 }
 
-func (a authConfig) keyRef() config.SecretRef { return config.SecretRef{Env: a.KeyEnv, File: a.KeyFile} }
+func (a authConfig) keyRef() config.SecretRef {
+	return config.SecretRef{Env: a.KeyEnv, File: a.KeyFile}
+}
 
 // decodeConfig decodes and validates a target strictly.
 func decodeConfig(t config.Target) (*targetConfig, error) {

@@ -15,7 +15,9 @@ type pages struct {
 	seen map[string]bool
 }
 
-func newPages(call string, max int) *pages { return &pages{call: call, max: max, seen: map[string]bool{}} }
+func newPages(call string, max int) *pages {
+	return &pages{call: call, max: max, seen: map[string]bool{}}
+}
 
 // next is called with each page's nextPageToken; it reports whether there
 // is another page to read.
