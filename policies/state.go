@@ -342,6 +342,15 @@ func (st *state) buildGaps() {
 				gi.CoveredBy = append(gi.CoveredBy, t.ID)
 			}
 		}
+		if g.Collection == "licences/billing" {
+			// A billing owner no API shows is covered by the declared
+			// licences of that target.
+			for _, l := range st.snap.Licences {
+				if l.Channel == "declared" && st.sameTarget(l.System, g.System) {
+					gi.CoveredBy = append(gi.CoveredBy, l.ID)
+				}
+			}
+		}
 		st.gaps = append(st.gaps, gi)
 	}
 	for _, s := range st.systems {

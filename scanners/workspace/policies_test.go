@@ -129,3 +129,19 @@ func TestDeclaredRelationshipCoversUnsupported(t *testing.T) {
 		}
 	}
 }
+
+// The billing owner no API shows is covered by a declared licence of the
+// target, and only by that.
+func TestDeclaredLicenceCoversBilling(t *testing.T) {
+	id := findings.GapID("gws", gapBilling)
+	_, a := evaluate(t, nil)
+	if checks, ok := a.GapChecks[id]; !ok || len(checks) == 0 && !hasFinding(a, "KH-COV-001", findings.StatusWarn, "licences/billing") {
+		t.Fatalf("billing gap not reported without a declaration: %v %v", checks, ok)
+	}
+	_, a = evaluate(t, func(target string) string {
+		return target + "declared:\n  licences:\n    - {target: gws, product: Google Workspace Business Plus, seats: 50, owner_of_record: Contoso Ltd}\n"
+	})
+	if hasFinding(a, "KH-COV-001", findings.StatusWarn, "licences/billing") {
+		t.Error("the declared licence did not cover the billing gap")
+	}
+}

@@ -92,6 +92,12 @@ func (f *Fake) ServiceAccountJSON(baseURL string) []byte {
 	return b
 }
 
+// PrivateKeyPEM returns the service account's private key (for checks
+// that it never leaks).
+func (f *Fake) PrivateKeyPEM() string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(f.key)}))
+}
+
 // WriteServiceAccount writes ServiceAccountJSON into dir (0600) and returns
 // its path.
 func (f *Fake) WriteServiceAccount(dir, baseURL string) (string, error) {
