@@ -412,6 +412,8 @@ func (st *state) sysLabel(id string) string {
 		return firstNonEmpty(s.Name, s.NativeID, id)
 	case findings.SystemGitHub:
 		return "GitHub organisation " + firstNonEmpty(s.NativeID, s.Name, id)
+	case findings.SystemWorkspace:
+		return firstNonEmpty(s.Attributes["primary_domain"], s.Name, id) + " (Google Workspace)"
 	case findings.SystemDeclared:
 		return "the declared inventory"
 	}

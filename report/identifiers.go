@@ -141,6 +141,11 @@ func (ix *index) principalIdent(p *findings.Principal) (exact, kind string) {
 		case findings.PrincipalAppInstallation:
 			return clean(cmp.Or(p.Login, p.DisplayName)) + " (installation " + clean(p.NativeID) + ")", "GitHub App"
 		}
+	case findings.SystemWorkspace:
+		switch p.Kind {
+		case findings.PrincipalUser, findings.PrincipalGroup:
+			return clean(cmp.Or(p.Login, firstOf(p.Emails), p.NativeID)), "e-mail"
+		}
 	case findings.SystemAWS:
 		switch p.Kind {
 		case findings.PrincipalUser:
@@ -277,6 +282,8 @@ func systemNativeKind(s *findings.System) string {
 		return "base DN"
 	case findings.SystemGitHub:
 		return "organisation"
+	case findings.SystemWorkspace:
+		return "customer id"
 	}
 	return "system"
 }

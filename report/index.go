@@ -290,6 +290,8 @@ func systemLabel(s *findings.System) string {
 		return cmp.Or(name, s.NativeID, s.ID) + " (LDAP)"
 	case findings.SystemGitHub:
 		return cmp.Or(s.NativeID, name, s.ID) + " (GitHub)"
+	case findings.SystemWorkspace:
+		return cmp.Or(s.Attributes["primary_domain"], name, s.NativeID, s.ID) + " (Google Workspace)"
 	case findings.SystemDeclared:
 		return "Declared inventory"
 	}
