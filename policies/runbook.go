@@ -451,7 +451,7 @@ func (st *state) unreadFor(fs []findings.Finding, check, system string) string {
 	}
 	out := "keyholder could not read " + strings.Join(what, ", ")
 	if len(how) > 0 {
-		out += "; grant " + strings.Join(how, "; ") + " and scan again, or check it in the admin console"
+		out += " (to read them: " + strings.Join(how, "; ") + "); scan again, or check it in the admin console"
 	} else {
 		out += "; check it in the admin console"
 	}
