@@ -195,3 +195,43 @@ func TestIssue15NoDoubledLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestIssue15Pictures: the provider footprint matrix has a row per system
+// and a column per provider with the highest level held and the account
+// count; the backup map chains each backup to its storage, key and copies;
+// both are inline SVG in the HTML.
+func TestIssue15Pictures(t *testing.T) {
+	v := buildView(fixture(t), Options{})
+	m := v.Matrix
+	if m == nil || len(m.Cols) != 1 || m.Cols[0].Full != "Acme IT" {
+		t.Fatalf("matrix columns: %+v", m)
+	}
+	levels := map[string]string{}
+	for _, r := range m.Rows {
+		levels[r.Full] = r.Cells[0].Level + " / " + r.Cells[0].Accounts
+	}
+	if got := levels["Contoso Ltd (Entra ID)"]; !strings.HasPrefix(got, "super-admin / ") {
+		t.Errorf("Entra cell %q, want super-admin (John Smith holds Global Administrator)", got)
+	}
+	if got := levels["contoso.com (Active Directory)"]; !strings.HasPrefix(got, "super-admin / ") || strings.HasSuffix(got, "/ 0 accounts") {
+		t.Errorf("AD cell %q", got)
+	}
+	if _, ok := levels["Declared inventory"]; ok {
+		t.Error("the declared inventory is not a system providers hold access on")
+	}
+	bm := v.BackupMap
+	if bm == nil || len(bm.Rows) != len(v.Backups) {
+		t.Fatalf("backup map rows %v for %d backups", bm, len(v.Backups))
+	}
+	for _, r := range bm.Rows {
+		if len(r.Boxes) != 4 || len(r.Arrows) != 3 {
+			t.Errorf("backup map row: %d boxes, %d arrows", len(r.Boxes), len(r.Arrows))
+		}
+	}
+	html := string(render(t, "html", "report.html", fixture(t), Options{}))
+	for _, s := range []string{`<figure class="pic matrix">`, `<figure class="pic bmap">`, `<figure class="timeline">`} {
+		if !strings.Contains(html, s) {
+			t.Errorf("report.html lacks %s", s)
+		}
+	}
+}
