@@ -111,7 +111,7 @@ func (ix *index) roles(pid string) []roleRef {
 
 func (ix *index) activity(p *findings.Principal) string {
 	if !p.LastActivityKnown {
-		return "not known"
+		return "not known" + ix.notReadOn(p.System, "activity")
 	}
 	if p.LastActivity == nil {
 		return "never"
@@ -183,7 +183,7 @@ func buildProviders(ix *index) []providerView {
 		}
 		a.pv.Accounts = append(a.pv.Accounts, accountRow{
 			System: ix.systemName(p.System), Who: ix.name(p.ID), Kind: clean(string(p.Kind)),
-			Status: status, StatusClass: class, MFA: mfaLabel(p.MFA), LastActivity: ix.activity(p), Roles: roles,
+			Status: status, StatusClass: class, MFA: ix.mfaCell(p), LastActivity: ix.activity(p), Roles: roles,
 		})
 		for _, c := range p.Credentials {
 			a.pv.Credentials = append(a.pv.Credentials, credRow{
@@ -300,4 +300,28 @@ func conditions(m map[string]string) string {
 		parts[i] = clean(k) + " " + clean(m[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// mfaCell is a principal's MFA state; an unknown one says what was not
+// read, when a gap says it.
+func (ix *index) mfaCell(p *findings.Principal) string {
+	m := mfaLabel(p.MFA)
+	if m == string(findings.MFAUnknown) {
+		m += ix.notReadOn(p.System, "mfa")
+	}
+	return m
+}
+
+// notReadOn says why a cell is unknown: ": <collection> not read (<fix>)"
+// for the first gap on the system whose collection starts with top, or ""
+// when no gap explains it (the source does not record the fact).
+func (ix *index) notReadOn(system, top string) string {
+	for _, g := range ix.snap.Gaps {
+		if g.System != system || (g.Collection != top && !strings.HasPrefix(g.Collection, top+"/")) {
+			continue
+		}
+		w := ix.gapWhy(g.ID)
+		return ": " + w.What + "; to read it: " + w.Grant
+	}
+	return ""
 }
