@@ -125,6 +125,12 @@ type DeclaredLicence struct {
 	Renews        *Date   `yaml:"renews"`
 	Notice        *Notice `yaml:"notice"`
 	Notes         string  `yaml:"notes"`
+	// IP is an office egress address of an internet line; the domains
+	// scanner looks up who holds its address block.
+	IP string `yaml:"ip"`
+	// TransferPlan says how a provider-held domain or DNS zone moves to
+	// the customer (KH-DNS-002 accepts a hosted zone with one).
+	TransferPlan string `yaml:"transfer_plan"`
 }
 
 // DeclaredCopy is a copy destination of a declared backup.
@@ -172,6 +178,12 @@ type DeclaredAsset struct {
 	Renews        *Date   `yaml:"renews"`
 	Notice        *Notice `yaml:"notice"`
 	Notes         string  `yaml:"notes"`
+	// IP is an office egress address of an internet line; the domains
+	// scanner looks up who holds its address block.
+	IP string `yaml:"ip"`
+	// TransferPlan says how a provider-held domain or DNS zone moves to
+	// the customer (KH-DNS-002 accepts a hosted zone with one).
+	TransferPlan string `yaml:"transfer_plan"`
 }
 
 // DeclaredAttestation is a written statement collected from a party.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strings"
 
@@ -257,6 +258,13 @@ func validate(c *Config, doc *yaml.Node) Problems {
 		party(path+".owner_of_record", a.OwnerOfRecord, false)
 		target(path+".target", a.Target)
 		notice(path+".notice", a.Notice)
+		if a.IP != "" {
+			if _, err := netip.ParseAddr(a.IP); err != nil {
+				v.add(path+".ip", fmt.Sprintf("not an IP address: %q", a.IP))
+			} else if a.Kind != "internet" {
+				v.add(path+".ip", "only an internet line has an address (kind: internet)")
+			}
+		}
 	}
 	for i, a := range d.Attestations {
 		path := fmt.Sprintf("declared.attestations[%d]", i)
