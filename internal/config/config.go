@@ -202,6 +202,9 @@ type Policy struct {
 	CredentialMaxAgeDays int `yaml:"credential_max_age_days"`
 	BackupMaxAgeDays     int `yaml:"backup_max_age_days"`
 	DeclaredMaxAgeDays   int `yaml:"declared_max_age_days"`
+	// DomainExpiryDays: a domain expiring within this many days fails
+	// KH-DNS-001 (default 60).
+	DomainExpiryDays int `yaml:"domain_expiry_days"`
 	// GenericLogins are names that denote shared accounts (KH-SEG-005).
 	GenericLogins []string `yaml:"generic_logins"`
 	Waivers       []Waiver `yaml:"waivers"`
@@ -254,6 +257,7 @@ const (
 	DefaultCredentialMaxAgeDays = 90
 	DefaultBackupMaxAgeDays     = 2
 	DefaultDeclaredMaxAgeDays   = 90
+	DefaultDomainExpiryDays     = 60
 )
 
 // DefaultGenericLogins are the shared-account names KH-SEG-005 looks for
@@ -280,6 +284,9 @@ func (p *Policy) applyDefaults() {
 	}
 	if p.DeclaredMaxAgeDays == 0 {
 		p.DeclaredMaxAgeDays = DefaultDeclaredMaxAgeDays
+	}
+	if p.DomainExpiryDays == 0 {
+		p.DomainExpiryDays = DefaultDomainExpiryDays
 	}
 	if len(p.GenericLogins) == 0 {
 		p.GenericLogins = DefaultGenericLogins()

@@ -287,7 +287,7 @@ func validate(c *Config, doc *yaml.Node) Problems {
 	for _, f := range []struct {
 		name string
 		val  int
-	}{{"stale_after_days", p.StaleAfterDays}, {"credential_max_age_days", p.CredentialMaxAgeDays}, {"backup_max_age_days", p.BackupMaxAgeDays}, {"declared_max_age_days", p.DeclaredMaxAgeDays}} {
+	}{{"stale_after_days", p.StaleAfterDays}, {"credential_max_age_days", p.CredentialMaxAgeDays}, {"backup_max_age_days", p.BackupMaxAgeDays}, {"declared_max_age_days", p.DeclaredMaxAgeDays}, {"domain_expiry_days", p.DomainExpiryDays}} {
 		if f.val < 0 {
 			v.add("policy."+f.name, "must not be negative")
 		}
