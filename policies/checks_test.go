@@ -622,7 +622,10 @@ func TestOwnershipChecks(t *testing.T) {
 				a.OwnerOfRecord, a.Renews = "Acme IT", nil
 			}},
 		{name: "asset without owner of record", check: "KH-OWN-004", system: "declared", want: findings.StatusFail, subject: fibre,
-			mutate: func(s *findings.Snapshot, _ *config.Config) { a := assetOf(s, fibre); a.OwnerOfRecord, a.Renews = "", nil }},
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				a := assetOf(s, fibre)
+				a.OwnerOfRecord, a.Renews = "", nil
+			}},
 		{name: "declared inventory failed", check: "KH-OWN-004", system: "declared", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "declared", "licences") }},
 

@@ -38,7 +38,9 @@ func TestDomainChecks(t *testing.T) {
 		{name: "expires within the policy", check: "KH-DNS-001", system: "internet", want: findings.StatusFail, subject: domainAsset,
 			mutate: func(s *findings.Snapshot, c *config.Config) { assetOf(s, domainAsset).Renews = date(2026, 12, 15) }},
 		{name: "no declaration of the registrar account", check: "KH-DNS-001", system: "internet", want: findings.StatusWarn, subject: domainAsset,
-			mutate: func(s *findings.Snapshot, c *config.Config) { assetOf(s, "asset:declared:domain:contoso-com-2").Name = "other.example" }},
+			mutate: func(s *findings.Snapshot, c *config.Config) {
+				assetOf(s, "asset:declared:domain:contoso-com-2").Name = "other.example"
+			}},
 		{name: "registration not read", check: "KH-DNS-001", system: "internet", want: findings.StatusUnknown, subject: domainAsset,
 			mutate: func(s *findings.Snapshot, c *config.Config) {
 				set(domainAsset, "registration_read", "false", "registrar", "")(s, c)

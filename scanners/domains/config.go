@@ -111,7 +111,9 @@ func decodeConfig(t config.Target) (*targetConfig, error) {
 	return &c, nil
 }
 
-func normDomain(d string) string { return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".") }
+func normDomain(d string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
+}
 
 func validDomain(d string) bool {
 	if d == "" || len(d) > 253 || !strings.Contains(d, ".") {

@@ -252,4 +252,3 @@ func dmarc(v string) (policy string, rua, ruf []string) {
 	}
 	return policy, rua, ruf
 }
-

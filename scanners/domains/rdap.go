@@ -2,9 +2,9 @@ package domains
 
 import (
 	"context"
-	"io"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -97,12 +97,12 @@ func (r *rdapClient) server(key string) *url.URL {
 // registration is what RDAP says about a domain.
 type registration struct {
 	registrar, registrarID, registrarURL string
-	reseller, resellerEmail                string
-	contacts                               map[string][]string // role → names and e-mails
-	status                                 []string
-	created, expires                       *time.Time
-	dnssec                                 *bool
-	nameservers                            []string
+	reseller, resellerEmail              string
+	contacts                             map[string][]string // role → names and e-mails
+	status                               []string
+	created, expires                     *time.Time
+	dnssec                               *bool
+	nameservers                          []string
 }
 
 func (r *rdapClient) do(ctx context.Context, req *rdap.Request) (*rdap.Response, error) {
