@@ -41,6 +41,14 @@ func TestDomainChecks(t *testing.T) {
 			mutate: func(s *findings.Snapshot, c *config.Config) {
 				assetOf(s, "asset:declared:domain:contoso-com-2").Name = "other.example"
 			}},
+		{name: "a tenant's verified domain not looked up", check: "KH-DNS-001", system: "internet", want: findings.StatusWarn, subject: "contoso.de",
+			mutate: func(s *findings.Snapshot, c *config.Config) {
+				for i := range s.Systems {
+					if s.Systems[i].ID == "m365" {
+						s.Systems[i].Domains = append(s.Systems[i].Domains, "contoso.de")
+					}
+				}
+			}},
 		{name: "registration not read", check: "KH-DNS-001", system: "internet", want: findings.StatusUnknown, subject: domainAsset,
 			mutate: func(s *findings.Snapshot, c *config.Config) {
 				set(domainAsset, "registration_read", "false", "registrar", "")(s, c)

@@ -106,3 +106,22 @@ results contains res if {
 	not read(a)
 	res := lib.narrowed(lib.result("unknown", a.system, [a.id], sprintf("the registration of domain %s could not be read", [a.name]), []), reads(a))
 }
+
+# Verified domains other scanners found (an Entra tenant's, a Workspace
+# account's) that no domains target looked up are listed, not ignored.
+looked_up := {lower(a.name) | some a in domains}
+
+platform(d) if endswith(d, ".onmicrosoft.com")
+
+platform(d) if d == "onmicrosoft.com"
+
+results contains res if {
+	some dsys, ds in input.systems
+	ds.kind == "domains"
+	some sys, s in input.systems
+	s.kind != "domains"
+	some d in object.get(s, "domains", [])
+	not lower(d) in looked_up
+	not platform(lower(d))
+	res := lib.narrowed(lib.result("warn", dsys, [d], sprintf("domain %s, verified in %s, was not looked up: add it to organization.domains", [d, sys]), []), [sprintf("organization/registration/%s", [d])])
+}

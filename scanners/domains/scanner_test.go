@@ -50,15 +50,19 @@ func start(t testing.TB, sc *dsim.Scenario) *dsim.Server {
 // target asks the simulator.
 func testConfig(t testing.TB, srv *dsim.Server, domains []string, extra string) *config.Config {
 	t.Helper()
+	decl := `declared:
+  assets:
+    - {kind: internet, name: Office fibre, provider: Acme IT, ip: 203.0.113.10}
+`
+	if strings.HasPrefix(extra, "declared:") {
+		decl, extra = extra, ""
+	}
 	doc := `organization:
   name: Contoso Ltd
   domains: [` + strings.Join(domains, ", ") + `, contoso.onmicrosoft.com]
 providers:
   - {name: Acme IT, kind: msp, domains: [acme-it.com]}
-declared:
-  assets:
-    - {kind: internet, name: Office fibre, provider: Acme IT, ip: 203.0.113.10}
-targets:
+` + decl + `targets:
   - type: domains
     name: internet
     rdap: {servers: {"*": "` + srv.RDAPURL + `"}}

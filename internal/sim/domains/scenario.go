@@ -1,6 +1,9 @@
 package domains
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Scenario is the public data of a set of domains and address blocks.
 type Scenario struct {
@@ -51,4 +54,25 @@ type Network struct {
 	Country     string `yaml:"country"`
 	Holder      string `yaml:"holder"`
 	HolderEmail string `yaml:"holder_email"`
+}
+
+// Generate returns n domains, a third of them registered through and
+// hosted by msp.example, for benchmarks.
+func Generate(n int) *Scenario {
+	sc := &Scenario{}
+	for i := range n {
+		d := Domain{
+			Name: fmt.Sprintf("brand%04d.example", i), Registrar: "Example Registrar, Inc.", RegistrarIANA: "9999",
+			Status: []string{"client transfer prohibited"}, Created: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC),
+			Expires: time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC), Nameservers: []string{"ada.ns.cloudflare.com", "bob.ns.cloudflare.com"},
+			SOAMName: "ada.ns.cloudflare.com", SOARName: "dns@cloudflare.com", MX: []string{"mx.brand.example"},
+			TXT: []string{"v=spf1 include:spf.protection.outlook.com -all"}, DMARC: "v=DMARC1; p=reject; rua=mailto:dmarc@brand.example",
+			Autodiscover: "autodiscover.outlook.com",
+		}
+		if i%3 == 0 {
+			d.Reseller, d.Nameservers, d.SOAMName = "MSP Example", []string{"ns1.msp.example", "ns2.msp.example"}, "ns1.msp.example"
+		}
+		sc.Domains = append(sc.Domains, d)
+	}
+	return sc
 }
