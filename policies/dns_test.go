@@ -1,6 +1,8 @@
 package policies
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/keyholder/keyholder/findings"
@@ -78,4 +80,32 @@ func TestDomainChecks(t *testing.T) {
 		{name: "office block not read", check: "KH-DNS-004", system: "internet", want: findings.StatusUnknown, subject: addressAsset,
 			mutate: set(addressAsset, "registration_read", "false", "holder", "")},
 	})
+}
+
+// The exit runbook acts on what the public records show: transfer the
+// domain before it renews, move DNS hosting; scanned domains are not listed
+// as "transfer from unknown".
+func TestDomainRunbook(t *testing.T) {
+	snap := baseSnapshot()
+	cfg := loadConfig(t, "base.yaml")
+	a := assetOf(snap, domainAsset)
+	a.Attributes["reseller"] = "Acme IT"
+	a.Attributes["nameservers"] = "ns1.acme-it.com"
+	snap.Canonicalize()
+	as := evaluate(t, snap, cfg, EvalOptions{Profile: ProfileExit, ExitProvider: "Acme IT"})
+	var transfer, dns bool
+	for _, s := range as.Runbook {
+		if strings.Contains(s.Action, "from unknown") && slices.Contains(s.Identifiers, domainAsset) {
+			t.Errorf("scanned domain listed as an unknown party's asset: %s", s.Action)
+		}
+		if strings.HasPrefix(s.Action, "Transfer the domain") && slices.Contains(s.Identifiers, domainAsset) && s.Due != nil {
+			transfer = true
+		}
+		if strings.HasPrefix(s.Action, "Move DNS hosting") {
+			dns = true
+		}
+	}
+	if !transfer || !dns {
+		t.Errorf("runbook lacks the domain transfer (with its due date) or the DNS move: %+v", as.Runbook)
+	}
 }
