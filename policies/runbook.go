@@ -440,6 +440,8 @@ func (st *state) sysLabel(id string) string {
 		return "GitHub organisation " + firstNonEmpty(s.NativeID, s.Name, id)
 	case findings.SystemWorkspace:
 		return firstNonEmpty(s.Attributes["primary_domain"], s.Name, id) + " (Google Workspace)"
+	case findings.SystemDomains:
+		return "the public domains and DNS"
 	case findings.SystemDeclared:
 		return "the declared inventory"
 	}

@@ -292,6 +292,8 @@ func systemLabel(s *findings.System) string {
 		return cmp.Or(s.NativeID, name, s.ID) + " (GitHub)"
 	case findings.SystemWorkspace:
 		return cmp.Or(s.Attributes["primary_domain"], name, s.NativeID, s.ID) + " (Google Workspace)"
+	case findings.SystemDomains:
+		return cmp.Or(name, "Domains and internet")
 	case findings.SystemDeclared:
 		return "Declared inventory"
 	}

@@ -155,6 +155,8 @@ func kindLabel(s *findings.System) string {
 		return "GitHub organisation"
 	case findings.SystemWorkspace:
 		return "Google Workspace"
+	case findings.SystemDomains:
+		return "Domains, DNS and address blocks"
 	case findings.SystemDeclared:
 		return "Declared inventory"
 	}

@@ -31,8 +31,8 @@ func buildKeys(ix *index) []keyRow {
 	svs := slices.Clone(ix.a.Systems)
 	slices.SortFunc(svs, func(a, b findings.SystemVerdict) int { return strings.Compare(a.System, b.System) })
 	for _, sv := range svs {
-		if sv.Kind == findings.SystemDeclared {
-			continue // the declared inventory holds no keys
+		if sv.Kind == findings.SystemDeclared || sv.Kind == findings.SystemDomains {
+			continue // inventories and public records hold no keys
 		}
 		r := keyRow{
 			System:     ix.systemName(sv.System),

@@ -109,8 +109,8 @@ func buildMatrix(ix *index) *matrixView {
 	}
 	var systems []string
 	for _, s := range ix.snap.Systems {
-		if s.Kind != findings.SystemDeclared {
-			systems = append(systems, s.ID)
+		if s.Kind != findings.SystemDeclared && s.Kind != findings.SystemDomains {
+			systems = append(systems, s.ID) // the others hold no accounts
 		}
 	}
 	slices.SortFunc(systems, func(a, b string) int { return strings.Compare(ix.systemName(a), ix.systemName(b)) })
