@@ -261,6 +261,7 @@ func baseSnapshot() *findings.Snapshot {
 	s.Assets = []findings.Asset{
 		{ID: "asset:declared:internet:office-fibre-1", System: "declared", Kind: "internet", Name: "Office fibre", OwnerOfRecord: "Contoso Ltd", Renews: date(2028, 6, 30)},
 	}
+	addAzureBaseline(s) // azure_test.go
 	s.Canonicalize()
 	return s
 }

@@ -109,7 +109,9 @@ func (st *state) systemVerdicts(fs []findings.Finding, keys map[string]findings.
 		own := bySys[s.ID]
 		sv.Verdict = verdictOf(own)
 		sv.HoldsKeys = "unknown"
-		if s.Kind == findings.SystemDeclared {
+		if s.Kind == findings.SystemDeclared || s.Kind == findings.SystemAzure && s.Flavour == "tenant" {
+			// The declared inventory and an Azure target's tenant-level
+			// system (its subscriptions are judged) hold no keys.
 			sv.HoldsKeys = "n/a"
 		}
 		for _, f := range own {

@@ -24,7 +24,7 @@ func TestIssue17LighthouseOwnerDelegation(t *testing.T) {
 		t.Fatalf("Lighthouse trusts on prod = %d, want 1", len(ts))
 	}
 	tr := ts[0]
-	if tr.Counterparty != mspTenant || tr.CounterpartyKind != "entra_tenant" || tr.Level != findings.LevelSuperAdmin {
+	if tr.Counterparty != mspTenant || tr.CounterpartyKind != "entra_tenant" || tr.Attributes["max_permanent_level"] != "super_admin" {
 		t.Errorf("trust = %+v, want counterparty %s (entra_tenant), level super_admin", tr, mspTenant)
 	}
 	p := principalByNative(snap, mspTenant+"/9a000000-0000-4000-8000-00000000ad15")
@@ -76,7 +76,7 @@ func TestIssue17CSPForeignOwner(t *testing.T) {
 	if len(gs) != 1 || gs[0].Level != findings.LevelSuperAdmin || gs[0].Privilege != "Owner" {
 		t.Fatalf("foreign group grants = %+v", gs)
 	}
-	if ts := trustsOf(snap, sys, findings.TrustAzureForeignPrincipal); len(ts) != 1 || ts[0].Counterparty != cspTenant || ts[0].PrincipalID != p.ID {
+	if ts := trustsOf(snap, sys, findings.TrustAzureForeignPrincipal); len(ts) != 1 || ts[0].Counterparty != cspTenant || ts[0].Attributes["principal_id"] != p.ID {
 		t.Errorf("foreign principal trust = %+v", ts)
 	}
 	// A resource-group Owner is not an owner of the subscription.

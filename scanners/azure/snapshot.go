@@ -241,9 +241,13 @@ func (b *builder) foreignTrust(sys string, sub *subscription, pid, objectID, par
 		kind = ""
 	}
 	b.trust(findings.Trust{ID: findings.ObjectID("trust", sys, "foreign", objectID), System: sys, Kind: findings.TrustAzureForeignPrincipal,
-		Name: "foreign group " + objectID, Counterparty: partner, CounterpartyKind: kind, PrincipalID: pid,
-		Permissions: []string{ri.name}, Level: ri.level,
-		Attributes: map[string]string{"principal_type": "ForeignGroup", "partner_billed": strconv.FormatBool(isCSP(sub.quota))}})
+		Name: "foreign group " + objectID, Counterparty: partner, CounterpartyKind: kind,
+		Permissions: []string{ri.name},
+		// No Level and no PrincipalID: the foreign group's own grants carry
+		// its access; a level here would give the tenant a second, synthetic
+		// holder of the same rights.
+		Attributes: map[string]string{"principal_type": "ForeignGroup", "principal_id": pid, "role_level": string(ri.level),
+			"partner_billed": strconv.FormatBool(isCSP(sub.quota))}})
 }
 
 // offer emits a Lighthouse delegation: the trust, the managing tenant's
@@ -295,8 +299,11 @@ func (b *builder) offer(sys string, sub *subscription, o offer) {
 	}
 	sort.Strings(perms)
 	b.trust(findings.Trust{ID: tid, System: sys, Kind: findings.TrustAzureLighthouse, Name: firstNonEmpty(o.name, lastSegment(o.definitionID)),
-		Counterparty: o.tenant, CounterpartyKind: "entra_tenant", Permissions: perms, Level: best,
-		Attributes: map[string]string{"managed_by_tenant_name": o.tenantName, "registration_assignment_id": o.assignmentID,
+		Counterparty: o.tenant, CounterpartyKind: "entra_tenant", Permissions: perms,
+		// No Level: the authorizations' grants (via this trust) carry the
+		// access, permanent or eligible; a trust level would add a
+		// synthetic permanent holder of everything the offer names.
+		Attributes: map[string]string{"max_permanent_level": string(best), "managed_by_tenant_name": o.tenantName, "registration_assignment_id": o.assignmentID,
 			"registration_definition_id": o.definitionID, "scope": o.scope, "authorizations": strconv.Itoa(len(o.auths) - elig),
 			"eligible_authorizations": strconv.Itoa(elig)}})
 }
