@@ -28,6 +28,7 @@ const (
 	gapRecovery        = "backups/recovery_services"
 	gapDataProtection  = "backups/data_protection"
 	gapGuards          = "backups/resource_guards"
+	gapRecoveryPoints  = "backups/recovery_points"
 )
 
 // Factory returns the Azure scanner factory.
@@ -38,7 +39,7 @@ func Factory() scanners.Factory {
 		New:         newScanner,
 		Permissions: permissions,
 		Gaps: []string{gapSystem, gapHierarchy, gapRoleAssignments, gapRoleDefinitions, gapPIM, gapLighthouse,
-			gapRecovery, gapDataProtection, gapGuards},
+			gapRecovery, gapDataProtection, gapGuards, gapRecoveryPoints},
 	}
 }
 

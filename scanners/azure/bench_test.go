@@ -27,12 +27,13 @@ func benchScenario() azsim.Scenario {
 // Lighthouse assignments with definitions expanded (1), Recovery Services
 // and Data Protection vault lists (1 each): 7. Plus 2 pages of
 // subscriptions, 3 pages of the hierarchy (204 entries), and one
-// Resource Guard proxy list per vault (20). Built-in roles are graded
+// Resource Guard proxy list and one protected-items list per vault (20
+// each). Built-in roles are graded
 // from a table, so no role definition is fetched.
 var wantRequests = map[string]int{
 	"subscriptions": 2, "descendants": 3, "roleAssignments": 400, "roleEligibilitySchedules": 200,
 	"roleAssignmentSchedules": 200, "registrationAssignments": 200, "recoveryServicesVaults": 200,
-	"backupVaults": 200, "backupResourceGuardProxies": 20,
+	"backupVaults": 200, "backupResourceGuardProxies": 20, "backupProtectedItems": 20,
 }
 
 // TestRequestBudget pins the number of ARM requests of the benchmark

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyholder/keyholder/findings"
 	azsim "github.com/keyholder/keyholder/internal/sim/azure"
@@ -112,6 +113,9 @@ func TestIssue17VaultGuardedFromMSPTenant(t *testing.T) {
 	}
 	if rsv.Immutable || rsv.Attributes["resource_guard_tenant"] != mspTenant || rsv.Attributes["multi_user_authorization"] != "Enabled" {
 		t.Errorf("rsv-prod = %+v", rsv)
+	}
+	if rsv.LastRecoveryPoint == nil || !rsv.LastRecoveryPoint.Equal(time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)) || rsv.Attributes["protected_items"] != "2" {
+		t.Errorf("rsv-prod recovery point = %v, items %q; want the newest of two items", rsv.LastRecoveryPoint, rsv.Attributes["protected_items"])
 	}
 	if !bv.Immutable || bv.Attributes["soft_delete"] != "Off" {
 		t.Errorf("bv-prod = %+v (want immutable, soft delete Off)", bv)

@@ -19,6 +19,7 @@ func permissions() scanners.Permissions {
 			{Name: "Microsoft.ManagedServices/registrationDefinitions/read", Why: "Lighthouse authorizations when an assignment does not expand its definition", Optional: true},
 			{Name: "Microsoft.RecoveryServices/vaults/read", Why: "Recovery Services vaults: soft delete, immutability, multi-user authorization", Optional: true},
 			{Name: "Microsoft.RecoveryServices/vaults/backupResourceGuardProxies/read", Why: "the Resource Guard a vault is linked to", Optional: true},
+			{Name: "Microsoft.RecoveryServices/vaults/backupProtectedItems/read", Why: "the newest recovery point of a Recovery Services vault", Optional: true},
 			{Name: "Microsoft.DataProtection/backupVaults/read", Why: "Backup vaults: soft delete, immutability, cross-region restore", Optional: true},
 			{Name: "Microsoft.DataProtection/backupVaults/backupResourceGuardProxies/read", Why: "the Resource Guard a backup vault is linked to", Optional: true},
 		},

@@ -59,7 +59,7 @@ func (b *builder) subscription(sub *subscription) {
 	b.snap.Systems = append(b.snap.Systems, findings.System{ID: sys, Kind: findings.SystemAzure, Target: r.sys,
 		Name: firstNonEmpty(sub.name, sub.id), NativeID: sub.id, Endpoint: r.cfg.endpoint, Flavour: "subscription", Attributes: attrs})
 	if sub.unreadable {
-		msg := "the subscription is in the management-group hierarchy but the identity cannot read it (GET /subscriptions does not list it)"
+		msg := fmt.Sprintf("subscription %s (%s) is in the management-group hierarchy but the identity cannot read it (GET /subscriptions does not list it)", sub.id, firstNonEmpty(sub.name, "no name"))
 		if sub.unreadableErr != nil {
 			msg = r.env.Redactor.Error(sub.unreadableErr).Error()
 		}
@@ -335,6 +335,10 @@ func (b *builder) vault(sys string, sub *subscription, v vault) {
 	bk := findings.Backup{ID: findings.ObjectID("backup", sys, v.kind, strings.ToLower(v.name)), System: sys, Name: v.name,
 		Protects: "Azure resources of subscription " + firstNonEmpty(sub.name, sub.id), ProtectsSystem: sys, Location: v.id,
 		StorageOwner: r.tenant, StorageOwnerKind: "entra_tenant", Immutable: strings.EqualFold(v.immutability, "Locked"), Attributes: attrs}
+	if v.itemsRead {
+		attrs["protected_items"] = strconv.Itoa(v.items)
+		bk.LastRecoveryPoint = v.lastRecovery
+	}
 	if v.keyURI == "" {
 		bk.KeyOwner, bk.KeyOwnerKind = "Microsoft", "name"
 		attrs["encryption"] = "platform_managed"

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // vault is a Recovery Services vault or a Data Protection backup vault.
@@ -20,6 +21,11 @@ type vault struct {
 	guardErr                 error
 	// keyURI is the customer-managed key, "" for platform-managed keys.
 	keyURI string
+	// items and lastRecovery come from backupProtectedItems (Recovery
+	// Services only); itemsRead says they were read.
+	items        int
+	lastRecovery *time.Time
+	itemsRead    bool
 }
 
 type vaultJSON struct {
@@ -105,9 +111,42 @@ func (r *run) vaults(ctx context.Context, sub *subscription) {
 			if got[i].guardErr != nil {
 				r.subGap(sub, gapGuards, got[i].guardErr, "Reader (backupResourceGuardProxies/read) on the vault")
 			}
+			if k.kind == kindRecoveryServices {
+				if err := r.protectedItems(ctx, &got[i]); err != nil {
+					r.subGap(sub, gapRecoveryPoints, err, "Reader (Microsoft.RecoveryServices/vaults/backupProtectedItems/read) on the vault")
+				}
+			}
 		}
 		sub.vaults = append(sub.vaults, got...)
 	}
+}
+
+// protectedItems reads {vault}/backupProtectedItems: how many items the
+// vault protects and the newest lastRecoveryPoint among them.
+func (r *run) protectedItems(ctx context.Context, v *vault) error {
+	path := v.id + "/backupProtectedItems"
+	err := r.c.list(ctx, path, url.Values{"api-version": {apiRecoveryServices}}, func(raw json.RawMessage) error {
+		var it struct {
+			Properties struct {
+				LastRecoveryPoint *time.Time `json:"lastRecoveryPoint"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(raw, &it); err != nil {
+			return fmt.Errorf("protected item does not parse: %v", err)
+		}
+		v.items++
+		if lp := it.Properties.LastRecoveryPoint; lp != nil && (v.lastRecovery == nil || lp.After(*v.lastRecovery)) {
+			t := lp.UTC()
+			v.lastRecovery = &t
+		}
+		return nil
+	})
+	if err != nil {
+		v.items, v.lastRecovery = 0, nil
+		return r.c.classify(ctx, "GET "+path, err)
+	}
+	v.itemsRead = true
+	return nil
 }
 
 // guardProxies reads {vault}/backupResourceGuardProxies.

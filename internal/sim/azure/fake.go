@@ -341,6 +341,23 @@ func (f *Fake) subscriptionRoute(w http.ResponseWriter, r *http.Request, q url.V
 			return
 		}
 		f.list(w, r, q, f.vaults(s, true))
+	case strings.HasSuffix(rest, "/backupprotecteditems"):
+		f.count("backupProtectedItems")
+		v := f.vaultByPath(s, ls)
+		if v == nil || v.Kind == "backup_vault" {
+			armError(w, 404, "ResourceNotFound", "vault not found")
+			return
+		}
+		var out []any
+		for _, it := range v.ProtectedItems {
+			props := obj{"protectedItemType": "Microsoft.Compute/virtualMachines", "friendlyName": it.Name, "protectionState": "Protected"}
+			if it.LastRecoveryPoint != "" {
+				props["lastRecoveryPoint"] = it.LastRecoveryPoint
+			}
+			out = append(out, obj{"id": vaultID(s, v) + "/backupFabrics/Azure/protectionContainers/c/protectedItems/" + it.Name, "name": it.Name,
+				"type": "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems", "properties": props})
+		}
+		f.list(w, r, q, out)
 	case strings.HasSuffix(rest, "/backupresourceguardproxies"):
 		f.count("backupResourceGuardProxies")
 		v := f.vaultByPath(s, ls)

@@ -148,6 +148,15 @@ type Vault struct {
 	// ResourceGuard is the linked Resource Guard's resource id.
 	ResourceGuard      string `yaml:"resource_guard"`
 	CrossRegionRestore bool   `yaml:"cross_region_restore"`
+	// ProtectedItems are the items a Recovery Services vault backs up,
+	// with their last recovery point (RFC 3339).
+	ProtectedItems []ProtectedItem `yaml:"protected_items"`
+}
+
+// ProtectedItem is a backup item of a Recovery Services vault.
+type ProtectedItem struct {
+	Name              string `yaml:"name"`
+	LastRecoveryPoint string `yaml:"last_recovery_point"`
 }
 
 // CustomRole is a custom role definition.

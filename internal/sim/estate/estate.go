@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	awssim "github.com/keyholder/keyholder/internal/sim/aws"
+	azsim "github.com/keyholder/keyholder/internal/sim/azure"
 	ghsim "github.com/keyholder/keyholder/internal/sim/github"
 	"github.com/keyholder/keyholder/internal/sim/graph"
 	ldapsim "github.com/keyholder/keyholder/internal/sim/ldap"
@@ -31,10 +32,11 @@ const (
 	TypeAWS    = "aws"
 	TypeGitHub = "github"
 	TypeLDAP   = "ldap"
+	TypeAzure  = "azure"
 )
 
 // Types lists every simulated target type.
-func Types() []string { return []string{TypeEntra, TypeAWS, TypeGitHub, TypeLDAP} }
+func Types() []string { return []string{TypeEntra, TypeAWS, TypeGitHub, TypeLDAP, TypeAzure} }
 
 // Environment variables the written config names for its secrets. The
 // AWS scanner takes its credentials from the SDK's default chain, so the
@@ -43,6 +45,7 @@ const (
 	EnvGraphSecret  = "KEYHOLDER_DEMO_GRAPH_SECRET"
 	EnvGitHubToken  = "KEYHOLDER_DEMO_GITHUB_TOKEN"
 	EnvLDAPPassword = "KEYHOLDER_DEMO_LDAP_PASSWORD"
+	EnvARMSecret    = "KEYHOLDER_DEMO_ARM_SECRET"
 )
 
 // Scenario is a whole simulated estate: the customer's keyholder.yaml
@@ -58,6 +61,13 @@ type Scenario struct {
 	AWS    *AWSPart    `yaml:"aws"`
 	GitHub *GitHubPart `yaml:"github"`
 	LDAP   *LDAPPart   `yaml:"ldap"`
+	Azure  *AzurePart  `yaml:"azure"`
+}
+
+// AzurePart is the simulated Azure Resource Manager and its target name.
+type AzurePart struct {
+	Target   string         `yaml:"target"`
+	Scenario azsim.Scenario `yaml:"scenario"`
 }
 
 // EntraPart is the simulated Microsoft Graph tenant and its target name.
@@ -144,6 +154,7 @@ type Estate struct {
 	aws   *httptest.Server
 	gh    *httptest.Server
 	ldap  *ldapsim.Server
+	arm   *azsim.Server
 }
 
 // Start starts the simulators of sc on 127.0.0.1, writes keyholder.yaml
@@ -261,6 +272,30 @@ func Start(sc *Scenario, opts Options) (e *Estate, err error) {
 			"password_env": EnvLDAPPassword, "ca_file": ca})
 	}
 
+	if p := sc.Azure; p != nil && want(TypeAzure) {
+		asc := p.Scenario
+		if asc.ClientID == "" {
+			asc.ClientID = "6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e90"
+		}
+		asc.ClientSecret = randomSecret("kh-arm-")
+		srv, err := azsim.Start(asc, azsim.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("estate: azure: %w", err)
+		}
+		e.arm = srv
+		ca, err := srv.CAFile(opts.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("estate: azure: %w", err)
+		}
+		e.env[EnvARMSecret] = asc.ClientSecret
+		e.Targets[TypeAzure] = p.Target
+		targets = append(targets, map[string]any{
+			"type": TypeAzure, "name": p.Target, "tenant_id": asc.TenantID,
+			"endpoint": srv.URL, "authority_host": srv.URL, "ca_file": ca,
+			"auth": map[string]any{"method": "client_secret", "client_id": asc.ClientID, "secret_env": EnvARMSecret},
+		})
+	}
+
 	doc, err := configYAML(sc, targets, e.Targets)
 	if err != nil {
 		return nil, err
@@ -335,7 +370,13 @@ func (e *Estate) Close() {
 	if e.ldap != nil {
 		e.ldap.Close()
 	}
+	if e.arm != nil {
+		e.arm.Close()
+	}
 }
+
+// ARM returns the running Azure Resource Manager simulator, or nil.
+func (e *Estate) ARM() *azsim.Server { return e.arm }
 
 // LDAP returns the running directory simulator, or nil.
 func (e *Estate) LDAP() *ldapsim.Server { return e.ldap }
