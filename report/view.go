@@ -478,6 +478,11 @@ func kindLabel(s *findings.System) string {
 		return "GitHub organisation"
 	case findings.SystemDeclared:
 		return "Declared inventory"
+	case findings.SystemAzure:
+		if s.Flavour == "tenant" {
+			return "Azure tenant (management groups)"
+		}
+		return "Azure subscription"
 	}
 	return clean(string(s.Kind))
 }

@@ -79,6 +79,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		estate.TypeAWS:    {"987654321098", "AcmeAdmin", "acme-managed-vault", "sts:ExternalId"},
 		estate.TypeGitHub: {"acme-bob", "Bob Hale (Acme IT)", "Acme RMM", "audit"},
 		estate.TypeEntra:  {"SPE_E3", "Tom Baker (Acme IT)", "Global Administrator", "Datto SaaS Protection", "Acme RMM Agent"},
+		estate.TypeAzure:  {"Acme Cloud Engineers", "Contoso Dev (CSP)", "rsv-contoso-prod", "Azure subscription", "acme-guard"},
 	}
 	for typ, texts := range want {
 		if typ != "" && !slices.Contains(types, typ) {

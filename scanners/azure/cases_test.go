@@ -280,3 +280,23 @@ func caOf(t *testing.T, f *fixture) string {
 	}
 	return p
 }
+
+// A nextLink that repeats is a pagination loop, and one that points to
+// another host is refused (the token would follow it): both are
+// malformed-response gaps, and nothing of the listing is kept.
+func TestPagingLoopAndForeignNextLink(t *testing.T) {
+	for name, link := range map[string]string{"loop": "loop", "foreign host": "https://evil.example/subscriptions/x/providers/Microsoft.ManagedServices/registrationAssignments?api-version=2022-10-01"} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, loadScenario(t), "")
+			f.srv.AddFault(azsim.Fault{PathContains: subProd + "/providers/Microsoft.ManagedServices/registrationAssignments", NextLink: link})
+			snap := f.scan(t)
+			g := gapOf(snap, sysOf(subProd), gapLighthouse)
+			if g == nil || g.Reason != findings.GapFailed || !strings.Contains(g.Error, "malformed") {
+				t.Fatalf("gap = %+v, want a malformed-response gap", g)
+			}
+			if len(trustsOf(snap, sysOf(subProd), findings.TrustAzureLighthouse)) != 0 {
+				t.Error("Lighthouse trust kept from a broken listing")
+			}
+		})
+	}
+}

@@ -27,11 +27,15 @@ type Options struct {
 // error (Status, Code) Times times (0: always); 429 carries RetryAfter.
 type Fault struct {
 	PathContains string
-	Status       int
-	Code         string
-	RetryAfter   string
-	Times        int
-	hits         int
+	// NextLink, when set, answers the page normally but with this
+	// nextLink ("loop" repeats the request's own URL; anything else is
+	// used as is, e.g. another host).
+	NextLink   string
+	Status     int
+	Code       string
+	RetryAfter string
+	Times      int
+	hits       int
 }
 
 // Fake is a simulated ARM endpoint. It is safe for concurrent use.
@@ -203,7 +207,14 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		armError(w, http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
 		return
 	}
-	if ft := f.takeFault(r.URL.Path); ft != nil {
+	if ft := f.takeFault(r.URL.Path); ft != nil && ft.NextLink != "" {
+		link := ft.NextLink
+		if link == "loop" {
+			link = f.url + r.URL.RequestURI()
+		}
+		writeJSON(w, 200, obj{"value": []any{}, "nextLink": link})
+		return
+	} else if ft != nil {
 		if ft.RetryAfter != "" {
 			w.Header().Set("Retry-After", ft.RetryAfter)
 		}
