@@ -300,3 +300,25 @@ func TestPagingLoopAndForeignNextLink(t *testing.T) {
 		})
 	}
 }
+
+// When ARM does not expand the definitions, the scanner reads the
+// registration definitions once and still finds every authorization.
+func TestLighthouseWithoutExpandedDefinitions(t *testing.T) {
+	sc := loadScenario(t)
+	srv := azsim.StartTest(t, sc, azsim.Options{StaticTokens: []string{testToken}, IgnoreExpand: true})
+	f := newFixture(t, sc, "")
+	f.srv = srv
+	ca, err := srv.CAFile(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tg = target(t, "type: azure\nname: azure\ntenant_id: "+sc.TenantID+"\nendpoint: "+srv.URL+"\nca_file: "+ca+"\nauth: {method: token, token_env: "+tokenEnvVa+"}\n")
+	snap := f.scan(t)
+	gs := grantsOf(snap, sysOf(subProd), mspTenant+"/9a000000-0000-4000-8000-00000000ad15")
+	if len(gs) != 1 || gs[0].Privilege != "Owner" {
+		t.Fatalf("grants = %+v", gs)
+	}
+	if n := srv.Counts()["registrationDefinitions"]; n != 1 {
+		t.Errorf("registrationDefinitions requests = %d, want 1 (only the subscription with a delegation)", n)
+	}
+}

@@ -21,6 +21,9 @@ import (
 type Options struct {
 	// StaticTokens are bearer tokens accepted without the token endpoint.
 	StaticTokens []string
+	// IgnoreExpand serves registration assignments without their
+	// definitions even when $expandRegistrationDefinition=true is asked.
+	IgnoreExpand bool
 }
 
 // Fault makes requests whose path contains PathContains answer an ARM
@@ -328,7 +331,7 @@ func (f *Fake) subscriptionRoute(w http.ResponseWriter, r *http.Request, q url.V
 		if f.rpProblem(w, s, "Microsoft.ManagedServices", "lighthouse") {
 			return
 		}
-		expand := strings.EqualFold(q.Get("$expandRegistrationDefinition"), "true")
+		expand := strings.EqualFold(q.Get("$expandRegistrationDefinition"), "true") && !f.opts.IgnoreExpand
 		f.list(w, r, q, f.registrationAssignments(s, expand))
 	case rest == "providers/microsoft.managedservices/registrationdefinitions":
 		f.count("registrationDefinitions")
