@@ -55,6 +55,8 @@ const (
 	SystemGitHub   SystemKind = "github"
 	SystemDeclared SystemKind = "declared"
 	SystemAzure    SystemKind = "azure"
+	// SystemWorkspace is a Google Workspace (or Cloud Identity) customer.
+	SystemWorkspace SystemKind = "workspace"
 )
 
 // System is one scanned target: an Entra tenant, an AWS account, a

@@ -21,6 +21,7 @@ import (
 	ghsim "github.com/keyholder/keyholder/internal/sim/github"
 	"github.com/keyholder/keyholder/internal/sim/graph"
 	ldapsim "github.com/keyholder/keyholder/internal/sim/ldap"
+	wssim "github.com/keyholder/keyholder/internal/sim/workspace"
 )
 
 //go:embed testdata/contoso.yaml
@@ -32,11 +33,15 @@ const (
 	TypeAWS    = "aws"
 	TypeGitHub = "github"
 	TypeLDAP   = "ldap"
-	TypeAzure  = "azure"
+	// TypeWorkspace is Google Workspace.
+	TypeWorkspace = "workspace"
+	TypeAzure     = "azure"
 )
 
 // Types lists every simulated target type.
-func Types() []string { return []string{TypeEntra, TypeAWS, TypeGitHub, TypeLDAP, TypeAzure} }
+func Types() []string {
+	return []string{TypeEntra, TypeAWS, TypeGitHub, TypeLDAP, TypeWorkspace, TypeAzure}
+}
 
 // Environment variables the written config names for its secrets. The
 // AWS scanner takes its credentials from the SDK's default chain, so the
@@ -61,13 +66,23 @@ type Scenario struct {
 	AWS    *AWSPart    `yaml:"aws"`
 	GitHub *GitHubPart `yaml:"github"`
 	LDAP   *LDAPPart   `yaml:"ldap"`
-	Azure  *AzurePart  `yaml:"azure"`
+	// Workspace is a simulated Google Workspace customer.
+	Workspace *WorkspacePart `yaml:"workspace"`
+	Azure     *AzurePart     `yaml:"azure"`
 }
 
 // AzurePart is the simulated Azure Resource Manager and its target name.
 type AzurePart struct {
 	Target   string         `yaml:"target"`
 	Scenario azsim.Scenario `yaml:"scenario"`
+}
+
+// WorkspacePart is the simulated Google Workspace customer, its target
+// name and the admin the service account impersonates.
+type WorkspacePart struct {
+	Target   string         `yaml:"target"`
+	Subject  string         `yaml:"subject"`
+	Scenario wssim.Scenario `yaml:"scenario"`
 }
 
 // EntraPart is the simulated Microsoft Graph tenant and its target name.
@@ -154,7 +169,11 @@ type Estate struct {
 	aws   *httptest.Server
 	gh    *httptest.Server
 	ldap  *ldapsim.Server
-	arm   *azsim.Server
+	ws    *httptest.Server
+	// fileSecrets are secrets kept in files the config names (the
+	// Workspace service account's private key).
+	fileSecrets []string
+	arm         *azsim.Server
 }
 
 // Start starts the simulators of sc on 127.0.0.1, writes keyholder.yaml
@@ -272,6 +291,21 @@ func Start(sc *Scenario, opts Options) (e *Estate, err error) {
 			"password_env": EnvLDAPPassword, "ca_file": ca})
 	}
 
+	if p := sc.Workspace; p != nil && want(TypeWorkspace) {
+		wsc := p.Scenario
+		fake := wssim.New(&wsc, wssim.Options{Now: func() time.Time { return now }, Subject: p.Subject})
+		e.ws = httptest.NewServer(fake)
+		// The service account's key is a file, as in production; the
+		// fake made the key pair.
+		key, err := fake.WriteServiceAccount(opts.Dir, e.ws.URL)
+		if err != nil {
+			return nil, fmt.Errorf("estate: workspace: %w", err)
+		}
+		e.fileSecrets = append(e.fileSecrets, fake.PrivateKeyPEM())
+		e.Targets[TypeWorkspace] = p.Target
+		targets = append(targets, map[string]any{"type": TypeWorkspace, "name": p.Target, "endpoint": e.ws.URL,
+			"auth": map[string]any{"method": "service_account", "key_file": key, "subject": p.Subject}})
+	}
 	if p := sc.Azure; p != nil && want(TypeAzure) {
 		asc := p.Scenario
 		if asc.ClientID == "" {
@@ -316,9 +350,10 @@ func (e *Estate) Env() map[string]string {
 	return out
 }
 
-// Secrets returns the secret values (for checks that none leaks).
+// Secrets returns the secret values (for checks that none leaks): those in
+// environment variables and those in files the config names.
 func (e *Estate) Secrets() []string {
-	var out []string
+	out := append([]string(nil), e.fileSecrets...)
 	for k, v := range e.env {
 		if v != "" && (strings.Contains(k, "SECRET") || strings.Contains(k, "TOKEN") || strings.Contains(k, "PASSWORD")) {
 			out = append(out, v)
@@ -369,6 +404,9 @@ func (e *Estate) Close() {
 	}
 	if e.ldap != nil {
 		e.ldap.Close()
+	}
+	if e.ws != nil {
+		e.ws.Close()
 	}
 	if e.arm != nil {
 		e.arm.Close()
