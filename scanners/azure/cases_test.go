@@ -322,3 +322,28 @@ func TestLighthouseWithoutExpandedDefinitions(t *testing.T) {
 		t.Errorf("registrationDefinitions requests = %d, want 1 (only the subscription with a delegation)", n)
 	}
 }
+
+// An identity that reads no subscription and no hierarchy has not seen an
+// empty estate: the target is a denied system gap, not silently empty.
+func TestNothingReadableIsNotEmpty(t *testing.T) {
+	sc := loadScenario(t)
+	for i := range sc.Subscriptions {
+		sc.Subscriptions[i].Unreadable = true
+	}
+	sc.HierarchyDenied = true
+	snap := newFixture(t, sc, "").scan(t)
+	if g := gapOf(snap, "azure", gapSystem); g == nil || g.Reason != findings.GapDenied {
+		t.Fatalf("gaps = %+v, want a denied system gap on the target", snap.Gaps)
+	}
+	// With the hierarchy readable, the unreadable subscriptions are each a gap.
+	sc.HierarchyDenied = false
+	snap = newFixture(t, sc, "").scan(t)
+	if gapOf(snap, "azure", gapSystem) != nil {
+		t.Error("target gap although the hierarchy was read")
+	}
+	for _, sub := range []string{subProd, subCSP, subDev, subHidden} {
+		if gapOf(snap, sysOf(sub), gapSystem) == nil {
+			t.Errorf("no system gap for unreadable %s", sub)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/managementgroups/armmanagementgroups"
 
+	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/scanners"
 )
 
@@ -66,6 +67,13 @@ func (r *run) hierarchy(ctx context.Context) {
 		if err != nil {
 			err = r.c.classify(ctx, "GET /providers/Microsoft.Management/managementGroups/"+r.cfg.RootManagementGroup+"/descendants", err)
 			r.addGap(scanners.GapFromError(r.sys, gapHierarchy, err, "Reader (Microsoft.Management/managementGroups/descendants/read) on the root management group", r.env.Redactor))
+			if len(r.subs) == 0 {
+				// Nothing readable and no hierarchy to say whether
+				// anything exists: that is not an empty estate.
+				r.addGap(findings.Gap{ID: findings.GapID(r.sys, gapSystem), System: r.sys, Collection: gapSystem, Reason: findings.GapDenied,
+					Error:  "GET /subscriptions lists no subscription and the management-group hierarchy cannot be read: the identity may lack Reader everywhere",
+					Remedy: "Reader on the tenant root management group (or on each subscription)"})
+			}
 			return
 		}
 		for _, d := range page.Value {
