@@ -347,3 +347,32 @@ func TestNothingReadableIsNotEmpty(t *testing.T) {
 		}
 	}
 }
+
+// When x-ms-ratelimit-remaining-subscription-reads runs low, the scanner
+// waits before its next request (pacing through the SDK pipeline; httpx
+// stays the only retry layer), and nothing is lost.
+func TestPacesOnRemainingReads(t *testing.T) {
+	sc := loadScenario(t)
+	srv := azsim.StartTest(t, sc, azsim.Options{StaticTokens: []string{testToken}, ReadBudget: 10})
+	f := newFixture(t, sc, "concurrency: 1\n")
+	f.srv = srv
+	ca, err := srv.CAFile(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.tg = target(t, "type: azure\nname: azure\ntenant_id: "+sc.TenantID+"\nendpoint: "+srv.URL+"\nca_file: "+ca+"\nconcurrency: 1\nauth: {method: token, token_env: "+tokenEnvVa+"}\n")
+	snap := f.scan(t)
+	total := srv.Total()
+	// Requests 5.. answer "5 or fewer reads remain": each is followed by a wait.
+	if want := total - 5; len(f.sleep.d) != want {
+		t.Errorf("waits = %d, want %d (one after each of the last %d answers)", len(f.sleep.d), want, want)
+	}
+	for _, d := range f.sleep.d {
+		if d != time.Second {
+			t.Errorf("wait %v, want 1s", d)
+		}
+	}
+	if len(snap.Grants) == 0 || len(snap.Gaps) != 2 {
+		t.Errorf("pacing changed the result: %d grants, gaps %+v", len(snap.Grants), snap.Gaps)
+	}
+}

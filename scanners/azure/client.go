@@ -55,6 +55,7 @@ type client struct {
 	active   *armauthorization.RoleAssignmentSchedulesClient
 	endpoint *url.URL
 	red      *config.Redactor
+	pace     *pacing
 }
 
 // clientDeps are the seams tests use.
@@ -78,6 +79,7 @@ func newClient(s *settings, env scanners.Env, deps clientDeps) (*client, error) 
 		return nil, err
 	}
 	cred = redactingCredential{cred: cred, red: env.Redactor}
+	pace := newPacing(deps.sleep)
 	opts := &arm.ClientOptions{
 		ClientOptions: policy.ClientOptions{
 			Cloud: cloud.Configuration{
@@ -90,12 +92,14 @@ func newClient(s *settings, env scanners.Env, deps clientDeps) (*client, error) 
 			// One retry layer: httpx (429/503 with Retry-After).
 			Retry:     policy.RetryOptions{MaxRetries: -1},
 			Telemetry: policy.TelemetryOptions{Disabled: true},
+			// Slow down when ARM says few reads remain (no retrying).
+			PerCallPolicies: []policy.Policy{pace},
 		},
 		// The registration policy POSTs .../register on a 409
 		// MissingSubscriptionRegistration: a write. Never.
 		DisableRPRegistration: true,
 	}
-	c := &client{red: env.Redactor}
+	c := &client{red: env.Redactor, pace: pace}
 	if c.arm, err = arm.NewClient(moduleName, env.Version, cred, opts); err != nil {
 		return nil, fmt.Errorf("azure: arm client: %w", err)
 	}

@@ -24,6 +24,9 @@ type Options struct {
 	// IgnoreExpand serves registration assignments without their
 	// definitions even when $expandRegistrationDefinition=true is asked.
 	IgnoreExpand bool
+	// ReadBudget, when set, sends x-ms-ratelimit-remaining-subscription-reads
+	// counting down from it by one per request (never below 0).
+	ReadBudget int
 }
 
 // Fault makes requests whose path contains PathContains answer an ARM
@@ -191,7 +194,11 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	f.total++
+	n := f.total
 	f.mu.Unlock()
+	if f.opts.ReadBudget > 0 {
+		w.Header().Set("x-ms-ratelimit-remaining-subscription-reads", strconv.Itoa(max(f.opts.ReadBudget-n, 0)))
+	}
 	if r.Method != http.MethodGet {
 		armError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "the fake ARM endpoint serves only GET")
 		return
