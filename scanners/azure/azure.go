@@ -126,6 +126,7 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 	}
 	progress("management groups", 0, 0)
 	r.hierarchy(ctx)
+	r.configuredButUnseen()
 
 	sem := make(chan struct{}, s.cfg.Concurrency)
 	var wg sync.WaitGroup

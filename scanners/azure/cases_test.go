@@ -256,6 +256,12 @@ func TestSubscriptionFilter(t *testing.T) {
 	if len(subs) != 1 || subs[0] != subCSP {
 		t.Errorf("subscriptions scanned = %v", subs)
 	}
+	// A configured subscription nobody can see is a denied system gap.
+	missing := "55555555-0000-4000-8000-000000000005"
+	snap = newFixture(t, loadScenario(t), "subscriptions: ["+subCSP+", "+missing+"]\n").scan(t)
+	if g := gapOf(snap, sysOf(missing), gapSystem); g == nil || g.Reason != findings.GapDenied || !strings.Contains(g.Error, "named in the config") {
+		t.Errorf("configured but unseen subscription gap = %+v", g)
+	}
 }
 
 // A client secret goes through azidentity against the fake's token

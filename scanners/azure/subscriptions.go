@@ -2,6 +2,7 @@ package azure
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/managementgroups/armmanagementgroups"
@@ -128,4 +129,23 @@ func (r *run) mgPath(sub *subscription) []string {
 		cur = r.mgParent[cur]
 	}
 	return out
+}
+
+// configuredButUnseen adds every subscription the config names that
+// neither /subscriptions nor the hierarchy showed: asked for and not read
+// is a gap, never silence.
+func (r *run) configuredButUnseen() {
+	if r.cfg.only == nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, s := range r.subs {
+		seen[s.id] = true
+	}
+	for _, id := range sortedKeys(r.cfg.only) {
+		if !seen[id] {
+			r.subs = append(r.subs, &subscription{id: id, unreadable: true,
+				unreadableErr: fmt.Errorf("subscription %s is named in the config but the identity cannot see it (not in GET /subscriptions nor in the management-group hierarchy): %w", id, scanners.ErrDenied)})
+		}
+	}
 }
