@@ -440,6 +440,11 @@ func (st *state) sysLabel(id string) string {
 		return "GitHub organisation " + firstNonEmpty(s.NativeID, s.Name, id)
 	case findings.SystemWorkspace:
 		return firstNonEmpty(s.Attributes["primary_domain"], s.Name, id) + " (Google Workspace)"
+	case findings.SystemAzure:
+		if s.Flavour == "tenant" {
+			return "Azure tenant " + firstNonEmpty(s.NativeID, s.Name, id)
+		}
+		return firstNonEmpty(s.Name, s.NativeID, id) + " (Azure subscription)"
 	case findings.SystemDomains:
 		return "the public domains and DNS"
 	case findings.SystemDeclared:

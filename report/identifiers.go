@@ -282,6 +282,11 @@ func systemNativeKind(s *findings.System) string {
 		return "base DN"
 	case findings.SystemGitHub:
 		return "organisation"
+	case findings.SystemAzure:
+		if s.Flavour == "tenant" {
+			return "tenant id"
+		}
+		return "subscription id"
 	case findings.SystemWorkspace:
 		return "customer id"
 	}

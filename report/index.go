@@ -292,6 +292,11 @@ func systemLabel(s *findings.System) string {
 		return cmp.Or(s.NativeID, name, s.ID) + " (GitHub)"
 	case findings.SystemWorkspace:
 		return cmp.Or(s.Attributes["primary_domain"], name, s.NativeID, s.ID) + " (Google Workspace)"
+	case findings.SystemAzure:
+		if s.Flavour == "tenant" {
+			return "Azure tenant " + cmp.Or(s.NativeID, name, s.ID)
+		}
+		return cmp.Or(name, s.NativeID, s.ID) + " (Azure subscription)"
 	case findings.SystemDomains:
 		return cmp.Or(name, "Domains and internet")
 	case findings.SystemDeclared:
