@@ -83,6 +83,8 @@ type collector struct {
 	withLogon int
 	// bad counts attribute values that did not parse.
 	bad map[string]*missingAttr
+	// acls are the objects whose DACLs were read (acl.go, gpo.go).
+	acls []*aclTarget
 }
 
 func newCollector(s *Scanner, ss *session, dse *rootDSE) *collector {

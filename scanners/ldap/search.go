@@ -28,6 +28,8 @@ type query struct {
 	attrs  []string
 	// unpaged is set for base-scope reads that return one entry.
 	unpaged bool
+	// controls are sent with every request of the search (besides paging).
+	controls []goldap.Control
 }
 
 // outcome is what a search returned besides its entries.
@@ -71,9 +73,9 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 		if page >= maxPagesPerSearch {
 			return out, fmt.Errorf("search %s: more than %d pages: %w", q.what, maxPagesPerSearch, scanners.ErrMalformed)
 		}
-		var controls []goldap.Control
+		controls := append([]goldap.Control(nil), q.controls...)
 		if paging != nil {
-			controls = []goldap.Control{paging}
+			controls = append(controls, paging)
 		}
 		req := goldap.NewSearchRequest(q.base, q.scope, goldap.NeverDerefAliases, s.cfg.SizeLimit, s.cfg.TimeLimit, false, q.filter, q.attrs, controls)
 		s.stats.Requests++
