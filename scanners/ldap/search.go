@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 
@@ -191,6 +192,13 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 		return out, nil
 	}
 	for _, r := range refs {
+		if !ss.mayFollow(r) {
+			// Never bind to a host the config does not list: the
+			// referral may have been planted to collect the password.
+			out.referrals = append(out.referrals, r)
+			ss.log.Warn("ldap: referral to a host not in referral_hosts not followed", "search", q.what, "referral", r)
+			continue
+		}
 		sub, err := ss.followReferral(ctx, q, r, fn, chain)
 		if err != nil {
 			return out, err
@@ -201,6 +209,27 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 		}
 	}
 	return out, nil
+}
+
+// mayFollow reports whether ref names this session's own server or a
+// host listed in referral_hosts. An unparsable referral is followed to
+// followReferral, which reports it as malformed.
+func (ss *session) mayFollow(ref string) bool {
+	u, err := url.Parse(ref)
+	if err != nil || u.Host == "" {
+		return true
+	}
+	port := u.Port()
+	if port == "" {
+		port = "389"
+		if strings.EqualFold(u.Scheme, "ldaps") {
+			port = "636"
+		}
+	}
+	if strings.EqualFold(u.Scheme+"://"+net.JoinHostPort(u.Hostname(), port), ss.endpoint) {
+		return true
+	}
+	return ss.s.cfg.referralAllowed(u.Hostname(), port)
 }
 
 // followReferral runs q at the place ref points to, on the same
