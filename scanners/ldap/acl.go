@@ -182,10 +182,11 @@ func holdings(t *aclTarget, domainSID, rootSID string) []aclHolding {
 }
 
 // adACLs reads the DACLs of the domain object, AdminSDHolder, the Domain
-// Controllers OU and the protected groups in one search, then the GPOs
+// Controllers OU and the protected groups in one search (on indexed
+// attributes), then the GPOs
 // linked to the domain or the Domain Controllers OU in a second. The
 // grants are built by aclGrants once memberships are linked.
-func (c *collector) adACLs(ctx context.Context, domainNC string, privs []*privGroup) error {
+func (c *collector) adACLs(ctx context.Context, domainNC, domainSID string, privs []*privGroup) error {
 	const remedy = "let the account read the DACL (Read Permissions) of the domain object, AdminSDHolder, the Domain Controllers OU and the privileged groups; Authenticated Users can by default"
 	want := map[string]*aclTarget{}
 	var order []*aclTarget
@@ -206,9 +207,22 @@ func (c *collector) adACLs(ctx context.Context, domainNC string, privs []*privGr
 			addT(aclGroup, pg.o.p.DN, pg.name)
 		}
 	}
-	var terms []string
-	for _, t := range order {
-		terms = append(terms, "(distinguishedName="+goldap.EscapeFilter(t.dn)+")")
+	// Indexed attributes only (objectSid, cn, ou): the results are
+	// matched by DN, so a namesake elsewhere is ignored.
+	terms := []string{"(cn=AdminSDHolder)", "(ou=Domain Controllers)"}
+	if domainSID != "" {
+		terms = append(terms, "(objectSid="+domainSID+")")
+	} else {
+		terms = append(terms, "(distinguishedName="+goldap.EscapeFilter(domainNC)+")")
+	}
+	for _, pg := range privs {
+		if pg.protected && pg.o != nil && pg.o.p.DN != "" {
+			if pg.o.sid != "" {
+				terms = append(terms, "(objectSid="+pg.o.sid+")")
+			} else {
+				terms = append(terms, "(distinguishedName="+goldap.EscapeFilter(pg.o.p.DN)+")")
+			}
+		}
 	}
 	sdCtl := &goldap.ControlMicrosoftSDFlags{ControlValue: sdFlagsDACL}
 	var links []gpLink

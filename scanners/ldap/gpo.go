@@ -71,7 +71,8 @@ func (c *collector) adGPOs(ctx context.Context, domainNC string, links []gpLink)
 		t := &aclTarget{kind: aclGPO, dn: l.dn, linkedTo: l.linkedTo}
 		byDN[k] = t
 		order = append(order, t)
-		terms = append(terms, "(distinguishedName="+goldap.EscapeFilter(l.dn)+")")
+		// cn (the GPO's GUID) is indexed; results are matched by DN.
+		terms = append(terms, "(cn="+goldap.EscapeFilter(firstRDNValue(l.dn))+")")
 	}
 	got := map[*aclTarget]bool{}
 	err := c.run(ctx, "grants/gpo", remedy,
