@@ -374,5 +374,12 @@ func (c *collector) sidPrincipal(sid string) *object {
 		MFA:         findings.MFAUnknown,
 		Attributes:  attrs,
 	}
+	// An account of a trusted domain: its home is that domain, which
+	// the config can attribute (a provider's own forest).
+	if dom, _, ok := sidRID(sid); ok {
+		if partner := c.trustSIDs[dom]; partner != "" {
+			o.p.HomeOrg, o.p.HomeOrgKind, o.p.Domain = partner, "domain", partner
+		}
+	}
 	return c.add(o)
 }

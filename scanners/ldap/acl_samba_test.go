@@ -48,6 +48,13 @@ func TestIssue13SambaControlThroughACLs(t *testing.T) {
 			if g.Attributes["source"] != "gpo" || !strings.HasSuffix(strings.ToLower(g.Attributes["gpc_file_sys_path"]), `\policies\`+strings.ToLower(guidDefaultDomainPolicy)) {
 				t.Errorf("gpo evidence = %+v", g.Attributes)
 			}
+			// A trustee of the trusted MSP forest that matches no object
+			// here is an external principal homed in that forest.
+			f := v.principal(mspForestAccount)
+			if f.Kind != findings.PrincipalExternal || f.HomeOrg != "msp.example.net" || f.Attributes["unresolved_sid"] != "true" {
+				t.Errorf("forest account = %+v", f)
+			}
+			check(mspForestAccount, "WriteOwner on the Domain Controllers OU", "WriteOwner", "OU=Domain Controllers,"+s.BaseDN)
 			// The customer's own admins and the defaults hold no ACL grant.
 			for _, who := range []string{"alice", "tom.tech", "auditor"} {
 				for _, p := range v.privileges(who) {
