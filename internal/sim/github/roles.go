@@ -102,6 +102,7 @@ func (f *Fake) listOrgRoleTeams(w http.ResponseWriter, rq *request, who caller, 
 		o := teamSimple(rq.apiRoot(), f.sc.Org.Login, t)
 		o["assignment"] = "direct"
 		o["parent"] = nil
+		o["type"] = "organization"
 		items = append(items, o)
 	}
 	f.writePage(w, rq, items)
