@@ -99,6 +99,20 @@ func TestIssue13HiddenPathChecks(t *testing.T) {
 		{name: "GPO DACLs not readable", check: "KH-KEY-006", system: "corp-ad", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "corp-ad", "grants/gpo/nTSecurityDescriptor") }},
 
+		// KH-SEG-007: a provider member's fine-grained token is a
+		// long-lived credential like any other.
+		{name: "MSP member's token older than the maximum age", check: "KH-SEG-007", system: "gh", want: findings.StatusFail, subject: ghAcme,
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				for i := range s.Principals {
+					if s.Principals[i].ID == ghAcme {
+						s.Principals[i].Credentials = append(s.Principals[i].Credentials,
+							findings.Credential{ID: "fine_grained_pat:6001", Kind: "token", Active: true, Created: daysAgo(200), LastUsedKnown: true, LastUsed: daysAgo(1)})
+					}
+				}
+			}},
+		{name: "tokens not listable", check: "KH-SEG-007", system: "gh", want: findings.StatusUnknown,
+			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "gh", "credentials/personal_access_tokens") }},
+
 		// KH-EXIT-001: a departed provider's member still holding a
 		// fine-grained token; with the tokens unreadable nothing can pass.
 		{name: "MSP member with a write token remains", check: "KH-EXIT-001", system: "gh", want: findings.StatusFail, subject: ghAcme,
