@@ -148,6 +148,9 @@ func holdings(t *aclTarget, domainSID, rootSID string) []aclHolding {
 			continue
 		}
 		for _, r := range rightsOf(a, t.kind) {
+			if deniedToSID(t.aces, a, r) {
+				continue
+			}
 			k := key{a.sid, r}
 			if h := got[k]; h != nil {
 				h.inherited = h.inherited && a.inherited()
@@ -179,6 +182,46 @@ func holdings(t *aclTarget, domainSID, rootSID string) []aclHolding {
 		return out[i].right < out[j].right
 	})
 	return out
+}
+
+// rightBits are the access mask bits a right rests on.
+var rightBits = map[string]uint32{
+	"GenericAll": fullControl, "WriteDacl": rightWriteDAC, "WriteOwner": rightWriteOwner,
+	"GenericWrite": rightDSWriteProp, "AddMember": rightDSWriteProp, "WriteGPLink": rightDSWriteProp,
+	"WriteProperty": rightDSWriteProp, "AddSelf": rightDSSelf,
+	"get_changes": rightDSControlAccess, "get_changes_all": rightDSControlAccess,
+}
+
+// deniedToSID reports whether a deny ACE on the object, for the same
+// trustee, removes right r that allow ACE a gives: it covers the bits r
+// rests on (for every property, or for the one a names) and is evaluated
+// first (explicit denies precede every allow, inherited ones only
+// inherited allows). Denies through the trustee's groups are not
+// evaluated: the right is then reported, never hidden.
+func deniedToSID(aces []ace, a ace, r string) bool {
+	bits := rightBits[r]
+	for _, d := range aces {
+		if d.allow() || !d.appliesToObject() || d.sid != a.sid {
+			continue
+		}
+		if d.inherited() && !a.inherited() {
+			continue
+		}
+		mask := d.mask
+		if mask&rightGenericAll != 0 {
+			mask |= fullControl
+		}
+		if mask&rightGenericWrite != 0 {
+			mask |= rightDSWriteProp | rightDSSelf
+		}
+		if mask&bits != bits {
+			continue
+		}
+		if d.objectType == "" || d.objectType == a.objectType {
+			return true
+		}
+	}
+	return false
 }
 
 // adACLs reads the DACLs of the domain object, AdminSDHolder, the Domain

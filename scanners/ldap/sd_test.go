@@ -122,6 +122,18 @@ func TestIssue13DACLRights(t *testing.T) {
 			{typ: aceAccessDenied, mask: fullControl, sid: tMSP},
 			{typ: aceAccessAllowed, flags: aceFlagInheritOnly, mask: fullControl, sid: tOther},
 		}, nil},
+		{"explicit deny of the same right to the same trustee", aclDomain, []testACE{
+			{typ: aceAccessDenied, mask: rightWriteDAC, sid: tMSP},
+			{typ: aceAccessAllowed, mask: rightWriteDAC | rightWriteOwner, sid: tMSP},
+		}, []string{tMSP + " WriteOwner"}},
+		{"inherited deny does not beat an explicit allow", aclDomain, []testACE{
+			{typ: aceAccessAllowed, mask: rightWriteDAC, sid: tMSP},
+			{typ: aceAccessDenied, flags: aceFlagInherited, mask: rightWriteDAC, sid: tMSP},
+		}, []string{tMSP + " WriteDacl"}},
+		{"deny on another attribute leaves AddMember", aclGroup, []testACE{
+			{typ: aceAccessDeniedObject, mask: rightDSWriteProp, objectType: guidGPLink, sid: tMSP},
+			{typ: aceAccessAllowedObject, mask: rightDSWriteProp, objectType: guidMember, sid: tMSP},
+		}, []string{tMSP + " AddMember"}},
 		{"read is harmless", aclGroup, []testACE{{typ: aceAccessAllowed, mask: rightReadControl | rightDSReadProp | rightDSListChildren, sid: tMSP}}, nil},
 	}
 	for _, tt := range tests {
