@@ -263,7 +263,7 @@ func insecureTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} } 
 const (
 	// mspForestAccount is an account of msp.example.net, the forest the
 	// seed domain trusts (testdata/samba-trust.ldif).
-	mspForestAccount = "S-1-5-21-1144201745-2289526357-3434785433-1110"
+	mspForestAccount        = "S-1-5-21-1144201745-2289526357-3434785433-1110"
 	guidDefaultDomainPolicy = "{31B2F340-016D-11D2-945F-00C04FB984F9}"
 	// guidDCPolicy is the Default Domain Controllers Policy.
 	guidDCPolicy = "{6AC1786C-016F-11D2-945F-00C04fB984F9}"

@@ -11,8 +11,8 @@ import (
 
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
-	ldapsim "github.com/keyholder/keyholder/internal/sim/ldap"
 	"github.com/keyholder/keyholder/internal/scan"
+	ldapsim "github.com/keyholder/keyholder/internal/sim/ldap"
 	"github.com/keyholder/keyholder/scanners/all"
 )
 
