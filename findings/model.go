@@ -406,6 +406,21 @@ type Asset struct {
 	Attributes    map[string]string `json:"attributes,omitempty"`
 }
 
+// Asset kinds that scanners and declarations emit besides the declared
+// inventory's own (internet, hardware, domain, dns, software, other).
+const (
+	// AssetRemoteTool is a remote-management or remote-access product
+	// found in a device inventory (Intune detected apps, AWS Systems
+	// Manager inventory). Name is the product; Attributes carry "source",
+	// "detected_name", "vendor", "publisher", "version", "device_count"
+	// and "devices" (sorted device names, comma-separated).
+	AssetRemoteTool = "remote_tool"
+	// AssetToolDeclaration is a declared.tools entry: Name the product,
+	// Provider (and OwnerOfRecord) the party running its console,
+	// Attributes "instance" and "allowed".
+	AssetToolDeclaration = "remote_tool_declaration"
+)
+
 // Attestation is a written statement collected from a party, for example
 // an MSP's attestation of data deletion.
 type Attestation struct {
@@ -436,7 +451,8 @@ type Gap struct {
 	System string `json:"system"`
 	// Collection names what was not read, using the names in
 	// Collections ("principals", "grants", "mfa", "licences", "backups",
-	// "trusts", "contacts", "credentials", "activity", "organization") or a
+	// "trusts", "contacts", "credentials", "activity", "organization",
+	// "inventory": device software inventories) or a
 	// finer "grants/pim" style sub-name whose first segment is one of them.
 	Collection string    `json:"collection"`
 	Reason     GapReason `json:"reason"`
@@ -451,5 +467,6 @@ func Collections() []string {
 	return []string{
 		"system", "principals", "grants", "mfa", "activity", "credentials",
 		"licences", "backups", "trusts", "contacts", "organization",
+		"inventory",
 	}
 }
