@@ -3,8 +3,10 @@
 # description: >-
 #   After termination (profile exit, --exit-provider NAME), no principal,
 #   trust, app, key, licence or backup copy of the departed provider
-#   remains in any system. A disabled account with no access left warns
-#   (delete it); anything else fails.
+#   remains in any system, nor any of its remote-management agents on the
+#   customer's devices (an agent no declared.tools entry attributes counts:
+#   it may be the provider's). A disabled account with no access left
+#   warns (delete it); anything else fails.
 # custom:
 #   id: KH-EXIT-001
 #   severity: blocker
@@ -12,7 +14,7 @@
 #     Remove every identifier the finding lists (accounts, role
 #     assignments, trusts, apps, keys), transfer the licences and backup
 #     copies, then re-scan with --profile exit.
-#   reads: [principals, grants, trusts, credentials, licences, backups]
+#   reads: [principals, grants, trusts, credentials, licences, backups, inventory]
 #   profiles: [exit]
 package keyholder.checks.kh_exit_001
 
@@ -74,6 +76,25 @@ remaining contains [b.system, b.id, sprintf("backup %s is copied to %s of %s", [
 	some b in input.backups
 	some c in b.copies
 	c.party == gone
+}
+
+tool_declarations(product) := [d |
+	some d in input.assets
+	d.kind == "remote_tool_declaration"
+	lower(d.name) == lower(product)
+]
+
+remaining contains [a.system, a.id, sprintf("remote-management agent %s of %s remains on %s devices", [a.name, gone, a.attributes.device_count]), "fail"] if {
+	some a in input.assets
+	a.kind == "remote_tool"
+	some d in tool_declarations(a.name)
+	d.party == gone
+}
+
+remaining contains [a.system, a.id, sprintf("remote-management agent %s remains on %s devices and no declared.tools entry attributes it: it may be %s's", [a.name, a.attributes.device_count, gone]), "fail"] if {
+	some a in input.assets
+	a.kind == "remote_tool"
+	count(tool_declarations(a.name)) == 0
 }
 
 results contains res if {
