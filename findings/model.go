@@ -353,6 +353,10 @@ const (
 	TrustThirdPartyApp       TrustKind = "third_party_app"
 	TrustAWSRole             TrustKind = "aws_role_trust"
 	TrustAWSOrgManagement    TrustKind = "aws_org_management"
+	// TrustAWSResourcePolicy is a resource policy (KMS key, S3 bucket,
+	// Backup vault) letting another account use or destroy the resource;
+	// Permissions are the sensitive actions it allows.
+	TrustAWSResourcePolicy TrustKind = "aws_resource_policy"
 	TrustGitHubApp           TrustKind = "github_app_installation"
 	TrustOutsideCollaborator TrustKind = "github_outside_collaborator"
 	TrustDeployKey           TrustKind = "github_deploy_key"

@@ -213,6 +213,7 @@ var serviceProtocol = map[string]protocol{
 	"sso":             protoJSON,
 	"identitystore":   protoJSON,
 	"kms":             protoJSON,
+	"ssm":             protoJSON,
 	"license-manager": protoJSON,
 	"backup":          protoRESTJSON,
 	"account":         protoRESTJSON,
@@ -487,7 +488,7 @@ func init() {
 	for k, v := range iamHandlers {
 		handlers[k] = v
 	}
-	for _, m := range []map[string]handler{stsHandlers, orgHandlers, accountHandlers, ssoHandlers, identityStoreHandlers, kmsHandlers, licenseHandlers, backupHandlers, s3Handlers} {
+	for _, m := range []map[string]handler{stsHandlers, orgHandlers, accountHandlers, ssoHandlers, identityStoreHandlers, kmsHandlers, licenseHandlers, backupHandlers, s3Handlers, ssmHandlers} {
 		for k, v := range m {
 			handlers[k] = v
 		}

@@ -17,6 +17,10 @@ var iamHandlers = map[string]handler{
 	"iam:ListAccountAliases":             listAccountAliases,
 	"iam:GenerateCredentialReport":       generateCredentialReport,
 	"iam:GetCredentialReport":            getCredentialReport,
+	"iam:ListSAMLProviders":              listSAMLProviders,
+	"iam:GetSAMLProvider":                getSAMLProvider,
+	"iam:ListOpenIDConnectProviders":     listOIDCProviders,
+	"iam:GetOpenIDConnectProvider":       getOIDCProvider,
 }
 
 var stsHandlers = map[string]handler{
