@@ -348,15 +348,15 @@ type TrustKind string
 
 // Trust kinds.
 const (
-	TrustEntraPartner        TrustKind = "entra_cross_tenant_partner"
-	TrustEntraGDAP           TrustKind = "entra_gdap"
-	TrustThirdPartyApp       TrustKind = "third_party_app"
-	TrustAWSRole             TrustKind = "aws_role_trust"
-	TrustAWSOrgManagement    TrustKind = "aws_org_management"
+	TrustEntraPartner     TrustKind = "entra_cross_tenant_partner"
+	TrustEntraGDAP        TrustKind = "entra_gdap"
+	TrustThirdPartyApp    TrustKind = "third_party_app"
+	TrustAWSRole          TrustKind = "aws_role_trust"
+	TrustAWSOrgManagement TrustKind = "aws_org_management"
 	// TrustAWSResourcePolicy is a resource policy (KMS key, S3 bucket,
 	// Backup vault) letting another account use or destroy the resource;
 	// Permissions are the sensitive actions it allows.
-	TrustAWSResourcePolicy TrustKind = "aws_resource_policy"
+	TrustAWSResourcePolicy   TrustKind = "aws_resource_policy"
 	TrustGitHubApp           TrustKind = "github_app_installation"
 	TrustOutsideCollaborator TrustKind = "github_outside_collaborator"
 	TrustDeployKey           TrustKind = "github_deploy_key"

@@ -77,7 +77,9 @@ func (a *account) federation(ctx context.Context, client *iam.Client) map[string
 	out := map[string]*identityProvider{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	fail := func(err error) { a.col.gap(a.sys, "trusts/federation", err, "iam:ListSAMLProviders, iam:GetSAMLProvider, iam:ListOpenIDConnectProviders, iam:GetOpenIDConnectProvider") }
+	fail := func(err error) {
+		a.col.gap(a.sys, "trusts/federation", err, "iam:ListSAMLProviders, iam:GetSAMLProvider, iam:ListOpenIDConnectProviders, iam:GetOpenIDConnectProvider")
+	}
 
 	saml, err := client.ListSAMLProviders(ctx, &iam.ListSAMLProvidersInput{})
 	if err != nil {
