@@ -110,6 +110,74 @@ func removeAcmeAll(s *findings.Snapshot, _ *config.Config) {
 	})
 }
 
+const (
+	samlRole  = "role:prod:EntraAdmin"
+	samlTrust = "trust:prod:role:EntraAdmin:saml"
+	keyTrust  = "trust:prod:resource_policy:kms_key:backup-key:999999999999"
+)
+
+// samlAdmin adds a role with AdministratorAccess trusted through a SAML
+// provider whose IdP is the Entra tenant given (as the AWS scanner
+// resolves it), with the external principal and its grant.
+func samlAdmin(tenant string) func(*findings.Snapshot, *config.Config) {
+	return func(s *findings.Snapshot, _ *config.Config) {
+		ext := "external:prod:" + tenant
+		s.Principals = append(s.Principals,
+			findings.Principal{ID: samlRole, System: "prod", Kind: findings.PrincipalRole, NativeID: "EntraAdmin", Login: "EntraAdmin",
+				Enabled: true, MFA: findings.MFAUnknown, LastActivityKnown: true, LastActivity: daysAgo(2)},
+			findings.Principal{ID: ext, System: "prod", Kind: findings.PrincipalExternal, NativeID: tenant, DisplayName: "users of Entra tenant " + tenant,
+				HomeOrg: tenant, HomeOrgKind: "entra_tenant", Enabled: true, MFA: findings.MFAUnknown})
+		addGrant(s, grant("prod", samlRole, "AdministratorAccess", findings.LevelSuperAdmin, findings.AssignmentActive))
+		addGrant(s, grant("prod", ext, "AdministratorAccess", findings.LevelSuperAdmin, findings.AssignmentActive, samlTrust, samlRole))
+		s.Trusts = append(s.Trusts, findings.Trust{ID: samlTrust, System: "prod", Kind: findings.TrustAWSRole, Name: "role EntraAdmin trusts saml-provider/Entra",
+			Counterparty: tenant, CounterpartyKind: "entra_tenant", PrincipalID: samlRole, Level: findings.LevelSuperAdmin,
+			Conditions: map[string]string{"SAML:aud": "StringEquals:https://signin.aws.amazon.com/saml"},
+			Attributes: map[string]string{"idp_type": "saml", "idp_entity_id": "https://sts.windows.net/" + tenant + "/"}})
+	}
+}
+
+// keyPolicy adds a KMS backup key policy letting an account in.
+func keyPolicy(account string, actions ...string) func(*findings.Snapshot, *config.Config) {
+	return func(s *findings.Snapshot, _ *config.Config) {
+		lvl := findings.LevelPrivileged
+		for _, a := range actions {
+			if a != "kms:Decrypt" {
+				lvl = findings.LevelAdmin
+			}
+		}
+		s.Trusts = append(s.Trusts, findings.Trust{ID: keyTrust, System: "prod", Kind: findings.TrustAWSResourcePolicy,
+			Name: "kms_key backup-key policy lets " + account + " in", Counterparty: account, CounterpartyKind: "aws_account",
+			Permissions: actions, Level: lvl, Attributes: map[string]string{"resource_type": "kms_key", "resource": "arn:aws:kms:eu-west-1:111111111111:key/backup-key"}})
+	}
+}
+
+func TestHiddenAWSPathsIssue13(t *testing.T) {
+	runCases(t, []checkCase{
+		// SAML federation from the MSP's Entra tenant.
+		{name: "SAML provider of the MSP's tenant grants admin", check: "KH-SEG-001", system: "prod", want: findings.StatusFail,
+			subject: "external:prod:" + tenantAcme, mutate: samlAdmin(tenantAcme)},
+		{name: "SAML trust of the MSP's tenant is full admin", check: "KH-SEG-003", system: "prod", want: findings.StatusFail, subject: samlTrust,
+			msg: "grants full admin", mutate: samlAdmin(tenantAcme)},
+		{name: "SAML provider of the customer's tenant", check: "KH-SEG-003", system: "prod", want: findings.StatusPass, mutate: samlAdmin(tenantCustomer)},
+		{name: "SAML provider of an unknown tenant", check: "KH-KEY-006", system: "prod", want: findings.StatusFail,
+			subject: "external:prod:" + tenantNew, mutate: samlAdmin(tenantNew)},
+		{name: "federation not read", check: "KH-SEG-003", system: "prod", want: findings.StatusUnknown,
+			mutate: both(removeAcmeAll, func(s *findings.Snapshot, _ *config.Config) { addGap(s, "prod", "trusts/federation") })},
+
+		// Resource policies of backup keys.
+		{name: "MSP may re-key the backup key", check: "KH-SEG-003", system: "prod", want: findings.StatusFail, subject: keyTrust,
+			msg: "kms:PutKeyPolicy, kms:ScheduleKeyDeletion", mutate: keyPolicy("999999999999", "kms:Decrypt", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion")},
+		{name: "MSP may decrypt backups", check: "KH-SEG-003", system: "prod", want: findings.StatusWarn, subject: keyTrust,
+			msg: "kms:Decrypt", mutate: keyPolicy("999999999999", "kms:Decrypt")},
+		{name: "unknown account may decrypt backups", check: "KH-SEG-003", system: "prod", want: findings.StatusFail, subject: keyTrust,
+			msg: "no known party", mutate: keyPolicy(unknownAcct, "kms:Decrypt")},
+		{name: "customer's other account", check: "KH-SEG-003", system: "prod", want: findings.StatusPass,
+			mutate: keyPolicy("111111111112", "kms:Decrypt", "kms:PutKeyPolicy")},
+		{name: "key policy of the departed MSP remains", check: "KH-EXIT-001", system: "prod", want: findings.StatusFail, subject: keyTrust,
+			profile: ProfileExit, exit: "Acme IT", mutate: both(removeAcmeAll, keyPolicy("999999999999", "kms:Decrypt"))},
+	})
+}
+
 func TestHiddenPathChecksIssue13(t *testing.T) {
 	runCases(t, []checkCase{
 		// An MSP reaching Global Administrator through PIM for Groups.
@@ -208,5 +276,20 @@ func TestHiddenPathEvidenceIssue13(t *testing.T) {
 				t.Errorf("no KH-SEG-001 evidence saying %q\n%s", tc.via, dumpFindings(findingsOf(a, "KH-SEG-001")))
 			}
 		})
+	}
+}
+
+// TestSAMLTrustNoExternalIDIssue13: sts:ExternalId belongs to account
+// trusts; a SAML trust is not failed for lacking it.
+func TestSAMLTrustNoExternalIDIssue13(t *testing.T) {
+	snap := baseSnapshot()
+	cfg := loadConfig(t, "base.yaml")
+	samlAdmin(tenantAcme)(snap, cfg)
+	snap.Canonicalize()
+	a := evaluate(t, snap, cfg, EvalOptions{})
+	for _, f := range findingsOf(a, "KH-SEG-003") {
+		if slices.Contains(f.Subjects, samlTrust) && strings.Contains(f.Message, "ExternalId") {
+			t.Errorf("SAML trust judged for sts:ExternalId: %s", f.Message)
+		}
 	}
 }

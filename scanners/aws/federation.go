@@ -101,7 +101,11 @@ func (a *account) federation(ctx context.Context, client *iam.Client) map[string
 					} else {
 						p.entityID = md.EntityID
 						p.describeIssuer(md.EntityID)
-						if p.tenant == "" && p.host == "" && len(md.IDP.SSO) > 0 {
+						// Outside Entra the entity id's host is often the
+						// vendor's, shared by all its customers
+						// (http://www.okta.com/exk…); the sign-in URL names
+						// the organisation's own IdP (contoso.okta.com).
+						if p.tenant == "" && len(md.IDP.SSO) > 0 && md.IDP.SSO[0].Location != "" {
 							p.describeIssuer(md.IDP.SSO[0].Location)
 						}
 					}
@@ -140,8 +144,16 @@ func (a *account) federation(ctx context.Context, client *iam.Client) map[string
 	return out
 }
 
+// githubOIDC is the issuer of GitHub Actions' OIDC tokens; the trusted
+// party is the organisation in the token's sub condition
+// ("repo:ORG/REPO:…").
+const githubOIDC = "token.actions.githubusercontent.com"
+
 // federatedTrust rewrites a role trust of a federated principal (an IdP
-// ARN) to the organisation the IdP stands for, and says what it read.
+// ARN) to the organisation the IdP stands for, and says what it read:
+// an Entra tenant; the GitHub organisation a GitHub Actions sub condition
+// names ("*" when none does: any repository on GitHub); AWS itself for
+// an EKS cluster's issuer; else the IdP's host.
 func federatedTrust(t *findings.Trust, p *identityProvider) {
 	if p == nil {
 		t.Attributes["idp_read"] = "false"
@@ -163,4 +175,33 @@ func federatedTrust(t *findings.Trust, p *identityProvider) {
 		t.Attributes["idp_client_ids"] = strings.Join(p.clientIDs, ",")
 	}
 	t.Counterparty, t.CounterpartyKind = p.counterparty()
+	switch {
+	case p.host == githubOIDC:
+		orgs := map[string]bool{}
+		for k, v := range t.Conditions {
+			if strings.EqualFold(k, githubOIDC+":sub") {
+				_, vals, _ := strings.Cut(v, ":")
+				for _, s := range strings.Split(vals, ",") {
+					if rest, ok := strings.CutPrefix(s, "repo:"); ok {
+						org, _, _ := strings.Cut(rest, "/")
+						orgs[strings.ToLower(org)] = true
+					}
+				}
+			}
+		}
+		switch {
+		case len(orgs) == 1 && !orgs["*"]:
+			for o := range orgs {
+				t.Counterparty, t.CounterpartyKind = o, "github_account"
+			}
+		case len(orgs) > 1:
+			t.Counterparty, t.CounterpartyKind = strings.Join(sortedKeys(orgs), ","), "github_account"
+			t.Attributes["github_orgs"] = t.Counterparty
+		default:
+			t.Counterparty, t.CounterpartyKind = "*", "any"
+			t.Attributes["github_sub_unrestricted"] = "true"
+		}
+	case strings.HasSuffix(p.host, ".amazonaws.com") || strings.HasSuffix(p.host, ".amazonaws.com.cn"):
+		t.Counterparty, t.CounterpartyKind = p.host, "service"
+	}
 }

@@ -49,9 +49,9 @@ func TestHiddenPathsIssue13(t *testing.T) {
 			t.Fatalf("customer federated trust = %+v", tr)
 		}
 	})
-	t.Run("oidc_provider_by_issuer_host", func(t *testing.T) {
+	t.Run("github_oidc_by_sub_organisation", func(t *testing.T) {
 		tr := trustNamed(snap, "GitHubDeploy", "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com")
-		if tr == nil || tr.Counterparty != "token.actions.githubusercontent.com" || tr.CounterpartyKind != "domain" ||
+		if tr == nil || tr.Counterparty != "contoso" || tr.CounterpartyKind != "github_account" || tr.Attributes["idp_host"] != "token.actions.githubusercontent.com" ||
 			tr.Attributes["idp_client_ids"] != "sts.amazonaws.com" || tr.Conditions["token.actions.githubusercontent.com:sub"] != "StringLike:repo:contoso/*" {
 			t.Fatalf("OIDC trust = %+v", tr)
 		}

@@ -61,7 +61,7 @@ func (a *account) roleTrusts(d *iamData, idps map[string]*identityProvider) {
 						t.Attributes["external_id_required"] = "false"
 					}
 					a.col.trust(t)
-					if (kind == "aws_account" && cp != a.id) || kind == "any" || kind == "entra_tenant" || kind == "domain" {
+					if (kind == "aws_account" && cp != a.id) || kind == "any" || kind == "entra_tenant" || kind == "domain" || kind == "github_account" {
 						a.externalGrants(cp, kind, t, rolePID, name)
 					}
 				}
@@ -86,6 +86,9 @@ func (a *account) externalGrants(cp, kind string, t findings.Trust, rolePID, rol
 		p.Attributes["source"] = "federation"
 	case "domain":
 		p.DisplayName, p.HomeOrg, p.HomeOrgKind, p.Domain = "users of identity provider "+cp+" (federation)", cp, "domain", cp
+		p.Attributes["source"] = "federation"
+	case "github_account":
+		p.DisplayName, p.HomeOrg, p.HomeOrgKind = "GitHub Actions of "+cp+" (OIDC federation)", cp, "github_account"
 		p.Attributes["source"] = "federation"
 	default:
 		p.DisplayName = "any AWS principal"
