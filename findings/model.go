@@ -356,7 +356,11 @@ const (
 	// TrustAWSResourcePolicy is a resource policy (KMS key, S3 bucket,
 	// Backup vault) letting another account use or destroy the resource;
 	// Permissions are the sensitive actions it allows.
-	TrustAWSResourcePolicy   TrustKind = "aws_resource_policy"
+	TrustAWSResourcePolicy TrustKind = "aws_resource_policy"
+	// TrustAWSRolesAnywhere is an IAM Roles Anywhere trust anchor: holders
+	// of certificates its CA issues may assume the roles (PrincipalID)
+	// trusting rolesanywhere.amazonaws.com.
+	TrustAWSRolesAnywhere    TrustKind = "aws_roles_anywhere"
 	TrustGitHubApp           TrustKind = "github_app_installation"
 	TrustOutsideCollaborator TrustKind = "github_outside_collaborator"
 	TrustDeployKey           TrustKind = "github_deploy_key"

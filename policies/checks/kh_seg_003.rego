@@ -92,7 +92,7 @@ problem(t, "external_id") := sprintf("role trusted by %s (%s) does not require s
 }
 
 problem(t, "admin") := sprintf("role trusted by %s (%s) grants full admin", [t.counterparty, t.party]) if {
-	t.kind == "aws_role_trust"
+	t.kind in {"aws_role_trust", "aws_roles_anywhere"}
 	lib.is_provider(t.party_kind)
 	t.effective_level == "super_admin"
 }

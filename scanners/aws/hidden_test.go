@@ -91,11 +91,33 @@ func TestHiddenPathsIssue13(t *testing.T) {
 			t.Fatalf("remote tools = %+v", got)
 		}
 	})
+	t.Run("roles_anywhere_trust_anchors", func(t *testing.T) {
+		var pca, bundle *findings.Trust
+		for i := range snap.Trusts {
+			tr := &snap.Trusts[i]
+			if tr.Kind != findings.TrustAWSRolesAnywhere {
+				continue
+			}
+			switch tr.Attributes["source_type"] {
+			case "AWS_ACM_PCA":
+				pca = tr
+			case "CERTIFICATE_BUNDLE":
+				bundle = tr
+			}
+		}
+		if pca == nil || pca.Counterparty != mspAcct || pca.CounterpartyKind != "aws_account" || pca.PrincipalID != roleID("CertAutomation") ||
+			pca.Level != findings.LevelSuperAdmin {
+			t.Errorf("PCA anchor trust = %+v", pca)
+		}
+		if bundle == nil || bundle.Counterparty != "Acme IT" || bundle.CounterpartyKind != "name" || bundle.PrincipalID != roleID("CertAutomation") {
+			t.Errorf("bundle anchor trust = %+v", bundle)
+		}
+	})
 	t.Run("request_budget", func(t *testing.T) {
 		c := fake.Counts()
 		for op, want := range map[string]int{
 			"iam:ListSAMLProviders": 1, "iam:GetSAMLProvider": 2, "iam:ListOpenIDConnectProviders": 1,
-			"iam:GetOpenIDConnectProvider": 1, "ssm:GetInventory": 1,
+			"iam:GetOpenIDConnectProvider": 1, "ssm:GetInventory": 1, "rolesanywhere:ListTrustAnchors": 1,
 		} {
 			if c[op] != want {
 				t.Errorf("%s called %d times, want %d", op, c[op], want)

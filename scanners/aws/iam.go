@@ -111,6 +111,7 @@ func (a *account) collectIAM(ctx context.Context) {
 		a.mu.Unlock()
 		a.roleTrusts(data, idps)
 	}
+	a.rolesAnywhere(ctx)
 	a.orgTrust()
 }
 

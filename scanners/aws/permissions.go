@@ -28,6 +28,7 @@ var actions = []action{
 	{"iam:GetSAMLProvider", "iam:GetSAMLProvider", "a SAML provider's metadata: its entity id names the IdP (an Entra tenant gives that tenant's users the roles trusting it)", true},
 	{"iam:ListOpenIDConnectProviders", "iam:ListOpenIDConnectProviders", "OIDC identity providers roles may trust", true},
 	{"iam:GetOpenIDConnectProvider", "iam:GetOpenIDConnectProvider", "an OIDC provider's issuer URL and client ids: who issues the tokens", true},
+	{"rolesanywhere:ListTrustAnchors", "rolesanywhere:ListTrustAnchors", "IAM Roles Anywhere trust anchors: whose CA's certificates may assume the roles trusting rolesanywhere.amazonaws.com", true},
 	{"ssm:GetInventory", "ssm:GetInventory", "AWS:Application inventory of Systems Manager managed instances: remote-management agents and the instances they run on", true},
 	{"organizations:DescribeOrganization", "organizations:DescribeOrganization", "management account id and e-mail: the billing owner of record", false},
 	{"organizations:ListAccounts", "organizations:ListAccounts", "organisation mode: member accounts and their root e-mails", true},

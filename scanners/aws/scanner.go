@@ -30,7 +30,7 @@ func Factory() scanners.Factory {
 		Summary:     "AWS accounts and organisations: IAM, root, Identity Center, role trusts, Organizations, contacts, Backup, S3, KMS, License Manager",
 		New:         newScanner,
 		Permissions: permissions,
-		Gaps:        []string{"trusts/federation", "inventory/ssm"},
+		Gaps:        []string{"trusts/federation", "trusts/roles_anywhere", "inventory/ssm"},
 	}
 }
 

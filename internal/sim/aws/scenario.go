@@ -94,6 +94,19 @@ type Account struct {
 	// Instances are Systems Manager managed instances with their
 	// AWS:Application inventory.
 	Instances []Instance `yaml:"instances"`
+	// TrustAnchors are IAM Roles Anywhere trust anchors.
+	TrustAnchors []TrustAnchor `yaml:"trust_anchors"`
+}
+
+// TrustAnchor is an IAM Roles Anywhere trust anchor: an ACM Private CA
+// (PCAARN) or a certificate bundle (CertificatePEM).
+type TrustAnchor struct {
+	ID             string `yaml:"id"`
+	Name           string `yaml:"name"`
+	Region         string `yaml:"region"`
+	PCAARN         string `yaml:"pca_arn"`
+	CertificatePEM string `yaml:"certificate_pem"`
+	Disabled       bool   `yaml:"disabled"`
 }
 
 // SAMLProvider is an IAM SAML identity provider; its metadata document

@@ -60,3 +60,41 @@ func getInventory(c *call) (response, *apiError) {
 	}
 	return jsonOK(c, out)
 }
+
+// IAM Roles Anywhere (REST JSON).
+
+var rolesAnywhereHandlers = map[string]handler{
+	"rolesanywhere:ListTrustAnchors": listTrustAnchors,
+}
+
+func listTrustAnchors(c *call) (response, *apiError) {
+	var anchors []*TrustAnchor
+	if c.acct != nil {
+		for i := range c.acct.TrustAnchors {
+			if ta := &c.acct.TrustAnchors[i]; c.f.region(ta.Region) == c.region {
+				anchors = append(anchors, ta)
+			}
+		}
+	}
+	start, end, next, err := c.paginate(len(anchors), c.query("nextToken"), c.queryInt("pageSize"), 50)
+	if err != nil {
+		return response{}, err
+	}
+	list := []map[string]any{}
+	for _, ta := range anchors[start:end] {
+		src := map[string]any{"sourceType": "AWS_ACM_PCA", "sourceData": map[string]any{"acmPcaArn": ta.PCAARN}}
+		if ta.PCAARN == "" {
+			src = map[string]any{"sourceType": "CERTIFICATE_BUNDLE", "sourceData": map[string]any{"x509CertificateData": ta.CertificatePEM}}
+		}
+		list = append(list, map[string]any{
+			"trustAnchorId":  ta.ID,
+			"trustAnchorArn": "arn:aws:rolesanywhere:" + c.region + ":" + c.acct.ID + ":trust-anchor/" + ta.ID,
+			"name":           ta.Name, "enabled": !ta.Disabled, "source": src,
+		})
+	}
+	out := map[string]any{"trustAnchors": list}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return jsonOK(c, out)
+}
