@@ -151,6 +151,25 @@ func keyPolicy(account string, actions ...string) func(*findings.Snapshot, *conf
 	}
 }
 
+func sensitiveProd(_ *findings.Snapshot, c *config.Config) {
+	c.Sensitive = append(c.Sensitive, config.Sensitive{Name: "Finance", AWSAccounts: []string{"111111111111"}})
+}
+
+// rolesAnywhere adds an admin role reachable through a Roles Anywhere
+// trust anchor whose private CA lives in account.
+func rolesAnywhere(account string) func(*findings.Snapshot, *config.Config) {
+	return func(s *findings.Snapshot, _ *config.Config) {
+		role := "role:prod:CertAdmin"
+		s.Principals = append(s.Principals, findings.Principal{ID: role, System: "prod", Kind: findings.PrincipalRole, NativeID: "CertAdmin",
+			Login: "CertAdmin", Enabled: true, MFA: findings.MFAUnknown, LastActivityKnown: true, LastActivity: daysAgo(3)})
+		addGrant(s, grant("prod", role, "AdministratorAccess", findings.LevelSuperAdmin, findings.AssignmentActive))
+		s.Trusts = append(s.Trusts, findings.Trust{ID: "trust:prod:roles_anywhere:a1:CertAdmin", System: "prod", Kind: findings.TrustAWSRolesAnywhere,
+			Name: "Roles Anywhere trust anchor devices → role CertAdmin", Counterparty: account, CounterpartyKind: "aws_account",
+			PrincipalID: role, Level: findings.LevelSuperAdmin, Permissions: []string{"CertAdmin"},
+			Attributes: map[string]string{"source_type": "AWS_ACM_PCA"}})
+	}
+}
+
 func TestHiddenAWSPathsIssue13(t *testing.T) {
 	runCases(t, []checkCase{
 		// SAML federation from the MSP's Entra tenant.
@@ -163,6 +182,17 @@ func TestHiddenAWSPathsIssue13(t *testing.T) {
 			subject: "external:prod:" + tenantNew, mutate: samlAdmin(tenantNew)},
 		{name: "federation not read", check: "KH-SEG-003", system: "prod", want: findings.StatusUnknown,
 			mutate: both(removeAcmeAll, func(s *findings.Snapshot, _ *config.Config) { addGap(s, "prod", "trusts/federation") })},
+
+		// A sensitive account reached through the MSP's SAML provider.
+		{name: "MSP staff reach a sensitive account through SAML", check: "KH-SEG-002", system: "prod", want: findings.StatusFail,
+			subject: "external:prod:" + tenantAcme, mutate: both(removeAcmeAll, samlAdmin(tenantAcme), sensitiveProd)},
+		{name: "customer's own IdP into a sensitive account", check: "KH-SEG-002", system: "prod", want: findings.StatusPass,
+			mutate: both(removeAcmeAll, samlAdmin(tenantCustomer), sensitiveProd)},
+
+		// IAM Roles Anywhere: the MSP's CA may assume an admin role.
+		{name: "Roles Anywhere anchor of the MSP's CA", check: "KH-SEG-003", system: "prod", want: findings.StatusFail, subject: "trust:prod:roles_anywhere:a1:CertAdmin",
+			msg: "grants full admin", mutate: rolesAnywhere("999999999999")},
+		{name: "Roles Anywhere anchor of the customer's CA", check: "KH-SEG-003", system: "prod", want: findings.StatusPass, mutate: rolesAnywhere("111111111112")},
 
 		// Resource policies of backup keys.
 		{name: "MSP may re-key the backup key", check: "KH-SEG-003", system: "prod", want: findings.StatusFail, subject: keyTrust,
