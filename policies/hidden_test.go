@@ -323,3 +323,27 @@ func TestSAMLTrustNoExternalIDIssue13(t *testing.T) {
 		}
 	}
 }
+
+// TestRunbookRemoteToolsIssue13: a provider's agent is a step to cut
+// access, never an asset to transfer.
+func TestRunbookRemoteToolsIssue13(t *testing.T) {
+	snap := baseSnapshot()
+	cfg := loadConfig(t, "base.yaml")
+	rmm("Acme IT", false)(snap, cfg)
+	snap.Canonicalize()
+	a := evaluate(t, snap, cfg, EvalOptions{})
+	found := false
+	for _, s := range stepsOf(a, "cut_access") {
+		if strings.Contains(s.Action, "Uninstall the NinjaOne on 3 devices") && slices.Contains(s.Identifiers, ninja) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no cut_access step uninstalling NinjaOne: %+v", stepsOf(a, "cut_access"))
+	}
+	for _, s := range stepsOf(a, "transfer_ownership") {
+		if slices.Contains(s.Identifiers, ninja) || slices.Contains(s.Identifiers, ninjaDecl) {
+			t.Errorf("remote tool listed for transfer: %+v", s)
+		}
+	}
+}

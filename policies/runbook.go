@@ -161,8 +161,8 @@ func (st *state) runbook(fs []findings.Finding) []findings.RunbookStep {
 	for i := range st.snap.Assets {
 		a := &st.snap.Assets[i]
 		pr := st.assetParty[a.ID]
-		if pr.Kind == parties.KindCustomer {
-			continue
+		if pr.Kind == parties.KindCustomer || a.Kind == findings.AssetRemoteTool || a.Kind == findings.AssetToolDeclaration {
+			continue // remote tools are cut, not transferred (below)
 		}
 		addTransfer(a.System, a.Kind+" "+a.Name, a.ID, pr.Party, a.Renews, a.Notice)
 	}
@@ -257,6 +257,14 @@ func (st *state) runbook(fs []findings.Finding) []findings.RunbookStep {
 				rb.add(findings.RunbookStep{Phase: "cut_access", System: s.ID, Identifiers: ids,
 					Action: fmt.Sprintf("Delete the keys and secrets of %s's principals on %s (%d)", p, s.ID, len(ids))})
 			}
+		}
+	}
+	// Remote-management agents (KH-SEG-008): uninstall them from the
+	// devices and close the provider's console.
+	for _, f := range failing(fs, "KH-SEG-008") {
+		if f.Status == findings.StatusFail {
+			rb.add(findings.RunbookStep{Phase: "cut_access", System: f.System, Identifiers: slices.Clone(f.Subjects),
+				Action: "Uninstall the " + strings.TrimPrefix(f.Message, "remote-management agent ") + " (and have the provider close its console)"})
 		}
 	}
 
