@@ -262,6 +262,8 @@ func TestHiddenPathChecksIssue13(t *testing.T) {
 		{name: "customer's own agent", check: "KH-SEG-008", system: "m365", want: findings.StatusPass, mutate: rmm("customer", false)},
 		{name: "inventory not read", check: "KH-SEG-008", system: "m365", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "inventory/intune") }},
+		{name: "snapshot without inventory facts", check: "KH-SEG-008", system: "prod", want: findings.StatusUnknown, msg: "was not read",
+			mutate: func(s *findings.Snapshot, _ *config.Config) { delete(sysOf(s, "prod").Attributes, "device_inventory") }},
 		{name: "provider agent whatever the gap", check: "KH-SEG-008", system: "m365", want: findings.StatusFail, subject: ninja,
 			mutate: both(rmm("Acme IT", false), func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "inventory/intune_devices") })},
 		{name: "remote tools are not owned assets", check: "KH-OWN-004", system: "*", want: findings.StatusPass, mutate: rmm("Acme IT", false)},
@@ -273,6 +275,8 @@ func TestHiddenPathChecksIssue13(t *testing.T) {
 			profile: ProfileExit, exit: "Acme IT", mutate: both(removeAcmeAll, rmm("", false))},
 		{name: "customer's agent is no remnant", check: "KH-EXIT-001", system: "m365", want: findings.StatusPass,
 			profile: ProfileExit, exit: "Acme IT", mutate: both(removeAcmeAll, rmm("customer", false))},
+		{name: "no inventory facts at exit", check: "KH-EXIT-001", system: "prod", want: findings.StatusUnknown, msg: "device inventory",
+			profile: ProfileExit, exit: "Acme IT", mutate: both(removeAcmeAll, func(s *findings.Snapshot, _ *config.Config) { delete(sysOf(s, "prod").Attributes, "device_inventory") })},
 		{name: "inventory not read at exit", check: "KH-EXIT-001", system: "m365", want: findings.StatusUnknown,
 			profile: ProfileExit, exit: "Acme IT", mutate: both(removeAcmeAll, func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "inventory/intune") })},
 	})

@@ -56,7 +56,7 @@ func TestEvaluateWritesAssessment(t *testing.T) {
 		}
 		prev = b
 		a := loadAssessmentFile(t, path)
-		if a.Verdict != findings.VerdictReady || a.Snapshot == nil || len(a.Checks) != 25 || a.SnapshotSHA256 == "" {
+		if a.Verdict != findings.VerdictReady || a.Snapshot == nil || len(a.Checks) != 26 || a.SnapshotSHA256 == "" {
 			t.Errorf("assessment: verdict %s, %d checks, snapshot %v", a.Verdict, len(a.Checks), a.Snapshot != nil)
 		}
 	}
@@ -148,8 +148,8 @@ func TestPoliciesListAndShow(t *testing.T) {
 			t.Errorf("list lacks %s", id)
 		}
 	}
-	if n := strings.Count(stdout, "\nKH-"); n != 26 {
-		t.Errorf("list shows %d built-in checks, want 26", n)
+	if n := strings.Count(stdout, "\nKH-"); n != 27 {
+		t.Errorf("list shows %d built-in checks, want 27", n)
 	}
 
 	code, stdout, _ = runCmd(t, "policies", "list", "--policy-dir", filepath.Join(evalUserPolicies, "good"))

@@ -107,9 +107,27 @@ flagged contains sys if {
 	some [sys, _, _, _] in remaining
 }
 
+# Remote-management agents are seen only where the device inventory was
+# read: an Entra or AWS system without it is unknown, not clean.
+inventory_kinds := {"entra", "aws"}
+
+inventory_unread(s) if {
+	s.kind in inventory_kinds
+	object.get(s, ["attributes", "device_inventory"], "") == ""
+}
+
 results contains res if {
 	input.profile == "exit"
 	some sys, s in input.systems
 	not sys in flagged
+	not inventory_unread(s)
 	res := lib.result("pass", sys, [sys], sprintf("nothing of %s remains", [gone]), [])
+}
+
+results contains res if {
+	input.profile == "exit"
+	some sys, s in input.systems
+	not sys in flagged
+	inventory_unread(s)
+	res := lib.result("unknown", sys, [sys], sprintf("nothing of %s remains among what was read, but the device inventory (remote-management agents) was not read", [gone]), [])
 }

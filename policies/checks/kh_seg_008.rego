@@ -88,11 +88,24 @@ flagged contains t.system if {
 	problem(t)
 }
 
+# A pass needs the scanner's word that it read the inventory to its end
+# (system attribute device_inventory): a snapshot without it (an older
+# scanner, or an inventory never attempted) is unknown, never clean.
+inventory_read(sys) if object.get(input.systems[sys], ["attributes", "device_inventory"], "") != ""
+
 results contains res if {
 	some sys in lib.systems_of({"entra", "aws"})
 	not sys in flagged
+	inventory_read(sys)
 	ok := sort([accepted(t) | some t in tools; t.system == sys])
 	res := lib.result("pass", sys, [sys], pass_text(count(ok)), ok)
+}
+
+results contains res if {
+	some sys in lib.systems_of({"entra", "aws"})
+	not sys in flagged
+	not inventory_read(sys)
+	res := lib.result("unknown", sys, [sys], "the device inventory (Intune, Systems Manager) was not read for this system", [])
 }
 
 pass_text(0) := "no remote-management or remote-access agents in the device inventory"

@@ -90,6 +90,9 @@ func TestHiddenPathsIssue13(t *testing.T) {
 			got[1].Name != "TeamViewer" || got[1].Attributes["device_count"] != "1" || got[1].Attributes["source"] != "ssm" {
 			t.Fatalf("remote tools = %+v", got)
 		}
+		if snap.Systems[0].Attributes["device_inventory"] != "ssm" {
+			t.Errorf("system does not say the inventory was read: %v", snap.Systems[0].Attributes)
+		}
 	})
 	t.Run("roles_anywhere_trust_anchors", func(t *testing.T) {
 		var pca, bundle *findings.Trust
@@ -145,6 +148,11 @@ func TestHiddenPathGapsIssue13(t *testing.T) {
 	for _, a := range snap.Assets {
 		if a.Kind == findings.AssetRemoteTool {
 			t.Errorf("remote tool without inventory: %+v", a)
+		}
+	}
+	for _, sy := range snap.Systems {
+		if v, ok := sy.Attributes["device_inventory"]; ok {
+			t.Errorf("%s: device_inventory = %q without an inventory", sy.ID, v)
 		}
 	}
 }

@@ -44,6 +44,7 @@ func (a *account) collectInventory(ctx context.Context) {
 		return
 	}
 	tools := map[string]*remoteTool{}
+	complete := true
 	for _, region := range a.regions {
 		client := ssm.NewFromConfig(a.cfg, func(o *ssm.Options) { o.Region = region })
 		in := &ssm.GetInventoryInput{
@@ -89,7 +90,12 @@ func (a *account) collectInventory(ctx context.Context) {
 			// What earlier regions and pages gave is kept; the gap makes
 			// the verdict on this account's agents unknown.
 			a.col.gap(a.sys, "inventory/ssm", classify("ssm:GetInventory", region, err), inventoryRemedy)
+			complete = false
 		}
+	}
+	if complete {
+		// Only a complete read lets "no agent found" mean none.
+		a.attr("device_inventory", "ssm")
 	}
 	for _, p := range slices.Sorted(maps.Keys(tools)) {
 		t := tools[p]

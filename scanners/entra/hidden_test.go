@@ -126,6 +126,9 @@ func TestHiddenPathsIssue13(t *testing.T) {
 			a.Attributes["devices_known"] != "true" {
 			t.Errorf("NinjaOne asset = %+v", a)
 		}
+		if snap.Systems[0].Attributes["device_inventory"] != "intune" {
+			t.Errorf("system does not say the inventory was read: %v", snap.Systems[0].Attributes)
+		}
 	})
 	t.Run("no_gaps", func(t *testing.T) {
 		for _, g := range snap.Gaps {
@@ -189,6 +192,9 @@ func TestHiddenPathGapsIssue13(t *testing.T) {
 	snap = newFixture(t, sc, "").scan(t)
 	if g := gap(snap, "inventory/intune"); g == nil || g.Reason != findings.GapUnlicensed {
 		t.Errorf("Intune without licence: gap = %+v", g)
+	}
+	if v, ok := snap.Systems[0].Attributes["device_inventory"]; ok {
+		t.Errorf("device_inventory = %q without an inventory", v)
 	}
 	for _, a := range snap.Assets {
 		if a.Kind == findings.AssetRemoteTool {

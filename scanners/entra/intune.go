@@ -20,6 +20,10 @@ import (
 // detected on managed devices, by product.
 type intuneData struct {
 	tools map[string]*remoteTool
+	// read is true when the detected-apps list was read to its end: the
+	// system attribute device_inventory says so, and only then may
+	// "no agent found" mean none.
+	read bool
 }
 
 // remoteTool is one product of the remote-tools catalogue found on
@@ -108,6 +112,7 @@ func (r *run) detectedApps(ctx context.Context) {
 		r.gap("inventory/intune", err, intuneRemedy)
 		return
 	}
+	r.intune.read = true
 	if len(hits) == 0 {
 		return
 	}

@@ -112,6 +112,9 @@ func (r *run) system(s *settings) findings.System {
 			sys.Attributes["tenant_type"] = o.tenantType
 		}
 	}
+	if r.intune.read {
+		sys.Attributes["device_inventory"] = "intune"
+	}
 	if st := r.backup.serviceStatus; st != "" {
 		sys.Attributes["m365_backup_status"] = st
 	}
