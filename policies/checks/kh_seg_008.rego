@@ -9,7 +9,8 @@
 #   allowed: true; an agent that no declaration attributes fails too (it
 #   gives an unknown party a way onto the devices). The customer's own
 #   declared tools pass. Each finding lists the product and its device
-#   count. A system whose inventory was not read is unknown.
+#   count. A system whose inventory was not read (a gap, or no
+#   device_inventory attribute saying it was read to its end) is unknown.
 # custom:
 #   id: KH-SEG-008
 #   severity: high
