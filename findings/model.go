@@ -54,6 +54,11 @@ const (
 	SystemLDAP     SystemKind = "ldap"
 	SystemGitHub   SystemKind = "github"
 	SystemDeclared SystemKind = "declared"
+	// SystemDomains is the public internet's view of the customer's
+	// domains, DNS and address blocks.
+	SystemDomains SystemKind = "domains"
+	// SystemWorkspace is a Google Workspace (or Cloud Identity) customer.
+	SystemWorkspace SystemKind = "workspace"
 )
 
 // System is one scanned target: an Entra tenant, an AWS account, a

@@ -4,9 +4,11 @@ import (
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/aws"
 	"github.com/keyholder/keyholder/scanners/declared"
+	"github.com/keyholder/keyholder/scanners/domains"
 	"github.com/keyholder/keyholder/scanners/entra"
 	"github.com/keyholder/keyholder/scanners/github"
 	"github.com/keyholder/keyholder/scanners/ldap"
+	"github.com/keyholder/keyholder/scanners/workspace"
 )
 
 // Registry returns the registry of every built-in scanner. Add a scanner
@@ -16,8 +18,10 @@ func Registry() *scanners.Registry {
 		// Factories, one per line:
 		aws.Factory(),
 		declared.Factory(),
+		domains.Factory(),
 		entra.Factory(),
 		github.Factory(),
 		ldap.Factory(),
+		workspace.Factory(),
 	)
 }
