@@ -156,3 +156,27 @@ func TestHiddenPathGapsIssue13(t *testing.T) {
 		}
 	}
 }
+
+// TestInventoryPagingIssue13: the SSM inventory is read page by page
+// (here one instance a page) and every page counts.
+func TestInventoryPagingIssue13(t *testing.T) {
+	sc := loadScenario(t, "single.yaml")
+	sc.PageSize = map[string]int{"ssm:GetInventory": 1}
+	fake, url := startFake(t, sc)
+	snap := scan(t, newTestScanner(t, target(t, url), testEnv(), "AKIACUSTOMERAUDIT01"))
+	if got := fake.Counts()["ssm:GetInventory"]; got != 3 {
+		t.Errorf("GetInventory called %d times, want 3 (one instance with applications a page)", got)
+	}
+	found := false
+	for _, a := range snap.Assets {
+		if a.Kind == findings.AssetRemoteTool && a.Name == "NinjaOne" {
+			found = true
+			if a.Attributes["device_count"] != "2" {
+				t.Errorf("NinjaOne across pages = %+v", a)
+			}
+		}
+	}
+	if !found {
+		t.Error("NinjaOne not found across pages")
+	}
+}
