@@ -23,6 +23,7 @@ var actions = []action{
 	{"iam:GetAccountSummary", "iam:GetAccountSummary", "root MFA and root access keys present", false},
 	{"iam:GenerateCredentialReport", "iam:GenerateCredentialReport", "start the credential report (a read-side report generation, classed by AWS as a read action)", false},
 	{"iam:GetCredentialReport", "iam:GetCredentialReport", "password, MFA and access-key age and last use of every user and root", false},
+	{"iam:ListAccessKeys", "iam:ListAccessKeys", "access key ids of users with an active key, so the exit runbook names the key to delete", false},
 	{"iam:ListAccountAliases", "iam:ListAccountAliases", "account alias as the system name", true},
 	{"iam:ListSAMLProviders", "iam:ListSAMLProviders", "SAML identity providers roles may trust", true},
 	{"iam:GetSAMLProvider", "iam:GetSAMLProvider", "a SAML provider's metadata: its entity id names the IdP (an Entra tenant gives that tenant's users the roles trusting it)", true},
