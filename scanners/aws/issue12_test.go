@@ -1,0 +1,144 @@
+package aws
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/policies"
+	awssim "github.com/keyholder/keyholder/internal/sim/aws"
+)
+
+// issue12Scenario is one customer account scanned on its own.
+func issue12Scenario() awssim.Scenario {
+	return awssim.Scenario{
+		Credentials: []awssim.Credential{{AccessKeyID: "AKIACUSTOMERAUDIT01", Account: custAcct}},
+		Accounts: []awssim.Account{{
+			ID: custAcct, Name: "customer-prod", Email: "aws-root@contoso.example",
+			Root: awssim.Root{MFA: true},
+		}},
+	}
+}
+
+func trustPolicy(cond string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + mspAcct + `:root"},"Action":"sts:AssumeRole","Condition":` + cond + `}]}`
+}
+
+// TestIssue12_ExternalIdNullIsNotRequired: only a condition that pins a
+// concrete ExternalId counts as "ExternalId required"; Null, IfExists,
+// wildcard StringLike and the set forms do not (issue 12 item 6).
+func TestIssue12_ExternalIdNullIsNotRequired(t *testing.T) {
+	cases := []struct {
+		role, cond string
+		pinned     bool
+	}{
+		{"NullTrue", `{"Null":{"sts:ExternalId":"true"}}`, false},
+		{"NullFalse", `{"Null":{"sts:ExternalId":"false"}}`, false},
+		{"IfExists", `{"StringEqualsIfExists":{"sts:ExternalId":"acme-1"}}`, false},
+		{"LikeStar", `{"StringLike":{"sts:ExternalId":"*"}}`, false},
+		{"LikePrefix", `{"StringLike":{"sts:ExternalId":"acme-*"}}`, false},
+		{"ForAnyValue", `{"ForAnyValue:StringEquals":{"sts:ExternalId":["acme-1"]}}`, false},
+		{"ForAllValues", `{"ForAllValues:StringEquals":{"sts:ExternalId":["acme-1"]}}`, false},
+		{"NotEquals", `{"StringNotEquals":{"sts:ExternalId":"acme-1"}}`, false},
+		{"EqualsStar", `{"StringEquals":{"sts:ExternalId":"*"}}`, false},
+		{"Equals", `{"StringEquals":{"sts:ExternalId":"acme-1"}}`, true},
+		{"EqualsIgnoreCase", `{"StringEqualsIgnoreCase":{"sts:ExternalId":"ACME-1"}}`, true},
+		{"LikeLiteral", `{"StringLike":{"sts:ExternalId":"acme-1"}}`, true},
+		{"EqualsAndNull", `{"Null":{"sts:ExternalId":"false"},"StringEquals":{"sts:ExternalId":"acme-1"}}`, true},
+	}
+	sc := issue12Scenario()
+	for _, c := range cases {
+		sc.Accounts[0].Roles = append(sc.Accounts[0].Roles, awssim.Role{Name: c.role, Trust: trustPolicy(c.cond), Policies: []string{"ReadOnlyAccess"}})
+	}
+	_, url := startFake(t, sc)
+	snap := scan(t, newTestScanner(t, target(t, url), testEnv(), "AKIACUSTOMERAUDIT01"))
+	for _, c := range cases {
+		t.Run(c.role, func(t *testing.T) {
+			tr := trustNamed(snap, c.role, "arn:aws:iam::"+mspAcct+":root")
+			if tr == nil {
+				t.Fatal("no trust recorded")
+			}
+			_, got := tr.Conditions["sts:ExternalId"]
+			if got != c.pinned {
+				t.Errorf("sts:ExternalId recorded = %v, want %v (conditions %v)", got, c.pinned, tr.Conditions)
+			}
+			want := "false"
+			if c.pinned {
+				want = "true"
+			}
+			if tr.Attributes["external_id_required"] != want {
+				t.Errorf("external_id_required = %q, want %q", tr.Attributes["external_id_required"], want)
+			}
+			if _, np := tr.Conditions[externalIDNotPinned]; np == c.pinned {
+				t.Errorf("%q present = %v, want %v", externalIDNotPinned, np, !c.pinned)
+			}
+			for k, v := range tr.Conditions {
+				if v == "acme-1" || v == "ACME-1" || k == "acme-1" {
+					t.Errorf("ExternalId value leaked in conditions: %v", tr.Conditions)
+				}
+			}
+		})
+	}
+}
+
+// TestIssue12_ListAccountsPartialLeavesExitUnknown: when ListAccounts
+// fails part-way, the members on the pages not read are a system nobody
+// read, so the exit check (and every readiness check) is unknown there
+// and the verdict cannot be ready (issue 12 item 2).
+func TestIssue12_ListAccountsPartialLeavesExitUnknown(t *testing.T) {
+	sc := loadScenario(t, "org.yaml")
+	sc.PageSize = map[string]int{"organizations:ListAccounts": 2} // 111…, 222… | 333…, 555…
+	sc.Faults.Deny = []string{"organizations:ListAccounts#2"}
+	_, url := startFake(t, sc)
+	cfg, err := config.Parse([]byte(`organization: {name: Contoso, domains: [contoso.example], aws_accounts: ["111111111111", "222222222222", "333333333333"]}
+providers:
+  - {name: Acme IT, kind: msp, domains: [acme-it.example], aws_accounts: ["999999999999"]}
+targets:
+  - type: aws
+    name: prod
+    region: us-east-1
+    endpoint_url: `+url+`
+    organization: {enabled: true, accounts: all}
+`), "keyholder.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := testEnv()
+	env.Config = cfg
+	snap := scan(t, newTestScanner(t, cfg.Targets[0], env, "AKIAORGMANAGEMENT01"))
+	unlisted := "prod/" + UnlistedAccounts
+	if g := gapOn(snap, unlisted, "system"); g == nil || !strings.Contains(g.Error, "organizations:ListAccounts") {
+		t.Fatalf("no system gap for the members never listed: %+v", snap.Gaps)
+	}
+	engine, err := policies.NewEngine(policies.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range []policies.EvalOptions{{Profile: policies.ProfileExit, ExitProvider: "Acme IT"}, {Profile: policies.ProfileReadiness}} {
+		a, err := engine.Evaluate(context.Background(), snap, cfg, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Verdict == findings.VerdictReady || a.Verdict == findings.VerdictReadyWithActions {
+			t.Errorf("%s: verdict %s with organisation members never read", ev.Profile, a.Verdict)
+		}
+		want := "KH-KEY-001"
+		if ev.Profile == policies.ProfileExit {
+			want = "KH-EXIT-001"
+		}
+		found := false
+		for _, f := range a.Findings {
+			if f.Check == want && f.System == unlisted {
+				found = true
+				if f.Status != findings.StatusUnknown {
+					t.Errorf("%s on %s: %s, want unknown", want, unlisted, f.Status)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no %s finding on %s", ev.Profile, want, unlisted)
+		}
+	}
+}
