@@ -7,8 +7,8 @@ import (
 
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
-	"github.com/keyholder/keyholder/policies"
 	awssim "github.com/keyholder/keyholder/internal/sim/aws"
+	"github.com/keyholder/keyholder/policies"
 )
 
 // issue12Scenario is one customer account scanned on its own.

@@ -26,6 +26,7 @@ import (
 // Factory returns the factory of aws targets.
 func Factory() scanners.Factory {
 	return scanners.Factory{
+		Gaps:        gapCollections,
 		Type:        "aws",
 		Summary:     "AWS accounts and organisations: IAM, root, Identity Center, role trusts, Organizations, contacts, Backup, S3, KMS, License Manager",
 		New:         newScanner,

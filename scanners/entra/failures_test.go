@@ -89,17 +89,20 @@ func TestDenied(t *testing.T) {
 }
 
 // TestOrganizationDenied: without Organization.Read.All the system keeps
-// the configured tenant id and the organization, contacts and licences
-// are gaps.
+// the configured tenant id and the contacts (from the organization) and
+// licences are gaps.
 func TestOrganizationDenied(t *testing.T) {
 	sc := loadScenario(t)
 	sc.Permissions = []string{"User.Read.All", "RoleManagement.Read.Directory"}
 	f := newFixture(t, sc, "")
 	snap := f.scan(t)
-	for _, c := range []string{"organization", "contacts", "licences", "principals/service_principals"} {
+	for _, c := range []string{"contacts", "licences", "principals/service_principals"} {
 		if g := gap(snap, c); g == nil || g.Reason != findings.GapDenied {
 			t.Errorf("gap %s = %+v", c, g)
 		}
+	}
+	if g := gap(snap, "contacts"); g == nil || !strings.Contains(g.Error, "GET /organization") {
+		t.Errorf("contacts gap does not name the call: %+v", g)
 	}
 	if sys := snap.Systems[0]; sys.NativeID != tenantID || len(sys.Contacts) != 0 {
 		t.Errorf("system = %+v", sys)

@@ -174,7 +174,8 @@ func (b *builder) roleGrants() {
 			PrincipalID: b.pid(rg.principalID, rg.principal), Privilege: def.name, PrivilegeID: def.template,
 			Level: def.level(), Scope: rg.scope, Direct: true,
 			Attributes: map[string]string{"role_definition_id": rg.roleID, "scope_name": r.scopeName(rg.scope),
-				"privileged_role": boolStr(def.privileged), "built_in": boolStr(def.builtIn)},
+				"privileged_role": boolStr(def.privileged), "built_in": boolStr(def.builtIn),
+				"level_basis": def.basis()},
 		}
 		if !def.known {
 			g.Attributes["role_name_unknown"] = "true"

@@ -19,6 +19,7 @@ const Type = "github"
 // Factory returns the GitHub scanner factory.
 func Factory() scanners.Factory {
 	return scanners.Factory{
+		Gaps:        gapCollections,
 		Type:        Type,
 		Summary:     "GitHub organisation: owners, members and 2FA, invitations, outside collaborators, teams, repository collaborators, apps, deploy keys, webhooks, enterprise owners, audit log",
 		New:         newScanner,

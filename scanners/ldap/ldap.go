@@ -26,6 +26,7 @@ const defaultMaxMessage = 64 << 20
 // Factory returns the ldap scanner factory.
 func Factory() scanners.Factory {
 	return scanners.Factory{
+		Gaps:        gapCollections,
 		Type:        Type,
 		Summary:     "reads Active Directory and LDAP directories: users, groups, nesting, privileged groups, trusts",
 		New:         newScanner,
