@@ -474,8 +474,17 @@ func (a *account) rootPrincipal(summary map[string]int32, rep credReport) {
 		p.Credentials, p.LastActivity, p.LastActivityKnown = creds, last, true
 		if summary == nil {
 			p.MFA = mfa
+			keys := false
+			for _, c := range creds {
+				keys = keys || c.Kind == "access_key" && c.Active
+			}
+			p.Attributes["access_keys_present"] = boolString(keys)
 		}
 	}
+	// KH-KEY-007 reads the root user's MFA (p.MFA), access keys
+	// (access_keys_present, the access_key credentials) and e-mail
+	// (p.Emails; root_email_known says whether it could be read).
+	p.Attributes["root_email_known"] = boolString(email != "")
 	a.col.principal(p)
 	a.col.grant(findings.Grant{
 		ID:     findings.GrantID(a.sys, pid, "root", a.id, findings.AssignmentPermanent, nil),

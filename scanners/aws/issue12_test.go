@@ -142,3 +142,30 @@ targets:
 		}
 	}
 }
+
+// TestIssue12_RootUserFacts: the root user of every account carries what
+// KH-KEY-007 judges — MFA, access keys (also when only the credential
+// report was readable) and the root e-mail where readable (issue 12 item 12,
+// scanner side).
+func TestIssue12_RootUserFacts(t *testing.T) {
+	t.Run("standalone account, summary denied", func(t *testing.T) {
+		sc := issue12Scenario()
+		sc.Accounts[0].Root = awssim.Root{MFA: false, AccessKeys: 1}
+		sc.Faults.Deny = []string{"iam:GetAccountSummary"}
+		_, url := startFake(t, sc)
+		snap := scan(t, newTestScanner(t, target(t, url), testEnv(), "AKIACUSTOMERAUDIT01"))
+		p := principal(snap, findings.PrincipalID(findings.PrincipalRoot, sys, custAcct))
+		if p == nil || p.MFA != findings.MFANone || p.Attributes["access_keys_present"] != "true" || p.Attributes["root_email_known"] != "false" {
+			t.Fatalf("root = %+v", p)
+		}
+	})
+	t.Run("management account", func(t *testing.T) {
+		_, url := startFake(t, loadScenario(t, "org.yaml"))
+		snap := scan(t, newTestScanner(t, target(t, url), testEnv(), "AKIAORGMANAGEMENT01"))
+		p := principal(snap, findings.PrincipalID(findings.PrincipalRoot, sys, "111111111111"))
+		if p == nil || p.MFA != findings.MFARegistered || p.Attributes["access_keys_present"] != "false" ||
+			p.Attributes["root_email_known"] != "true" || len(p.Emails) != 1 || p.Emails[0] != "aws-management@contoso.example" {
+			t.Fatalf("root = %+v", p)
+		}
+	})
+}
