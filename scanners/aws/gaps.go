@@ -36,6 +36,7 @@ var gapCollections = []string{
 	"organization/scp",
 	"principals/credential_report",
 	"principals/iam",
+	"principals/identity_center",
 	"principals/identity_center/*",
 	"principals/identity_center_groups",
 	"principals/identity_center_memberships",

@@ -169,3 +169,59 @@ func TestIssue12_RootUserFacts(t *testing.T) {
 		}
 	})
 }
+
+// TestIssue12_IdentityCenterOutsideRegions: the Identity Center instance
+// is found in whatever region it lives (account:ListRegions, then
+// sso:ListInstances there); when the regions cannot be listed the gap
+// names the regions tried; a standalone account with no instance anywhere
+// says so without a gap (issue 12 item 7).
+func TestIssue12_IdentityCenterOutsideRegions(t *testing.T) {
+	mspUser := func(snap *findings.Snapshot) bool {
+		for _, g := range snap.Grants {
+			if g.Privilege == "BackupOperator" && g.System == sys {
+				return true
+			}
+		}
+		return false
+	}
+	t.Run("found in another region", func(t *testing.T) {
+		sc := loadScenario(t, "org.yaml")
+		sc.Accounts[0].IdentityCenter.Region = "eu-west-1"
+		_, url := startFake(t, sc)
+		snap := scan(t, newTestScanner(t, target(t, url), testEnv(), "AKIAORGMANAGEMENT01"))
+		sy := systemOf(snap, sys)
+		if sy.Attributes["identity_center_region"] != "eu-west-1" || sy.Attributes["identity_center_discovered"] != "true" {
+			t.Fatalf("system attributes = %v", sy.Attributes)
+		}
+		if !mspUser(snap) {
+			t.Error("the permission-set assignments of the instance outside regions were not read")
+		}
+	})
+	t.Run("regions not listable", func(t *testing.T) {
+		sc := loadScenario(t, "org.yaml")
+		sc.Accounts[0].IdentityCenter.Region = "eu-west-1"
+		sc.Faults.Deny = []string{"account:ListRegions"}
+		_, url := startFake(t, sc)
+		snap := scan(t, newTestScanner(t, target(t, url), testEnv(), "AKIAORGMANAGEMENT01"))
+		g := gapOn(snap, sys, "grants/identity_center")
+		if g == nil || g.Reason != findings.GapDenied || !strings.Contains(g.Error, "account:ListRegions") {
+			t.Fatalf("gap = %+v", g)
+		}
+		if p := gapOn(snap, sys, "principals/identity_center"); p == nil || !strings.Contains(p.Error, "us-east-1") {
+			t.Fatalf("principals gap does not name the regions tried: %+v", p)
+		}
+	})
+	t.Run("no instance anywhere", func(t *testing.T) {
+		_, url := startFake(t, issue12Scenario())
+		snap := scan(t, newTestScanner(t, target(t, url), testEnv(), "AKIACUSTOMERAUDIT01"))
+		sy := systemOf(snap, sys)
+		if sy.Attributes["identity_center"] != "none" || !strings.Contains(sy.Attributes["identity_center_regions_tried"], "eu-central-1") {
+			t.Fatalf("system attributes = %v", sy.Attributes)
+		}
+		for _, g := range snap.Gaps {
+			if strings.Contains(g.Collection, "identity_center") {
+				t.Errorf("gap without cause: %+v", g)
+			}
+		}
+	})
+}

@@ -16,7 +16,11 @@ func TestPermissionsMatchCalls(t *testing.T) {
 	scan(t, newTestScanner(t, target(t, url1, "backup_bucket_tags: {purpose: backup}"), testEnv(), "AKIACUSTOMERAUDIT01"))
 	f2, url2 := startFake(t, loadScenario(t, "org.yaml"))
 	scan(t, newTestScanner(t, target(t, url2, orgTarget(t, url2)...), testEnv(), "AKIAORGMANAGEMENT01"))
-	for _, op := range append(f1.Operations(), f2.Operations()...) {
+	sc3 := loadScenario(t, "org.yaml")
+	sc3.Accounts[0].IdentityCenter.Region = "eu-west-1" // found by account:ListRegions
+	f3, url3 := startFake(t, sc3)
+	scan(t, newTestScanner(t, target(t, url3), testEnv(), "AKIAORGMANAGEMENT01"))
+	for _, op := range append(append(f1.Operations(), f2.Operations()...), f3.Operations()...) {
 		served[op] = true
 	}
 	var called []string

@@ -450,6 +450,8 @@ func restOperation(service, method string, p []string) string {
 				return "GetContactInformation"
 			case "getPrimaryEmail":
 				return "GetPrimaryEmail"
+			case "listRegions":
+				return "ListRegions"
 			}
 		}
 	case "backup":

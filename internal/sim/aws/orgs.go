@@ -14,6 +14,7 @@ var orgHandlers = map[string]handler{
 var accountHandlers = map[string]handler{
 	"account:GetAlternateContact":   getAlternateContact,
 	"account:GetContactInformation": getContactInformation,
+	"account:ListRegions":           listRegions,
 }
 
 // org returns the organisation the caller belongs to, or nil.
@@ -180,4 +181,37 @@ func getContactInformation(c *call) (response, *apiError) {
 		"PostalCode":   "00000",
 		"WebsiteUrl":   ci.WebsiteURL,
 	}})
+}
+
+// defaultEnabledRegions are the regions an account has enabled when the
+// scenario does not say (Account.Regions), plus its Identity Center
+// instance's region.
+var defaultEnabledRegions = []string{"eu-central-1", "eu-west-1", "us-east-1", "us-east-2", "us-west-2"}
+
+// listRegions answers account:ListRegions with the calling account's
+// enabled regions (RegionOptStatusContains ENABLED, ENABLED_BY_DEFAULT),
+// paged by MaxResults/NextToken.
+func listRegions(c *call) (response, *apiError) {
+	a := c.acct
+	if a == nil {
+		return response{}, errorf(403, "AccessDeniedException", "no account")
+	}
+	regions := a.Regions
+	if len(regions) == 0 {
+		regions = append([]string(nil), defaultEnabledRegions...)
+		if a.IdentityCenter != nil && !slices.Contains(regions, a.IdentityCenter.Region) {
+			regions = append(regions, a.IdentityCenter.Region)
+		}
+	}
+	regions = slices.Clone(regions)
+	slices.Sort(regions)
+	start, end, next, perr := c.paginate(len(regions), c.str("NextToken"), c.num("MaxResults"), 50)
+	if perr != nil {
+		return response{}, perr
+	}
+	out := []map[string]any{}
+	for _, r := range regions[start:end] {
+		out = append(out, map[string]any{"RegionName": r, "RegionOptStatus": "ENABLED_BY_DEFAULT"})
+	}
+	return jsonOK(c, withNext(map[string]any{"Regions": out}, next))
 }

@@ -68,6 +68,10 @@ type Account struct {
 	JoinedMethod string    `yaml:"joined_method"`
 	Joined       time.Time `yaml:"joined"`
 
+	// Regions are the regions enabled for the account (account:ListRegions);
+	// default a fixed set plus the Identity Center region.
+	Regions []string `yaml:"regions"`
+
 	Root Root `yaml:"root"`
 	// CredentialReportAt makes the credential report a cached one
 	// generated then (IAM serves reports up to four hours old): users
