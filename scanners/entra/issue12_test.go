@@ -1,6 +1,7 @@
 package entra
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/keyholder/keyholder/findings"
@@ -48,4 +49,21 @@ func TestIssue12_GDAPGroupNotInDirectoryIsKept(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestIssue12_GapsNameTheCall: a gap names the Graph call beside its
+// friendly name (issue 12 item 15).
+func TestIssue12_GapsNameTheCall(t *testing.T) {
+	sc := loadScenario(t)
+	sc.Licence = "p1" // no P2: PIM is unlicensed
+	snap := newFixture(t, sc, "").scan(t)
+	g := gap(snap, "grants/pim_eligibility")
+	if g == nil || !strings.Contains(g.Error, "PIM eligibility schedules (GET /roleManagement/directory/roleEligibilitySchedules): HTTP 400 AadPremiumLicenseRequired") {
+		t.Fatalf("gap = %+v", g)
+	}
+	for label := range graphCalls {
+		if got := callName(label + ": page 2"); !strings.HasPrefix(got, label+" (GET /") || !strings.HasSuffix(got, ": page 2") || callName(got) != got {
+			t.Errorf("callName(%q) = %q", label, got)
+		}
+	}
 }
