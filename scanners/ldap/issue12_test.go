@@ -95,3 +95,13 @@ func TestIssue12_OpenLDAPLockedOut(t *testing.T) {
 		t.Errorf("frank = enabled %v %v", p.Enabled, p.Attributes)
 	}
 }
+
+// TestIssue12_GapsNameTheCall: a search that fails names the LDAP
+// operation (scope, base, filter) beside the collection (issue 12 item
+// 15); TestHostilePagingRepeatsPage checks it on a failing server.
+func TestIssue12_GapsNameTheCall(t *testing.T) {
+	q := query{what: "groups", base: "DC=corp,DC=example,DC=test", scope: 2, filter: "(objectClass=group)"}
+	if got, want := q.call(), `groups (search sub "DC=corp,DC=example,DC=test" (objectClass=group))`; got != want {
+		t.Errorf("call() = %q, want %q", got, want)
+	}
+}
