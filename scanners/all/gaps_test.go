@@ -51,9 +51,10 @@ var perItemGaps = map[string]string{
 }
 
 // gapCallRE finds a string literal given as a gap collection: the first
-// or second argument of gap/note/gapAs/skipped/report/GapFromError, or a
-// Collection field. A literal followed by + is a prefix.
-var gapCallRE = regexp.MustCompile(`(?:\b(?:gap|note|gapAs|skipped|report|GapFromError)\((?:[^()"]*?,\s*)?|Collection:\s*)"([a-z_]+(?:/[A-Za-z0-9_./-]*)?)"(\s*\+)?`)
+// or second argument of gap/note/gapAs/skipped/report/GapFromError, a
+// Collection field, or a gapXxx constant. A literal followed by + is a
+// prefix.
+var gapCallRE = regexp.MustCompile(`(?:\b(?:gap|note|gapAs|skipped|report|GapFromError)\((?:[^()"]*?,\s*)?|Collection:\s*|\bgap[A-Z]\w*\s*=\s*)"([a-z_]+(?:/[A-Za-z0-9_./-]*)?)"(\s*\+)?`)
 
 // TestIssue12_ScannersDeclareEveryGapTheyEmit reads each scanner's source
 // and checks that every literal gap collection it passes to a gap helper
