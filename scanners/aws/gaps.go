@@ -19,6 +19,8 @@ var gapCollections = []string{
 	"contacts/contact_information",
 	"contacts/root_email",
 	"credentials/credential_report",
+	"grants/aws_tags/account",
+	"grants/aws_tags/vaults/*",
 	"grants/iam",
 	"grants/iam_policy_document",
 	"grants/identity_center",

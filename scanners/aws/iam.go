@@ -327,7 +327,7 @@ func (a *account) iamPrincipals(d *iamData, rep credReport) {
 		}
 		for _, t := range u.Tags {
 			k, v := aws.ToString(t.Key), aws.ToString(t.Value)
-			p.Attributes["tag:"+k] = v
+			p.Attributes[tagAttr+k] = v
 			if emailTag.MatchString(k) && strings.Contains(v, "@") {
 				p.Emails = append(p.Emails, v)
 				p.Domain = strings.ToLower(v[strings.LastIndex(v, "@")+1:])
@@ -397,7 +397,7 @@ func (a *account) iamPrincipals(d *iamData, rep credReport) {
 			p.Attributes["organization_access_role"] = "true"
 		}
 		for _, t := range r.Tags {
-			p.Attributes["tag:"+aws.ToString(t.Key)] = aws.ToString(t.Value)
+			p.Attributes[tagAttr+aws.ToString(t.Key)] = aws.ToString(t.Value)
 		}
 		bARN, bLevel := a.boundaryLevel(d, r.PermissionsBoundary)
 		if bARN != "" {

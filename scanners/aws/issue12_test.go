@@ -225,3 +225,80 @@ func TestIssue12_IdentityCenterOutsideRegions(t *testing.T) {
 		}
 	})
 }
+
+// tagsConfig is a config whose sensitive segment names an AWS tag, so the
+// scanner reads vault, bucket and account tags.
+func tagsConfig(t *testing.T, url string, extra string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse([]byte(`organization: {name: Contoso}
+sensitive:
+  - {name: Payroll, aws_tags: {data: payroll}}
+targets:
+  - type: aws
+    name: prod
+    region: us-east-1
+    endpoint_url: `+url+`
+`+extra), "keyholder.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestIssue12_AWSTagsRead: with sensitive.aws_tags configured, the tags of
+// roles, backup vaults, backup buckets and accounts (from Organizations)
+// are recorded as aws_tag:<Key> attributes; a denied tag read is a gap
+// (issue 12 item 5, scanner side).
+func TestIssue12_AWSTagsRead(t *testing.T) {
+	t.Run("management account", func(t *testing.T) {
+		sc := loadScenario(t, "org.yaml")
+		sc.Accounts[0].Tags = map[string]string{"data": "payroll", "cost-centre": "42"}
+		sc.Accounts[0].Vaults[0].Tags = map[string]string{"data": "payroll"}
+		sc.Accounts[0].Roles[0].Tags = map[string]string{"team": "audit"}
+		sc.Accounts[0].Buckets = append(sc.Accounts[0].Buckets, awssim.Bucket{Name: "payroll-backup", Tags: map[string]string{"data": "payroll"}})
+		_, url := startFake(t, sc)
+		cfg := tagsConfig(t, url, "")
+		env := testEnv()
+		env.Config = cfg
+		snap := scan(t, newTestScanner(t, cfg.Targets[0], env, "AKIAORGMANAGEMENT01"))
+		sy := systemOf(snap, sys)
+		if sy.Attributes["aws_tag:data"] != "payroll" || sy.Attributes["aws_tag:cost-centre"] != "42" || sy.Attributes["aws_tags_read"] != "true" {
+			t.Errorf("account tags = %v", sy.Attributes)
+		}
+		if b := backupNamed(snap, "org-vault"); b == nil || b.Attributes["aws_tag:data"] != "payroll" || b.Attributes["aws_tags_read"] != "true" {
+			t.Errorf("vault = %+v", b)
+		}
+		if b := backupNamed(snap, "payroll-backup"); b == nil || b.Attributes["aws_tag:data"] != "payroll" || b.Attributes["aws_tags_read"] != "true" {
+			t.Errorf("bucket = %+v", b)
+		}
+		if p := principal(snap, findings.PrincipalID(findings.PrincipalRole, sys, "arn:aws:iam::111111111111:role/KeyholderAudit")); p == nil || p.Attributes["aws_tag:team"] != "audit" {
+			t.Errorf("role = %+v", p)
+		}
+	})
+	t.Run("denied", func(t *testing.T) {
+		sc := loadScenario(t, "org.yaml")
+		sc.Faults.Deny = []string{"backup:ListTags", "organizations:ListTagsForResource"}
+		_, url := startFake(t, sc)
+		cfg := tagsConfig(t, url, "")
+		env := testEnv()
+		env.Config = cfg
+		snap := scan(t, newTestScanner(t, cfg.Targets[0], env, "AKIAORGMANAGEMENT01"))
+		for _, c := range []string{"grants/aws_tags/account", "grants/aws_tags/vaults/us-east-1"} {
+			if g := gapOn(snap, sys, c); g == nil || g.Reason != findings.GapDenied {
+				t.Errorf("gap %s = %+v", c, g)
+			}
+		}
+		if b := backupNamed(snap, "org-vault"); b == nil || b.Attributes["aws_tags_read"] != "false" {
+			t.Errorf("vault = %+v", b)
+		}
+	})
+	t.Run("not configured: no tag calls", func(t *testing.T) {
+		f, url := startFake(t, loadScenario(t, "org.yaml"))
+		scan(t, newTestScanner(t, target(t, url), testEnv(), "AKIAORGMANAGEMENT01"))
+		for _, op := range f.Operations() {
+			if op == "backup:ListTags" || op == "organizations:ListTagsForResource" {
+				t.Errorf("%s called without sensitive aws_tags", op)
+			}
+		}
+	})
+}

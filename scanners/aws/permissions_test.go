@@ -20,7 +20,12 @@ func TestPermissionsMatchCalls(t *testing.T) {
 	sc3.Accounts[0].IdentityCenter.Region = "eu-west-1" // found by account:ListRegions
 	f3, url3 := startFake(t, sc3)
 	scan(t, newTestScanner(t, target(t, url3), testEnv(), "AKIAORGMANAGEMENT01"))
-	for _, op := range append(append(f1.Operations(), f2.Operations()...), f3.Operations()...) {
+	f4, url4 := startFake(t, loadScenario(t, "org.yaml"))
+	cfg4 := tagsConfig(t, url4, "") // sensitive aws_tags: vault and account tags
+	env4 := testEnv()
+	env4.Config = cfg4
+	scan(t, newTestScanner(t, cfg4.Targets[0], env4, "AKIAORGMANAGEMENT01"))
+	for _, op := range append(append(append(f1.Operations(), f2.Operations()...), f3.Operations()...), f4.Operations()...) {
 		served[op] = true
 	}
 	var called []string

@@ -90,12 +90,15 @@ func (a *account) bucket(ctx context.Context, name, region string, own map[strin
 		}
 	}
 	tags := map[string]string{}
-	if len(a.s.set.BackupBucketTags) > 0 {
+	tagsRead := false
+	if len(a.s.set.BackupBucketTags) > 0 || a.s.wantTags() {
+		tagsRead = true
 		out, err := client.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(name)})
 		switch {
 		case isCode(err, "NoSuchTagSet"):
 		case err != nil:
 			fail.add(classify("s3:GetBucketTagging", "bucket "+name, err))
+			tagsRead = false
 		default:
 			for _, t := range out.TagSet {
 				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
@@ -138,6 +141,12 @@ func (a *account) bucket(ctx context.Context, name, region string, own map[strin
 		Protects: "data in S3 bucket " + name, ProtectsSystem: a.sys, Location: "arn:aws:s3:::" + name,
 		StorageOwner: a.id, StorageOwnerKind: "aws_account", Copies: copies,
 		Attributes: map[string]string{"service": "s3", "region": region, "backup_reason": strings.Join(reasons, ","), "replication_rules": strconv.Itoa(len(copies))},
+	}
+	if a.s.wantTags() {
+		b.Attributes["aws_tags_read"] = boolString(tagsRead)
+		for k, v := range tags {
+			b.Attributes[tagAttr+k] = v
+		}
 	}
 	pol, err := client.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(name)})
 	switch {

@@ -143,6 +143,12 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 	if ctx.Err() == nil {
 		s.collectIdentityCenter(ctx, main, all)
 	}
+	if ctx.Err() == nil && s.wantTags() && main.org != nil && main.org.err == nil {
+		// Account tags live in Organizations: readable for every scanned
+		// account from the management (or delegated administrator)
+		// account; a member scanned on its own records the gap.
+		eachBounded(ctx, s.set.concurrency, all, func(_ int, a *account) { s.accountTags(ctx, main, a) })
+	}
 	for _, a := range all {
 		a.flushSystem()
 	}

@@ -464,6 +464,8 @@ func restOperation(service, method string, p []string) string {
 			return "ListRecoveryPointsByBackupVault"
 		case len(p) == 2 && p[0] == "backup" && p[1] == "plans":
 			return "ListBackupPlans"
+		case len(p) == 2 && p[0] == "tags":
+			return "ListTags"
 		case len(p) == 3 && p[0] == "backup" && p[1] == "plans":
 			return "GetBackupPlan"
 		}

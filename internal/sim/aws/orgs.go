@@ -9,6 +9,7 @@ var orgHandlers = map[string]handler{
 	"organizations:DescribeOrganization": describeOrganization,
 	"organizations:ListAccounts":         listAccounts,
 	"organizations:ListPolicies":         listPolicies,
+	"organizations:ListTagsForResource":  listTagsForResource,
 }
 
 var accountHandlers = map[string]handler{
@@ -214,4 +215,41 @@ func listRegions(c *call) (response, *apiError) {
 		out = append(out, map[string]any{"RegionName": r, "RegionOptStatus": "ENABLED_BY_DEFAULT"})
 	}
 	return jsonOK(c, withNext(map[string]any{"Regions": out}, next))
+}
+
+// listTagsForResource answers organizations:ListTagsForResource for a
+// member account, from the management account (or a delegated
+// administrator), paged by NextToken.
+func listTagsForResource(c *call) (response, *apiError) {
+	o := c.org()
+	if o == nil {
+		return response{}, notInOrg()
+	}
+	if c.cred.Account != o.ManagementAccount && !slices.Contains(o.DelegatedAdmins, c.cred.Account) {
+		return response{}, errorf(400, "AccessDeniedException", "You don't have permissions to access this resource.")
+	}
+	id := c.str("ResourceId")
+	if !slices.Contains(o.Members, id) {
+		return response{}, errorf(400, "TargetNotFoundException", "You specified a target that doesn't exist.")
+	}
+	var tags map[string]string
+	for i := range c.f.sc.Accounts {
+		if c.f.sc.Accounts[i].ID == id {
+			tags = c.f.sc.Accounts[i].Tags
+		}
+	}
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	start, end, next, perr := c.paginate(len(keys), c.str("NextToken"), 0, 2)
+	if perr != nil {
+		return response{}, perr
+	}
+	out := []map[string]any{}
+	for _, k := range keys[start:end] {
+		out = append(out, map[string]any{"Key": k, "Value": tags[k]})
+	}
+	return jsonOK(c, withNext(map[string]any{"Tags": out}, next))
 }
