@@ -24,6 +24,20 @@ func TestIssue12_RoleGradesPublished(t *testing.T) {
 			t.Errorf("policies/README.md has no row %q", row)
 		}
 	}
+	graded := map[string]bool{}
+	for _, g := range RoleGrades {
+		graded[g.Template] = true
+	}
+	for id, name := range privilegedTemplates {
+		if graded[id] {
+			continue
+		}
+		d := &roleDef{template: id, name: name, builtIn: true, known: true, privileged: true}
+		row := "| Entra role | " + name + " | " + id + " | " + string(d.level()) + " | role | "
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("policies/README.md has no row %q", row)
+		}
+	}
 	for _, name := range []string{"Partner Tier2 Support", "Privileged Authentication Administrator", "Privileged Role Administrator",
 		"Application Administrator", "Cloud Application Administrator", "Conditional Access Administrator", "Intune Administrator"} {
 		found := false

@@ -55,7 +55,7 @@ var RoleGrades = []RoleGrade{
 	{"8329153b-31d0-4727-b945-745eb3bc5f31", "Domain Name Administrator", findings.LevelSuperAdmin, "takeover_route", srcTiering + ": manages domain federation, so can have tokens issued for any user"},
 	{"b1be1c3e-b65d-4f19-8427-f6fa0d97feb9", "Conditional Access Administrator", findings.LevelSuperAdmin, "takeover_route", srcBuiltIn + " (PRIVILEGED): can switch off the sign-in controls that protect Global Administrators"},
 	{"3a2c62db-5318-420d-8d74-23affee5d9d5", "Intune Administrator", findings.LevelSuperAdmin, "takeover_route", srcBuiltIn + " (PRIVILEGED): can run code on managed devices, administrators' devices included"},
-	{"d29b2b05-8046-44ba-8758-1e26182fcf32", "Directory Synchronization Accounts", findings.LevelAdmin, "role", srcBuiltIn + " (PRIVILEGED): writes synchronised users and groups"},
+	{"d29b2b05-8046-44ba-8758-1e26182fcf32", "Directory Synchronization Accounts", findings.LevelAdmin, "role", srcTiering + ": writes synchronised users and groups"},
 	{"4ba39ca4-527c-499a-b93d-d9b492c50246", "Partner Tier1 Support", findings.LevelAdmin, "role", srcBuiltIn + " (PRIVILEGED): resets non-admin passwords, manages applications"},
 	{"9360feb5-f418-4baa-8175-e2a00bac4301", "Directory Writers", findings.LevelAdmin, "role", srcBuiltIn + " (PRIVILEGED): writes users and groups and their settings"},
 }
@@ -69,31 +69,45 @@ var gradeByTemplate = func() map[string]RoleGrade {
 	return m
 }()
 
-// privilegedTemplates are built-in roles Microsoft labels "Privileged" in
-// its built-in roles reference (v1.0 has no isPrivileged property).
-var privilegedTemplates = map[string]bool{
-	tplGlobalAdmin: true, tplPrivilegedRoleAdmin: true, tplPrivilegedAuthAdmin: true,
-	"8329153b-31d0-4727-b945-745eb3bc5f31": true, // Domain Name Administrator
-	"be2f45a1-457d-42af-a067-6ec1fa63bc45": true, // External Identity Provider Administrator
-	"7698a772-787b-4ac8-901f-60d6b08affd2": true, // Cloud Device Administrator
-	"cf1c38e5-3621-4004-a7cb-879624dced7c": true, // Application Developer
-	"5f2222b1-57c3-48ba-8ad5-d4759f1fde6f": true, // Security Operator
-	"5d6b6bb7-de71-4623-b4af-96380a352509": true, // Security Reader
-	"fe930be7-5e62-47db-91af-98c3a49a38b1": true, // User Administrator
-	"194ae4cb-b126-40b2-bd5b-6091b380977d": true, // Security Administrator
-	"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": true, // Application Administrator
-	"158c047a-c907-4556-b7ef-446551a6b5f7": true, // Cloud Application Administrator
-	"c4e39bd9-1100-46d3-8c65-fb160da0071f": true, // Authentication Administrator
-	"729827e3-9c14-49f7-bb1b-9608f156bbb8": true, // Helpdesk Administrator
-	"966707d0-3269-4727-9be2-8c3a10f19b9d": true, // Password Administrator
-	"b1be1c3e-b65d-4f19-8427-f6fa0d97feb9": true, // Conditional Access Administrator
-	"3a2c62db-5318-420d-8d74-23affee5d9d5": true, // Intune Administrator
-	"8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2": true, // Hybrid Identity Administrator
-	"f2ef992c-3afb-46b9-b7cf-a126ee74c451": true, // Global Reader
-	"9360feb5-f418-4baa-8175-e2a00bac4301": true, // Directory Writers
-	"d29b2b05-8046-44ba-8758-1e26182fcf32": true, // Directory Synchronization Accounts
-	"4ba39ca4-527c-499a-b93d-d9b492c50246": true, // Partner Tier1 Support
-	"e00e864a-17c5-4a4b-9c06-f5b95a8d5bd8": true, // Partner Tier2 Support
+// privilegedTemplates are the built-in roles Microsoft's built-in roles
+// reference labels PRIVILEGED (v1.0 has no isPrivileged property, so
+// they are pinned here by template id), plus Directory Synchronization
+// Accounts, which the enterprise access model keeps in the control plane.
+// Each is published in policies/README.md ("Privilege levels") with the
+// level it gets.
+var privilegedTemplates = map[string]string{
+	tplGlobalAdmin:                         "Global Administrator",
+	tplPrivilegedRoleAdmin:                 "Privileged Role Administrator",
+	tplPrivilegedAuthAdmin:                 "Privileged Authentication Administrator",
+	"db506228-d27e-4b7d-95e5-295956d6615f": "Agent ID Administrator",
+	"d2562ede-74db-457e-a7b6-544e236ebb61": "AI Administrator",
+	"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
+	"cf1c38e5-3621-4004-a7cb-879624dced7c": "Application Developer",
+	"ecb2c6bf-0ab6-418e-bd87-7986f8d63bbe": "Attribute Provisioning Administrator",
+	"422218e4-db15-4ef9-bbe0-8afb41546d79": "Attribute Provisioning Reader",
+	"c4e39bd9-1100-46d3-8c65-fb160da0071f": "Authentication Administrator",
+	"25a516ed-2fa0-40ea-a2d0-12923a21473a": "Authentication Extensibility Administrator",
+	"0b00bede-4072-4d22-b441-e7df02a1ef63": "Authentication Extensibility Password Administrator",
+	"aaf43236-0c0d-4d5f-883a-6955382ac081": "B2C IEF Keyset Administrator",
+	"158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
+	"7698a772-787b-4ac8-901f-60d6b08affd2": "Cloud Device Administrator",
+	"b1be1c3e-b65d-4f19-8427-f6fa0d97feb9": "Conditional Access Administrator",
+	"d29b2b05-8046-44ba-8758-1e26182fcf32": "Directory Synchronization Accounts",
+	"9360feb5-f418-4baa-8175-e2a00bac4301": "Directory Writers",
+	"8329153b-31d0-4727-b945-745eb3bc5f31": "Domain Name Administrator",
+	"be2f45a1-457d-42af-a067-6ec1fa63bc45": "External Identity Provider Administrator",
+	"f2ef992c-3afb-46b9-b7cf-a126ee74c451": "Global Reader",
+	"729827e3-9c14-49f7-bb1b-9608f156bbb8": "Helpdesk Administrator",
+	"8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2": "Hybrid Identity Administrator",
+	"3a2c62db-5318-420d-8d74-23affee5d9d5": "Intune Administrator",
+	"59d46f88-662b-457b-bceb-5c3809e5908f": "Lifecycle Workflows Administrator",
+	"4ba39ca4-527c-499a-b93d-d9b492c50246": "Partner Tier1 Support",
+	"e00e864a-17c5-4a4b-9c06-f5b95a8d5bd8": "Partner Tier2 Support",
+	"966707d0-3269-4727-9be2-8c3a10f19b9d": "Password Administrator",
+	"194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
+	"5f2222b1-57c3-48ba-8ad5-d4759f1fde6f": "Security Operator",
+	"5d6b6bb7-de71-4623-b4af-96380a352509": "Security Reader",
+	"fe930be7-5e62-47db-91af-98c3a49a38b1": "User Administrator",
 }
 
 // privilegedActions mark a custom role as privileged when one of its
@@ -219,7 +233,7 @@ func (r *run) roleDefinitions(ctx context.Context) {
 			if def.template == "" {
 				def.template = def.id
 			}
-			def.privileged = privilegedTemplates[def.template]
+			def.privileged = privilegedTemplates[def.template] != ""
 			if !def.builtIn {
 				for _, p := range d.GetRolePermissions() {
 					for _, a := range p.GetAllowedResourceActions() {
@@ -248,7 +262,7 @@ func (r *run) role(id string) *roleDef {
 	if d := r.roles.defs[id]; d != nil {
 		return d
 	}
-	return &roleDef{id: id, template: id, name: id, privileged: privilegedTemplates[id]}
+	return &roleDef{id: id, template: id, name: id, privileged: privilegedTemplates[id] != ""}
 }
 
 func (r *run) administrativeUnits(ctx context.Context) {
