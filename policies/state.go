@@ -15,11 +15,16 @@ import (
 // before the checks run: systems (with stubs for targets the snapshot
 // lacks), parties, effective access, and gap coverage.
 type state struct {
-	snap    *findings.Snapshot
-	cfg     *config.Config
-	asOf    time.Time
-	profile string
-	exit    string
+	// takeover holds the ids of grants whose level is a route to the top
+	// privilege (level_basis "takeover_route": Account Operators,
+	// Application Administrator…), not the top privilege itself: they
+	// count against the provider, never as keys the customer holds.
+	takeover map[string]bool
+	snap     *findings.Snapshot
+	cfg      *config.Config
+	asOf     time.Time
+	profile  string
+	exit     string
 
 	cls *parties.Classifier
 	acc *access.Result
@@ -98,6 +103,12 @@ func newState(snap *findings.Snapshot, cfg *config.Config, asOf time.Time, profi
 	}
 	st.buildSystems()
 	st.acc = access.Compute(snap, access.Options{AsOf: asOf, TrustLevel: trustLevel})
+	st.takeover = map[string]bool{}
+	for i := range snap.Grants {
+		if snap.Grants[i].Attributes["level_basis"] == "takeover_route" {
+			st.takeover[snap.Grants[i].ID] = true
+		}
+	}
 	st.classify()
 	st.summarise()
 	st.sortTopHolders()
@@ -478,3 +489,7 @@ func (st *state) partyOfRef(ref, kind string) parties.Result {
 func isContainer(k findings.PrincipalKind) bool {
 	return k == findings.PrincipalGroup || k == findings.PrincipalTeam
 }
+
+// topRow reports whether a row holds the system's top privilege itself,
+// not a route to it (see state.takeover).
+func (st *state) topRow(r *access.Row) bool { return !st.takeover[r.Grant] }
