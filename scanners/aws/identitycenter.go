@@ -43,14 +43,12 @@ func (s *Scanner) collectIdentityCenter(ctx context.Context, main *account, acco
 		// standalone account), not necessarily a configured one: look in
 		// every region enabled for the account before saying there is
 		// none.
-		enabled, err := s.enabledRegions(ctx, main)
-		if err != nil {
-			main.col.gap(main.sys, "grants/identity_center", err,
-				"account:ListRegions, or add the Identity Center region to the target's regions")
-			main.col.note(main.sys, "principals/identity_center", findings.GapFailed,
-				"aws: IAM Identity Center instance not found in the regions tried ("+strings.Join(tried, ", ")+") and the account's other regions could not be listed: "+s.env.Redactor.Error(err).Error(),
-				"account:ListRegions, or add the Identity Center region to the target's regions")
-			return
+		enabled, listErr := s.enabledRegions(ctx, main)
+		if listErr != nil && partitionOf(main.cfg) == "aws" {
+			// Without account:ListRegions, ask the regions every
+			// commercial account has enabled: the instance is most
+			// often there. Opt-in regions stay unknown.
+			enabled = slices.Clone(defaultEnabledRegions)
 		}
 		var rest []string
 		for _, r := range enabled {
@@ -63,6 +61,15 @@ func (s *Scanner) collectIdentityCenter(ctx context.Context, main *account, acco
 		tried = append(tried, more...)
 		if inst != nil {
 			main.attr("identity_center_discovered", "true")
+		}
+		if inst == nil && listErr != nil {
+			sort.Strings(tried)
+			main.col.gap(main.sys, "grants/identity_center", listErr,
+				"account:ListRegions, or add the Identity Center region to the target's regions")
+			main.col.note(main.sys, "principals/identity_center", findings.GapFailed,
+				"aws: IAM Identity Center instance not found in the regions tried ("+strings.Join(tried, ", ")+") and the account's other regions could not be listed: "+s.env.Redactor.Error(listErr).Error(),
+				"account:ListRegions, or add the Identity Center region to the target's regions")
+			return
 		}
 	}
 	if inst == nil {
@@ -93,6 +100,15 @@ func (s *Scanner) collectIdentityCenter(ctx context.Context, main *account, acco
 		s.assignments(ctx, main, acct, client, instARN, storeID, sets, known, &kmu, &fail)
 	})
 	fail.report(main, "grants/identity_center_assignments")
+}
+
+// defaultEnabledRegions are the regions AWS enables in every commercial
+// account (the others are opt-in): where the instance is looked for when
+// the account's regions cannot be listed.
+var defaultEnabledRegions = []string{
+	"ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+	"ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1",
+	"us-east-1", "us-east-2", "us-west-1", "us-west-2",
 }
 
 // findInstance calls sso:ListInstances in each region — one after the

@@ -198,9 +198,22 @@ func TestIssue12_IdentityCenterOutsideRegions(t *testing.T) {
 			t.Error("the permission-set assignments of the instance outside regions were not read")
 		}
 	})
-	t.Run("regions not listable", func(t *testing.T) {
+	t.Run("regions not listable, instance in a default region", func(t *testing.T) {
 		sc := loadScenario(t, "org.yaml")
 		sc.Accounts[0].IdentityCenter.Region = "eu-west-1"
+		sc.Faults.Deny = []string{"account:ListRegions"}
+		_, url := startFake(t, sc)
+		snap := scan(t, newTestScanner(t, target(t, url), testEnv(), "AKIAORGMANAGEMENT01"))
+		if sy := systemOf(snap, sys); sy.Attributes["identity_center_region"] != "eu-west-1" || !mspUser(snap) {
+			t.Fatalf("instance not found through the default regions: %v", sy.Attributes)
+		}
+		if g := gapOn(snap, sys, "grants/identity_center"); g != nil {
+			t.Errorf("gap although the instance was found: %+v", g)
+		}
+	})
+	t.Run("regions not listable, instance in an opt-in region", func(t *testing.T) {
+		sc := loadScenario(t, "org.yaml")
+		sc.Accounts[0].IdentityCenter.Region = "af-south-1"
 		sc.Faults.Deny = []string{"account:ListRegions"}
 		_, url := startFake(t, sc)
 		snap := scan(t, newTestScanner(t, target(t, url), testEnv(), "AKIAORGMANAGEMENT01"))
