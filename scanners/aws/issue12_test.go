@@ -341,3 +341,20 @@ func TestIssue12_GapsNameTheCall(t *testing.T) {
 		t.Errorf("root MFA gap = %+v", g)
 	}
 }
+
+// TestIssue12_ListAccountsDeniedLeavesMembersUnknown: when ListAccounts
+// fails on its first page no member is scanned; the unlisted members are
+// still a system whose gap leaves their checks unknown (issue 12 item 2).
+func TestIssue12_ListAccountsDeniedLeavesMembersUnknown(t *testing.T) {
+	sc := loadScenario(t, "org.yaml")
+	sc.Faults.Deny = []string{"organizations:ListAccounts"}
+	_, url := startFake(t, sc)
+	snap := scan(t, newTestScanner(t, target(t, url, "organization: {enabled: true, accounts: all}"), testEnv(), "AKIAORGMANAGEMENT01"))
+	g := gapOn(snap, sys+"/"+UnlistedAccounts, "system")
+	if g == nil || g.Reason != findings.GapFailed || !strings.Contains(g.Error, "organizations:ListAccounts (page 1)") {
+		t.Fatalf("gap = %+v", g)
+	}
+	if g := gapOn(snap, sys, "organization/accounts"); g == nil || g.Reason != findings.GapDenied {
+		t.Fatalf("organization/accounts gap = %+v", g)
+	}
+}
