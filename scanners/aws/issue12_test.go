@@ -269,8 +269,14 @@ func TestIssue12_AWSTagsRead(t *testing.T) {
 		sc.Accounts[0].Tags = map[string]string{"data": "payroll", "cost-centre": "42"}
 		sc.Accounts[0].Vaults[0].Tags = map[string]string{"data": "payroll"}
 		sc.Accounts[0].Roles[0].Tags = map[string]string{"team": "audit"}
-		sc.Accounts[0].Buckets = append(sc.Accounts[0].Buckets, awssim.Bucket{Name: "payroll-backup", Tags: map[string]string{"data": "payroll"}})
-		_, url := startFake(t, sc)
+		sc.Accounts[0].Buckets = append(sc.Accounts[0].Buckets, awssim.Bucket{Name: "payroll-backup", Tags: map[string]string{"data": "payroll"}},
+			awssim.Bucket{Name: "website-assets", Tags: map[string]string{"data": "public"}})
+		fake, url := startFake(t, sc)
+		defer func() {
+			if n := fake.Counts()["s3:GetBucketTagging"]; n != 1 {
+				t.Errorf("s3:GetBucketTagging called %d times, want once (only for the backup bucket)", n)
+			}
+		}()
 		cfg := tagsConfig(t, url, "")
 		env := testEnv()
 		env.Config = cfg
