@@ -20,11 +20,15 @@ type state struct {
 	// Application Administrator…), not the top privilege itself: they
 	// count against the provider, never as keys the customer holds.
 	takeover map[string]bool
-	snap     *findings.Snapshot
-	cfg      *config.Config
-	asOf     time.Time
-	profile  string
-	exit     string
+	// runbookGapChecks maps each gap to the checks it leaves unknown; the
+	// runbook says from it what a step resting on an unknown must verify.
+	runbookGapChecks map[string][]string
+
+	snap    *findings.Snapshot
+	cfg     *config.Config
+	asOf    time.Time
+	profile string
+	exit    string
 
 	cls *parties.Classifier
 	acc *access.Result

@@ -28,4 +28,8 @@ var gapCollections = []string{
 	"trusts/app_owners",
 	"trusts/deploy_keys",
 	"trusts/webhooks",
+	// Issue 13 (ACLs, GPOs, referrals; org and custom repository roles, PATs).
+	"credentials/personal_access_tokens",
+	"grants/custom_repo_roles",
+	"grants/org_roles",
 }

@@ -15,4 +15,10 @@ var gapCollections = []string{
 	"principals/*",
 	"trusts",
 	"trusts/*",
+	// Issue 13 (ACLs, GPOs, referrals; org and custom repository roles, PATs).
+	"grants/acl",
+	"grants/acl/nTSecurityDescriptor",
+	"grants/gpo",
+	"grants/gpo/nTSecurityDescriptor",
+	"principals/referrals",
 }
