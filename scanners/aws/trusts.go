@@ -205,8 +205,11 @@ func counterparty(typ, v string) (string, string) {
 }
 
 // trustConditions flattens a trust statement's conditions:
-// "sts:ExternalId": "present" (never the value), MFA as its value, and
-// every other key as "Operator:value1,value2".
+// "sts:ExternalId": "present" (never the value) when a condition pins a
+// concrete ExternalId (see pinsExternalID), "sts:ExternalId (not pinned)":
+// the operators when the key appears only in forms that let a caller in
+// without knowing a value; MFA as its value, and every other key as
+// "Operator:value1,value2".
 func trustConditions(st statement) map[string]string {
 	if len(st.Condition) == 0 {
 		return nil
@@ -220,8 +223,17 @@ func trustConditions(st statement) map[string]string {
 			sort.Strings(v)
 			lk := strings.ToLower(k)
 			switch {
-			case lk == "sts:externalid":
+			case lk == "sts:externalid" && pinsExternalID(op, vals):
 				out["sts:ExternalId"] = "present"
+				delete(out, externalIDNotPinned)
+			case lk == "sts:externalid":
+				if _, pinned := out["sts:ExternalId"]; !pinned {
+					if prev, ok := out[externalIDNotPinned]; ok {
+						out[externalIDNotPinned] = prev + "," + op
+					} else {
+						out[externalIDNotPinned] = op
+					}
+				}
 			case lk == "aws:multifactorauthpresent":
 				out["aws:MultiFactorAuthPresent"] = strings.Join(v, ",")
 			default:
@@ -235,6 +247,41 @@ func trustConditions(st statement) map[string]string {
 		}
 	}
 	return out
+}
+
+// externalIDNotPinned is the condition key recorded when a trust names
+// sts:ExternalId only in forms that do not pin a value; its value lists
+// the operators (never the values, which may be part of the secret).
+const externalIDNotPinned = "sts:ExternalId (not pinned)"
+
+// pinsExternalID reports whether a condition operator with these values
+// makes the caller present one concrete ExternalId: StringEquals (or its
+// IgnoreCase form) with non-empty values, or StringLike with values that
+// hold no wildcard. The ...IfExists forms (pass when the key is absent),
+// Null (tests presence only, or demands absence), the ForAnyValue and
+// ForAllValues set forms (ForAllValues passes on an absent key), negated
+// operators and wildcard patterns pin nothing.
+func pinsExternalID(op string, vals []string) bool {
+	if len(vals) == 0 {
+		return false
+	}
+	var wildOK bool
+	switch strings.ToLower(op) {
+	case "stringequals", "stringequalsignorecase":
+		wildOK = true
+	case "stringlike":
+	default:
+		return false
+	}
+	for _, v := range vals {
+		if strings.TrimSpace(v) == "" || v == "*" {
+			return false
+		}
+		if !wildOK && strings.ContainsAny(v, "*?") {
+			return false
+		}
+	}
+	return true
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -452,6 +452,8 @@ func restOperation(service, method string, p []string) string {
 				return "GetContactInformation"
 			case "getPrimaryEmail":
 				return "GetPrimaryEmail"
+			case "listRegions":
+				return "ListRegions"
 			}
 		}
 	case "rolesanywhere":
@@ -468,6 +470,8 @@ func restOperation(service, method string, p []string) string {
 			return "ListRecoveryPointsByBackupVault"
 		case len(p) == 2 && p[0] == "backup" && p[1] == "plans":
 			return "ListBackupPlans"
+		case len(p) == 2 && p[0] == "tags":
+			return "ListTags"
 		case len(p) == 3 && p[0] == "backup" && p[1] == "plans":
 			return "GetBackupPlan"
 		}

@@ -68,6 +68,13 @@ type Account struct {
 	JoinedMethod string    `yaml:"joined_method"`
 	Joined       time.Time `yaml:"joined"`
 
+	// Tags are the account's tags in the organisation
+	// (organizations:ListTagsForResource from the management account).
+	Tags map[string]string `yaml:"tags"`
+	// Regions are the regions enabled for the account (account:ListRegions);
+	// default a fixed set plus the Identity Center region.
+	Regions []string `yaml:"regions"`
+
 	Root Root `yaml:"root"`
 	// CredentialReportAt makes the credential report a cached one
 	// generated then (IAM serves reports up to four hours old): users
@@ -288,10 +295,12 @@ type Assignment struct {
 
 // Vault is an AWS Backup vault.
 type Vault struct {
-	Name    string `yaml:"name"`
-	Region  string `yaml:"region"`
-	KeyARN  string `yaml:"key_arn"`
-	KeyType string `yaml:"key_type"` // AWS_OWNED_KMS_KEY or CUSTOMER_MANAGED_KMS_KEY
+	Name string `yaml:"name"`
+	// Tags are the vault's tags (backup:ListTags).
+	Tags    map[string]string `yaml:"tags"`
+	Region  string            `yaml:"region"`
+	KeyARN  string            `yaml:"key_arn"`
+	KeyType string            `yaml:"key_type"` // AWS_OWNED_KMS_KEY or CUSTOMER_MANAGED_KMS_KEY
 	// Locked puts a Backup Vault Lock on the vault, in LockMode.
 	Locked bool `yaml:"locked"`
 	// LockMode is compliance (the default of a locked vault) or

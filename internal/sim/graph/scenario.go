@@ -257,6 +257,9 @@ type RoleAssignment struct {
 	RoleDefinitionID string `yaml:"role_definition_id"`
 	// DirectoryScopeID is "/" (default) or "/administrativeUnits/{id}".
 	DirectoryScopeID string `yaml:"directory_scope_id"`
+	// ForeignPrincipal marks a principal that is not in this directory
+	// (a partner's GDAP security group): Graph expands it to null.
+	ForeignPrincipal bool `yaml:"foreign_principal"`
 }
 
 // RoleSchedule is a PIM eligibility or assignment schedule.

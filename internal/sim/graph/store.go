@@ -182,8 +182,22 @@ func newStore(sc *Scenario) (*store, error) {
 		roleIDs[r["id"].(string)] = true
 	}
 	for _, ra := range sc.RoleAssignments {
-		if err := s.checkRef("role assignment "+ra.ID, ra.PrincipalID, ra.RoleDefinitionID, roleIDs); err != nil {
-			return nil, err
+		principal := ra.PrincipalID
+		if ra.ForeignPrincipal {
+			// A GDAP security group lives in the partner's tenant: the
+			// customer's directory does not hold it and $expand=principal
+			// gives null, as Graph does.
+			if s.dirObjects[principal] != nil {
+				return nil, fmt.Errorf("graph: role assignment %s: foreign principal %q is in the directory", ra.ID, principal)
+			}
+			principal = ""
+		}
+		if principal != "" {
+			if err := s.checkRef("role assignment "+ra.ID, principal, ra.RoleDefinitionID, roleIDs); err != nil {
+				return nil, err
+			}
+		} else if !roleIDs[ra.RoleDefinitionID] {
+			return nil, fmt.Errorf("graph: role assignment %s: unknown role definition %q", ra.ID, ra.RoleDefinitionID)
 		}
 		s.roleAssigns = append(s.roleAssigns, obj{
 			"id": ra.ID, "principalId": ra.PrincipalID, "roleDefinitionId": ra.RoleDefinitionID,
