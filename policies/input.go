@@ -373,7 +373,7 @@ var (
 	kEligible, kPermanent, kAssignment, kExpires  = ast.StringTerm("eligible"), ast.StringTerm("permanent"), ast.StringTerm("assignment"), ast.StringTerm("expires")
 	kExpiresUnix, kVia, kDirect, kGrant           = ast.StringTerm("expires_unix"), ast.StringTerm("via"), ast.StringTerm("direct"), ast.StringTerm("grant")
 	kImplicit, kSensitive, kParty, kPartyKind     = ast.StringTerm("implicit"), ast.StringTerm("sensitive"), ast.StringTerm("party"), ast.StringTerm("party_kind")
-	kKind, kEnabled                               = ast.StringTerm("kind"), ast.StringTerm("enabled")
+	kKind, kEnabled, kUsable                      = ast.StringTerm("kind"), ast.StringTerm("enabled"), ast.StringTerm("usable")
 )
 
 func strArray(ss []string) *ast.Term {
@@ -418,6 +418,7 @@ func (st *state) rowInput(r *access.Row, pr parties.Result) ast.Value {
 		[2]*ast.Term{kPartyKind, ast.StringTerm(pr.Kind)},
 		[2]*ast.Term{kKind, ast.StringTerm(string(kind))},
 		[2]*ast.Term{kEnabled, ast.InternedTerm(enabled)},
+		[2]*ast.Term{kUsable, ast.InternedTerm(enabled && st.usable(r.Principal))},
 	)
 }
 
@@ -478,6 +479,7 @@ func (st *state) principalInput(id string, pr parties.Result) map[string]any {
 		m["created_unix"], m["last_activity_unix"], m["last_activity_known"] = nil, nil, false
 		m["created"], m["last_activity"] = "", ""
 		m["credentials"], m["attributes"], m["synthetic"] = []any{}, map[string]any{}, true
+		m["usable"], m["unusable_reason"] = true, ""
 		return m
 	}
 	m["system"], m["kind"], m["native_id"], m["login"], m["display_name"] = p.System, string(p.Kind), p.NativeID, p.Login, p.DisplayName
@@ -496,6 +498,8 @@ func (st *state) principalInput(id string, pr parties.Result) map[string]any {
 	m["credentials"] = creds
 	m["attributes"] = attrs(p.Attributes)
 	m["synthetic"] = false
+	why := st.unusable(p)
+	m["usable"], m["unusable_reason"] = why == "", why
 	return m
 }
 

@@ -269,7 +269,7 @@ func (st *state) summarise() {
 		if r.Level == findings.LevelSuperAdmin {
 			// A trust's counterparty (external) is whoever the trusted
 			// account lets assume the role, not a holder of its own.
-			if kind, enabled := st.kindOf(r.Principal); r.Active && enabled && !isContainer(kind) && kind != findings.PrincipalExternal {
+			if kind, enabled := st.kindOf(r.Principal); r.Active && enabled && st.usable(r.Principal) && !isContainer(kind) && kind != findings.PrincipalExternal {
 				st.topHolders[r.System] = append(st.topHolders[r.System], r.Principal)
 			}
 			if r.Active {

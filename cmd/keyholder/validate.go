@@ -7,6 +7,7 @@ import (
 
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/scan"
+	"github.com/keyholder/keyholder/policies"
 	"github.com/keyholder/keyholder/scanners/all"
 )
 
@@ -20,6 +21,14 @@ func newValidateCmd(a *app) *cobra.Command {
 			cfg, err := config.Load(path)
 			if err == nil {
 				err = scan.Validate(cfg, all.Registry())
+			}
+			if err == nil {
+				// Waivers the engine would refuse (blocker without a
+				// subject, KH-COV-001, no such check), with the reason.
+				var e *policies.Engine
+				if e, err = policies.NewEngine(policies.Options{Logger: a.logger}); err == nil {
+					err = e.CheckWaivers(cfg)
+				}
 			}
 			if err != nil {
 				ps := config.AsProblems(err)

@@ -43,7 +43,7 @@ holders(sys) := {r.principal |
 	some r in lib.rows_of(sys, "customer")
 	r.level == "super_admin"
 	r.active
-	r.enabled
+	r.usable
 	lib.key_holder(r.kind)
 }
 

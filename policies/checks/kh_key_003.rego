@@ -1,7 +1,8 @@
 # METADATA
 # title: Break-glass accounts exist and hold the top role
 # description: >-
-#   Every account listed in organization.break_glass exists, is enabled,
+#   Every account listed in organization.break_glass exists, is usable
+#   (enabled, not expired, locked out or deleted),
 #   belongs to the customer, is cloud-only (not synchronised from an
 #   on-premises directory) and holds a permanent, active top role, so the
 #   customer can get in without the MSP. No configured break-glass account
@@ -45,7 +46,7 @@ results contains res if {
 
 problem_kinds := ["disabled", "party", "synced", "inactive", "time_bound"]
 
-problem(p, "disabled") := "disabled" if p.enabled == false
+problem(p, "disabled") := sprintf("cannot log on (%s)", [object.get(p, "unusable_reason", "disabled")]) if p.usable == false
 
 problem(p, "party") := sprintf("not the customer's (%s: %s)", [p.party, p.reason]) if p.party_kind != "customer"
 

@@ -1,0 +1,180 @@
+package policies
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/config"
+)
+
+// Regression tests for issue 12, "A verdict that cannot be wrong" (policy
+// side). Each is named after the item it covers.
+
+// TestIssue12_WaiverNeverWaivesUnknown: a check's own unknown (no gap
+// id: KH-KEY-002 "MFA could not be read", KH-KEY-001 "root e-mail not
+// read") is never waived.
+func TestIssue12_WaiverNeverWaivesUnknown(t *testing.T) {
+	snap := baseSnapshot()
+	cfg := loadConfig(t, "base.yaml")
+	prin(snap, alice).MFA = findings.MFAUnknown
+	prin(snap, root).Emails = nil
+	sysOf(snap, "prod").Contacts = nil
+	cfg.Policy.Waivers = []config.Waiver{waiver("KH-KEY-002", alice), waiver("KH-KEY-002", ""), waiver("KH-KEY-001", "prod")}
+	a := evaluate(t, snap, cfg, EvalOptions{})
+	if !hasSubject(findingsOf(a, "KH-KEY-002"), findings.StatusUnknown, alice) {
+		t.Errorf("alice's unread MFA is not unknown:\n%s", dumpFindings(findingsOf(a, "KH-KEY-002")))
+	}
+	if st, _ := worst(a, "KH-KEY-001", "prod"); st != findings.StatusUnknown {
+		t.Errorf("KH-KEY-001 on prod %s, want unknown (root e-mail not read)\n%s", st, dumpFindings(findingsOf(a, "KH-KEY-001")))
+	}
+	for _, f := range a.Findings {
+		if f.Status == findings.StatusWaived {
+			t.Errorf("waived %s %s: %s", f.Check, f.System, f.Message)
+		}
+	}
+	if a.Verdict != findings.VerdictIncomplete {
+		t.Errorf("verdict %s, want incomplete", a.Verdict)
+	}
+}
+
+// TestIssue12_WaiverBlockerNeedsSubject: a waiver without a subject on a
+// blocker check is refused with the reason, before anything is evaluated.
+func TestIssue12_WaiverBlockerNeedsSubject(t *testing.T) {
+	cfg := loadConfig(t, "base.yaml")
+	cfg.Policy.Waivers = []config.Waiver{waiver("KH-KEY-001", ""), waiver("KH-SEG-001", "")}
+	err := testEngine(t).CheckWaivers(cfg)
+	ps := config.AsProblems(err)
+	if len(ps) != 1 || ps[0].Path != "policy.waivers[0].subject" || !strings.Contains(ps[0].Msg, "blocker") {
+		t.Fatalf("problems %v, want one for waivers[0].subject (a blocker needs a subject)", err)
+	}
+}
+
+// TestIssue12_WaivedBlockerCapsVerdict: a waived blocker caps the verdict
+// at ready_with_actions, names the waiver for page one, and waiving
+// KH-KEY-001 never turns "holds the keys" into yes.
+func TestIssue12_WaivedBlockerCapsVerdict(t *testing.T) {
+	snap := baseSnapshot()
+	cfg := loadConfig(t, "base.yaml")
+	dropGrants(snap, alice)
+	dropMember(snap, bob, gaGroup)
+	cfg.Policy.Waivers = []config.Waiver{{Check: "KH-KEY-001", Subject: "m365", Reason: "second admin being hired",
+		Expires: &config.Date{Time: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)}}}
+	a := evaluate(t, snap, cfg, EvalOptions{})
+	if a.Verdict != findings.VerdictReadyWithActions {
+		t.Errorf("verdict %s, want ready_with_actions", a.Verdict)
+	}
+	sv := sysVerdict(a, "m365")
+	if sv.Verdict != findings.VerdictReadyWithActions || sv.HoldsKeys != "no" {
+		t.Errorf("m365: verdict %s holds_keys %s, want ready_with_actions / no", sv.Verdict, sv.HoldsKeys)
+	}
+	if len(a.WaivedBlockers) != 1 || a.WaivedBlockers[0].Check != "KH-KEY-001" || a.WaivedBlockers[0].Waiver.Reason != "second admin being hired" {
+		t.Errorf("waived blockers %+v, want the KH-KEY-001 waiver", a.WaivedBlockers)
+	}
+}
+
+// TestIssue12_UnusableAccountsAreNoKeys: expired (judged against the
+// as-of time), locked-out, deleted and disabled customer admins do not
+// count toward KH-KEY-001/003, and the message says which and why.
+func TestIssue12_UnusableAccountsAreNoKeys(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(p *findings.Principal)
+		why    string
+	}{
+		{"expired before as-of", func(p *findings.Principal) {
+			p.Attributes = map[string]string{"account_expires": finished.AddDate(0, 0, -3).Format(time.RFC3339), "account_expired": "false"}
+		}, "expired 2026-11-17"},
+		{"locked out", func(p *findings.Principal) { p.Attributes = map[string]string{"locked_out": "true"} }, "locked out"},
+		{"deleted", func(p *findings.Principal) { p.Attributes = map[string]string{"deleted": "true"} }, "deleted"},
+		{"disabled", func(p *findings.Principal) { p.Enabled = false }, "disabled"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := baseSnapshot()
+			cfg := loadConfig(t, "base.yaml")
+			tc.mutate(prin(snap, alice))
+			tc.mutate(prin(snap, bg1))
+			a := evaluate(t, snap, cfg, EvalOptions{})
+			fs := findingsOf(a, "KH-KEY-001")
+			if st, _ := worst(a, "KH-KEY-001", "m365"); st != findings.StatusFail {
+				t.Fatalf("KH-KEY-001 on m365 %s, want fail\n%s", st, dumpFindings(fs))
+			}
+			found := false
+			for _, f := range fs {
+				if f.System == "m365" && strings.Contains(f.Message, "not counted") && strings.Contains(f.Message, tc.why) && strings.Contains(f.Message, "alice") {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("message does not name alice as %q\n%s", tc.why, dumpFindings(fs))
+			}
+			if !hasSubject(findingsOf(a, "KH-KEY-003"), findings.StatusFail, bg1) {
+				t.Errorf("break-glass %s is not a KH-KEY-003 failure\n%s", tc.why, dumpFindings(findingsOf(a, "KH-KEY-003")))
+			}
+			if sv := sysVerdict(a, "m365"); sv.HoldsKeys != "no" || len(sv.CustomerSuperAdmins) != 1 {
+				t.Errorf("m365 holds_keys %s, customer super-admins %v", sv.HoldsKeys, sv.CustomerSuperAdmins)
+			}
+		})
+	}
+	// An expiry after the as-of time is not expired, whatever the scan's flag.
+	snap := baseSnapshot()
+	prin(snap, alice).Attributes = map[string]string{"account_expires": finished.AddDate(0, 1, 0).Format(time.RFC3339), "account_expired": "true"}
+	a := evaluate(t, snap, loadConfig(t, "base.yaml"), EvalOptions{})
+	if st, _ := worst(a, "KH-KEY-001", "m365"); st != findings.StatusPass {
+		t.Errorf("an account expiring next month made KH-KEY-001 %s\n%s", st, dumpFindings(findingsOf(a, "KH-KEY-001")))
+	}
+}
+
+// TestIssue12_NothingScannedIsIncomplete: no targets and nothing
+// declared, every target failed, or a system with no readable holder of
+// its top privilege is incomplete, never ready and never "holds the keys".
+func TestIssue12_NothingScannedIsIncomplete(t *testing.T) {
+	t.Run("no targets", func(t *testing.T) {
+		cfg := loadConfig(t, "base.yaml")
+		cfg.Targets = nil
+		cfg.Policy.Waivers = nil
+		snap := &findings.Snapshot{SchemaVersion: findings.SchemaVersion, StartedAt: started, FinishedAt: finished}
+		a := evaluate(t, snap, cfg, EvalOptions{})
+		if a.Verdict != findings.VerdictIncomplete {
+			t.Errorf("verdict %s, want incomplete\n%s", a.Verdict, dumpFindings(a.Findings))
+		}
+		for _, sv := range a.Systems {
+			if sv.HoldsKeys == "yes" {
+				t.Errorf("%s holds the keys with nothing scanned", sv.System)
+			}
+		}
+	})
+	t.Run("every target failed", func(t *testing.T) {
+		snap := baseSnapshot()
+		for _, s := range []string{"m365", "prod", "corp-ad", "gh"} {
+			systemGap(snap, s)
+		}
+		a := evaluate(t, snap, loadConfig(t, "base.yaml"), EvalOptions{})
+		if a.Verdict != findings.VerdictIncomplete {
+			t.Errorf("verdict %s, want incomplete", a.Verdict)
+		}
+		found := false
+		for _, f := range findingsOf(a, "KH-KEY-001") {
+			if f.System == "" && f.Status == findings.StatusUnknown && strings.Contains(f.Message, "every target failed") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no finding says every target failed\n%s", dumpFindings(findingsOf(a, "KH-KEY-001")))
+		}
+	})
+	t.Run("no readable top-privilege holder", func(t *testing.T) {
+		snap := baseSnapshot()
+		dropGrants(snap, ghAlice)
+		dropGrants(snap, ghBob)
+		a := evaluate(t, snap, loadConfig(t, "base.yaml"), EvalOptions{})
+		if st, _ := worst(a, "KH-KEY-001", "gh"); st != findings.StatusUnknown {
+			t.Errorf("KH-KEY-001 on gh %s, want unknown\n%s", st, dumpFindings(findingsOf(a, "KH-KEY-001")))
+		}
+		if sv := sysVerdict(a, "gh"); sv.Verdict != findings.VerdictIncomplete || sv.HoldsKeys != "unknown" {
+			t.Errorf("gh: %s / holds %s, want incomplete / unknown", sv.Verdict, sv.HoldsKeys)
+		}
+	})
+}
