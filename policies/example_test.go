@@ -39,7 +39,7 @@ func ExampleEngine_Evaluate() {
 		fmt.Printf("%s holds keys: %s\n", s.System, s.HoldsKeys)
 	}
 	// Output:
-	// checks: 25 verdict: ready
+	// checks: 26 verdict: ready
 	// corp-ad holds keys: yes
 	// declared holds keys: n/a
 	// gh holds keys: yes

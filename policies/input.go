@@ -182,6 +182,7 @@ func nameTokens(name string, patterns []string) []string {
 func (st *state) systemsInput() map[string]any {
 	out := map[string]any{}
 	roots := map[string]string{}
+	builtin := map[string]string{}
 	for i := range st.snap.Principals {
 		p := &st.snap.Principals[i]
 		if p.Kind == findings.PrincipalRoot {
@@ -189,7 +190,13 @@ func (st *state) systemsInput() map[string]any {
 				roots[p.System] = p.ID
 			}
 		}
+		if builtinAdmin(p) {
+			if _, ok := builtin[p.System]; !ok {
+				builtin[p.System] = p.ID
+			}
+		}
 	}
+	lastAccess := st.providerLastAccess()
 	for _, s := range st.systems {
 		contacts := []any{}
 		for _, c := range s.Contacts {
@@ -205,8 +212,13 @@ func (st *state) systemsInput() map[string]any {
 			"id": s.ID, "kind": string(s.Kind), "name": s.Name, "target": s.Target, "native_id": s.NativeID,
 			"flavour": s.Flavour, "failed": s.Failed, "fail_reason": s.FailReason, "stub": s.Stub,
 			"attributes": attrs(s.Attributes), "domains": strs(s.Domains), "contacts": contacts,
-			"root": roots[s.ID],
+			"root": roots[s.ID], "builtin_admin": builtin[s.ID],
 		}
+		pl := lastAccess[s.ID]
+		m["provider_accounts"] = pl.accounts
+		m["provider_last_access_known"] = pl.known
+		m["provider_last_access_unix"] = unixOrNil(pl.last)
+		m["provider_last_access"] = dateOrEmpty(pl.last)
 		partyFields(m, "", s.Party)
 		if s.Kind == findings.SystemAWS {
 			m["management"] = st.management(s)
@@ -428,7 +440,7 @@ func (st *state) rowInput(r *access.Row, pr parties.Result) ast.Value {
 func (st *state) principalsInput(relevant map[string]bool) (map[string]any, map[string]any) {
 	for i := range st.snap.Principals {
 		p := &st.snap.Principals[i]
-		if st.party[p.ID].IsProvider() || st.bgSet[p.ID] || p.Kind == findings.PrincipalRoot {
+		if st.party[p.ID].IsProvider() || st.bgSet[p.ID] || p.Kind == findings.PrincipalRoot || builtinAdmin(p) {
 			relevant[p.ID] = true
 		}
 	}
@@ -663,6 +675,50 @@ func (st *state) attestationsInput() []any {
 			partyFields(m, "", parties.Result{Party: findings.PartyUnknown, Kind: parties.KindUnknown, Reason: "no provider named"})
 		}
 		out = append(out, m)
+	}
+	return out
+}
+
+// builtinAdmin reports whether p is a directory's built-in Administrator
+// (RID 500): its SID ends in -500, or the scanner marks it (rid "500",
+// builtin_admin "true").
+func builtinAdmin(p *findings.Principal) bool {
+	if p.Kind != findings.PrincipalUser {
+		return false
+	}
+	a := p.Attributes
+	return a["rid"] == "500" || isTrue(a["builtin_admin"]) || strings.HasSuffix(a["object_sid"], "-500") ||
+		strings.HasPrefix(p.NativeID, "S-1-5-21-") && strings.HasSuffix(p.NativeID, "-500")
+}
+
+type lastAccess struct {
+	accounts int
+	known    bool
+	last     *time.Time
+}
+
+// providerLastAccess is, per system, the latest logon of any provider
+// account there (not groups), and whether every such account's activity
+// was read. KH-KEY-007 compares the built-in Administrator's password
+// date with it.
+func (st *state) providerLastAccess() map[string]lastAccess {
+	out := map[string]lastAccess{}
+	for i := range st.snap.Principals {
+		p := &st.snap.Principals[i]
+		if isContainer(p.Kind) || !st.party[p.ID].IsProvider() {
+			continue
+		}
+		la, ok := out[p.System]
+		if !ok {
+			la.known = true
+		}
+		la.accounts++
+		if !p.LastActivityKnown {
+			la.known = false
+		} else if p.LastActivity != nil && (la.last == nil || p.LastActivity.After(*la.last)) {
+			la.last = p.LastActivity
+		}
+		out[p.System] = la
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,43 @@ func TestIssue12_NothingScannedIsIncomplete(t *testing.T) {
 		if sv := sysVerdict(a, "gh"); sv.Verdict != findings.VerdictIncomplete || sv.HoldsKeys != "unknown" {
 			t.Errorf("gh: %s / holds %s, want incomplete / unknown", sv.Verdict, sv.HoldsKeys)
 		}
+	})
+}
+
+// TestIssue12_MasterCredentials: KH-KEY-007 passes, fails and is unknown
+// for the AWS root user and the AD built-in Administrator.
+func TestIssue12_MasterCredentials(t *testing.T) {
+	runCases(t, []checkCase{
+		{name: "baseline root", check: "KH-KEY-007", system: "prod", want: findings.StatusPass, subject: root},
+		{name: "baseline administrator", check: "KH-KEY-007", system: "corp-ad", want: findings.StatusPass, subject: admin},
+		{name: "root without MFA fails whoever owns it", check: "KH-KEY-007", system: "prod", want: findings.StatusFail, msg: "has no MFA",
+			mutate: func(s *findings.Snapshot, c *config.Config) {
+				prin(s, root).MFA = findings.MFANone
+				c.Accounts = append(c.Accounts, config.Account{Match: root, Party: "Acme IT"})
+			}},
+		{name: "root with access keys", check: "KH-KEY-007", system: "prod", want: findings.StatusFail, msg: "access keys",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				prin(s, root).Credentials = []findings.Credential{{ID: "access_key_1", Kind: "access_key", Active: true}}
+			}},
+		{name: "root e-mail of the MSP", check: "KH-KEY-007", system: "prod", want: findings.StatusFail, msg: "not on a customer domain",
+			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, root).Emails = []string{"aws@acme-it.com"} }},
+		{name: "root e-mail not readable", check: "KH-KEY-007", system: "prod", want: findings.StatusUnknown, msg: "e-mail was not read",
+			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, root).Emails = nil }},
+		{name: "root MFA not read", check: "KH-KEY-007", system: "prod", want: findings.StatusUnknown, msg: "MFA state was not read",
+			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, root).MFA = findings.MFAUnknown }},
+		{name: "administrator password older than the MSP's last logon", check: "KH-KEY-007", system: "corp-ad", want: findings.StatusFail, subject: admin,
+			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, admin).Credentials[0].Created = daysAgo(30) }},
+		{name: "administrator disabled", check: "KH-KEY-007", system: "corp-ad", want: findings.StatusPass, msg: "is disabled",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				prin(s, admin).Credentials[0].Created = daysAgo(30)
+				prin(s, admin).Enabled = false
+			}},
+		{name: "administrator password date not read", check: "KH-KEY-007", system: "corp-ad", want: findings.StatusUnknown,
+			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, admin).Credentials = nil }},
+		{name: "administrator not found", check: "KH-KEY-007", system: "corp-ad", want: findings.StatusUnknown, msg: "RID 500",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				s.Principals = slices.DeleteFunc(s.Principals, func(p findings.Principal) bool { return p.ID == admin })
+				dropMember(s, admin, domAdm)
+			}},
 	})
 }
