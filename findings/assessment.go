@@ -80,6 +80,10 @@ type Assessment struct {
 	// its waiver. Each caps the verdict at ready_with_actions and belongs
 	// on the report's first page beside the verdict.
 	WaivedBlockers []WaivedFinding `json:"waived_blockers,omitempty"`
+	// AssessmentSHA256 is the SHA-256 of the assessment's JSON without
+	// this field, recorded when the file is written (Seal), so report can
+	// refuse an assessment edited afterwards (Verify).
+	AssessmentSHA256 string `json:"assessment_sha256,omitempty"`
 	// ModifiedInputs names the inputs (snapshot, assessment) whose
 	// content no longer matched their recorded SHA-256 and were used
 	// anyway (--allow-modified); the report states it. Empty when every

@@ -50,6 +50,10 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 	}
 
 	snap.Canonicalize()
+	// The assessment records the snapshot's digest in snapshot_sha256;
+	// the embedded copy carries no seal of its own (the caller verifies
+	// the file's seal before evaluating).
+	snap.ContentSHA256 = ""
 	asOf := ev.AsOf
 	if asOf.IsZero() {
 		asOf = snap.FinishedAt

@@ -56,7 +56,7 @@ func TestEvaluateWritesAssessment(t *testing.T) {
 		}
 		prev = b
 		a := loadAssessmentFile(t, path)
-		if a.Verdict != findings.VerdictReady || a.Snapshot == nil || len(a.Checks) != 25 || a.SnapshotSHA256 == "" {
+		if a.Verdict != findings.VerdictReady || a.Snapshot == nil || len(a.Checks) != 26 || a.SnapshotSHA256 == "" {
 			t.Errorf("assessment: verdict %s, %d checks, snapshot %v", a.Verdict, len(a.Checks), a.Snapshot != nil)
 		}
 	}

@@ -18,8 +18,9 @@ type reportFlags struct {
 	formats  string
 	out      string
 	failOn   string
-	paper    string
-	artifact string
+	paper         string
+	artifact      string
+	allowModified bool
 }
 
 func newReportCmd(a *app) *cobra.Command {
@@ -63,6 +64,7 @@ With --fail-on none the exit code is 0 whatever the findings.`,
 	fl.StringVarP(&f.out, "out", "o", "keyholder-report", "directory to write into (restricted to 0700), or - for stdout (one single-file format)")
 	fl.StringVar(&f.failOn, "fail-on", string(report.DefaultFailOn), "exit 3 on a failing check at or above: blocker, high, medium, low, or none")
 	fl.StringVar(&f.paper, "paper", "a4", "print page size of the HTML report: a4 or letter")
+	fl.BoolVar(&f.allowModified, "allow-modified", false, "render an assessment whose content no longer matches its recorded SHA-256 (the reports say so)")
 	fl.StringVar(&f.artifact, "sarif-artifact", "keyholder.yaml", "file SARIF results point at (the config that names the targets)")
 	return cmd
 }
@@ -82,6 +84,13 @@ func runReportCmd(a *app, path string, f reportFlags) error {
 	as, err := readAssessment(a, path)
 	if err != nil {
 		return withCode(exitUsage, err)
+	}
+	modified, err := checkSealed(a, path, as.Verify, f.allowModified)
+	if err != nil {
+		return err
+	}
+	if modified != "" {
+		as.ModifiedInputs = append(as.ModifiedInputs, modified)
 	}
 	opts := reportOptions(all.Registry(), as, f.artifact)
 	opts.Paper = f.paper

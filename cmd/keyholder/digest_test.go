@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/keyholder/keyholder/findings"
+)
+
+// TestIssue12_EditedInputsRefused: evaluate and report check the SHA-256
+// recorded in the snapshot / assessment they read, refuse a modified file
+// with a clear error, and with --allow-modified proceed and say so.
+func TestIssue12_EditedInputsRefused(t *testing.T) {
+	dir := t.TempDir()
+	fh, err := os.Open(evalFixtureSnapshot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := findings.DecodeSnapshot(fh, evalFixtureSnapshot)
+	fh.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := filepath.Join(dir, "snapshot.json")
+	if err := writeSnapshot(sealed, snap); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(sealed)
+	if !strings.Contains(string(b), `"content_sha256"`) {
+		t.Fatal("the written snapshot records no content_sha256")
+	}
+	if code, out, stderr := runCmd(t, "evaluate", sealed, "-c", evalFixtureConfig, "-o", filepath.Join(dir, "ok")); code != exitOK {
+		t.Fatalf("a sealed, unmodified snapshot: exit %d\n%s%s", code, out, stderr)
+	}
+	// Edit one fact: the MSP's guest becomes a customer's address.
+	edited := filepath.Join(dir, "edited.json")
+	os.WriteFile(edited, []byte(strings.Replace(string(b), "tom@acme-it.com", "tom@contoso.com", 1)), 0o600)
+	code, _, stderr := runCmd(t, "evaluate", edited, "-c", evalFixtureConfig, "-o", filepath.Join(dir, "bad"))
+	if code != exitUsage || !strings.Contains(stderr, "does not match its recorded SHA-256") || !strings.Contains(stderr, "edited.json") {
+		t.Fatalf("modified snapshot: exit %d, stderr %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad", "assessment.json")); err == nil {
+		t.Error("an assessment was written from a refused snapshot")
+	}
+	code, _, stderr = runCmd(t, "evaluate", edited, "-c", evalFixtureConfig, "-o", filepath.Join(dir, "allowed"), "--allow-modified")
+	if code == exitUsage || !strings.Contains(stderr, "warning") {
+		t.Fatalf("--allow-modified: exit %d, stderr %s", code, stderr)
+	}
+	allowed := filepath.Join(dir, "allowed", "assessment.json")
+	a := loadAssessmentFile(t, allowed)
+	if len(a.ModifiedInputs) != 1 || !strings.Contains(a.ModifiedInputs[0], "edited.json") {
+		t.Errorf("modified_inputs %v, want the edited snapshot", a.ModifiedInputs)
+	}
+	if a.AssessmentSHA256 == "" {
+		t.Error("the assessment records no assessment_sha256")
+	}
+
+	// report: the evaluated assessment renders; an edited one is refused.
+	good := filepath.Join(dir, "ok", "assessment.json")
+	if code, out, stderr := runCmd(t, "report", good, "--format", "md", "-o", filepath.Join(dir, "r1"), "--fail-on", "none"); code != exitOK {
+		t.Fatalf("report of an unmodified assessment: exit %d\n%s%s", code, out, stderr)
+	}
+	ab, _ := os.ReadFile(good)
+	forged := filepath.Join(dir, "forged.json")
+	os.WriteFile(forged, []byte(strings.Replace(string(ab), `"verdict": "ready"`, `"verdict": "ready_with_actions"`, 1)), 0o600)
+	code, _, stderr = runCmd(t, "report", forged, "--format", "md", "-o", filepath.Join(dir, "r2"), "--fail-on", "none")
+	if code != exitUsage || !strings.Contains(stderr, "forged.json") || !strings.Contains(stderr, "recorded SHA-256") {
+		t.Fatalf("report of an edited assessment: exit %d, stderr %s", code, stderr)
+	}
+	code, _, stderr = runCmd(t, "report", forged, "--format", "md", "-o", filepath.Join(dir, "r3"), "--fail-on", "none", "--allow-modified")
+	if code != exitOK {
+		t.Fatalf("report --allow-modified: exit %d %s", code, stderr)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "r3", "report.md"))
+	if !strings.Contains(string(md), "Modified input") || !strings.Contains(string(md), "forged.json") {
+		t.Errorf("the report does not state the modified input:\n%.600s", md)
+	}
+}
