@@ -217,3 +217,79 @@ func TestIssue12_MasterCredentials(t *testing.T) {
 			}},
 	})
 }
+
+// TestIssue12_GapCollectionsMapToChecks: the exported rule the scanners'
+// meta-test uses agrees with what an evaluation does.
+func TestIssue12_GapCollectionsMapToChecks(t *testing.T) {
+	e := testEngine(t)
+	got := e.ChecksLeftUnknownBy("", findings.SystemEntra, "grants/pim_eligibility")
+	if !slices.Contains(got, "KH-SEG-001") || slices.Contains(got, "KH-KEY-001") || slices.Contains(got, "KH-COV-001") {
+		t.Errorf("grants/pim_eligibility on entra leaves %v unknown", got)
+	}
+	if got := e.ChecksLeftUnknownBy("", findings.SystemAWS, "system"); len(got) < 10 {
+		t.Errorf("a failed AWS target leaves only %v unknown", got)
+	}
+	snap := baseSnapshot()
+	addGap(snap, "m365", "grants/pim_eligibility")
+	a := evaluate(t, snap, loadConfig(t, "base.yaml"), EvalOptions{})
+	want := e.ChecksLeftUnknownBy("", findings.SystemEntra, "grants/pim_eligibility")
+	if g := a.GapChecks[findings.GapID("m365", "grants/pim_eligibility")]; !slices.Equal(g, want) {
+		t.Errorf("evaluation maps the gap to %v, the API to %v", g, want)
+	}
+}
+
+func attributionOf(a *findings.Assessment, subject string) findings.Attribution {
+	for _, p := range a.Parties {
+		if p.Subject == subject {
+			return p
+		}
+	}
+	return findings.Attribution{}
+}
+
+// TestIssue12_TrustedRoleBelongsToProvider: an AWS role only a provider's
+// account can assume is that provider's, not "of unknown party"; a role
+// several parties can assume belongs to the riskiest.
+func TestIssue12_TrustedRoleBelongsToProvider(t *testing.T) {
+	adminRole := func(s *findings.Snapshot, c *config.Config) {
+		dropGrants(s, acmeRole)
+		addGrant(s, grant("prod", acmeRole, "PowerUserAccess", findings.LevelAdmin, findings.AssignmentActive))
+		c.Providers[0].Allowed = append(c.Providers[0].Allowed, config.Allowance{SystemKind: "aws", Privileges: []string{"PowerUserAccess"}})
+	}
+	snap := baseSnapshot()
+	cfg := loadConfig(t, "base.yaml")
+	adminRole(snap, cfg)
+	a := evaluate(t, snap, cfg, EvalOptions{})
+	at := attributionOf(a, acmeRole)
+	if at.Party != "Acme IT" || at.Reason != "trusted only by account 999999999999" {
+		t.Errorf("AcmeSupport attributed %+v, want Acme IT, trusted only by account 999999999999", at)
+	}
+	if hasSubject(findingsOf(a, "KH-KEY-006"), findings.StatusFail, acmeRole) {
+		t.Errorf("the MSP's role is a principal of unknown party\n%s", dumpFindings(findingsOf(a, "KH-KEY-006")))
+	}
+
+	// Trusted by the vendor too: the MSP is the riskier party.
+	snap = baseSnapshot()
+	cfg = loadConfig(t, "base.yaml")
+	adminRole(snap, cfg)
+	snap.Trusts = append(snap.Trusts, findings.Trust{ID: "trust:prod:role:AcmeSupport:888888888888", System: "prod", Kind: findings.TrustAWSRole,
+		Name: "AcmeSupport", Counterparty: "888888888888", CounterpartyKind: "aws_account", PrincipalID: acmeRole,
+		Conditions: map[string]string{"sts:ExternalId": "present"}})
+	snap.Canonicalize()
+	a = evaluate(t, snap, cfg, EvalOptions{})
+	if at := attributionOf(a, acmeRole); at.Party != "Acme IT" || !strings.Contains(at.Reason, "riskiest") {
+		t.Errorf("a role two providers assume: %+v, want Acme IT as the riskiest", at)
+	}
+
+	// Trusted by an unknown account as well: it stays unknown.
+	snap = baseSnapshot()
+	cfg = loadConfig(t, "base.yaml")
+	adminRole(snap, cfg)
+	snap.Trusts = append(snap.Trusts, findings.Trust{ID: "trust:prod:role:AcmeSupport:" + unknownAcct, System: "prod", Kind: findings.TrustAWSRole,
+		Name: "AcmeSupport", Counterparty: unknownAcct, CounterpartyKind: "aws_account", PrincipalID: acmeRole})
+	snap.Canonicalize()
+	a = evaluate(t, snap, cfg, EvalOptions{})
+	if at := attributionOf(a, acmeRole); at.PartyKind != "unknown" {
+		t.Errorf("a role an unknown account can assume was attributed %+v", at)
+	}
+}

@@ -205,6 +205,7 @@ func (st *state) classify() {
 		}
 		st.party[p.ID] = st.cls.Principal(p, sys)
 	}
+	st.attributeTrustedRoles()
 	for _, c := range st.acc.Counterparties {
 		r := st.cls.Owner(c.NativeID, c.Kind)
 		r.Reason = "trust counterparty: " + r.Reason
@@ -235,6 +236,52 @@ func (st *state) classify() {
 			r.Reason = "owner of record: " + r.Reason
 		}
 		st.assetParty[a.ID] = r
+	}
+}
+
+// attributeTrustedRoles gives an AWS role that no rule attributes the
+// party of whoever its trust policy admits: a role only a provider's
+// accounts can assume is that provider's access path ("trusted only by
+// account 999999999999"); a role several parties can assume belongs to
+// the riskiest of them (parties.Riskiest). A role any unknown account
+// can assume stays unknown, and a role only the customer's own accounts
+// or AWS services assume keeps its rule's answer: it is judged where it
+// is held.
+func (st *state) attributeTrustedRoles() {
+	byRole := map[string][]*findings.Trust{}
+	for i := range st.snap.Trusts {
+		t := &st.snap.Trusts[i]
+		if t.Kind == findings.TrustAWSRole && t.PrincipalID != "" && t.Counterparty != "" {
+			byRole[t.PrincipalID] = append(byRole[t.PrincipalID], t)
+		}
+	}
+	for id, ts := range byRole {
+		p := st.principal[id]
+		if p == nil || p.Kind != findings.PrincipalRole || st.party[id].Kind != parties.KindUnknown {
+			continue
+		}
+		rs := make([]parties.Result, 0, len(ts))
+		var names []string
+		for _, t := range ts {
+			r := st.cls.Owner(t.Counterparty, t.CounterpartyKind)
+			rs = append(rs, r)
+			what := "account"
+			if t.CounterpartyKind != "aws_account" && t.CounterpartyKind != "" {
+				what = t.CounterpartyKind
+			}
+			names = append(names, what+" "+t.Counterparty+" ("+r.Party+")")
+		}
+		best := parties.Riskiest(rs)
+		if !best.IsProvider() {
+			continue
+		}
+		slices.Sort(names)
+		names = slices.Compact(names)
+		reason := "trusted only by " + strings.TrimSuffix(names[0], " ("+best.Party+")")
+		if len(names) > 1 {
+			reason = "trusted by " + strings.Join(names, ", ") + ": the riskiest party"
+		}
+		st.party[id] = parties.Result{Party: best.Party, Kind: best.Kind, Reason: reason}
 	}
 }
 
