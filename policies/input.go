@@ -626,6 +626,12 @@ func (st *state) backupsInput() []any {
 			"last_recovery_point": dateOrEmpty(b.LastRecoveryPoint), "last_recovery_unix": unixOrNil(b.LastRecoveryPoint),
 			"provider": b.Provider, "declared": b.Attributes["source"] == "declared", "attributes": attrs(b.Attributes),
 		}
+		m["last_restore_test"], m["last_restore_test_unix"] = "", nil
+		if d := b.Attributes["last_restore_test"]; d != "" {
+			if t, err := time.Parse(dateLayout, d); err == nil {
+				m["last_restore_test"], m["last_restore_test_unix"] = d, t.Unix()
+			}
+		}
 		partyFields(m, "", st.bakParty[b.ID])
 		if b.KeyOwner == "" {
 			partyFields(m, "key_", parties.Result{Party: findings.PartyUnknown, Kind: parties.KindUnknown, Reason: "key owner not known"})

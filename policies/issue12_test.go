@@ -1,6 +1,8 @@
 package policies
 
 import (
+	"context"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +10,8 @@ import (
 
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/scanners"
+	"github.com/keyholder/keyholder/scanners/declared"
 )
 
 // Regression tests for issue 12, "A verdict that cannot be wrong" (policy
@@ -292,4 +296,69 @@ func TestIssue12_TrustedRoleBelongsToProvider(t *testing.T) {
 	if at := attributionOf(a, acmeRole); at.PartyKind != "unknown" {
 		t.Errorf("a role an unknown account can assume was attributed %+v", at)
 	}
+}
+
+// TestIssue12_DeclaredBackupsCanPass: a declared tape or SaaS backup that
+// states its key owner, locked retention, who may delete it and its last
+// restore test passes KH-BAK-003/005/006 instead of staying unknown; the
+// config keys reach the checks through the declared scanner.
+func TestIssue12_DeclaredBackupsCanPass(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/k.yaml"
+	writeFile(t, path, `organization: {name: Contoso Ltd, domains: [contoso.com]}
+providers: [{name: Acme IT, kind: msp, domains: [acme-it.com]}]
+targets: []
+declared:
+  backups:
+    - {name: Tape, protects: "File server", storage_owner: customer, key_owner: customer, retention: {days: 365, locked: true}, deletable_by: [customer], last_restore_test: 2026-10-01}
+    - {name: SaaS, protects: "M365", storage_owner: customer, key_owner: "Acme IT", deletable_by: ["Acme IT"], last_restore_test: 2026-01-01}
+    - {name: Bare, protects: "Other", storage_owner: customer}
+`)
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := declaredSnapshot(t, cfg)
+	a := evaluate(t, snap, cfg, EvalOptions{})
+	want := map[string]map[string]findings.Status{
+		"Tape": {"KH-BAK-003": findings.StatusPass, "KH-BAK-005": findings.StatusPass, "KH-BAK-006": findings.StatusPass},
+		"SaaS": {"KH-BAK-003": findings.StatusFail, "KH-BAK-005": findings.StatusFail, "KH-BAK-006": findings.StatusFail},
+		"Bare": {"KH-BAK-003": findings.StatusUnknown, "KH-BAK-005": findings.StatusUnknown, "KH-BAK-006": findings.StatusUnknown},
+	}
+	for name, checks := range want {
+		var id string
+		for _, b := range snap.Backups {
+			if b.Name == name {
+				id = b.ID
+			}
+		}
+		for check, st := range checks {
+			if !hasSubject(findingsOf(a, check), st, id) {
+				t.Errorf("%s on %s: want %s\n%s", check, name, st, dumpFindings(findingsOf(a, check)))
+			}
+		}
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// declaredSnapshot runs the declared scanner on cfg, as a scan would.
+func declaredSnapshot(t *testing.T, cfg *config.Config) *findings.Snapshot {
+	t.Helper()
+	sc, err := declared.Factory().New(config.Target{Type: declared.Type, Name: declared.SystemID}, scanners.Env{Config: cfg, Now: func() time.Time { return finished }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := sc.Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.SchemaVersion, snap.StartedAt, snap.FinishedAt = findings.SchemaVersion, started, finished
+	snap.Canonicalize()
+	return snap
 }

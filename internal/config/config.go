@@ -145,8 +145,25 @@ type DeclaredBackup struct {
 	Immutable         bool           `yaml:"immutable"`
 	LastRecoveryPoint *Date          `yaml:"last_recovery_point"`
 	Provider          string         `yaml:"provider"`
-	// Deleters are the parties that can delete the backups.
-	Deleters []string `yaml:"deleters"`
+	// Deleters (or DeletableBy, the same list under the name the
+	// customer's contract uses) are the parties that can delete the
+	// backups.
+	Deleters    []string `yaml:"deleters"`
+	DeletableBy []string `yaml:"deletable_by"`
+	// Retention is how long copies are kept, and whether that is locked
+	// (no one, the provider included, can shorten it or delete early):
+	// a locked retention is immutability (KH-BAK-005).
+	Retention *Retention `yaml:"retention"`
+	// LastRestoreTest is the date a restore from this backup was last
+	// tested; it stands for the recovery point a declared service cannot
+	// show (KH-BAK-006).
+	LastRestoreTest *Date `yaml:"last_restore_test"`
+}
+
+// Retention is a declared backup's retention rule.
+type Retention struct {
+	Days   int  `yaml:"days"`
+	Locked bool `yaml:"locked"`
 }
 
 // DeclaredRelationship is a provider relationship the customer side of an

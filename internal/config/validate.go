@@ -226,6 +226,15 @@ func validate(c *Config, doc *yaml.Node) Problems {
 		for j, del := range b.Deleters {
 			party(fmt.Sprintf("%s.deleters[%d]", path, j), del, true)
 		}
+		for j, del := range b.DeletableBy {
+			party(fmt.Sprintf("%s.deletable_by[%d]", path, j), del, true)
+		}
+		if len(b.Deleters) > 0 && len(b.DeletableBy) > 0 {
+			v.add(path+".deletable_by", "give either deleters or deletable_by (the same list), not both")
+		}
+		if b.Retention != nil && b.Retention.Days <= 0 {
+			v.add(path+".retention.days", "must be a positive number of days")
+		}
 	}
 	for i, r := range d.Relationships {
 		path := fmt.Sprintf("declared.relationships[%d]", i)
