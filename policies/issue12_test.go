@@ -362,3 +362,53 @@ func declaredSnapshot(t *testing.T, cfg *config.Config) *findings.Snapshot {
 	snap.Canonicalize()
 	return snap
 }
+
+// TestIssue12_AWSTagsAreEvaluated: sensitive.aws_tags marks tagged IAM
+// roles, accounts (Organizations tags) and buckets/vaults; a provider
+// reaching them fails KH-SEG-002.
+func TestIssue12_AWSTagsAreEvaluated(t *testing.T) {
+	provRole := func(s *findings.Snapshot, c *config.Config) {
+		c.Sensitive = append(c.Sensitive, config.Sensitive{Name: "Finance", AWSTags: map[string]string{"data-class": "finance"}})
+	}
+	cases := []struct {
+		name   string
+		mutate func(s *findings.Snapshot, c *config.Config)
+		want   findings.Status
+	}{
+		{"untagged", func(s *findings.Snapshot, c *config.Config) { provRole(s, c) }, findings.StatusPass},
+		{"tagged role", func(s *findings.Snapshot, c *config.Config) {
+			provRole(s, c)
+			prin(s, acmeRole).Attributes = map[string]string{"aws_tag:data-class": "finance"}
+		}, findings.StatusFail},
+		{"other tag value", func(s *findings.Snapshot, c *config.Config) {
+			provRole(s, c)
+			prin(s, acmeRole).Attributes = map[string]string{"aws_tag:data-class": "public"}
+		}, findings.StatusPass},
+		{"tagged account", func(s *findings.Snapshot, c *config.Config) {
+			provRole(s, c)
+			sysOf(s, "prod").Attributes["aws_tag:data-class"] = "finance"
+		}, findings.StatusFail},
+		{"tagged vault, provider admin", func(s *findings.Snapshot, c *config.Config) {
+			provRole(s, c)
+			backupOf(s, vault).Attributes = map[string]string{"aws_tag:data-class": "finance"}
+			dropGrants(s, acmeRole)
+			addGrant(s, grant("prod", acmeRole, "PowerUserAccess", findings.LevelAdmin, findings.AssignmentActive))
+		}, findings.StatusFail},
+		{"tagged vault, provider read-only", func(s *findings.Snapshot, c *config.Config) {
+			provRole(s, c)
+			backupOf(s, vault).Attributes = map[string]string{"aws_tag:data-class": "finance"}
+		}, findings.StatusPass},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := baseSnapshot()
+			cfg := loadConfig(t, "base.yaml")
+			tc.mutate(snap, cfg)
+			snap.Canonicalize()
+			a := evaluate(t, snap, cfg, EvalOptions{})
+			if st, _ := worst(a, "KH-SEG-002", "prod"); st != tc.want {
+				t.Errorf("KH-SEG-002 on prod %s, want %s\n%s", st, tc.want, dumpFindings(findingsOf(a, "KH-SEG-002")))
+			}
+		})
+	}
+}

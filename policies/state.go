@@ -45,6 +45,9 @@ type state struct {
 	bgSet      map[string]bool
 
 	gaps []*gapInfo
+
+	// tagStore caches taggedStorage.
+	tagStore map[string][]string
 }
 
 // sysInfo is a system as the checks see it.
