@@ -301,11 +301,11 @@ func TestMasterKeyChecks(t *testing.T) {
 			mutate: func(_ *findings.Snapshot, c *config.Config) {
 				c.Accounts = append(c.Accounts, config.Account{Match: bgEntry, Party: "Acme IT"})
 			}},
-		{name: "missing break-glass", check: "KH-KEY-003", system: "", want: findings.StatusFail, subject: "bg2@contoso.onmicrosoft.com",
+		{name: "missing break-glass", check: "KH-KEY-003", system: "m365", want: findings.StatusFail, subject: "bg2@contoso.onmicrosoft.com",
 			mutate: func(_ *findings.Snapshot, c *config.Config) {
 				c.Organization.BreakGlass = append(c.Organization.BreakGlass, "bg2@contoso.onmicrosoft.com")
 			}},
-		{name: "missing break-glass, principals not read", check: "KH-KEY-003", system: "", want: findings.StatusUnknown,
+		{name: "missing break-glass, principals not read", check: "KH-KEY-003", system: "m365", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, c *config.Config) {
 				c.Organization.BreakGlass = append(c.Organization.BreakGlass, "bg2@contoso.onmicrosoft.com")
 				addGap(s, "m365", "principals")

@@ -74,6 +74,7 @@ func keyBaseConfig(t *testing.T) *config.Config {
 	d.Attestations = []config.DeclaredAttestation{{Name: "MSP data deletion", Date: cdate(2026, 1, 15), Provider: "Acme IT", Evidence: "contracts/acme.pdf"}}
 	cfg.Policy.Waivers = []config.Waiver{{Check: "KH-SEG-005", Subject: acmeRole, Reason: "old", Expires: cdate(2026, 1, 31)}}
 	cfg.Providers[0].Allowed[0].Assignment = "eligible"
+	cfg.Organization.BreakGlass = append(cfg.Organization.BreakGlass, "bg9@contoso.com")
 	cfg.Sensitive[0].LDAPGroups = append(cfg.Sensitive[0].LDAPGroups, "Account Operators")
 	return cfg
 }
@@ -145,6 +146,9 @@ func TestIssue12_EveryConfigKeyChangesAnOutcome(t *testing.T) {
 		"organization.ldap.ous":      func(c *config.Config) { org(c).LDAP.OUs = nil },
 		"organization.ldap.groups":   func(c *config.Config) { org(c).LDAP.Groups = []string{"IT Admins"} },
 		"organization.break_glass":   func(c *config.Config) { org(c).BreakGlass = nil },
+		"organization.break_glass_targets": func(c *config.Config) {
+			org(c).BreakGlassTargets = map[string]string{"bg9@contoso.com": "corp-ad"}
+		},
 		"providers[].name": func(c *config.Config) {
 			p0(c).Name = "Acme Services"
 			c.Declared = config.Declared{}

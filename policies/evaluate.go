@@ -302,6 +302,9 @@ func toFindings(c *check, rs rego.ResultSet) ([]findings.Finding, error) {
 			}
 			f.Gaps = append(f.Gaps, readsMark+strings.Join(reads, ","))
 		}
+		if hw, ok := m["holds_without"]; ok {
+			f.Gaps = append(f.Gaps, withoutMark+strings.Join(stringList(hw), ","))
+		}
 		out = append(out, f)
 	}
 	return out, nil
@@ -313,6 +316,7 @@ func toFindings(c *check, rs rego.ResultSet) ([]findings.Finding, error) {
 const (
 	absenceMark = "\x00absence"
 	readsMark   = "\x00reads:"
+	withoutMark = "\x00without:"
 )
 
 func stringList(v any) []string {
@@ -378,10 +382,15 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 	for i := range fs {
 		f := &fs[i]
 		absence, reads, narrowed := false, []string(nil), false
+		var without []string
 		for _, m := range f.Gaps {
 			switch {
 			case m == absenceMark:
 				absence = true
+			case strings.HasPrefix(m, withoutMark):
+				if w := strings.TrimPrefix(m, withoutMark); w != "" {
+					without = strings.Split(w, ",")
+				}
 			case strings.HasPrefix(m, readsMark):
 				narrowed = true
 				if r := strings.TrimPrefix(m, readsMark); r != "" {
@@ -398,6 +407,14 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 			continue
 		}
 		gs := covering(c, f.System, reads, narrowed)
+		// A result that holds whatever some collections hide (it says
+		// so with holds_without) ignores their gaps: unknown only when
+		// the missing data could change the answer.
+		gs = slices.DeleteFunc(gs, func(g *gapInfo) bool {
+			return g.Collection != "system" && slices.ContainsFunc(without, func(w string) bool {
+				return g.Collection == w || strings.HasPrefix(g.Collection, w+"/")
+			})
+		})
 		if len(gs) == 0 {
 			continue
 		}

@@ -103,6 +103,11 @@ func (st *state) buildInput(gapChecks map[string][]string) map[string]any {
 		bg[entry] = strs(ids)
 	}
 	in["break_glass"] = bg
+	bgs := map[string]any{}
+	for entry, ids := range st.bgSystems {
+		bgs[entry] = strs(ids)
+	}
+	in["break_glass_systems"] = bgs
 
 	providers := map[string]any{}
 	for _, p := range cfg.Providers {

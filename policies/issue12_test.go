@@ -412,3 +412,91 @@ func TestIssue12_AWSTagsAreEvaluated(t *testing.T) {
 		})
 	}
 }
+
+// TestIssue12_UnknownOnlyWhenItMatters: a break-glass account bound to
+// its tenant (by UPN domain or break_glass_targets) and absent from that
+// fully read tenant is a fail, whatever an unrelated gap hides; a gap in
+// its own tenant leaves it unknown.
+func TestIssue12_UnknownOnlyWhenItMatters(t *testing.T) {
+	const bg2 = "bg2@contoso.onmicrosoft.com"
+	cases := []struct {
+		name   string
+		mutate func(s *findings.Snapshot, c *config.Config)
+		sys    string
+		want   findings.Status
+	}{
+		{"unrelated AWS gap", func(s *findings.Snapshot, c *config.Config) {
+			c.Organization.BreakGlass = append(c.Organization.BreakGlass, bg2)
+			addGap(s, "prod", "principals")
+		}, "m365", findings.StatusFail},
+		{"gap in its own tenant", func(s *findings.Snapshot, c *config.Config) {
+			c.Organization.BreakGlass = append(c.Organization.BreakGlass, bg2)
+			addGap(s, "m365", "principals")
+		}, "m365", findings.StatusUnknown},
+		{"explicit target, unrelated gap", func(s *findings.Snapshot, c *config.Config) {
+			c.Organization.BreakGlass = append(c.Organization.BreakGlass, "emergency-da")
+			c.Organization.BreakGlassTargets = map[string]string{"emergency-da": "corp-ad"}
+			addGap(s, "m365", "principals")
+		}, "corp-ad", findings.StatusFail},
+		{"explicit target, its own gap", func(s *findings.Snapshot, c *config.Config) {
+			c.Organization.BreakGlass = append(c.Organization.BreakGlass, "emergency-da")
+			c.Organization.BreakGlassTargets = map[string]string{"emergency-da": "corp-ad"}
+			addGap(s, "corp-ad", "principals")
+		}, "corp-ad", findings.StatusUnknown},
+		{"unbound entry, any gap", func(s *findings.Snapshot, c *config.Config) {
+			c.Organization.BreakGlass = append(c.Organization.BreakGlass, "emergency-da")
+			addGap(s, "prod", "principals")
+		}, "", findings.StatusUnknown},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := baseSnapshot()
+			cfg := loadConfig(t, "base.yaml")
+			tc.mutate(snap, cfg)
+			a := evaluate(t, snap, cfg, EvalOptions{})
+			var got []findings.Finding
+			for _, f := range findingsOf(a, "KH-KEY-003") {
+				if f.System == tc.sys && len(f.Subjects) == 1 && (f.Subjects[0] == bg2 || f.Subjects[0] == "emergency-da") {
+					got = append(got, f)
+				}
+			}
+			if len(got) != 1 || got[0].Status != tc.want {
+				t.Errorf("want one %s finding on %q\n%s", tc.want, tc.sys, dumpFindings(findingsOf(a, "KH-KEY-003")))
+			}
+		})
+	}
+}
+
+// TestIssue12_FailHoldsWhateverTheGapHides: one customer owner and every
+// owner attributed: missing verified e-mails cannot add a customer owner,
+// so KH-KEY-001 is a fail, not unknown; with an owner of unknown party it
+// is unknown (the e-mails could make it the customer's).
+func TestIssue12_FailHoldsWhateverTheGapHides(t *testing.T) {
+	snap := baseSnapshot()
+	cfg := loadConfig(t, "base.yaml")
+	dropGrants(snap, ghBob)
+	addGap(snap, "gh", "principals/verified_emails")
+	a := evaluate(t, snap, cfg, EvalOptions{})
+	if st, _ := worst(a, "KH-KEY-001", "gh"); st != findings.StatusFail {
+		t.Errorf("KH-KEY-001 on gh %s, want fail\n%s", st, dumpFindings(findingsOf(a, "KH-KEY-001")))
+	}
+	// An owner of unknown party: its e-mail might be the customer's.
+	snap = baseSnapshot()
+	dropGrants(snap, ghBob)
+	snap.Principals = append(snap.Principals, user("user:gh:stranger", "gh", "stranger"))
+	addGrant(snap, grant("gh", "user:gh:stranger", "owner", findings.LevelSuperAdmin, findings.AssignmentActive))
+	addGap(snap, "gh", "principals/verified_emails")
+	snap.Canonicalize()
+	a = evaluate(t, snap, cfg, EvalOptions{})
+	if st, _ := worst(a, "KH-KEY-001", "gh"); st != findings.StatusUnknown {
+		t.Errorf("KH-KEY-001 on gh with an owner of unknown party %s, want unknown\n%s", st, dumpFindings(findingsOf(a, "KH-KEY-001")))
+	}
+	// A gap that could hide owners keeps it unknown.
+	snap = baseSnapshot()
+	dropGrants(snap, ghBob)
+	addGap(snap, "gh", "grants/owners")
+	a = evaluate(t, snap, cfg, EvalOptions{})
+	if st, _ := worst(a, "KH-KEY-001", "gh"); st != findings.StatusUnknown {
+		t.Errorf("KH-KEY-001 on gh with owners not read %s, want unknown", st)
+	}
+}

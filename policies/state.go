@@ -43,6 +43,10 @@ type state struct {
 	// breakGlass maps each configured entry to the principals it matches.
 	breakGlass map[string][]string
 	bgSet      map[string]bool
+	// bgSystems binds each break-glass entry to the systems it lives in
+	// (explicit break_glass_targets, else by UPN domain); empty when
+	// nothing says.
+	bgSystems map[string][]string
 
 	gaps []*gapInfo
 
@@ -344,7 +348,58 @@ func (st *state) sortTopHolders() {
 	}
 }
 
+// bindBreakGlass binds each break-glass entry to the systems it lives
+// in: the target named in organization.break_glass_targets, else the
+// Entra tenants whose domains hold its UPN domain (an *.onmicrosoft.com
+// UPN lives in an Entra tenant), else directories whose domain it is.
+func (st *state) bindBreakGlass() {
+	st.bgSystems = map[string][]string{}
+	for _, bg := range st.cfg.Organization.BreakGlass {
+		var out []string
+		explicit := ""
+		for k, v := range st.cfg.Organization.BreakGlassTargets {
+			if strings.EqualFold(k, bg) {
+				explicit = v
+			}
+		}
+		if explicit != "" {
+			for _, s := range st.systems {
+				if s.ID == explicit || s.Target == explicit {
+					out = append(out, s.ID)
+				}
+			}
+			st.bgSystems[bg] = out
+			continue
+		}
+		_, dom, ok := strings.Cut(strings.ToLower(strings.TrimSpace(bg)), "@")
+		if !ok || dom == "" {
+			continue
+		}
+		for _, s := range st.systems {
+			switch s.Kind {
+			case findings.SystemEntra:
+				if slices.ContainsFunc(s.Domains, func(d string) bool { return strings.EqualFold(d, dom) }) {
+					out = append(out, s.ID)
+				}
+			case findings.SystemLDAP:
+				if strings.EqualFold(s.Name, dom) || slices.ContainsFunc(s.Domains, func(d string) bool { return strings.EqualFold(d, dom) }) {
+					out = append(out, s.ID)
+				}
+			}
+		}
+		if len(out) == 0 && strings.HasSuffix(dom, ".onmicrosoft.com") {
+			for _, s := range st.systems {
+				if s.Kind == findings.SystemEntra {
+					out = append(out, s.ID)
+				}
+			}
+		}
+		st.bgSystems[bg] = out
+	}
+}
+
 func (st *state) matchBreakGlass() {
+	st.bindBreakGlass()
 	want := map[string]string{}
 	for _, bg := range st.cfg.Organization.BreakGlass {
 		k := strings.ToLower(strings.TrimSpace(bg))

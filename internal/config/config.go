@@ -47,6 +47,11 @@ type Organization struct {
 	// BreakGlass lists the customer's emergency-access accounts (UPNs,
 	// logins) that must exist and hold the top role.
 	BreakGlass []string `yaml:"break_glass"`
+	// BreakGlassTargets binds a break-glass account (a key of the map,
+	// as written in break_glass) to the target it lives in, for accounts
+	// whose UPN domain does not say (keyholder binds the others by
+	// domain): a gap elsewhere then cannot make its absence unknown.
+	BreakGlassTargets map[string]string `yaml:"break_glass_targets"`
 }
 
 // Provider is an MSP or vendor whose access is audited.

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -178,6 +179,15 @@ func validate(c *Config, doc *yaml.Node) Problems {
 	target := func(path, name string) {
 		if name != "" && c.TargetByName(name) == nil {
 			v.add(path, fmt.Sprintf("no target named %q", name))
+		}
+	}
+	for acct, t := range c.Organization.BreakGlassTargets {
+		path := "organization.break_glass_targets." + acct
+		if !slices.ContainsFunc(c.Organization.BreakGlass, func(b string) bool { return strings.EqualFold(b, acct) }) {
+			v.add(path, fmt.Sprintf("%q is not listed in organization.break_glass", acct))
+		}
+		if c.TargetByName(t) == nil {
+			v.add(path, fmt.Sprintf("no target named %q", t))
 		}
 	}
 	notice := func(path string, n *Notice) {

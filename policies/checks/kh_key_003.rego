@@ -38,10 +38,22 @@ results contains res if {
 	res := lib.result("warn", "", [], "no break-glass accounts are configured (organization.break_glass)", [])
 }
 
+# The system a break-glass entry lives in (organization.break_glass_targets
+# or its UPN domain): its absence is judged there, so a gap in an
+# unrelated system cannot make it unknown.
+home(entry) := s if {
+	ss := object.get(input.break_glass_systems, entry, [])
+	count(ss) == 1
+	s := ss[0]
+} else := ""
+
+where(entry) := "any scanned system" if home(entry) == ""
+else := home(entry)
+
 results contains res if {
 	some entry in input.organization.break_glass
 	count(input.break_glass[entry]) == 0
-	res := lib.absent_result("fail", "", [entry], sprintf("break-glass account %s does not exist in any scanned system", [entry]), [])
+	res := lib.absent_result("fail", home(entry), [entry], sprintf("break-glass account %s does not exist in %s", [entry, where(entry)]), [])
 }
 
 problem_kinds := ["disabled", "party", "synced", "inactive", "time_bound"]
