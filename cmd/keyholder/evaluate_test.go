@@ -148,8 +148,8 @@ func TestPoliciesListAndShow(t *testing.T) {
 			t.Errorf("list lacks %s", id)
 		}
 	}
-	if n := strings.Count(stdout, "\nKH-"); n != 26 {
-		t.Errorf("list shows %d built-in checks, want 26", n)
+	if n := strings.Count(stdout, "\nKH-"); n != 27 {
+		t.Errorf("list shows %d built-in checks, want 27", n)
 	}
 
 	code, stdout, _ = runCmd(t, "policies", "list", "--policy-dir", filepath.Join(evalUserPolicies, "good"))
