@@ -500,3 +500,120 @@ func TestIssue12_FailHoldsWhateverTheGapHides(t *testing.T) {
 		t.Errorf("KH-KEY-001 on gh with owners not read %s, want unknown", st)
 	}
 }
+
+// TestIssue12_WellRunEstateIsReady: an estate run well with an MSP — an
+// AWS role the MSP assumes with an ExternalId and an allowed privilege,
+// GDAP declared for Helpdesk Administrator, PIM-eligible guests — is
+// ready or ready with actions, with no blocker or high failure.
+func TestIssue12_WellRunEstateIsReady(t *testing.T) {
+	snap := baseSnapshot()
+	cfg := loadConfig(t, "base.yaml")
+	// The MSP's role: admin rights it is allowed, assumed with ExternalId.
+	dropGrants(snap, acmeRole)
+	addGrant(snap, grant("prod", acmeRole, "PowerUserAccess", findings.LevelAdmin, findings.AssignmentEligible))
+	cfg.Providers[0].Allowed = append(cfg.Providers[0].Allowed, config.Allowance{SystemKind: "aws", Privileges: []string{"PowerUserAccess"}})
+	// A second PIM-eligible guest of the MSP.
+	g := user("guest:m365:ann", "m365", "ann_acme-it.com#EXT#@contoso.onmicrosoft.com", "ann@acme-it.com")
+	g.Domain = "acme-it.com"
+	snap.Principals = append(snap.Principals, g)
+	addGrant(snap, grant("m365", g.ID, "Helpdesk Administrator", findings.LevelAdmin, findings.AssignmentEligible))
+	// GDAP is not visible from the customer tenant: the gap is covered by
+	// the declared relationship.
+	addGap(snap, "m365", "trusts/gdap")
+	snap.Canonicalize()
+	a := evaluate(t, snap, cfg, EvalOptions{})
+	if a.Verdict != findings.VerdictReady && a.Verdict != findings.VerdictReadyWithActions {
+		t.Errorf("verdict %s", a.Verdict)
+	}
+	for _, f := range a.Findings {
+		if f.Severity.Rank() >= findings.SeverityHigh.Rank() && (f.Status == findings.StatusFail || f.Status == findings.StatusUnknown) {
+			t.Errorf("%s [%s] %s on %s: %s", f.Check, f.Severity, f.Status, f.System, f.Message)
+		}
+	}
+	if at := attributionOf(a, acmeRole); at.Party != "Acme IT" {
+		t.Errorf("the MSP's role is attributed %+v", at)
+	}
+}
+
+// TestIssue12_NoGapWaiverOrEmptyScopeIsReady: no combination of gaps,
+// waivers and empty scopes reaches ready, and with a waived blocker
+// nothing is ready either.
+func TestIssue12_NoGapWaiverOrEmptyScopeIsReady(t *testing.T) {
+	type mut func(s *findings.Snapshot, c *config.Config)
+	gaps := map[string]mut{"none": nil}
+	for _, sys := range []string{"m365", "prod", "corp-ad", "gh"} {
+		sys := sys
+		gaps["system "+sys] = func(s *findings.Snapshot, _ *config.Config) { systemGap(s, sys) }
+	}
+	for _, g := range [][2]string{{"m365", "grants"}, {"m365", "mfa"}, {"m365", "principals"}, {"prod", "backups"}, {"prod", "trusts"},
+		{"prod", "organization"}, {"gh", "principals/verified_emails"}, {"gh", "grants/owners"}, {"corp-ad", "credentials"}, {"corp-ad", "activity"},
+		{"prod", "principals/credential_report"}, {"m365", "grants/pim_eligibility"}} {
+		g := g
+		gaps[g[0]+" "+g[1]] = func(s *findings.Snapshot, _ *config.Config) { addGap(s, g[0], g[1]) }
+	}
+	waivers := map[string]mut{
+		"none": nil,
+		"every check": func(_ *findings.Snapshot, c *config.Config) {
+			for _, ch := range testEngine(t).Checks() {
+				if ch.ID == "KH-COV-001" {
+					continue
+				}
+				if ch.Severity == findings.SeverityBlocker {
+					for _, sys := range []string{"m365", "prod", "corp-ad", "gh", "declared", "ldap2"} {
+						c.Policy.Waivers = append(c.Policy.Waivers, waiver(ch.ID, sys))
+					}
+					continue
+				}
+				c.Policy.Waivers = append(c.Policy.Waivers, waiver(ch.ID, ""))
+			}
+		},
+	}
+	scopes := map[string]mut{
+		"full": nil,
+		"no targets": func(s *findings.Snapshot, c *config.Config) {
+			c.Targets = nil
+			s.Systems = slices.DeleteFunc(s.Systems, func(x findings.System) bool { return x.Kind != findings.SystemDeclared })
+			s.Principals, s.Grants, s.Memberships, s.Trusts = nil, nil, nil, nil
+			s.Backups = slices.DeleteFunc(s.Backups, func(b findings.Backup) bool { return b.Attributes["source"] != "declared" })
+			s.Licences = slices.DeleteFunc(s.Licences, func(l findings.Licence) bool { return l.Channel != "declared" })
+		},
+		"a target not scanned": func(_ *findings.Snapshot, c *config.Config) {
+			c.Targets = append(c.Targets, config.Target{Type: "ldap", Name: "ldap2"})
+		},
+		"a blocker fails": func(s *findings.Snapshot, _ *config.Config) {
+			dropGrants(s, alice)
+			dropMember(s, bob, gaGroup)
+		},
+		"nothing read": func(s *findings.Snapshot, c *config.Config) {
+			for _, sys := range []string{"m365", "prod", "corp-ad", "gh"} {
+				systemGap(s, sys)
+			}
+		},
+	}
+	for gn, g := range gaps {
+		for wn, w := range waivers {
+			for sn, sc := range scopes {
+				if gn == "none" && sn == "full" {
+					continue // the baseline passes: ready is right, waivers or not
+				}
+				snap := baseSnapshot()
+				cfg := loadConfig(t, "base.yaml")
+				for _, m := range []mut{sc, g, w} {
+					if m != nil {
+						m(snap, cfg)
+					}
+				}
+				snap.Canonicalize()
+				a := evaluate(t, snap, cfg, EvalOptions{})
+				if a.Verdict == findings.VerdictReady {
+					t.Errorf("gaps %q, waivers %q, scope %q: ready", gn, wn, sn)
+				}
+				for _, sv := range a.Systems {
+					if sv.Kind != findings.SystemDeclared && sv.Verdict == findings.VerdictReady && (gn != "none" && strings.Contains(gn, sv.System) || sn == "nothing read") {
+						t.Errorf("gaps %q, waivers %q, scope %q: system %s ready", gn, wn, sn, sv.System)
+					}
+				}
+			}
+		}
+	}
+}

@@ -78,3 +78,31 @@ func TestIssue12_EditedInputsRefused(t *testing.T) {
 		t.Errorf("the report does not state the modified input:\n%.600s", md)
 	}
 }
+
+// TestIssue12_ValidateRejectsRefusedWaivers: validate rejects the waivers
+// the engine would refuse, with the reason.
+func TestIssue12_ValidateRejectsRefusedWaivers(t *testing.T) {
+	b, err := os.ReadFile(evalFixtureConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "k.yaml")
+	cfg := string(b) + `  waivers:
+    - {check: KH-KEY-001, reason: "hiring", expires: 2027-01-31}
+    - {check: KH-COV-001, subject: gh, reason: "token pending", expires: 2027-01-31}
+    - {check: KH-SEG-005, reason: "shared login being replaced", expires: 2027-01-31}
+`
+	os.WriteFile(path, []byte(cfg), 0o600)
+	code, out, _ := runCmd(t, "validate", "-c", path)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d\n%s", code, exitUsage, out)
+	}
+	for _, want := range []string{"policy.waivers[0].subject: KH-KEY-001 is a blocker", "policy.waivers[1].check: KH-COV-001 cannot be waived"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "waivers[2]") {
+		t.Errorf("a subject-less waiver of a non-blocker was refused:\n%s", out)
+	}
+}
