@@ -1,12 +1,17 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/internal/store"
+	"github.com/keyholder/keyholder/policies"
 )
 
 // TestIssue12_EditedInputsRefused: evaluate and report check the SHA-256
@@ -104,5 +109,84 @@ func TestIssue12_ValidateRejectsRefusedWaivers(t *testing.T) {
 	}
 	if strings.Contains(out, "waivers[2]") {
 		t.Errorf("a subject-less waiver of a non-blocker was refused:\n%s", out)
+	}
+}
+
+// TestIssue12_DiffSkipsRunsThatMissedASystem: in the run history, a run
+// that did not read a system shows it as not read (nothing removed), and
+// the next run that reads it again is compared with the last run that
+// read it (nothing re-added).
+func TestIssue12_DiffSkipsRunsThatMissedASystem(t *testing.T) {
+	ctx := t.Context()
+	fh, err := os.Open(evalFixtureSnapshot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	base, err := findings.DecodeSnapshot(fh, evalFixtureSnapshot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(evalFixtureConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := policies.NewEngine(policies.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "runs.db")
+	st, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ghRead := range []bool{true, false, true} {
+		b, _ := base.CanonicalJSON()
+		snap, err := findings.DecodeSnapshot(strings.NewReader(string(b)), "copy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap.FinishedAt = snap.FinishedAt.AddDate(0, 0, 7*i)
+		if !ghRead {
+			keep := func(sys string) bool { return sys != "gh" }
+			snap.Principals = slices.DeleteFunc(snap.Principals, func(p findings.Principal) bool { return !keep(p.System) })
+			snap.Grants = slices.DeleteFunc(snap.Grants, func(g findings.Grant) bool { return !keep(g.System) })
+			snap.Trusts = slices.DeleteFunc(snap.Trusts, func(tr findings.Trust) bool { return !keep(tr.System) })
+			snap.Backups = slices.DeleteFunc(snap.Backups, func(b findings.Backup) bool { return !keep(b.System) })
+			snap.Gaps = append(snap.Gaps, findings.Gap{ID: findings.GapID("gh", "system"), System: "gh", Collection: "system", Reason: findings.GapFailed, Error: "401 Bad credentials"})
+		}
+		a, err := e.Evaluate(ctx, snap, cfg, policies.EvalOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Save(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+
+	code, out, stderr := runCmd(t, "diff", "1", "2", "--store", db, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("diff 1 2: exit %d %s", code, stderr)
+	}
+	var doc struct{ Changes findings.Changes }
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	c := doc.Changes
+	if len(c.PrincipalsRemoved)+len(c.GrantsRemoved)+len(c.FindingsFixed) != 0 || len(c.SystemsNotRead) != 1 {
+		t.Errorf("run 2 missed gh: removed %v %v, fixed %v, not read %v", c.PrincipalsRemoved, c.GrantsRemoved, c.FindingsFixed, c.SystemsNotRead)
+	}
+	code, out, stderr = runCmd(t, "diff", "2", "3", "--store", db, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("diff 2 3: exit %d %s", code, stderr)
+	}
+	doc.Changes = findings.Changes{}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	c = doc.Changes
+	if len(c.PrincipalsAdded)+len(c.GrantsAdded)+len(c.FindingsNew) != 0 {
+		t.Errorf("gh read again looks new: added %v %v, new findings %v", c.PrincipalsAdded, c.GrantsAdded, c.FindingsNew)
 	}
 }
