@@ -29,6 +29,10 @@ func loadChanges(t *testing.T) *findings.Changes {
 		t.Fatal(err)
 	}
 	c.FromRun, c.ToRun = 12, 13
+	// A system the later run could not read (findings'
+	// TestIssue12_DiffSystemNotRead covers how Diff fills it).
+	c.SystemsNotRead = []findings.ChangeItem{{ID: "gh", System: "gh",
+		Summary: "gh was not read in this run (the target failed: failed: 401 Bad credentials): nothing of it is compared"}}
 	return &c
 }
 
