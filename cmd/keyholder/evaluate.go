@@ -47,6 +47,10 @@ Profiles:
              master-key checks: nothing of that provider remains, and the
              customer still holds the keys.
 
+A snapshot written by scan records its SHA-256 (content_sha256): evaluate
+refuses one edited since (exit 2, naming the file); --allow-modified
+evaluates it anyway and the assessment and reports say so.
+
 Evaluation happens as of the snapshot's scan time, so an old snapshot gives
 the answer it gave on the day; --as-of DATE (YYYY-MM-DD or RFC 3339)
 evaluates as of another time.
@@ -54,7 +58,8 @@ evaluates as of another time.
 Exit codes:
   0  no failing check at or above --fail-on (default high)
   1  runtime error
-  2  usage or config error (bad flag, config, snapshot or policy module)
+  2  usage or config error (bad flag, config, snapshot or policy module, an
+     edited snapshot without --allow-modified, a waiver the engine refuses)
   3  failing checks at or above --fail-on
   4  incomplete: a blocker check is unknown
 With --fail-on none the exit code is 0 whatever the findings.`,

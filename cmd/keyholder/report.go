@@ -40,6 +40,10 @@ Formats (--format, comma-separated, or "all"), written into -o DIR:
          access.csv       one row per privileged grant, through groups
   sarif  report.sarif     SARIF 2.1.0 for code-scanning dashboards
 
+An assessment records its SHA-256 (assessment_sha256): report refuses one
+edited since (exit 2, naming the file); --allow-modified renders it anyway
+and the report's first page says so.
+
 Files are written with mode 0600 in a directory restricted to 0700; they
 list account names and identifiers, never a secret. -o - writes one
 single-file format to stdout.
@@ -47,7 +51,8 @@ single-file format to stdout.
 Exit codes:
   0  no failing check at or above --fail-on (default high)
   1  runtime error (a report could not be written)
-  2  usage error (unknown format or --fail-on; the file is not an assessment)
+  2  usage error (unknown format or --fail-on; the file is not an assessment,
+     or was edited since it was written and --allow-modified is not given)
   3  failing checks at or above --fail-on (a not_ready verdict always counts)
   4  incomplete: nothing fails at or above --fail-on, but a blocker check is unknown
 With --fail-on none the exit code is 0 whatever the findings.`,
