@@ -617,3 +617,23 @@ func TestIssue12_NoGapWaiverOrEmptyScopeIsReady(t *testing.T) {
 		}
 	}
 }
+
+// TestIssue12_PassHoldsWhateverTheGapHides: GitHub requires two-factor
+// authentication of every member, so a gap in members' MFA state cannot
+// change KH-KEY-002's pass.
+func TestIssue12_PassHoldsWhateverTheGapHides(t *testing.T) {
+	snap := baseSnapshot()
+	addGap(snap, "gh", "mfa")
+	a := evaluate(t, snap, loadConfig(t, "base.yaml"), EvalOptions{})
+	if st, _ := worst(a, "KH-KEY-002", "gh"); st != findings.StatusPass {
+		t.Errorf("KH-KEY-002 on gh %s, want pass (2FA required)\n%s", st, dumpFindings(findingsOf(a, "KH-KEY-002")))
+	}
+	snap = baseSnapshot()
+	sysOf(snap, "gh").Attributes["two_factor_requirement_enabled"] = "false"
+	prin(snap, ghAlice).MFA, prin(snap, ghBob).MFA = findings.MFARegistered, findings.MFARegistered
+	addGap(snap, "gh", "mfa")
+	a = evaluate(t, snap, loadConfig(t, "base.yaml"), EvalOptions{})
+	if st, _ := worst(a, "KH-KEY-002", "gh"); st != findings.StatusUnknown {
+		t.Errorf("KH-KEY-002 on gh without the requirement %s, want unknown", st)
+	}
+}
