@@ -390,7 +390,7 @@ var (
 	kEligible, kPermanent, kAssignment, kExpires  = ast.StringTerm("eligible"), ast.StringTerm("permanent"), ast.StringTerm("assignment"), ast.StringTerm("expires")
 	kExpiresUnix, kVia, kDirect, kGrant           = ast.StringTerm("expires_unix"), ast.StringTerm("via"), ast.StringTerm("direct"), ast.StringTerm("grant")
 	kImplicit, kSensitive, kParty, kPartyKind     = ast.StringTerm("implicit"), ast.StringTerm("sensitive"), ast.StringTerm("party"), ast.StringTerm("party_kind")
-	kKind, kEnabled, kUsable                      = ast.StringTerm("kind"), ast.StringTerm("enabled"), ast.StringTerm("usable")
+	kKind, kEnabled, kUsable, kSession            = ast.StringTerm("kind"), ast.StringTerm("enabled"), ast.StringTerm("usable"), ast.StringTerm("session")
 )
 
 func strArray(ss []string) *ast.Term {
@@ -436,6 +436,7 @@ func (st *state) rowInput(r *access.Row, pr parties.Result) ast.Value {
 		[2]*ast.Term{kKind, ast.StringTerm(string(kind))},
 		[2]*ast.Term{kEnabled, ast.InternedTerm(enabled)},
 		[2]*ast.Term{kUsable, ast.InternedTerm(enabled && st.usable(r.Principal))},
+		[2]*ast.Term{kSession, ast.InternedTerm(st.sessionPath(r))},
 	)
 }
 

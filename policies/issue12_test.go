@@ -509,8 +509,10 @@ func TestIssue12_WellRunEstateIsReady(t *testing.T) {
 	snap := baseSnapshot()
 	cfg := loadConfig(t, "base.yaml")
 	// The MSP's role: admin rights it is allowed, assumed with ExternalId.
+	// The role holds its policy for good; the MSP reaches it only by
+	// sts:AssumeRole with the pinned ExternalId (short-lived sessions).
 	dropGrants(snap, acmeRole)
-	addGrant(snap, grant("prod", acmeRole, "PowerUserAccess", findings.LevelAdmin, findings.AssignmentEligible))
+	addGrant(snap, grant("prod", acmeRole, "PowerUserAccess", findings.LevelAdmin, findings.AssignmentActive))
 	cfg.Providers[0].Allowed = append(cfg.Providers[0].Allowed, config.Allowance{SystemKind: "aws", Privileges: []string{"PowerUserAccess"}})
 	// A second PIM-eligible guest of the MSP.
 	g := user("guest:m365:ann", "m365", "ann_acme-it.com#EXT#@contoso.onmicrosoft.com", "ann@acme-it.com")
@@ -532,6 +534,13 @@ func TestIssue12_WellRunEstateIsReady(t *testing.T) {
 	}
 	if at := attributionOf(a, acmeRole); at.Party != "Acme IT" {
 		t.Errorf("the MSP's role is attributed %+v", at)
+	}
+	// Without the ExternalId, the same role is standing access beyond the
+	// allowance (and KH-SEG-003 says why).
+	trustOf(snap, acmeTrust).Conditions = nil
+	a = evaluate(t, snap, cfg, EvalOptions{})
+	if !hasSubject(findingsOf(a, "KH-SEG-001"), findings.StatusFail, acmeRole) {
+		t.Errorf("a role without ExternalId passes KH-SEG-001\n%s", dumpFindings(findingsOf(a, "KH-SEG-001")))
 	}
 }
 

@@ -52,6 +52,9 @@ type state struct {
 
 	// tagStore caches taggedStorage.
 	tagStore map[string][]string
+	// extTrust and sessionRole cache sessionPath.
+	extTrust    map[string]bool
+	sessionRole map[string]bool
 }
 
 // sysInfo is a system as the checks see it.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/policies/access"
 )
 
 // unusable says why a principal cannot log on as of the evaluation time,
@@ -52,3 +53,47 @@ func (st *state) usable(id string) bool {
 }
 
 func isTrue(s string) bool { return strings.EqualFold(strings.TrimSpace(s), "true") }
+
+// sessionPath reports whether a row is reached only by assuming an AWS
+// role through a trust that pins sts:ExternalId: the provider holds no
+// standing credential, only short-lived sessions it must request
+// (KH-SEG-001 accepts it for an allowance without an assignment). It is
+// true for a counterparty's row through such a trust, and for a role's
+// own row when every trust admitting a provider pins an ExternalId.
+func (st *state) sessionPath(r *access.Row) bool {
+	if st.extTrust == nil {
+		st.extTrust = map[string]bool{}
+		st.sessionRole = map[string]bool{}
+		bad := map[string]bool{}
+		for i := range st.snap.Trusts {
+			t := &st.snap.Trusts[i]
+			if t.Kind != findings.TrustAWSRole {
+				continue
+			}
+			ext := false
+			for k, v := range t.Conditions {
+				if strings.EqualFold(k, "sts:ExternalId") && v != "" {
+					ext = true
+				}
+			}
+			st.extTrust[t.ID] = ext
+			if t.PrincipalID == "" || !st.cls.Owner(t.Counterparty, t.CounterpartyKind).IsProvider() {
+				continue
+			}
+			if ext {
+				st.sessionRole[t.PrincipalID] = true
+			} else {
+				bad[t.PrincipalID] = true
+			}
+		}
+		for id := range bad {
+			delete(st.sessionRole, id)
+		}
+	}
+	for _, v := range r.Via {
+		if st.extTrust[v] {
+			return true
+		}
+	}
+	return st.sessionRole[r.Principal]
+}
