@@ -20,11 +20,11 @@ import (
 )
 
 type evaluateFlags struct {
-	config       string
-	profile      string
-	exitProvider string
-	policyDir    string
-	asOf         string
+	config        string
+	profile       string
+	exitProvider  string
+	policyDir     string
+	asOf          string
 	out           string
 	failOn        string
 	allowModified bool

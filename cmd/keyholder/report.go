@@ -15,9 +15,9 @@ import (
 )
 
 type reportFlags struct {
-	formats  string
-	out      string
-	failOn   string
+	formats       string
+	out           string
+	failOn        string
 	paper         string
 	artifact      string
 	allowModified bool
