@@ -1,6 +1,7 @@
 package findings
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -60,5 +61,48 @@ func TestIssue12_DiffSystemNotRead(t *testing.T) {
 	}
 	if missed.Snapshot.Principals[0].ID != "user:m365:alice" || len(missed.Snapshot.Principals) != 1 {
 		t.Error("Baseline modified its argument")
+	}
+}
+
+// TestIssue12_SealAndVerify: a sealed snapshot or assessment verifies;
+// any edit of its content does not; an unsealed one has nothing to check.
+func TestIssue12_SealAndVerify(t *testing.T) {
+	a := runOf(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), true, "alice")
+	s := a.Snapshot
+	plain, _ := s.SHA256()
+	if ok, err := s.Verify(); ok || err != nil {
+		t.Fatalf("unsealed snapshot: %v %v", ok, err)
+	}
+	if err := s.Seal(); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := s.Digest(); d != plain || s.ContentSHA256 != plain {
+		t.Errorf("digest %s, recorded %s, want the unsealed SHA-256 %s", d, s.ContentSHA256, plain)
+	}
+	if ok, err := s.Verify(); !ok || err != nil {
+		t.Fatalf("sealed snapshot: %v %v", ok, err)
+	}
+	s.Principals[0].Enabled = false
+	if _, err := s.Verify(); !errors.Is(err, ErrModified) {
+		t.Errorf("edited snapshot: %v", err)
+	}
+	s.Principals[0].Enabled = true
+	s.ContentSHA256 = ""
+
+	a.SnapshotSHA256 = plain
+	if err := a.Seal(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := a.Verify(); !ok || err != nil {
+		t.Fatalf("sealed assessment: %v %v", ok, err)
+	}
+	a.Verdict = VerdictReady
+	if _, err := a.Verify(); !errors.Is(err, ErrModified) {
+		t.Errorf("edited verdict: %v", err)
+	}
+	a.Verdict = ""
+	a.Snapshot.Principals[0].Login = "mallory"
+	if _, err := a.Verify(); !errors.Is(err, ErrModified) {
+		t.Errorf("edited embedded snapshot: %v", err)
 	}
 }
