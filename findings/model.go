@@ -58,6 +58,9 @@ const (
 	SystemLDAP     SystemKind = "ldap"
 	SystemGitHub   SystemKind = "github"
 	SystemDeclared SystemKind = "declared"
+	// SystemDomains is the public internet's view of the customer's
+	// domains, DNS and address blocks.
+	SystemDomains SystemKind = "domains"
 	// SystemWorkspace is a Google Workspace (or Cloud Identity) customer.
 	SystemWorkspace SystemKind = "workspace"
 )

@@ -116,7 +116,8 @@ func (st *state) systemVerdicts(fs []findings.Finding, keys map[string]findings.
 		own := bySys[s.ID]
 		sv.Verdict = verdictOf(own)
 		sv.HoldsKeys = "unknown"
-		if s.Kind == findings.SystemDeclared {
+		if s.Kind == findings.SystemDeclared || s.Kind == findings.SystemDomains {
+			// No keys to hold: inventories and public records.
 			sv.HoldsKeys = "n/a"
 		}
 		for _, f := range own {

@@ -153,6 +153,8 @@ func runDemo(ctx context.Context, a *app, f demoFlags) (demoResult, error) {
 			sc.LDAP = nil
 		case estate.TypeWorkspace:
 			sc.Workspace = nil
+		case estate.TypeDomains:
+			sc.Domains = nil
 		}
 	}
 	start := sc.Now
@@ -281,7 +283,8 @@ func prepareDemoDir(out string) (string, error) {
 
 // printDemo tells the user what happened and where the report is.
 func printDemo(w io.Writer, res demoResult) {
-	names := map[string]string{estate.TypeEntra: "Microsoft Graph", estate.TypeAWS: "AWS", estate.TypeGitHub: "GitHub", estate.TypeLDAP: "Active Directory", estate.TypeWorkspace: "Google Workspace"}
+	names := map[string]string{estate.TypeEntra: "Microsoft Graph", estate.TypeAWS: "AWS", estate.TypeGitHub: "GitHub", estate.TypeLDAP: "Active Directory", estate.TypeWorkspace: "Google Workspace",
+		estate.TypeDomains: "RDAP and DNS"}
 	var sims []string
 	for _, t := range res.types {
 		sims = append(sims, names[t])

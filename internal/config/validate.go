@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -276,6 +277,13 @@ func validate(c *Config, doc *yaml.Node) Problems {
 		party(path+".owner_of_record", a.OwnerOfRecord, false)
 		target(path+".target", a.Target)
 		notice(path+".notice", a.Notice)
+		if a.IP != "" {
+			if _, err := netip.ParseAddr(a.IP); err != nil {
+				v.add(path+".ip", fmt.Sprintf("not an IP address: %q", a.IP))
+			} else if a.Kind != "internet" {
+				v.add(path+".ip", "only an internet line has an address (kind: internet)")
+			}
+		}
 	}
 	for i, a := range d.Attestations {
 		path := fmt.Sprintf("declared.attestations[%d]", i)
@@ -298,7 +306,7 @@ func validate(c *Config, doc *yaml.Node) Problems {
 	for _, f := range []struct {
 		name string
 		val  int
-	}{{"stale_after_days", p.StaleAfterDays}, {"credential_max_age_days", p.CredentialMaxAgeDays}, {"backup_max_age_days", p.BackupMaxAgeDays}, {"declared_max_age_days", p.DeclaredMaxAgeDays}} {
+	}{{"stale_after_days", p.StaleAfterDays}, {"credential_max_age_days", p.CredentialMaxAgeDays}, {"backup_max_age_days", p.BackupMaxAgeDays}, {"declared_max_age_days", p.DeclaredMaxAgeDays}, {"domain_expiry_days", p.DomainExpiryDays}} {
 		if f.val < 0 {
 			v.add("policy."+f.name, "must not be negative")
 		}

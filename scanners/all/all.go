@@ -4,6 +4,7 @@ import (
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/aws"
 	"github.com/keyholder/keyholder/scanners/declared"
+	"github.com/keyholder/keyholder/scanners/domains"
 	"github.com/keyholder/keyholder/scanners/entra"
 	"github.com/keyholder/keyholder/scanners/github"
 	"github.com/keyholder/keyholder/scanners/ldap"
@@ -17,6 +18,7 @@ func Registry() *scanners.Registry {
 		// Factories, one per line:
 		aws.Factory(),
 		declared.Factory(),
+		domains.Factory(),
 		entra.Factory(),
 		github.Factory(),
 		ldap.Factory(),

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	awssim "github.com/keyholder/keyholder/internal/sim/aws"
+	dsim "github.com/keyholder/keyholder/internal/sim/domains"
 	ghsim "github.com/keyholder/keyholder/internal/sim/github"
 	"github.com/keyholder/keyholder/internal/sim/graph"
 	ldapsim "github.com/keyholder/keyholder/internal/sim/ldap"
@@ -34,10 +35,14 @@ const (
 	TypeLDAP   = "ldap"
 	// TypeWorkspace is Google Workspace.
 	TypeWorkspace = "workspace"
+	// TypeDomains is the public internet: RDAP and DNS.
+	TypeDomains = "domains"
 )
 
 // Types lists every simulated target type.
-func Types() []string { return []string{TypeEntra, TypeAWS, TypeGitHub, TypeLDAP, TypeWorkspace} }
+func Types() []string {
+	return []string{TypeEntra, TypeAWS, TypeGitHub, TypeLDAP, TypeWorkspace, TypeDomains}
+}
 
 // Environment variables the written config names for its secrets. The
 // AWS scanner takes its credentials from the SDK's default chain, so the
@@ -63,6 +68,15 @@ type Scenario struct {
 	LDAP   *LDAPPart   `yaml:"ldap"`
 	// Workspace is a simulated Google Workspace customer.
 	Workspace *WorkspacePart `yaml:"workspace"`
+	// Domains is the public internet's view of the customer's domains.
+	Domains *DomainsPart `yaml:"domains"`
+}
+
+// DomainsPart is the simulated RDAP server and resolver, and its target
+// name.
+type DomainsPart struct {
+	Target   string        `yaml:"target"`
+	Scenario dsim.Scenario `yaml:"scenario"`
 }
 
 // WorkspacePart is the simulated Google Workspace customer, its target
@@ -158,6 +172,7 @@ type Estate struct {
 	gh    *httptest.Server
 	ldap  *ldapsim.Server
 	ws    *httptest.Server
+	dns   *dsim.Server
 	// fileSecrets are secrets kept in files the config names (the
 	// Workspace service account's private key).
 	fileSecrets []string
@@ -294,6 +309,18 @@ func Start(sc *Scenario, opts Options) (e *Estate, err error) {
 			"auth": map[string]any{"method": "service_account", "key_file": key, "subject": p.Subject}})
 	}
 
+	if p := sc.Domains; p != nil && want(TypeDomains) {
+		dsc := p.Scenario
+		srv, err := dsim.Start(&dsc)
+		if err != nil {
+			return nil, fmt.Errorf("estate: domains: %w", err)
+		}
+		e.dns = srv
+		e.Targets[TypeDomains] = p.Target
+		targets = append(targets, map[string]any{"type": TypeDomains, "name": p.Target,
+			"rdap": map[string]any{"servers": map[string]any{"*": srv.RDAPURL}}, "resolver": srv.DNSAddr, "timeout": "5s"})
+	}
+
 	doc, err := configYAML(sc, targets, e.Targets)
 	if err != nil {
 		return nil, err
@@ -371,6 +398,9 @@ func (e *Estate) Close() {
 	}
 	if e.ws != nil {
 		e.ws.Close()
+	}
+	if e.dns != nil {
+		e.dns.Close()
 	}
 }
 

@@ -60,7 +60,7 @@ func TestStartWritesConfigWithoutSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := string(b)
-	for _, want := range []string{"type: entra", "type: aws", "type: github", "type: ldap", "type: workspace", "key_file: ", "secret_env: " + EnvGraphSecret,
+	for _, want := range []string{"type: entra", "type: aws", "type: github", "type: ldap", "type: workspace", "key_file: ", "type: domains", "secret_env: " + EnvGraphSecret,
 		"token_env: " + EnvGitHubToken, "password_env: " + EnvLDAPPassword, "https://127.0.0.1:", "ldaps://127.0.0.1:", "http://127.0.0.1:"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("config lacks %q", want)
@@ -89,7 +89,7 @@ func TestStartWritesConfigWithoutSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Targets) != 5 || len(cfg.Declared.Relationships) != 1 || len(cfg.Policy.Waivers) != 3 {
+	if len(cfg.Targets) != 6 || len(cfg.Declared.Relationships) != 1 || len(cfg.Policy.Waivers) != 3 {
 		t.Errorf("config: %d targets, %d relationships, %d waivers", len(cfg.Targets), len(cfg.Declared.Relationships), len(cfg.Policy.Waivers))
 	}
 }
