@@ -491,7 +491,9 @@ func (st *state) nothingRead(selected []*check, fs []findings.Finding) []finding
 			continue
 		}
 		n++
-		if s.Failed {
+		// An organisation member (AWS account, Azure subscription) of a
+		// target that failed was not read either.
+		if t := st.sysByID[s.Target]; s.Failed || s.Target != s.ID && t != nil && t.Failed {
 			failed++
 		}
 	}

@@ -281,6 +281,7 @@ func baseSnapshot() *findings.Snapshot {
 			Attributes: map[string]string{"ip": "198.51.100.7", "holder": "example fibre ltd", "network_name": "EXAMPLE-FIBRE-BUSINESS",
 				"range": "198.51.100.0 - 198.51.100.255", "registration_read": "true"}},
 	}
+	addAzureBaseline(s) // azure_test.go
 	s.Canonicalize()
 	return s
 }

@@ -153,7 +153,7 @@ func TestIssue12_NothingScannedIsIncomplete(t *testing.T) {
 	})
 	t.Run("every target failed", func(t *testing.T) {
 		snap := baseSnapshot()
-		for _, s := range []string{"m365", "prod", "corp-ad", "gh"} {
+		for _, s := range []string{"m365", "prod", "corp-ad", "gh", "azure"} {
 			systemGap(snap, s)
 		}
 		a := evaluate(t, snap, loadConfig(t, "base.yaml"), EvalOptions{})
@@ -594,7 +594,7 @@ func TestIssue12_NoGapWaiverOrEmptyScopeIsReady(t *testing.T) {
 			dropMember(s, bob, gaGroup)
 		},
 		"nothing read": func(s *findings.Snapshot, c *config.Config) {
-			for _, sys := range []string{"m365", "prod", "corp-ad", "gh"} {
+			for _, sys := range []string{"m365", "prod", "corp-ad", "gh", "azure"} {
 				systemGap(s, sys)
 			}
 		},
@@ -618,7 +618,7 @@ func TestIssue12_NoGapWaiverOrEmptyScopeIsReady(t *testing.T) {
 					t.Errorf("gaps %q, waivers %q, scope %q: ready", gn, wn, sn)
 				}
 				for _, sv := range a.Systems {
-					if sv.Kind != findings.SystemDeclared && sv.Verdict == findings.VerdictReady && (gn != "none" && strings.Contains(gn, sv.System) || sn == "nothing read" && slices.Contains([]string{"m365", "prod", "corp-ad", "gh"}, sv.System)) {
+					if sv.Kind != findings.SystemDeclared && sv.Verdict == findings.VerdictReady && (gn != "none" && strings.Contains(gn, sv.System) || sn == "nothing read" && slices.Contains([]string{"m365", "prod", "corp-ad", "gh", "azure/sub-1"}, sv.System)) {
 						t.Errorf("gaps %q, waivers %q, scope %q: system %s ready", gn, wn, sn, sv.System)
 					}
 				}

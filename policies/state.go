@@ -92,6 +92,7 @@ func newState(snap *findings.Snapshot, cfg *config.Config, asOf time.Time, profi
 	if err != nil {
 		return nil, err
 	}
+	snap = linkEntra(snap)
 	st := &state{
 		snap: snap, cfg: cfg, asOf: asOf, profile: profile, exit: exit, cls: cls,
 		sysByID:    map[string]*sysInfo{},
@@ -159,6 +160,8 @@ func (st *state) buildSystems() {
 			s.Party = st.cls.Owner(s.NativeID, "aws_account")
 		case findings.SystemGitHub:
 			s.Party = st.cls.Owner(s.NativeID, "github_org")
+		case findings.SystemAzure:
+			s.Party = st.cls.Owner(firstNonEmpty(s.Attributes["tenant_id"], s.NativeID), "entra_tenant")
 		case findings.SystemWorkspace:
 			// A Workspace customer is known by its primary domain.
 			s.Party = st.cls.Owner(s.Attributes["primary_domain"], "domain")

@@ -491,6 +491,11 @@ func kindLabel(s *findings.System) string {
 		return "Google Workspace"
 	case findings.SystemDeclared:
 		return "Declared inventory"
+	case findings.SystemAzure:
+		if s.Flavour == "tenant" {
+			return "Azure tenant (management groups)"
+		}
+		return "Azure subscription"
 	}
 	return clean(string(s.Kind))
 }

@@ -89,9 +89,9 @@ func validate(c *Config, doc *yaml.Node) Problems {
 		for j, a := range p.Allowed {
 			ap := fmt.Sprintf("%s.allowed[%d]", path, j)
 			switch a.SystemKind {
-			case "entra", "aws", "ldap", "github", "":
+			case "entra", "aws", "ldap", "github", "azure", "workspace", "":
 			default:
-				v.add(ap+".system_kind", fmt.Sprintf("unknown system kind %q (want entra, aws, ldap or github)", a.SystemKind))
+				v.add(ap+".system_kind", fmt.Sprintf("unknown system kind %q (want entra, aws, ldap, github, azure or workspace)", a.SystemKind))
 			}
 			if a.SystemKind == "" && a.Target == "" {
 				v.add(ap, "an allowance needs system_kind or target")

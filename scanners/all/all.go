@@ -3,6 +3,7 @@ package all
 import (
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/aws"
+	"github.com/keyholder/keyholder/scanners/azure"
 	"github.com/keyholder/keyholder/scanners/declared"
 	"github.com/keyholder/keyholder/scanners/domains"
 	"github.com/keyholder/keyholder/scanners/entra"
@@ -17,6 +18,7 @@ func Registry() *scanners.Registry {
 	return scanners.NewRegistry(
 		// Factories, one per line:
 		aws.Factory(),
+		azure.Factory(),
 		declared.Factory(),
 		domains.Factory(),
 		entra.Factory(),
