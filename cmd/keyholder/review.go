@@ -255,7 +255,15 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 		if err != nil {
 			return reviewResult{}, fmt.Errorf("read previous run %d: %w", prev.ID, err)
 		}
-		c := findings.Diff(pa, as)
+		// A run that missed a system is not its baseline: take each
+		// such system from the last run that read it.
+		base := pa
+		if earlier, err := earlierReads(ctx, p.store, prev.ID, pa, as); err != nil {
+			return reviewResult{}, err
+		} else if len(earlier) > 0 {
+			base = findings.Baseline(pa, as, earlier)
+		}
+		c := findings.Diff(base, as)
 		c.FromRun, c.ToRun = prev.ID, run.ID
 		if err := p.store.SetChanges(ctx, run.ID, c); err != nil {
 			return reviewResult{}, err
@@ -264,6 +272,41 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 		run.Changes = c.Count()
 	}
 	return reviewResult{run: run, assessment: as}, nil
+}
+
+// maxBaselineLookback bounds how many earlier runs review reads to find
+// the last run that read a system the previous run missed.
+const maxBaselineLookback = 20
+
+// earlierReads returns, newest first, the runs before prevID (same
+// organization and profile) needed to cover the systems cur read and prev
+// did not; nil when prev read them all.
+func earlierReads(ctx context.Context, st *store.Store, prevID int64, prev, cur *findings.Assessment) ([]*findings.Assessment, error) {
+	need := map[string]bool{}
+	pr := findings.ReadSystems(prev)
+	for id := range findings.ReadSystems(cur) {
+		if !pr[id] {
+			need[id] = true
+		}
+	}
+	var out []*findings.Assessment
+	id := prevID
+	for i := 0; len(need) > 0 && i < maxBaselineLookback; i++ {
+		r, ok, err := st.Previous(ctx, id, store.Match{Organization: cur.Organization, Profile: cur.Profile})
+		if err != nil || !ok {
+			return out, err
+		}
+		_, a, err := st.Get(ctx, r.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read run %d: %w", r.ID, err)
+		}
+		out = append(out, a)
+		for sys := range findings.ReadSystems(a) {
+			delete(need, sys)
+		}
+		id = r.ID
+	}
+	return out, nil
 }
 
 // reportOptions lists, for the report's appendix, the permissions of the

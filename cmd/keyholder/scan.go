@@ -186,7 +186,13 @@ func runScan(ctx context.Context, a *app, f scanFlags) (*findings.Snapshot, erro
 }
 
 func writeSnapshot(path string, snap *findings.Snapshot) error {
+	// The file records its own SHA-256 (content_sha256), so evaluate can
+	// refuse it once edited; the snapshot in memory stays unsealed.
+	if err := snap.Seal(); err != nil {
+		return err
+	}
 	b, err := snap.CanonicalJSON()
+	snap.ContentSHA256 = ""
 	if err != nil {
 		return err
 	}

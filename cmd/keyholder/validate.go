@@ -7,6 +7,7 @@ import (
 
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/scan"
+	"github.com/keyholder/keyholder/policies"
 	"github.com/keyholder/keyholder/scanners/all"
 )
 
@@ -20,6 +21,20 @@ func newValidateCmd(a *app) *cobra.Command {
 			cfg, err := config.Load(path)
 			if err == nil {
 				err = scan.Validate(cfg, all.Registry())
+				// Waivers the engine would refuse (blocker without a
+				// subject, KH-COV-001, no such check), with the reason,
+				// listed with the other problems.
+				e, eerr := policies.NewEngine(policies.Options{Logger: a.logger})
+				if eerr != nil {
+					return eerr
+				}
+				if werr := e.CheckWaivers(cfg); werr != nil {
+					ps, wps := config.AsProblems(err), config.AsProblems(werr)
+					if err != nil && ps == nil {
+						return withCode(exitUsage, err)
+					}
+					err = append(ps, wps...)
+				}
 			}
 			if err != nil {
 				ps := config.AsProblems(err)

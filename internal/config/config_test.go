@@ -164,6 +164,12 @@ func TestValidationRules(t *testing.T) {
 		{"sensitive empty", base + "sensitive: [{name: HR}]\n", `a sensitive segment needs at least one`},
 		{"sensitive repo", base + "sensitive: [{name: HR, github_repos: [payroll]}]\n", `want owner/repo, got "payroll"`},
 		{"list expected", "organization: {name: X, domains: a.com}\n", `organization.domains: expected a list`},
+		// Issue 12: declared backups and break-glass targets.
+		{"backup deleters twice", base + "declared:\n  backups: [{name: B, storage_owner: customer, deleters: [customer], deletable_by: [customer]}]\n", `declared.backups[0].deletable_by: give either deleters or deletable_by`},
+		{"backup deletable_by party", base + "declared:\n  backups: [{name: B, storage_owner: customer, deletable_by: [Globex]}]\n", `declared.backups[0].deletable_by[0]: "Globex" is neither customer`},
+		{"backup retention days", base + "declared:\n  backups: [{name: B, storage_owner: customer, retention: {locked: true}}]\n", `declared.backups[0].retention.days: must be a positive number of days`},
+		{"break-glass target unknown", "organization:\n  name: X\n  break_glass: [bg]\n  break_glass_targets: {bg: nope}\n", `organization.break_glass_targets.bg: no target named "nope"`},
+		{"break-glass target not listed", "organization:\n  name: X\n  break_glass_targets: {other: nope}\n", `"other" is not listed in organization.break_glass`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
