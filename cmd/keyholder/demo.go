@@ -65,7 +65,7 @@ end its MSP contract, and the report says why.`,
 			// The simulated estate has gaps on purpose; the report shows
 			// them, so the scanners' warnings would only be noise here.
 			if !cmd.Flags().Changed("log-level") {
-				lg, err := newLogger(a.stderr, "error", a.logFormat, a.redactor)
+				lg, err := newLogger(a.logw, "error", a.logFormat, a.redactor)
 				if err != nil {
 					return withCode(exitUsage, err)
 				}
@@ -231,7 +231,7 @@ func demoWeek(ctx context.Context, a *app, sc *estate.Scenario, st *store.Store,
 	}
 	t0 := time.Now()
 	r, err := runReview(ctx, a, reviewParams{cfg: cfg, store: st, engine: engine, registry: reg,
-		now: func() time.Time { return when }, concurrency: 4})
+		now: func() time.Time { return when }, concurrency: 4, progress: true})
 	if err != nil {
 		return demoRun{}, nil, err
 	}

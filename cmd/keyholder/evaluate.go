@@ -117,7 +117,7 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 	if err := writeStreamed(path, func(w io.Writer) error { return policies.EncodeAssessment(w, as) }); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stderr, "assessment: %s\n", path)
+	a.sayf("assessment: %s", path)
 	fmt.Fprintln(a.stdout, evaluationSummary(as))
 	if failOn == "" {
 		return nil
