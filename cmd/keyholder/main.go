@@ -73,12 +73,12 @@ type app struct {
 	stdin          io.Reader
 	// logw is where log lines go: stderr, or the progress display while
 	// it owns the terminal.
-	logw *switchWriter
-	logLevel       string
-	logFormat      string
-	now            string // --now: fixed clock for reproducible output
-	logger         *slog.Logger
-	redactor       *config.Redactor
+	logw      *switchWriter
+	logLevel  string
+	logFormat string
+	now       string // --now: fixed clock for reproducible output
+	logger    *slog.Logger
+	redactor  *config.Redactor
 }
 
 // clock returns the clock: time.Now, or the fixed --now time.
@@ -148,7 +148,7 @@ keys, is the MSP's access segmented, and could we end the MSP contract
 tomorrow without losing anything.
 
 ` + exitCodesHelp,
-		Version: versionString(),
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
