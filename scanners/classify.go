@@ -55,7 +55,7 @@ func Classify(err error) (class, reason string) {
 		netErr    net.Error
 	)
 	switch {
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled) && !strings.Contains(msg, "timeout"):
 		return ClassCancelled, "cancelled before it finished"
 	case errors.As(err, &unknownCA) || strings.Contains(msg, "certificate signed by unknown authority"):
 		return ClassTLS, "TLS: the server's certificate is signed by an unknown authority (set ca_file to the issuing CA)"
@@ -71,7 +71,8 @@ func Classify(err error) (class, reason string) {
 		return ClassUnreachable, "unreachable: host not found" + addr(err)
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
 		(errors.As(err, &netErr) && netErr.Timeout()) || strings.Contains(msg, "i/o timeout") ||
-		strings.Contains(msg, "Client.Timeout exceeded"):
+		strings.Contains(msg, "Client.Timeout exceeded") || strings.Contains(msg, "timed out") ||
+		strings.Contains(msg, "timeout awaiting response headers"):
 		return ClassUnreachable, "unreachable: no answer within the timeout" + addr(err) + " (raise the target's timeout if the source is slow)"
 	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) || strings.Contains(msg, "no route to host"):
 		return ClassUnreachable, "unreachable: no route to host" + addr(err)

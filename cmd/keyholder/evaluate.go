@@ -96,6 +96,14 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 	if err != nil {
 		return err
 	}
+	if snap.ConfigHash != "" && snap.ConfigHash != cfg.Hash {
+		if !cmd.Flags().Changed("config") {
+			return withCode(exitUsage, fmt.Errorf("%s was scanned with a different config than %s (config hash %.12s…, now %.12s…): pass -c %s explicitly to evaluate it against this config anyway",
+				snapshotPath, f.config, snap.ConfigHash, cfg.Hash, f.config))
+		}
+		a.sayf("WARNING: %s was scanned with a different config than %s (config hash %.12s…, now %.12s…); parties, waivers and rules are taken from %s",
+			snapshotPath, f.config, snap.ConfigHash, cfg.Hash, f.config)
+	}
 	// Decoding a large snapshot leaves its raw JSON behind as garbage:
 	// collect it now rather than let it add to the evaluation's peak.
 	runtime.GC()

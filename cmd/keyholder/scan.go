@@ -71,7 +71,7 @@ keyholder files of an earlier run (--force deletes those, and only those).
 	fl.StringVar(&ef.exitProvider, "exit-provider", "", "the departed provider (exit profile)")
 	fl.StringVar(&ef.policyDir, "policy-dir", "", "directory of extra Rego checks")
 	fl.StringVar(&ef.formats, "format", "html,md,json", "report formats: html, md, json, csv, sarif, all")
-	fl.StringVar(&ef.failOn, "fail-on", string(report.DefaultFailOn), "exit 3 on a failing check at or above: blocker, high, medium, low")
+	fl.StringVar(&ef.failOn, "fail-on", string(report.DefaultFailOn), "exit 3 on a failing check at or above: blocker, high, medium, low, or none")
 	fl.StringVar(&ef.paper, "paper", "a4", "HTML print page size: a4 or letter")
 	return cmd
 }

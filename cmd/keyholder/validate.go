@@ -29,9 +29,17 @@ probes each collection's permission.`,
 			if err := configArg(cmd, args, &path); err != nil {
 				return err
 			}
-			cfg, err := config.Load(path)
-			if err == nil {
-				err = scan.Validate(cfg, all.Registry())
+			cfg, err := config.LoadAll(path)
+			if cfg != nil {
+				// The targets are checked even when the rest has problems.
+				if terr := scan.Validate(cfg, all.Registry()); terr != nil {
+					ps := append(config.AsProblems(err), config.AsProblems(terr)...)
+					if ps == nil {
+						ps = config.Problems{{Msg: terr.Error()}}
+					}
+					ps.Sort()
+					err = ps
+				}
 			}
 			if err != nil {
 				ps := config.AsProblems(err)

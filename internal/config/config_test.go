@@ -272,7 +272,7 @@ providers:
 	for _, want := range []string{
 		`k.yaml:2: organization.name: the customer's name is required`,
 		`k.yaml:5: providers[0].kind: kind must be msp or vendor`,
-		`k.yaml:3: organization.domains: cannot unmarshal`,
+		`k.yaml:3: organization.domains: expected a list`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)

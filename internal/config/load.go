@@ -100,6 +100,26 @@ func Load(path string) (*Config, error) {
 
 // Parse decodes and validates config data; name is used in messages.
 func Parse(data []byte, name string) (*Config, error) {
+	cfg, err := parseAll(data, name)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// LoadAll is Load for keyholder validate: with problems it still returns
+// what could be decoded (nil only for unreadable or unparsable YAML), so
+// the targets can be checked by their scanners too and every problem is
+// reported at once.
+func LoadAll(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return parseAll(data, path)
+}
+
+func parseAll(data []byte, name string) (*Config, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
@@ -118,7 +138,17 @@ func Parse(data []byte, name string) (*Config, error) {
 	probs = append(probs, tprobs...)
 	decodeErr := decodeLoose(doc, &cfg)
 	if decodeErr != nil {
-		probs = append(probs, toProblems(name, decodeErr)...)
+		// A shape problem checkKnown reported on the same line already
+		// says it; keep one message per line.
+		lines := map[int]bool{}
+		for _, p := range probs {
+			lines[p.Line] = true
+		}
+		for _, p := range toProblems(name, decodeErr) {
+			if !lines[p.Line] {
+				probs = append(probs, p)
+			}
+		}
 	}
 	cfg.Targets = targets
 	cfg.Path = name
@@ -139,7 +169,7 @@ func Parse(data []byte, name string) (*Config, error) {
 	}
 	if len(probs) > 0 {
 		probs.Sort()
-		return nil, probs
+		return &cfg, probs
 	}
 	return &cfg, nil
 }

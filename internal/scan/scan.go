@@ -235,7 +235,9 @@ func Run(ctx context.Context, cfg *config.Config, reg *scanners.Registry, o Opti
 				msg = o.Redactor.String(why) + ": " + msg
 			}
 			switch {
-			case errors.Is(r.err, context.Canceled), errors.Is(r.err, context.DeadlineExceeded):
+			case ctx.Err() != nil && (errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded)):
+				// The run was cancelled (a source's own timeout is not a
+				// cancellation: it stays a failure below).
 				partial = true
 				msg = "scan cancelled before it finished: " + msg
 			case errors.Is(r.err, scanners.ErrDenied):

@@ -2,7 +2,9 @@ package github
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 
 	"github.com/keyholder/keyholder/findings"
@@ -59,12 +61,15 @@ func (s *Scanner) Probe(ctx context.Context) ([]scanners.ProbeResult, error) {
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		path := sprintfOrg(p.path, sc.org)
+		path := fmt.Sprintf(p.path, url.PathEscape(sc.org))
 		req, err := c.gh.NewRequest(http.MethodGet, path, nil)
 		if err == nil {
 			_, err = c.gh.Do(ctx, req, nil)
-			err = c.classify("/"+path, err, statusRule{status: http.StatusNotFound, class: scanners.ErrDenied,
-				reason: "not found: the token cannot see it"})
+			notFound := statusRule{status: http.StatusNotFound, class: scanners.ErrDenied, reason: "not found: the token cannot see it"}
+			if p.collection == "activity/audit_log" {
+				notFound = statusRule{status: http.StatusNotFound, class: scanners.ErrUnlicensed, reason: "the audit log API needs GitHub Enterprise Cloud"}
+			}
+			err = c.classify("/"+path, err, notFound)
 		}
 		remedy := "grant " + p.permission
 		if p.collection == "activity/audit_log" {
@@ -74,17 +79,4 @@ func (s *Scanner) Probe(ctx context.Context) ([]scanners.ProbeResult, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Collection < out[j].Collection })
 	return out, nil
-}
-
-func sprintfOrg(pattern, org string) string {
-	b := make([]byte, 0, len(pattern)+len(org))
-	for i := 0; i < len(pattern); i++ {
-		if pattern[i] == '%' && i+1 < len(pattern) && pattern[i+1] == 's' {
-			b = append(b, org...)
-			i++
-			continue
-		}
-		b = append(b, pattern[i])
-	}
-	return string(b)
 }
