@@ -8,6 +8,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -138,7 +140,9 @@ func startFakes(t *testing.T) *fakes {
 	t.Cleanup(func() { close(release); hang.CloseClientConnections(); hang.Close() })
 	f.hangURL = hang.URL
 
-	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	tlsSrv.StartTLS()
 	t.Cleanup(tlsSrv.Close)
 	f.tlsURL = tlsSrv.URL
 

@@ -190,7 +190,7 @@ func TestIssue14DemoShowsProgress(t *testing.T) {
 	tty.Close()
 	<-done
 	s := screen.String()
-	for _, want := range []string{"\x1b[J", "contoso-github:", "done"} {
+	for _, want := range []string{"\x1b[J", "gh: ", "✓ gh: done", "corp-ad: "} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("demo output lacks %q:\n%s", want, fmt.Sprintf("%.2000q", s))
 		}
