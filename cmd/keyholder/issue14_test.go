@@ -235,10 +235,10 @@ func TestIssue14FlagsAndOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, code := range []string{"0", "1", "2", "3", "4", "5", "6"} {
-		if !regexp.MustCompile(`(?m)^  `+code+`  `).MatchString(h.stdout) {
+		if !regexp.MustCompile(`(?m)^  ` + code + `  `).MatchString(h.stdout) {
 			t.Errorf("--help lacks exit code %s:\n%s", code, h.stdout)
 		}
-		if !regexp.MustCompile("(?m)^\\| `?"+code+"`? \\|").Match(readme) {
+		if !regexp.MustCompile("(?m)^\\| `?" + code + "`? \\|").Match(readme) {
 			t.Errorf("README exit-code table lacks %s", code)
 		}
 	}
