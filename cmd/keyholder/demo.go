@@ -297,16 +297,18 @@ func printDemo(w io.Writer, res demoResult) {
 	for i, r := range res.runs {
 		as := r.result.assessment
 		fail, blockers := 0, 0
+		checks := map[string]bool{}
 		for _, f := range as.Findings {
 			if f.Status == findings.StatusFail {
 				fail++
+				checks[f.Check] = true
 				if f.Severity == findings.SeverityBlocker {
 					blockers++
 				}
 			}
 		}
-		fmt.Fprintf(w, "%s (%s): run %d, verdict %s, %d failing checks (%d blockers), %d principals, %d gaps [%s]\n",
-			r.label, r.when.Format("2006-01-02"), r.result.run.ID, as.Verdict, fail, blockers,
+		fmt.Fprintf(w, "%s (%s): run %d, verdict %s, %d failing findings across %d checks (%d blocker findings), %d principals, %d gaps [%s]\n",
+			r.label, r.when.Format("2006-01-02"), r.result.run.ID, as.Verdict, fail, len(checks), blockers,
 			len(as.Snapshot.Principals), len(as.Snapshot.Gaps), r.elapsed.Round(10*time.Millisecond))
 		if i == 1 {
 			for _, c := range res.changes {

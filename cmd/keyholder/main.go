@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -73,7 +74,10 @@ type app struct {
 	stdin          io.Reader
 	// logw is where log lines go: stderr, or the progress display while
 	// it owns the terminal.
-	logw      *switchWriter
+	logw *switchWriter
+	// jsonLogs mirrors --log-format json once flags are parsed, for the
+	// signal goroutine (which must not read the flag variable).
+	jsonLogs  atomic.Bool
 	logLevel  string
 	logFormat string
 	now       string // --now: fixed clock for reproducible output
@@ -157,6 +161,7 @@ tomorrow without losing anything.
 				return withCode(exitUsage, err)
 			}
 			a.logger = lg
+			a.jsonLogs.Store(strings.EqualFold(a.logFormat, "json"))
 			return nil
 		},
 	}
@@ -239,7 +244,7 @@ func (a *app) onSignals(cancel context.CancelFunc, finished <-chan struct{}) {
 // with --log-format json, so every stderr line is JSON then.
 func (a *app) say(msg string) {
 	msg = a.redactor.String(msg)
-	if strings.EqualFold(a.logFormat, "json") {
+	if a.jsonLogs.Load() {
 		lg := slog.New(slog.NewJSONHandler(a.logw, nil))
 		lg.Info(msg)
 		return

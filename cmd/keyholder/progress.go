@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/keyholder/keyholder/internal/progress"
 	"github.com/keyholder/keyholder/scanners"
 )
@@ -11,7 +9,7 @@ import (
 // logs are not JSON). While it runs, log lines are printed above it. The
 // returned stop erases it; call it before writing anything else.
 func (a *app) startProgress() (scanners.Progress, func()) {
-	if strings.EqualFold(a.logFormat, "json") {
+	if a.jsonLogs.Load() {
 		return scanners.NopProgress{}, func() {}
 	}
 	prog, stop := progress.New(a.stderr)
