@@ -54,6 +54,12 @@ const (
 	SystemLDAP     SystemKind = "ldap"
 	SystemGitHub   SystemKind = "github"
 	SystemDeclared SystemKind = "declared"
+	SystemAzure    SystemKind = "azure"
+	// SystemDomains is the public internet's view of the customer's
+	// domains, DNS and address blocks.
+	SystemDomains SystemKind = "domains"
+	// SystemWorkspace is a Google Workspace (or Cloud Identity) customer.
+	SystemWorkspace SystemKind = "workspace"
 )
 
 // System is one scanned target: an Entra tenant, an AWS account, a
@@ -359,6 +365,21 @@ const (
 	TrustWebhook             TrustKind = "webhook"
 	TrustDirectory           TrustKind = "directory_trust"
 	TrustDeclared            TrustKind = "declared_relationship"
+	// TrustAzureLighthouse is an Azure Lighthouse delegation: the managing
+	// tenant's principals hold roles in the customer's subscription.
+	TrustAzureLighthouse TrustKind = "azure_lighthouse"
+	// TrustAzureManagedBy is a tenant listed in a subscription's
+	// managedByTenants without a Lighthouse delegation the scan saw (a CSP
+	// partner, typically).
+	TrustAzureManagedBy TrustKind = "azure_managed_by_tenant"
+	// TrustAzureForeignPrincipal is a principal of another tenant holding
+	// a role assignment (principalType ForeignGroup: a CSP partner's
+	// AdminAgents group, "admin on behalf of").
+	TrustAzureForeignPrincipal TrustKind = "azure_foreign_principal"
+	// TrustAzureResourceGuard is a backup vault's Resource Guard in a
+	// subscription of another tenant: that tenant approves or blocks the
+	// vault's destructive operations.
+	TrustAzureResourceGuard TrustKind = "azure_resource_guard"
 )
 
 // Trust is a relationship that lets another organisation in.

@@ -90,6 +90,7 @@ func (st *state) buildInput(gapChecks map[string][]string) map[string]any {
 		"credential_max_age_days": cfg.Policy.CredentialMaxAgeDays,
 		"backup_max_age_days":     cfg.Policy.BackupMaxAgeDays,
 		"declared_max_age_days":   cfg.Policy.DeclaredMaxAgeDays,
+		"domain_expiry_days":      cfg.Policy.DomainExpiryDays,
 		"generic_logins":          strs(generic),
 	}
 	in["organization"] = map[string]any{
@@ -641,6 +642,9 @@ func (st *state) assetsInput() []any {
 			"notice": noticeInput(a.Notice, a.Renews), "attributes": attrs(a.Attributes),
 		}
 		partyFields(m, "", st.assetParty[a.ID])
+		if s := st.sysByID[a.System]; s != nil && s.Kind == findings.SystemDomains {
+			m["evidence"] = st.internetEvidence(a)
+		}
 		out = append(out, m)
 	}
 	return out

@@ -164,6 +164,9 @@ func (st *state) runbook(fs []findings.Finding) []findings.RunbookStep {
 		if pr.Kind == parties.KindCustomer {
 			continue
 		}
+		if s := st.sysByID[a.System]; s != nil && s.Kind == findings.SystemDomains {
+			continue // public records: the KH-DNS steps below act on them
+		}
 		addTransfer(a.System, a.Kind+" "+a.Name, a.ID, pr.Party, a.Renews, a.Notice)
 	}
 	slices.SortStableFunc(transfers, func(a, b transfer) int {
@@ -177,6 +180,29 @@ func (st *state) runbook(fs []findings.Finding) []findings.RunbookStep {
 	})
 	for _, t := range transfers {
 		rb.add(t.step)
+	}
+	// Domains, DNS, mail routing and the internet line, from what the
+	// public internet says (KH-DNS-00x).
+	for _, c := range []struct{ check, what string }{
+		{"KH-DNS-001", "Transfer the domain to a registrar account in the customer's name: unlock it, get the transfer (auth) code from the provider, and start the transfer before it renews"},
+		{"KH-DNS-002", "Move DNS hosting to an account the customer holds: export the zone, recreate it there, then switch the name servers at the registrar"},
+		{"KH-DNS-003", "Point mail routing, SPF and DMARC reports at services and mailboxes the customer holds"},
+		{"KH-DNS-004", "Contract the internet line directly with the carrier, keeping its addresses"},
+	} {
+		for _, f := range failing(fs, c.check) {
+			if f.Status != findings.StatusFail {
+				continue
+			}
+			step := findings.RunbookStep{Phase: "transfer_ownership", System: f.System, Action: c.what + ": " + f.Message,
+				Identifiers: slices.Clone(f.Subjects)}
+			for _, id := range f.Subjects {
+				if a := st.asset(id); a != nil && a.Renews != nil {
+					due := *a.Renews
+					step.Due = &due
+				}
+			}
+			rb.add(step)
+		}
 	}
 	for _, f := range failing(fs, "KH-OWN-002") {
 		if f.Status == findings.StatusFail {
@@ -350,4 +376,14 @@ func (st *state) customerTop(sys string) []string {
 		}
 	}
 	return out
+}
+
+// asset returns the asset with id, or nil.
+func (st *state) asset(id string) *findings.Asset {
+	for i := range st.snap.Assets {
+		if st.snap.Assets[i].ID == id {
+			return &st.snap.Assets[i]
+		}
+	}
+	return nil
 }

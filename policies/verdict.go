@@ -109,7 +109,9 @@ func (st *state) systemVerdicts(fs []findings.Finding, keys map[string]findings.
 		own := bySys[s.ID]
 		sv.Verdict = verdictOf(own)
 		sv.HoldsKeys = "unknown"
-		if s.Kind == findings.SystemDeclared {
+		if s.Kind == findings.SystemDeclared || s.Kind == findings.SystemDomains || s.Kind == findings.SystemAzure && s.Flavour == "tenant" {
+			// No keys to hold: the declared inventory, public records, and an
+			// Azure target's tenant-level system (its subscriptions are judged).
 			sv.HoldsKeys = "n/a"
 		}
 		for _, f := range own {

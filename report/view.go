@@ -476,8 +476,15 @@ func kindLabel(s *findings.System) string {
 		return "LDAP directory"
 	case findings.SystemGitHub:
 		return "GitHub organisation"
+	case findings.SystemWorkspace:
+		return "Google Workspace"
 	case findings.SystemDeclared:
 		return "Declared inventory"
+	case findings.SystemAzure:
+		if s.Flavour == "tenant" {
+			return "Azure tenant (management groups)"
+		}
+		return "Azure subscription"
 	}
 	return clean(string(s.Kind))
 }

@@ -151,6 +151,12 @@ func runDemo(ctx context.Context, a *app, f demoFlags) (demoResult, error) {
 			sc.GitHub = nil
 		case estate.TypeLDAP:
 			sc.LDAP = nil
+		case estate.TypeWorkspace:
+			sc.Workspace = nil
+		case estate.TypeDomains:
+			sc.Domains = nil
+		case estate.TypeAzure:
+			sc.Azure = nil
 		}
 	}
 	start := sc.Now
@@ -279,7 +285,8 @@ func prepareDemoDir(out string) (string, error) {
 
 // printDemo tells the user what happened and where the report is.
 func printDemo(w io.Writer, res demoResult) {
-	names := map[string]string{estate.TypeEntra: "Microsoft Graph", estate.TypeAWS: "AWS", estate.TypeGitHub: "GitHub", estate.TypeLDAP: "Active Directory"}
+	names := map[string]string{estate.TypeEntra: "Microsoft Graph", estate.TypeAWS: "AWS", estate.TypeGitHub: "GitHub", estate.TypeLDAP: "Active Directory", estate.TypeWorkspace: "Google Workspace",
+		estate.TypeDomains: "RDAP and DNS", estate.TypeAzure: "Azure Resource Manager"}
 	var sims []string
 	for _, t := range res.types {
 		sims = append(sims, names[t])

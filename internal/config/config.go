@@ -125,6 +125,12 @@ type DeclaredLicence struct {
 	Renews        *Date   `yaml:"renews"`
 	Notice        *Notice `yaml:"notice"`
 	Notes         string  `yaml:"notes"`
+	// IP is an office egress address of an internet line; the domains
+	// scanner looks up who holds its address block.
+	IP string `yaml:"ip"`
+	// TransferPlan says how a provider-held domain or DNS zone moves to
+	// the customer (KH-DNS-002 accepts a hosted zone with one).
+	TransferPlan string `yaml:"transfer_plan"`
 }
 
 // DeclaredCopy is a copy destination of a declared backup.
@@ -172,6 +178,12 @@ type DeclaredAsset struct {
 	Renews        *Date   `yaml:"renews"`
 	Notice        *Notice `yaml:"notice"`
 	Notes         string  `yaml:"notes"`
+	// IP is an office egress address of an internet line; the domains
+	// scanner looks up who holds its address block.
+	IP string `yaml:"ip"`
+	// TransferPlan says how a provider-held domain or DNS zone moves to
+	// the customer (KH-DNS-002 accepts a hosted zone with one).
+	TransferPlan string `yaml:"transfer_plan"`
 }
 
 // DeclaredAttestation is a written statement collected from a party.
@@ -190,6 +202,9 @@ type Policy struct {
 	CredentialMaxAgeDays int `yaml:"credential_max_age_days"`
 	BackupMaxAgeDays     int `yaml:"backup_max_age_days"`
 	DeclaredMaxAgeDays   int `yaml:"declared_max_age_days"`
+	// DomainExpiryDays: a domain expiring within this many days fails
+	// KH-DNS-001 (default 60).
+	DomainExpiryDays int `yaml:"domain_expiry_days"`
 	// GenericLogins are names that denote shared accounts (KH-SEG-005).
 	GenericLogins []string `yaml:"generic_logins"`
 	Waivers       []Waiver `yaml:"waivers"`
@@ -242,6 +257,7 @@ const (
 	DefaultCredentialMaxAgeDays = 90
 	DefaultBackupMaxAgeDays     = 2
 	DefaultDeclaredMaxAgeDays   = 90
+	DefaultDomainExpiryDays     = 60
 )
 
 // DefaultGenericLogins are the shared-account names KH-SEG-005 looks for
@@ -268,6 +284,9 @@ func (p *Policy) applyDefaults() {
 	}
 	if p.DeclaredMaxAgeDays == 0 {
 		p.DeclaredMaxAgeDays = DefaultDeclaredMaxAgeDays
+	}
+	if p.DomainExpiryDays == 0 {
+		p.DomainExpiryDays = DefaultDomainExpiryDays
 	}
 	if len(p.GenericLogins) == 0 {
 		p.GenericLogins = DefaultGenericLogins()

@@ -21,7 +21,7 @@
 #   reads: [trusts, grants]
 #   not_affected_by:
 #     - trusts/webhooks
-#   system_kinds: [entra, aws, ldap, github]
+#   system_kinds: [entra, aws, ldap, github, workspace, azure]
 package keyholder.checks.kh_seg_003
 
 import rego.v1
@@ -152,5 +152,16 @@ results contains res if {
 	some sys in lib.key_systems
 	not sys in flagged
 	n := count([t | some t in trusts; t.system == sys])
-	res := lib.result("pass", sys, [sys], pass_text(sys, n), [sprintf("read-only deploy key %s: %s", [t.name, holder_text(t)]) | some t in unnamed_read_only(sys)])
+	res := lib.result("pass", sys, [sys], pass_text(sys, n), array.concat(
+		[sprintf("read-only deploy key %s: %s", [t.name, holder_text(t)]) | some t in unnamed_read_only(sys)],
+		azure_listed(sys),
+	))
 }
+
+# Azure: every managing tenant (Lighthouse, managedByTenants), CSP foreign
+# principal and outside Resource Guard is listed, known or not.
+azure_listed(sys) := sort([sprintf("%s %s: tenant %s, %s (%s)", [t.kind, t.name, t.counterparty, t.party, t.reason]) |
+	some t in trusts
+	t.system == sys
+	startswith(t.kind, "azure_")
+])

@@ -144,8 +144,13 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 			Renews:        a.Renews.Ptr(),
 			Notice:        notice,
 		}
-		if a.Notes != "" {
-			as.Attributes = map[string]string{"notes": a.Notes}
+		for k, v := range map[string]string{"notes": a.Notes, "ip": a.IP, "transfer_plan": a.TransferPlan} {
+			if v != "" {
+				if as.Attributes == nil {
+					as.Attributes = map[string]string{}
+				}
+				as.Attributes[k] = v
+			}
 		}
 		snap.Assets = append(snap.Assets, as)
 	}

@@ -60,15 +60,15 @@ func TestStartWritesConfigWithoutSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := string(b)
-	for _, want := range []string{"type: entra", "type: aws", "type: github", "type: ldap", "secret_env: " + EnvGraphSecret,
+	for _, want := range []string{"type: entra", "type: aws", "type: github", "type: ldap", "type: workspace", "type: azure", "type: domains", "key_file: ", "secret_env: " + EnvARMSecret, "secret_env: " + EnvGraphSecret,
 		"token_env: " + EnvGitHubToken, "password_env: " + EnvLDAPPassword, "https://127.0.0.1:", "ldaps://127.0.0.1:", "http://127.0.0.1:"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("config lacks %q", want)
 		}
 	}
 	secrets := e.Secrets()
-	if len(secrets) != 4 {
-		t.Errorf("secrets = %d, want graph, aws, github, ldap", len(secrets))
+	if len(secrets) != 6 {
+		t.Errorf("secrets = %d, want graph, aws, github, ldap, workspace key, arm", len(secrets))
 	}
 	for _, s := range secrets {
 		if strings.Contains(doc, s) {
@@ -89,7 +89,7 @@ func TestStartWritesConfigWithoutSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Targets) != 4 || len(cfg.Declared.Relationships) != 1 || len(cfg.Policy.Waivers) != 3 {
+	if len(cfg.Targets) != 7 || len(cfg.Declared.Relationships) != 1 || len(cfg.Policy.Waivers) != 3 {
 		t.Errorf("config: %d targets, %d relationships, %d waivers", len(cfg.Targets), len(cfg.Declared.Relationships), len(cfg.Policy.Waivers))
 	}
 }
@@ -222,6 +222,29 @@ func TestRealScannersReadTheEstate(t *testing.T) {
 			}
 			if !partner {
 				t.Error("m365: partner-created subscription missing")
+			}
+		case TypeAzure:
+			lighthouse, csp, guard, hidden := false, false, false, false
+			for _, tr := range snap.Trusts {
+				switch {
+				case tr.Kind == findings.TrustAzureLighthouse && tr.Counterparty == "9a7e5c3b-1d2f-4a6b-8c9d-0e1f2a3b4c5d":
+					lighthouse = true
+				case tr.Kind == findings.TrustAzureResourceGuard && tr.Counterparty == "9a7e5c3b-1d2f-4a6b-8c9d-0e1f2a3b4c5d":
+					guard = true
+				}
+			}
+			for _, l := range snap.Licences {
+				if l.Channel == "partner" && l.OwnerOfRecord == "9a7e5c3b-1d2f-4a6b-8c9d-0e1f2a3b4c5d" && strings.HasPrefix(l.System, "azure/") {
+					csp = true
+				}
+			}
+			for _, g := range snap.Gaps {
+				if g.System == "azure/0c0a7050-3333-4000-8000-000000000003" && g.Collection == "system" {
+					hidden = true
+				}
+			}
+			if !lighthouse || !csp || !guard || !hidden {
+				t.Errorf("azure: Lighthouse %v, CSP licence %v, MSP Resource Guard %v, unreadable subscription gap %v", lighthouse, csp, guard, hidden)
 			}
 		}
 	}
