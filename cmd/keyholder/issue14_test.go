@@ -71,7 +71,7 @@ func TestIssue14FailuresSayWhatFailed(t *testing.T) {
 		t.Fatalf("exit %d, want 6\n%s", r.code, r.stderr)
 	}
 	for _, re := range []string{
-		`(?m)^gh: scanned$`,
+		`(?m)^gh: scanned( with 1 gap)?$`,
 		`(?m)^gh-member: scanned with \d+ gaps$`,
 		`(?m)^gh-down: failed \(unreachable: connection refused \(127\.0\.0\.1:\d+\)`,
 		`(?m)^gh-silent: failed \(unreachable: no answer within the timeout`,
