@@ -35,6 +35,7 @@ type view struct {
 	Changes       *changesView
 	Providers     []providerView
 	Ownership     []ownershipRow
+	Domains       *domainsView
 	Timeline      *timeline
 	Backups       []backupRow
 	Matrix        *matrixView
@@ -81,6 +82,7 @@ func buildView(a *findings.Assessment, opts Options) *view {
 	v.Changes = buildChanges(a.Changes, ix)
 	v.Providers = buildProviders(ix)
 	v.Ownership = buildOwnership(ix)
+	v.Domains = buildDomains(ix)
 	v.Timeline = buildTimeline(ix)
 	v.Backups = buildBackups(ix)
 	v.Matrix = buildMatrix(ix)

@@ -162,6 +162,7 @@ func (a *account) vault(ctx context.Context, client *backup.Client, region strin
 			fail.add(&callError{Action: "backup:GetBackupVaultAccessPolicy", Where: region + " vault " + name, Msg: perr.Error(), err: perr})
 		} else {
 			b.Deleters, b.Attributes["delete_denied_to"] = resourceDeleters(doc, backupDeleteActions)
+			a.resourceTrusts(doc, "backup_vault", aws.ToString(v.BackupVaultArn), name, vaultSensitive)
 		}
 	}
 	last, err := a.latestRecoveryPoint(ctx, client, name)

@@ -54,8 +54,10 @@ func (a *account) collectIAM(ctx context.Context) {
 		sumErr  error
 		report  credReport
 		repErr  error
+		idps    map[string]*identityProvider
 	)
-	wg.Add(4)
+	wg.Add(5)
+	go func() { defer wg.Done(); idps = a.federation(ctx, client) }()
 	go func() { defer wg.Done(); data, gaadErr = a.gaad(ctx, client) }()
 	go func() {
 		defer wg.Done()
@@ -108,8 +110,9 @@ func (a *account) collectIAM(ctx context.Context) {
 		a.mu.Lock()
 		a.iam = data
 		a.mu.Unlock()
-		a.roleTrusts(data)
+		a.roleTrusts(data, idps)
 	}
+	a.rolesAnywhere(ctx)
 	a.orgTrust()
 }
 

@@ -159,6 +159,7 @@ func (a *account) bucket(ctx context.Context, name, region string, own map[strin
 			if others := otherAccounts(doc, a.id); len(others) > 0 {
 				b.Attributes["policy_other_accounts"] = strings.Join(others, ",")
 			}
+			a.resourceTrusts(doc, "s3_bucket", "arn:"+partitionOf(a.cfg)+":s3:::"+name, name, s3Sensitive)
 		}
 	}
 	oc, err := client.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(name)})

@@ -32,6 +32,7 @@ func Factory() scanners.Factory {
 		Summary:     "AWS accounts and organisations: IAM, root, Identity Center, role trusts, Organizations, contacts, Backup, S3, KMS, License Manager",
 		New:         newScanner,
 		Permissions: permissions,
+		Gaps:        []string{"trusts/federation", "trusts/roles_anywhere", "inventory/ssm"},
 	}
 }
 
@@ -349,6 +350,7 @@ func (s *Scanner) scanAccount(ctx context.Context, a *account) {
 	run(a.collectContacts)
 	run(a.collectLicences)
 	run(a.collectSCPs)
+	run(a.collectInventory)
 	run(func(ctx context.Context) { a.collectVaults(ctx, addBackup) })
 	run(func(ctx context.Context) { a.collectBuckets(ctx, addBackup) })
 	wg.Wait()

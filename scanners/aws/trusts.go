@@ -15,7 +15,12 @@ import (
 // An outside account also becomes an external principal holding the
 // role's grants via the trust, so the policy layer sees, for example, the
 // MSP account 999999999999 holding AdministratorAccess.
-func (a *account) roleTrusts(d *iamData) {
+//
+// A federated principal that is an IAM identity provider of the account
+// is resolved to the organisation behind it (an Entra tenant from a SAML
+// entity id or OIDC issuer, else the IdP's host): a SAML provider whose
+// IdP is the MSP's Entra tenant gives the MSP's staff the role.
+func (a *account) roleTrusts(d *iamData, idps map[string]*identityProvider) {
 	for _, r := range d.roles {
 		name, arn := aws.ToString(r.RoleName), aws.ToString(r.Arn)
 		rolePID := findings.PrincipalID(findings.PrincipalRole, a.sys, arn)
@@ -43,6 +48,10 @@ func (a *account) roleTrusts(d *iamData) {
 					if kind == "aws_account" && cp == a.id {
 						t.Attributes["same_account"] = "true"
 					}
+					if typ == "Federated" && strings.HasPrefix(v, "arn:") {
+						federatedTrust(&t, idps[v])
+						cp, kind = t.Counterparty, t.CounterpartyKind
+					}
 					if name == "OrganizationAccountAccessRole" {
 						t.Attributes["organization_access_role"] = "true"
 					}
@@ -52,7 +61,7 @@ func (a *account) roleTrusts(d *iamData) {
 						t.Attributes["external_id_required"] = "false"
 					}
 					a.col.trust(t)
-					if (kind == "aws_account" && cp != a.id) || kind == "any" {
+					if (kind == "aws_account" && cp != a.id) || kind == "any" || kind == "entra_tenant" || kind == "domain" || kind == "github_account" {
 						a.externalGrants(cp, kind, t, rolePID, name)
 					}
 				}
@@ -69,9 +78,19 @@ func (a *account) externalGrants(cp, kind string, t findings.Trust, rolePID, rol
 		ID: findings.PrincipalID(findings.PrincipalExternal, a.sys, native), System: a.sys, Kind: findings.PrincipalExternal,
 		NativeID: native, Enabled: true, MFA: findings.MFAUnknown, Attributes: map[string]string{"source": "role_trust"},
 	}
-	if kind == "aws_account" {
+	switch kind {
+	case "aws_account":
 		p.DisplayName, p.HomeOrg, p.HomeOrgKind = "AWS account "+cp, cp, "aws_account"
-	} else {
+	case "entra_tenant":
+		p.DisplayName, p.HomeOrg, p.HomeOrgKind = "users of Entra tenant "+cp+" (SAML/OIDC federation)", cp, "entra_tenant"
+		p.Attributes["source"] = "federation"
+	case "domain":
+		p.DisplayName, p.HomeOrg, p.HomeOrgKind, p.Domain = "users of identity provider "+cp+" (federation)", cp, "domain", cp
+		p.Attributes["source"] = "federation"
+	case "github_account":
+		p.DisplayName, p.HomeOrg, p.HomeOrgKind = "GitHub Actions of "+cp+" (OIDC federation)", cp, "github_account"
+		p.Attributes["source"] = "federation"
+	default:
 		p.DisplayName = "any AWS principal"
 		p.Attributes["any_principal"] = "true"
 	}

@@ -487,7 +487,9 @@ func (c *client) statusError(what string, status int, code, msg string) error {
 	e := &graphError{msg: c.red.String(text), status: status}
 	lower := strings.ToLower(code + " " + msg)
 	switch {
-	case licenceCodes[code] || strings.Contains(lower, "premium licen") || strings.Contains(lower, "premium 2 licen"):
+	case licenceCodes[code] || strings.Contains(lower, "premium licen") || strings.Contains(lower, "premium 2 licen"),
+		// Intune's answer in a tenant without an Intune licence.
+		strings.Contains(lower, "request not applicable to target tenant"):
 		e.class = scanners.ErrUnlicensed
 	case status == http.StatusUnauthorized:
 		e.class = errAuthentication

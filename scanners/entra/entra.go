@@ -22,6 +22,9 @@ func Factory() scanners.Factory {
 		Summary:     "Microsoft Entra ID / Microsoft 365 tenant through Microsoft Graph: roles, PIM, guests, apps, partners, subscriptions, backups",
 		New:         newScanner,
 		Permissions: permissions,
+		Gaps: []string{
+			"grants/pim_groups", "trusts/tenant_names", "inventory/intune", "inventory/intune_devices",
+		},
 	}
 }
 
@@ -60,6 +63,9 @@ type run struct {
 	org        *orgInfo
 	roles      roleData
 	pim        pimData
+	pimGroup   pimGroupData
+	tenants    tenantData
+	intune     intuneData
 	dir        directoryData
 	apps       appData
 	mfa        mfaData
@@ -99,13 +105,14 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 		r.users, r.roleAssignableGroups, r.servicePrincipals, r.applications,
 		r.registrationDetails, r.resourcePermissions, r.delegatedGrants,
 		r.crossTenantPartners, r.delegatedAdmin, r.subscriptions, r.subscribedSkus, r.backups,
+		r.detectedApps,
 	)
 	if r.roles.needFilter != nil {
 		progress("role assignments")
 		r.roleAssignmentsByRole(ctx)
 	}
 	progress("groups")
-	r.expandGroups(ctx)
+	r.parallel(ctx, r.expandGroups, r.pimGroups, r.foreignTenants)
 
 	snap := r.snapshot(s.cfg)
 	if err := ctx.Err(); err != nil {

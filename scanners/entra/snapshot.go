@@ -26,6 +26,7 @@ func (r *run) snapshot(s *settings) *findings.Snapshot {
 	b.appOwnerGrants()
 	b.appPermissionGrants()
 	b.delegatedGrants()
+	b.appOwnerPaths()
 	b.partnerTrusts()
 	b.thirdPartyTrusts()
 	b.gdapTrusts()
@@ -35,6 +36,7 @@ func (r *run) snapshot(s *settings) *findings.Snapshot {
 		Licences: r.licenceFacts(),
 		Backups:  r.backupFacts(),
 		Trusts:   b.trusts,
+		Assets:   r.remoteToolFacts(),
 	}
 	for _, id := range slices.Sorted(maps.Keys(b.principals)) {
 		snap.Principals = append(snap.Principals, *b.principals[id])
@@ -45,6 +47,7 @@ func (r *run) snapshot(s *settings) *findings.Snapshot {
 	r.mu.Lock()
 	snap.Gaps = append(snap.Gaps, r.gaps...)
 	r.mu.Unlock()
+	r.nameTenants(snap)
 	snap.Canonicalize()
 	return snap
 }
@@ -209,6 +212,7 @@ func (b *builder) roleGrants() {
 		if r.kindOf(rg.principalID, rg.principal) != kindGroup {
 			continue
 		}
+		b.groupPaths(rg.principalID, g)
 		exp := r.expansions[rg.principalID]
 		if exp == nil || exp.err != nil {
 			continue

@@ -213,6 +213,8 @@ var serviceProtocol = map[string]protocol{
 	"sso":             protoJSON,
 	"identitystore":   protoJSON,
 	"kms":             protoJSON,
+	"ssm":             protoJSON,
+	"rolesanywhere":   protoRESTJSON,
 	"license-manager": protoJSON,
 	"backup":          protoRESTJSON,
 	"account":         protoRESTJSON,
@@ -452,6 +454,10 @@ func restOperation(service, method string, p []string) string {
 				return "GetPrimaryEmail"
 			}
 		}
+	case "rolesanywhere":
+		if len(p) == 1 && p[0] == "trustanchors" && method == http.MethodGet {
+			return "ListTrustAnchors"
+		}
 	case "backup":
 		switch {
 		case len(p) == 1 && p[0] == "backup-vaults":
@@ -487,7 +493,7 @@ func init() {
 	for k, v := range iamHandlers {
 		handlers[k] = v
 	}
-	for _, m := range []map[string]handler{stsHandlers, orgHandlers, accountHandlers, ssoHandlers, identityStoreHandlers, kmsHandlers, licenseHandlers, backupHandlers, s3Handlers} {
+	for _, m := range []map[string]handler{stsHandlers, orgHandlers, accountHandlers, ssoHandlers, identityStoreHandlers, kmsHandlers, licenseHandlers, backupHandlers, s3Handlers, ssmHandlers, rolesAnywhereHandlers} {
 		for k, v := range m {
 			handlers[k] = v
 		}
