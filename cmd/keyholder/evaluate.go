@@ -126,6 +126,14 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 	if err != nil {
 		return err
 	}
+	if snap.ConfigHash != "" && snap.ConfigHash != cfg.Hash {
+		if !cmd.Flags().Changed("config") {
+			return withCode(exitUsage, fmt.Errorf("%s was scanned with a different config than %s (config hash %.12s…, now %.12s…): pass -c %s explicitly to evaluate it against this config anyway",
+				snapshotPath, f.config, snap.ConfigHash, cfg.Hash, f.config))
+		}
+		a.sayf("WARNING: %s was scanned with a different config than %s (config hash %.12s…, now %.12s…); parties, waivers and rules are taken from %s",
+			snapshotPath, f.config, snap.ConfigHash, cfg.Hash, f.config)
+	}
 	// Decoding a large snapshot leaves its raw JSON behind as garbage:
 	// collect it now rather than let it add to the evaluation's peak.
 	runtime.GC()
@@ -153,7 +161,7 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 	if err := writeStreamed(path, func(w io.Writer) error { return policies.EncodeAssessment(w, as) }); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stderr, "assessment: %s\n", path)
+	a.sayf("assessment: %s", path)
 	fmt.Fprintln(a.stdout, evaluationSummary(as))
 	if failOn == "" {
 		return nil

@@ -14,7 +14,6 @@ import (
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/diffview"
-	"github.com/keyholder/keyholder/internal/progress"
 	"github.com/keyholder/keyholder/internal/scan"
 	"github.com/keyholder/keyholder/internal/store"
 	"github.com/keyholder/keyholder/policies"
@@ -60,8 +59,12 @@ Exit codes:
   5  privileged access changed since the previous run (--fail-on-change
      privileged, the default: a privileged grant or a trust was added,
      removed or changed), or anything changed (--fail-on-change any)
+  6  a target could not be scanned at all (unreachable, authentication
+     failed, TLS)
 
-5 wins over 3 and 4: a scheduled review alerts on change first. The first
+5 wins over 3 and 4: a scheduled review alerts on change first. 6 (a
+target could not be scanned at all) wins over 5, 3 and 4: a target that
+was not read would otherwise show as everything removed. The first
 run of a store has nothing to compare with and never exits 5.`,
 		Example: `  keyholder review -c /etc/keyholder/keyholder.yaml -o /var/lib/keyholder/latest
   keyholder review -c keyholder.yaml --fail-on none --fail-on-change any --diff-format md`,
@@ -134,14 +137,18 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 	}
 	res, err := runReview(ctx, a, reviewParams{
 		cfg: cfg, store: st, engine: engine, registry: all.Registry(), now: now,
-		targets: f.targets, concurrency: f.concurrency, progress: true,
+		targets: f.targets, concurrency: f.concurrency, progress: true, partialOut: f.out,
 		eval: policies.EvalOptions{Profile: f.profile, ExitProvider: f.exitProvider, Version: version},
 	})
 	if err != nil {
 		return err
 	}
 	as := res.assessment
-	fmt.Fprintf(a.stderr, "run %d stored in %s (verdict %s)\n", res.run.ID, st.Path(), as.Verdict)
+	summary := scan.Summarize(as.Snapshot)
+	for _, s := range summary {
+		a.say(s.String())
+	}
+	a.sayf("run %d stored in %s (verdict %s)", res.run.ID, st.Path(), as.Verdict)
 	if as.Changes == nil {
 		fmt.Fprintf(a.stdout, "First run of %s in this store: nothing to compare with yet.\n", orDash(as.Organization))
 	} else {
@@ -157,8 +164,11 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 			return err
 		}
 		for _, p := range paths {
-			fmt.Fprintf(a.stderr, "report: %s\n", p)
+			a.sayf("report: %s", p)
 		}
+	}
+	if scan.AnyFailed(summary) {
+		return withCode(exitTargetFailed, errors.New("a target could not be scanned at all (see above); its changes and findings are not trustworthy until it is"))
 	}
 	if rule.triggered(as.Changes) {
 		what := "privileged access changed"
@@ -204,6 +214,9 @@ type reviewParams struct {
 	eval policies.EvalOptions
 	// progress shows scan progress on stderr when it is a terminal.
 	progress bool
+	// partialOut, when set, receives the partial snapshot of an
+	// interrupted scan.
+	partialOut string
 }
 
 // reviewResult is a stored, diffed run.
@@ -219,7 +232,7 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 	prog := scanners.Progress(scanners.NopProgress{})
 	stop := func() {}
 	if p.progress {
-		prog, stop = progress.New(a.stderr)
+		prog, stop = a.startProgress()
 	}
 	snap, err := scan.Run(ctx, p.cfg, p.registry, scan.Options{
 		Targets: p.targets, Concurrency: p.concurrency, Logger: a.logger, Now: p.now,
@@ -229,6 +242,12 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 	if err != nil {
 		if snap == nil && (config.AsProblems(err) != nil || errors.Is(err, scan.ErrUnknownTarget)) {
 			return reviewResult{}, withCode(exitUsage, err)
+		}
+		if snap != nil && p.partialOut != "" {
+			path := filepath.Join(p.partialOut, "snapshot.json")
+			if werr := writeSnapshot(path, snap); werr == nil {
+				return reviewResult{}, fmt.Errorf("scan did not finish; nothing was stored; partial snapshot written to %s: %w", path, err)
+			}
 		}
 		return reviewResult{}, fmt.Errorf("scan did not finish; nothing was stored: %w", err)
 	}
