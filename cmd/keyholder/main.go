@@ -151,6 +151,8 @@ Exit codes:
 		newValidateCmd(a),
 		newScanCmd(a),
 		newPermissionsCmd(a),
+		newSetupCmd(a),
+		newDocsCmd(a),
 		newHistoryCmd(a),
 		newShowCmd(a),
 		newDiffCmd(a),
