@@ -8,6 +8,8 @@ import (
 
 // File and directory modes for everything keyholder writes: reports and
 // snapshots describe who holds the keys, so only the owner may read them.
+// On Windows, where a mode is only the read-only attribute, new files and
+// directories get an owner-only, non-inherited ACL instead (acl_windows.go).
 const (
 	FileMode os.FileMode = 0o600
 	DirMode  os.FileMode = 0o700
@@ -31,7 +33,8 @@ func MkdirPrivate(dir string) error {
 	if err := os.Chmod(dir, DirMode); err != nil {
 		return fmt.Errorf("restrict %s: %w", dir, err)
 	}
-	return nil
+	// On Windows the mode means nothing: an owner-only ACL instead.
+	return restrict(dir, true)
 }
 
 // WriteFile writes data to path atomically (temporary file and rename)
@@ -50,6 +53,10 @@ func WriteFile(path string, data []byte) error {
 	if err := tmp.Chmod(FileMode); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := restrict(name, false); err != nil { // Windows: owner-only ACL
+		tmp.Close()
+		return err
 	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
