@@ -35,6 +35,8 @@ permission list the scanner declares (keyholder permissions TYPE):
           hidden OUs (dsacls or Set-Acl), OpenLDAP access rules
   github  GitHub App manifest (read-only), manifest-flow form, where to find
           the installation id
+  azure   custom role with exactly the scanner's read actions, assigned at the
+          tenant root management group (when the azure scanner is registered)
 
 Every file also comes with a keyholder.yaml target. With --out DIR the guide
 (README.md) and every file are written there; --artefact NAME prints one file.

@@ -80,6 +80,7 @@ var generators = map[string]generator{
 	"aws":    awsGuide,
 	"ldap":   ldapGuide,
 	"github": githubGuide,
+	"azure":  azureGuide,
 }
 
 // Types lists the scanner types with generated artefacts.

@@ -687,3 +687,43 @@ func TestEveryScannerWithPermissionsHasSetup(t *testing.T) {
 		}
 	}
 }
+
+// ---- Azure ------------------------------------------------------------------
+
+func TestAzureRoleMatchesPermissions(t *testing.T) {
+	p := scanners.Permissions{Items: []scanners.Permission{
+		{Name: "Microsoft.Resources/subscriptions/read"},
+		{Name: "Microsoft.Authorization/roleAssignments/read"},
+		{Name: "Microsoft.RecoveryServices/vaults/read", Optional: true},
+	}}
+	if f, ok := all.Registry().Lookup("azure"); ok {
+		p = f.Permissions() // the real list once the azure scanner is registered
+	}
+	g, err := azureGuide(p, Options{TenantID: "tid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var role struct {
+		Actions, DataActions, AssignableScopes []string
+		IsCustom                               bool
+	}
+	if err := json.Unmarshal([]byte(artefact(t, g, "role")), &role); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, it := range p.Items {
+		want = append(want, it.Name)
+	}
+	if !equalSets(role.Actions, want) || len(role.DataActions) != 0 || !role.IsCustom ||
+		len(role.AssignableScopes) != 1 || role.AssignableScopes[0] != "/providers/Microsoft.Management/managementGroups/tid" {
+		t.Errorf("role = %+v, want actions %v", role, want)
+	}
+	for _, a := range role.Actions {
+		if !strings.HasSuffix(a, "/read") {
+			t.Errorf("%s is not a read", a)
+		}
+	}
+	if _, err := azureGuide(scanners.Permissions{Items: []scanners.Permission{{Name: "Microsoft.Compute/virtualMachines/write"}}}, Options{}); !errors.Is(err, ErrUnmapped) {
+		t.Errorf("a write action was accepted: %v", err)
+	}
+}

@@ -192,8 +192,8 @@ func WriteLayout(img v1.Image, dir string) error {
 type Report struct {
 	Digest       string // manifest digest (a tarball read back gets a docker manifest: compare ConfigDigest)
 	ConfigDigest string
-	Config v1.Config
-	Files  map[string]*tar.Header
+	Config       v1.Config
+	Files        map[string]*tar.Header
 }
 
 func (r Report) String() string {
