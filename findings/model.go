@@ -54,6 +54,8 @@ const (
 	SystemLDAP     SystemKind = "ldap"
 	SystemGitHub   SystemKind = "github"
 	SystemDeclared SystemKind = "declared"
+	// SystemWorkspace is a Google Workspace (or Cloud Identity) customer.
+	SystemWorkspace SystemKind = "workspace"
 )
 
 // System is one scanned target: an Entra tenant, an AWS account, a

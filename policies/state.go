@@ -149,6 +149,9 @@ func (st *state) buildSystems() {
 			s.Party = st.cls.Owner(s.NativeID, "aws_account")
 		case findings.SystemGitHub:
 			s.Party = st.cls.Owner(s.NativeID, "github_org")
+		case findings.SystemWorkspace:
+			// A Workspace customer is known by its primary domain.
+			s.Party = st.cls.Owner(s.Attributes["primary_domain"], "domain")
 		default:
 			s.Party = parties.Result{Party: findings.PartyUnknown, Kind: parties.KindUnknown, Reason: "not attributed"}
 		}
@@ -339,6 +342,15 @@ func (st *state) buildGaps() {
 				gi.CoveredBy = append(gi.CoveredBy, t.ID)
 			}
 		}
+		if g.Collection == "licences/billing" {
+			// A billing owner no API shows is covered by the declared
+			// licences of that target.
+			for _, l := range st.snap.Licences {
+				if l.Channel == "declared" && st.sameTarget(l.System, g.System) {
+					gi.CoveredBy = append(gi.CoveredBy, l.ID)
+				}
+			}
+		}
 		st.gaps = append(st.gaps, gi)
 	}
 	for _, s := range st.systems {
@@ -377,7 +389,8 @@ func structuralGap(collection string) (string, bool) {
 		return "", false
 	}
 	switch sub {
-	case "gdap", "dap", "contracts", "delegated_admin", "partner", "partners", "reseller", "csp":
+	case "gdap", "dap", "contracts", "delegated_admin", "partner", "partners", "reseller", "csp",
+		"domain_wide_delegation", "oauth_apps":
 		return sub, true
 	}
 	return "", false
@@ -391,7 +404,10 @@ func coversGap(rk, kind string) bool {
 		return rk == "gdap"
 	case "dap", "contracts":
 		return rk == "dap" || rk == "gdap"
-	case "partner", "partners", "reseller", "csp":
+	case "partner", "partners", "reseller", "csp", "domain_wide_delegation", "oauth_apps":
+		// Google Workspace's reseller, delegation clients and OAuth apps
+		// have no read API: a fresh declaration of the target's
+		// relationships is what the customer side can know.
 		return rk != ""
 	}
 	return false

@@ -476,6 +476,8 @@ func kindLabel(s *findings.System) string {
 		return "LDAP directory"
 	case findings.SystemGitHub:
 		return "GitHub organisation"
+	case findings.SystemWorkspace:
+		return "Google Workspace"
 	case findings.SystemDeclared:
 		return "Declared inventory"
 	}

@@ -151,6 +151,8 @@ func runDemo(ctx context.Context, a *app, f demoFlags) (demoResult, error) {
 			sc.GitHub = nil
 		case estate.TypeLDAP:
 			sc.LDAP = nil
+		case estate.TypeWorkspace:
+			sc.Workspace = nil
 		}
 	}
 	start := sc.Now
@@ -279,7 +281,7 @@ func prepareDemoDir(out string) (string, error) {
 
 // printDemo tells the user what happened and where the report is.
 func printDemo(w io.Writer, res demoResult) {
-	names := map[string]string{estate.TypeEntra: "Microsoft Graph", estate.TypeAWS: "AWS", estate.TypeGitHub: "GitHub", estate.TypeLDAP: "Active Directory"}
+	names := map[string]string{estate.TypeEntra: "Microsoft Graph", estate.TypeAWS: "AWS", estate.TypeGitHub: "GitHub", estate.TypeLDAP: "Active Directory", estate.TypeWorkspace: "Google Workspace"}
 	var sims []string
 	for _, t := range res.types {
 		sims = append(sims, names[t])

@@ -4,7 +4,8 @@
 #   Every enabled customer principal holding a system's top privilege
 #   actively has multi-factor authentication registered or enforced (Entra
 #   registration, AWS root and IAM user MFA, GitHub two-factor
-#   requirement or member state). MFA that could not be read is unknown,
+#   requirement or member state, Google Workspace 2-step verification
+#   enrolled and enforced). MFA that could not be read is unknown,
 #   never a pass; a system with no customer super-admin to check warns
 #   (KH-KEY-001 says why). Directories (AD, LDAP) are not judged: they
 #   report no MFA state.
@@ -27,7 +28,7 @@
 #     - grants/administrative_units
 #     - principals/invitations
 #     - principals/outside_collaborators
-#   system_kinds: [entra, aws, github]
+#   system_kinds: [entra, aws, github, workspace]
 #   profiles: [readiness, exit]
 package keyholder.checks.kh_key_002
 
@@ -37,7 +38,7 @@ import data.keyholder.lib
 
 # Directories (AD, LDAP) report no MFA state; smartcard-only logons are
 # out of scope here.
-mfa_systems := lib.systems_of({"entra", "aws", "github"})
+mfa_systems := lib.systems_of({"entra", "aws", "github", "workspace"})
 
 holders(sys) := {r.principal |
 	some r in lib.rows_of(sys, "customer")
@@ -52,17 +53,28 @@ github_2fa_required(sys) if {
 	input.systems[sys].attributes.two_factor_requirement_enabled == "true"
 }
 
+# Google Workspace: 2-step verification must be enrolled and enforced; an
+# enrolled user whose enforcement is off can turn it off.
+workspace_unenforced(sys, id) if {
+	input.systems[sys].kind == "workspace"
+	lib.principal(id).mfa == "registered"
+}
+
 mfa(sys, id) := "enforced" if github_2fa_required(sys)
+else := "not_enforced" if workspace_unenforced(sys, id)
 else := lib.principal(id).mfa
 
-without(sys) := {id | some id in holders(sys); mfa(sys, id) == "none"}
+without(sys) := {id | some id in holders(sys); mfa(sys, id) in {"none", "not_enforced"}}
 
-unread(sys) := {id | some id in holders(sys); not mfa(sys, id) in {"none", "registered", "enforced"}}
+unread(sys) := {id | some id in holders(sys); not mfa(sys, id) in {"none", "not_enforced", "registered", "enforced"}}
+
+lacks(sys, id) := "has 2-step verification enrolled but not enforced" if mfa(sys, id) == "not_enforced"
+else := "has no MFA"
 
 results contains res if {
 	some sys in mfa_systems
 	some id in without(sys)
-	res := lib.result("fail", sys, [id], sprintf("customer super-admin %s has no MFA", [lib.label(id)]), [sprintf("mfa: none; holds %s", [lib.join_names(lib.principal(id).top_privileges)])])
+	res := lib.result("fail", sys, [id], sprintf("customer super-admin %s %s", [lib.label(id), lacks(sys, id)]), [sprintf("mfa: %s; holds %s", [mfa(sys, id), lib.join_names(lib.principal(id).top_privileges)])])
 }
 
 results contains res if {

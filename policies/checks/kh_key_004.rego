@@ -22,7 +22,7 @@
 #     - grants/administrative_units
 #     - principals/invitations
 #     - principals/outside_collaborators
-#   system_kinds: [entra, aws, ldap, github]
+#   system_kinds: [entra, aws, ldap, github, workspace]
 #   profiles: [readiness, exit]
 package keyholder.checks.kh_key_004
 

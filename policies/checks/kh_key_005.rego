@@ -12,7 +12,7 @@
 #     Change each contact to a customer-controlled address (a shared mailbox
 #     of the customer's IT or management), not a provider's.
 #   reads: [contacts]
-#   system_kinds: [entra, aws, github]
+#   system_kinds: [entra, aws, github, workspace]
 #   profiles: [readiness, exit]
 package keyholder.checks.kh_key_005
 
@@ -20,7 +20,7 @@ import rego.v1
 
 import data.keyholder.lib
 
-contact_systems := lib.systems_of({"entra", "aws", "github"})
+contact_systems := lib.systems_of({"entra", "aws", "github", "workspace"})
 
 contacts(sys) := [c | some c in input.systems[sys].contacts; c.email != ""]
 

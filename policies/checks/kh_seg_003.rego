@@ -21,7 +21,7 @@
 #   reads: [trusts, grants]
 #   not_affected_by:
 #     - trusts/webhooks
-#   system_kinds: [entra, aws, ldap, github]
+#   system_kinds: [entra, aws, ldap, github, workspace]
 package keyholder.checks.kh_seg_003
 
 import rego.v1

@@ -7,6 +7,7 @@ import (
 	"github.com/keyholder/keyholder/scanners/entra"
 	"github.com/keyholder/keyholder/scanners/github"
 	"github.com/keyholder/keyholder/scanners/ldap"
+	"github.com/keyholder/keyholder/scanners/workspace"
 )
 
 // Registry returns the registry of every built-in scanner. Add a scanner
@@ -19,5 +20,6 @@ func Registry() *scanners.Registry {
 		entra.Factory(),
 		github.Factory(),
 		ldap.Factory(),
+		workspace.Factory(),
 	)
 }

@@ -20,6 +20,7 @@ import (
 	ghsim "github.com/keyholder/keyholder/internal/sim/github"
 	"github.com/keyholder/keyholder/internal/sim/graph"
 	ldapsim "github.com/keyholder/keyholder/internal/sim/ldap"
+	wssim "github.com/keyholder/keyholder/internal/sim/workspace"
 )
 
 //go:embed testdata/contoso.yaml
@@ -31,10 +32,12 @@ const (
 	TypeAWS    = "aws"
 	TypeGitHub = "github"
 	TypeLDAP   = "ldap"
+	// TypeWorkspace is Google Workspace.
+	TypeWorkspace = "workspace"
 )
 
 // Types lists every simulated target type.
-func Types() []string { return []string{TypeEntra, TypeAWS, TypeGitHub, TypeLDAP} }
+func Types() []string { return []string{TypeEntra, TypeAWS, TypeGitHub, TypeLDAP, TypeWorkspace} }
 
 // Environment variables the written config names for its secrets. The
 // AWS scanner takes its credentials from the SDK's default chain, so the
@@ -58,6 +61,16 @@ type Scenario struct {
 	AWS    *AWSPart    `yaml:"aws"`
 	GitHub *GitHubPart `yaml:"github"`
 	LDAP   *LDAPPart   `yaml:"ldap"`
+	// Workspace is a simulated Google Workspace customer.
+	Workspace *WorkspacePart `yaml:"workspace"`
+}
+
+// WorkspacePart is the simulated Google Workspace customer, its target
+// name and the admin the service account impersonates.
+type WorkspacePart struct {
+	Target   string         `yaml:"target"`
+	Subject  string         `yaml:"subject"`
+	Scenario wssim.Scenario `yaml:"scenario"`
 }
 
 // EntraPart is the simulated Microsoft Graph tenant and its target name.
@@ -144,6 +157,10 @@ type Estate struct {
 	aws   *httptest.Server
 	gh    *httptest.Server
 	ldap  *ldapsim.Server
+	ws    *httptest.Server
+	// fileSecrets are secrets kept in files the config names (the
+	// Workspace service account's private key).
+	fileSecrets []string
 }
 
 // Start starts the simulators of sc on 127.0.0.1, writes keyholder.yaml
@@ -261,6 +278,22 @@ func Start(sc *Scenario, opts Options) (e *Estate, err error) {
 			"password_env": EnvLDAPPassword, "ca_file": ca})
 	}
 
+	if p := sc.Workspace; p != nil && want(TypeWorkspace) {
+		wsc := p.Scenario
+		fake := wssim.New(&wsc, wssim.Options{Now: func() time.Time { return now }, Subject: p.Subject})
+		e.ws = httptest.NewServer(fake)
+		// The service account's key is a file, as in production; the
+		// fake made the key pair.
+		key, err := fake.WriteServiceAccount(opts.Dir, e.ws.URL)
+		if err != nil {
+			return nil, fmt.Errorf("estate: workspace: %w", err)
+		}
+		e.fileSecrets = append(e.fileSecrets, fake.PrivateKeyPEM())
+		e.Targets[TypeWorkspace] = p.Target
+		targets = append(targets, map[string]any{"type": TypeWorkspace, "name": p.Target, "endpoint": e.ws.URL,
+			"auth": map[string]any{"method": "service_account", "key_file": key, "subject": p.Subject}})
+	}
+
 	doc, err := configYAML(sc, targets, e.Targets)
 	if err != nil {
 		return nil, err
@@ -281,9 +314,10 @@ func (e *Estate) Env() map[string]string {
 	return out
 }
 
-// Secrets returns the secret values (for checks that none leaks).
+// Secrets returns the secret values (for checks that none leaks): those in
+// environment variables and those in files the config names.
 func (e *Estate) Secrets() []string {
-	var out []string
+	out := append([]string(nil), e.fileSecrets...)
 	for k, v := range e.env {
 		if v != "" && (strings.Contains(k, "SECRET") || strings.Contains(k, "TOKEN") || strings.Contains(k, "PASSWORD")) {
 			out = append(out, v)
@@ -334,6 +368,9 @@ func (e *Estate) Close() {
 	}
 	if e.ldap != nil {
 		e.ldap.Close()
+	}
+	if e.ws != nil {
+		e.ws.Close()
 	}
 }
 

@@ -60,15 +60,15 @@ func TestStartWritesConfigWithoutSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := string(b)
-	for _, want := range []string{"type: entra", "type: aws", "type: github", "type: ldap", "secret_env: " + EnvGraphSecret,
+	for _, want := range []string{"type: entra", "type: aws", "type: github", "type: ldap", "type: workspace", "key_file: ", "secret_env: " + EnvGraphSecret,
 		"token_env: " + EnvGitHubToken, "password_env: " + EnvLDAPPassword, "https://127.0.0.1:", "ldaps://127.0.0.1:", "http://127.0.0.1:"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("config lacks %q", want)
 		}
 	}
 	secrets := e.Secrets()
-	if len(secrets) != 4 {
-		t.Errorf("secrets = %d, want graph, aws, github, ldap", len(secrets))
+	if len(secrets) != 5 {
+		t.Errorf("secrets = %d, want graph, aws, github, ldap, workspace key", len(secrets))
 	}
 	for _, s := range secrets {
 		if strings.Contains(doc, s) {
@@ -89,7 +89,7 @@ func TestStartWritesConfigWithoutSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Targets) != 4 || len(cfg.Declared.Relationships) != 1 || len(cfg.Policy.Waivers) != 3 {
+	if len(cfg.Targets) != 5 || len(cfg.Declared.Relationships) != 1 || len(cfg.Policy.Waivers) != 3 {
 		t.Errorf("config: %d targets, %d relationships, %d waivers", len(cfg.Targets), len(cfg.Declared.Relationships), len(cfg.Policy.Waivers))
 	}
 }

@@ -6,7 +6,7 @@ package keyholder.lib
 import rego.v1
 
 # Systems whose keys a customer can hold (not the declared inventory).
-key_kinds := {"entra", "aws", "ldap", "github"}
+key_kinds := {"entra", "aws", "ldap", "github", "workspace"}
 
 key_systems contains id if {
 	some id, s in input.systems
