@@ -37,6 +37,8 @@ permission list the scanner declares (keyholder permissions TYPE):
           the installation id
   azure   custom role with exactly the scanner's read actions, assigned at the
           tenant root management group (when the azure scanner is registered)
+  workspace  service account and the read-only scopes for domain-wide
+          delegation in the Google Admin console
 
 Every file also comes with a keyholder.yaml target. With --out DIR the guide
 (README.md) and every file are written there; --artefact NAME prints one file.

@@ -81,6 +81,8 @@ var generators = map[string]generator{
 	"ldap":   ldapGuide,
 	"github": githubGuide,
 	"azure":  azureGuide,
+	// workspace: Google Workspace (Admin SDK through domain-wide delegation)
+	"workspace": workspaceGuide,
 }
 
 // Types lists the scanner types with generated artefacts.

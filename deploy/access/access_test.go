@@ -727,3 +727,30 @@ func TestAzureRoleMatchesPermissions(t *testing.T) {
 		t.Errorf("a write action was accepted: %v", err)
 	}
 }
+
+// ---- Google Workspace -------------------------------------------------------
+
+func TestWorkspaceScopesMatchPermissions(t *testing.T) {
+	f := factory(t, "workspace")
+	g := guide(t, "workspace", Options{})
+	got := strings.Split(artefact(t, g, "scopes"), ",")
+	var want []string
+	for _, it := range f.Permissions().Items {
+		if strings.HasPrefix(it.Name, googleScopePrefix) {
+			want = append(want, it.Name)
+		} else if !strings.Contains(g.Markdown(), it.Name) {
+			t.Errorf("requirement %q missing from the steps", it.Name)
+		}
+	}
+	if !equalSets(got, want) || len(want) == 0 {
+		t.Errorf("delegation scopes %v, scanner %v", got, want)
+	}
+	for _, s := range got {
+		if !strings.HasSuffix(s, ".readonly") {
+			t.Errorf("%s is not read-only", s)
+		}
+	}
+	if _, err := workspaceGuide(scanners.Permissions{Items: []scanners.Permission{{Name: googleScopePrefix + "admin.directory.user"}}}, Options{}); err == nil {
+		t.Error("a read-write scope was accepted")
+	}
+}
