@@ -74,3 +74,9 @@ func WriteFile(path string, data []byte) error {
 	}
 	return nil
 }
+
+// Restrict gives path an owner-only ACL on Windows (dir: inherited by what
+// is created inside) and does nothing elsewhere, where the 0600/0700 mode
+// the caller created it with already does that. For files not written
+// through WriteFile, such as the run history database.
+func Restrict(path string, dir bool) error { return restrict(path, dir) }
