@@ -618,10 +618,14 @@ func TestOwnershipChecks(t *testing.T) {
 			mutate: func(s *findings.Snapshot, _ *config.Config) { licenceOf(s, adobe).OwnerOfRecord = "Acme IT" }},
 		{name: "asset of the MSP without renewal", check: "KH-OWN-004", system: "declared", want: findings.StatusFail, subject: fibre,
 			mutate: func(s *findings.Snapshot, _ *config.Config) {
-				s.Assets[0].OwnerOfRecord, s.Assets[0].Renews = "Acme IT", nil
+				a := assetOf(s, fibre)
+				a.OwnerOfRecord, a.Renews = "Acme IT", nil
 			}},
 		{name: "asset without owner of record", check: "KH-OWN-004", system: "declared", want: findings.StatusFail, subject: fibre,
-			mutate: func(s *findings.Snapshot, _ *config.Config) { s.Assets[0].OwnerOfRecord, s.Assets[0].Renews = "", nil }},
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				a := assetOf(s, fibre)
+				a.OwnerOfRecord, a.Renews = "", nil
+			}},
 		{name: "declared inventory failed", check: "KH-OWN-004", system: "declared", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "declared", "licences") }},
 
@@ -726,7 +730,7 @@ func TestBackupChecks(t *testing.T) {
 
 func TestCoverageAndExitChecks(t *testing.T) {
 	removeAcme := func(s *findings.Snapshot, _ *config.Config) {
-		drop := map[string]bool{tom: true, acmeApp: true, jim: true, ghAcme: true, ghAppIns: true}
+		drop := map[string]bool{tom: true, acmeApp: true, jim: true, ghAcme: true, ghAppIns: true, azAcmeEng: true}
 		s.Principals = slices.DeleteFunc(s.Principals, func(p findings.Principal) bool { return drop[p.ID] })
 		s.Grants = slices.DeleteFunc(s.Grants, func(g findings.Grant) bool { return drop[g.PrincipalID] })
 		s.Memberships = slices.DeleteFunc(s.Memberships, func(m findings.Membership) bool { return drop[m.MemberID] })
@@ -786,10 +790,11 @@ func TestEveryCheckCovered(t *testing.T) {
 		ids = append(ids, c.ID)
 	}
 	want := []string{
-		"KH-BAK-001", "KH-BAK-002", "KH-BAK-003", "KH-BAK-004", "KH-BAK-005", "KH-BAK-006", "KH-COV-001", "KH-EXIT-001",
+		"KH-BAK-001", "KH-BAK-002", "KH-BAK-003", "KH-BAK-004", "KH-BAK-005", "KH-BAK-006", "KH-BAK-007", "KH-COV-001",
+		"KH-DNS-001", "KH-DNS-002", "KH-DNS-003", "KH-DNS-004", "KH-EXIT-001",
 		"KH-KEY-001", "KH-KEY-002", "KH-KEY-003", "KH-KEY-004", "KH-KEY-005", "KH-KEY-006",
 		"KH-OWN-001", "KH-OWN-002", "KH-OWN-003", "KH-OWN-004", "KH-OWN-005",
-		"KH-SEG-001", "KH-SEG-002", "KH-SEG-003", "KH-SEG-004", "KH-SEG-005", "KH-SEG-006", "KH-SEG-007",
+		"KH-SEG-001", "KH-SEG-002", "KH-SEG-003", "KH-SEG-004", "KH-SEG-005", "KH-SEG-006", "KH-SEG-007", "KH-SEG-008",
 	}
 	if !slices.Equal(ids, want) {
 		t.Fatalf("checks %v, want the catalogue %v", ids, want)

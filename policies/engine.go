@@ -79,7 +79,7 @@ var ErrPolicy = errors.New("invalid policy")
 var (
 	checkIDRE    = regexp.MustCompile(`^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$`)
 	knownReads   = collectionSet()
-	knownKinds   = map[string]bool{"entra": true, "aws": true, "ldap": true, "github": true, "declared": true, "workspace": true}
+	knownKinds   = map[string]bool{"entra": true, "aws": true, "ldap": true, "github": true, "declared": true, "workspace": true, "domains": true, "azure": true}
 	knownProfile = map[string]bool{ProfileReadiness: true, ProfileExit: true}
 )
 

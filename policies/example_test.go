@@ -39,10 +39,13 @@ func ExampleEngine_Evaluate() {
 		fmt.Printf("%s holds keys: %s\n", s.System, s.HoldsKeys)
 	}
 	// Output:
-	// checks: 25 verdict: ready
+	// checks: 31 verdict: ready
+	// azure holds keys: n/a
+	// azure/sub-1 holds keys: yes
 	// corp-ad holds keys: yes
 	// declared holds keys: n/a
 	// gh holds keys: yes
+	// internet holds keys: n/a
 	// m365 holds keys: yes
 	// prod holds keys: yes
 }

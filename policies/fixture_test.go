@@ -125,15 +125,18 @@ func baseSnapshot() *findings.Snapshot {
 		StartedAt:     started, FinishedAt: finished,
 		Systems: []findings.System{
 			{ID: "m365", Kind: findings.SystemEntra, Target: "m365", Name: "Contoso (M365)", NativeID: tenantCustomer,
-				Domains: []string{"contoso.com", "contoso.onmicrosoft.com"}, Contacts: []findings.Contact{{Kind: "technical", Email: "it@contoso.com"}}},
+				Domains: []string{"contoso.com", "contoso.onmicrosoft.com"}, Contacts: []findings.Contact{{Kind: "technical", Email: "it@contoso.com"}},
+				Attributes: map[string]string{"device_inventory": "intune"}},
 			{ID: "prod", Kind: findings.SystemAWS, Target: "prod", Name: "prod", NativeID: "111111111111",
 				Contacts:   []findings.Contact{{Kind: "root", Email: "aws-root@contoso.com"}, {Kind: "billing", Email: "billing@contoso.com"}},
-				Attributes: map[string]string{"management_account_id": "111111111112", "management_account_email": "aws-mgmt@contoso.com"}},
+				Attributes: map[string]string{"management_account_id": "111111111112", "management_account_email": "aws-mgmt@contoso.com", "device_inventory": "ssm"}},
 			{ID: "corp-ad", Kind: findings.SystemLDAP, Target: "corp-ad", Name: "contoso.com", NativeID: "DC=contoso,DC=com", Flavour: "active_directory"},
 			{ID: "gh", Kind: findings.SystemGitHub, Target: "gh", Name: "contoso", NativeID: "contoso",
 				Contacts:   []findings.Contact{{Kind: "billing", Email: "billing@contoso.com"}},
 				Attributes: map[string]string{"two_factor_requirement_enabled": "true", "plan": "team"}},
 			{ID: "declared", Kind: findings.SystemDeclared, Target: "declared", Name: "Declared inventory", NativeID: "keyholder.yaml"},
+			{ID: "internet", Kind: findings.SystemDomains, Target: "internet", Name: "Domains and internet", NativeID: "internet",
+				Domains: []string{"contoso.com"}},
 		},
 	}
 	p := func(pr findings.Principal) { s.Principals = append(s.Principals, pr) }
@@ -260,9 +263,34 @@ func baseSnapshot() *findings.Snapshot {
 	}
 	s.Assets = []findings.Asset{
 		{ID: "asset:declared:internet:office-fibre-1", System: "declared", Kind: "internet", Name: "Office fibre", OwnerOfRecord: "Contoso Ltd", Renews: date(2028, 6, 30)},
+		{ID: "asset:declared:domain:contoso-com-2", System: "declared", Kind: "domain", Name: "contoso.com", OwnerOfRecord: "Contoso Ltd", Renews: date(2028, 5, 1)},
+		// What the domains scanner reads of a well-run domain: the
+		// customer's registrar account, DNS on Cloudflare, mail on
+		// Microsoft 365, DMARC reports to the customer; the office line's
+		// address block held by the ISP.
+		{ID: "domain:internet:contoso.com", System: "internet", Kind: "domain", Name: "contoso.com", Renews: date(2028, 5, 1),
+			Attributes: map[string]string{"registrar": "Example Registrar, Inc.", "registrar_iana_id": "9999", "registration_read": "true",
+				"dns_read": "true", "expires": "2028-05-01T00:00:00Z", "dnssec": "true", "status": "client transfer prohibited",
+				"nameservers": "ada.ns.cloudflare.com,bob.ns.cloudflare.com", "soa_mname": "ada.ns.cloudflare.com", "soa_rname": "dns@cloudflare.com",
+				"mx": "contoso-com.mail.protection.outlook.com", "spf_includes": "spf.protection.outlook.com",
+				"dmarc_policy": "reject", "dmarc_rua": "dmarc@contoso.com"}},
+		{ID: "address:internet:198.51.100.7", System: "internet", Kind: "ip_block", Name: "198.51.100.7",
+			Attributes: map[string]string{"ip": "198.51.100.7", "holder": "example fibre ltd", "network_name": "EXAMPLE-FIBRE-BUSINESS",
+				"range": "198.51.100.0 - 198.51.100.255", "registration_read": "true"}},
 	}
+	addAzureBaseline(s) // azure_test.go
 	s.Canonicalize()
 	return s
+}
+
+// assetOf returns the asset with id.
+func assetOf(s *findings.Snapshot, id string) *findings.Asset {
+	for i := range s.Assets {
+		if s.Assets[i].ID == id {
+			return &s.Assets[i]
+		}
+	}
+	panic("no asset " + id)
 }
 
 // evaluate runs the shared engine.

@@ -90,6 +90,7 @@ func (st *state) buildInput(gapChecks map[string][]string) map[string]any {
 		"credential_max_age_days": cfg.Policy.CredentialMaxAgeDays,
 		"backup_max_age_days":     cfg.Policy.BackupMaxAgeDays,
 		"declared_max_age_days":   cfg.Policy.DeclaredMaxAgeDays,
+		"domain_expiry_days":      cfg.Policy.DomainExpiryDays,
 		"generic_logins":          strs(generic),
 	}
 	in["organization"] = map[string]any{
@@ -374,6 +375,7 @@ var (
 	kExpiresUnix, kVia, kDirect, kGrant           = ast.StringTerm("expires_unix"), ast.StringTerm("via"), ast.StringTerm("direct"), ast.StringTerm("grant")
 	kImplicit, kSensitive, kParty, kPartyKind     = ast.StringTerm("implicit"), ast.StringTerm("sensitive"), ast.StringTerm("party"), ast.StringTerm("party_kind")
 	kKind, kEnabled                               = ast.StringTerm("kind"), ast.StringTerm("enabled")
+	kTop                                          = ast.StringTerm("top")
 )
 
 func strArray(ss []string) *ast.Term {
@@ -418,6 +420,7 @@ func (st *state) rowInput(r *access.Row, pr parties.Result) ast.Value {
 		[2]*ast.Term{kPartyKind, ast.StringTerm(pr.Kind)},
 		[2]*ast.Term{kKind, ast.StringTerm(string(kind))},
 		[2]*ast.Term{kEnabled, ast.InternedTerm(enabled)},
+		[2]*ast.Term{kTop, ast.InternedTerm(st.topRow(r))},
 	)
 }
 
@@ -641,6 +644,9 @@ func (st *state) assetsInput() []any {
 			"notice": noticeInput(a.Notice, a.Renews), "attributes": attrs(a.Attributes),
 		}
 		partyFields(m, "", st.assetParty[a.ID])
+		if s := st.sysByID[a.System]; s != nil && s.Kind == findings.SystemDomains {
+			m["evidence"] = st.internetEvidence(a)
+		}
 		out = append(out, m)
 	}
 	return out

@@ -60,7 +60,7 @@ func (st *state) systemVerdicts(fs []findings.Finding, keys map[string]findings.
 	holders := map[string]map[string]bool{} // system -> principal (active super-admins)
 	for i := range st.acc.Rows {
 		r := &st.acc.Rows[i]
-		if r.Level != findings.LevelSuperAdmin || !r.Active {
+		if r.Level != findings.LevelSuperAdmin || !r.Active || !st.topRow(r) {
 			continue
 		}
 		kind, enabled := st.kindOf(r.Principal)
@@ -109,7 +109,9 @@ func (st *state) systemVerdicts(fs []findings.Finding, keys map[string]findings.
 		own := bySys[s.ID]
 		sv.Verdict = verdictOf(own)
 		sv.HoldsKeys = "unknown"
-		if s.Kind == findings.SystemDeclared {
+		if s.Kind == findings.SystemDeclared || s.Kind == findings.SystemDomains || s.Kind == findings.SystemAzure && s.Flavour == "tenant" {
+			// No keys to hold: the declared inventory, public records, and an
+			// Azure target's tenant-level system (its subscriptions are judged).
 			sv.HoldsKeys = "n/a"
 		}
 		for _, f := range own {

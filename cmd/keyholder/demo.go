@@ -82,7 +82,7 @@ end its MSP contract, and the report says why.`,
 	cmd.Flags().StringVarP(&f.out, "out", "o", "keyholder-demo", "directory for the reports, the run history and the estate's config")
 	cmd.Flags().IntVar(&f.users, "users", 0, "simulate a generated estate of about N users per system instead of Contoso")
 	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed of the generated estate (--users)")
-	cmd.Flags().StringVar(&f.formats, "format", "html,md,json", "report formats (html, md, json, csv, sarif, all)")
+	cmd.Flags().StringVar(&f.formats, "format", "html,md,json,runbook-csv,runbook-json", "report formats (html, md, json, csv, sarif, runbook-csv, runbook-json, all)")
 	return cmd
 }
 
@@ -153,6 +153,10 @@ func runDemo(ctx context.Context, a *app, f demoFlags) (demoResult, error) {
 			sc.LDAP = nil
 		case estate.TypeWorkspace:
 			sc.Workspace = nil
+		case estate.TypeDomains:
+			sc.Domains = nil
+		case estate.TypeAzure:
+			sc.Azure = nil
 		}
 	}
 	start := sc.Now
@@ -281,7 +285,8 @@ func prepareDemoDir(out string) (string, error) {
 
 // printDemo tells the user what happened and where the report is.
 func printDemo(w io.Writer, res demoResult) {
-	names := map[string]string{estate.TypeEntra: "Microsoft Graph", estate.TypeAWS: "AWS", estate.TypeGitHub: "GitHub", estate.TypeLDAP: "Active Directory", estate.TypeWorkspace: "Google Workspace"}
+	names := map[string]string{estate.TypeEntra: "Microsoft Graph", estate.TypeAWS: "AWS", estate.TypeGitHub: "GitHub", estate.TypeLDAP: "Active Directory", estate.TypeWorkspace: "Google Workspace",
+		estate.TypeDomains: "RDAP and DNS", estate.TypeAzure: "Azure Resource Manager"}
 	var sims []string
 	for _, t := range res.types {
 		sims = append(sims, names[t])

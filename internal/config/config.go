@@ -106,6 +106,20 @@ type Declared struct {
 	Relationships []DeclaredRelationship `yaml:"relationships"`
 	Assets        []DeclaredAsset        `yaml:"assets"`
 	Attestations  []DeclaredAttestation  `yaml:"attestations"`
+	Tools         []DeclaredTool         `yaml:"tools"`
+}
+
+// DeclaredTool attributes a remote-management or remote-access product
+// found on the customer's devices to the party that runs its console:
+// Provider is "customer" or a provider's name, Instance the console or
+// tenant (for example "acme.rmmservice.eu"). Allowed says the customer
+// accepts the provider's agent (KH-SEG-008 passes it; KH-EXIT-001 still
+// fails while it remains after the provider's exit).
+type DeclaredTool struct {
+	Product  string `yaml:"product"`
+	Provider string `yaml:"provider"`
+	Instance string `yaml:"instance"`
+	Allowed  bool   `yaml:"allowed"`
 }
 
 // Notice is a contract's notice rule in days before renewal.
@@ -125,6 +139,12 @@ type DeclaredLicence struct {
 	Renews        *Date   `yaml:"renews"`
 	Notice        *Notice `yaml:"notice"`
 	Notes         string  `yaml:"notes"`
+	// IP is an office egress address of an internet line; the domains
+	// scanner looks up who holds its address block.
+	IP string `yaml:"ip"`
+	// TransferPlan says how a provider-held domain or DNS zone moves to
+	// the customer (KH-DNS-002 accepts a hosted zone with one).
+	TransferPlan string `yaml:"transfer_plan"`
 }
 
 // DeclaredCopy is a copy destination of a declared backup.
@@ -172,6 +192,12 @@ type DeclaredAsset struct {
 	Renews        *Date   `yaml:"renews"`
 	Notice        *Notice `yaml:"notice"`
 	Notes         string  `yaml:"notes"`
+	// IP is an office egress address of an internet line; the domains
+	// scanner looks up who holds its address block.
+	IP string `yaml:"ip"`
+	// TransferPlan says how a provider-held domain or DNS zone moves to
+	// the customer (KH-DNS-002 accepts a hosted zone with one).
+	TransferPlan string `yaml:"transfer_plan"`
 }
 
 // DeclaredAttestation is a written statement collected from a party.
@@ -190,9 +216,24 @@ type Policy struct {
 	CredentialMaxAgeDays int `yaml:"credential_max_age_days"`
 	BackupMaxAgeDays     int `yaml:"backup_max_age_days"`
 	DeclaredMaxAgeDays   int `yaml:"declared_max_age_days"`
+	// DomainExpiryDays: a domain expiring within this many days fails
+	// KH-DNS-001 (default 60).
+	DomainExpiryDays int `yaml:"domain_expiry_days"`
 	// GenericLogins are names that denote shared accounts (KH-SEG-005).
 	GenericLogins []string `yaml:"generic_logins"`
-	Waivers       []Waiver `yaml:"waivers"`
+	// RemoteTools add remote-management products to the built-in
+	// catalogue (policies/data/remote-tools.yaml).
+	RemoteTools []RemoteTool `yaml:"remote_tools"`
+	Waivers     []Waiver     `yaml:"waivers"`
+}
+
+// RemoteTool is a remote-management or remote-access product: Patterns
+// are case-insensitive regular expressions matched against the
+// application names device inventories report.
+type RemoteTool struct {
+	Product  string   `yaml:"product"`
+	Vendor   string   `yaml:"vendor"`
+	Patterns []string `yaml:"patterns"`
 }
 
 // Waiver accepts a check's finding (optionally for one subject) until
@@ -242,6 +283,7 @@ const (
 	DefaultCredentialMaxAgeDays = 90
 	DefaultBackupMaxAgeDays     = 2
 	DefaultDeclaredMaxAgeDays   = 90
+	DefaultDomainExpiryDays     = 60
 )
 
 // DefaultGenericLogins are the shared-account names KH-SEG-005 looks for
@@ -268,6 +310,9 @@ func (p *Policy) applyDefaults() {
 	}
 	if p.DeclaredMaxAgeDays == 0 {
 		p.DeclaredMaxAgeDays = DefaultDeclaredMaxAgeDays
+	}
+	if p.DomainExpiryDays == 0 {
+		p.DomainExpiryDays = DefaultDomainExpiryDays
 	}
 	if len(p.GenericLogins) == 0 {
 		p.GenericLogins = DefaultGenericLogins()

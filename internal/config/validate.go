@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strings"
 
@@ -87,9 +88,9 @@ func validate(c *Config, doc *yaml.Node) Problems {
 		for j, a := range p.Allowed {
 			ap := fmt.Sprintf("%s.allowed[%d]", path, j)
 			switch a.SystemKind {
-			case "entra", "aws", "ldap", "github", "":
+			case "entra", "aws", "ldap", "github", "azure", "workspace", "":
 			default:
-				v.add(ap+".system_kind", fmt.Sprintf("unknown system kind %q (want entra, aws, ldap or github)", a.SystemKind))
+				v.add(ap+".system_kind", fmt.Sprintf("unknown system kind %q (want entra, aws, ldap, github, azure or workspace)", a.SystemKind))
 			}
 			if a.SystemKind == "" && a.Target == "" {
 				v.add(ap, "an allowance needs system_kind or target")
@@ -257,6 +258,20 @@ func validate(c *Config, doc *yaml.Node) Problems {
 		party(path+".owner_of_record", a.OwnerOfRecord, false)
 		target(path+".target", a.Target)
 		notice(path+".notice", a.Notice)
+		if a.IP != "" {
+			if _, err := netip.ParseAddr(a.IP); err != nil {
+				v.add(path+".ip", fmt.Sprintf("not an IP address: %q", a.IP))
+			} else if a.Kind != "internet" {
+				v.add(path+".ip", "only an internet line has an address (kind: internet)")
+			}
+		}
+	}
+	for i, t := range d.Tools {
+		path := fmt.Sprintf("declared.tools[%d]", i)
+		if strings.TrimSpace(t.Product) == "" {
+			v.add(path+".product", "required")
+		}
+		party(path+".provider", t.Provider, true)
 	}
 	for i, a := range d.Attestations {
 		path := fmt.Sprintf("declared.attestations[%d]", i)
@@ -279,9 +294,23 @@ func validate(c *Config, doc *yaml.Node) Problems {
 	for _, f := range []struct {
 		name string
 		val  int
-	}{{"stale_after_days", p.StaleAfterDays}, {"credential_max_age_days", p.CredentialMaxAgeDays}, {"backup_max_age_days", p.BackupMaxAgeDays}, {"declared_max_age_days", p.DeclaredMaxAgeDays}} {
+	}{{"stale_after_days", p.StaleAfterDays}, {"credential_max_age_days", p.CredentialMaxAgeDays}, {"backup_max_age_days", p.BackupMaxAgeDays}, {"declared_max_age_days", p.DeclaredMaxAgeDays}, {"domain_expiry_days", p.DomainExpiryDays}} {
 		if f.val < 0 {
 			v.add("policy."+f.name, "must not be negative")
+		}
+	}
+	for i, t := range p.RemoteTools {
+		path := fmt.Sprintf("policy.remote_tools[%d]", i)
+		if strings.TrimSpace(t.Product) == "" {
+			v.add(path+".product", "required")
+		}
+		if len(t.Patterns) == 0 {
+			v.add(path+".patterns", "at least one pattern is required")
+		}
+		for j, pat := range t.Patterns {
+			if _, err := regexp.Compile("(?i)" + pat); err != nil {
+				v.add(fmt.Sprintf("%s.patterns[%d]", path, j), fmt.Sprintf("invalid regular expression: %v", err))
+			}
 		}
 	}
 	for i, w := range p.Waivers {

@@ -11,7 +11,7 @@
 #     Set up a backup of the system, or declare the existing one under
 #     declared.backups with target set to the system's target name.
 #   reads: [backups]
-#   system_kinds: [entra, aws, ldap, github, workspace]
+#   system_kinds: [entra, aws, ldap, github, workspace, azure]
 package keyholder.checks.kh_bak_001
 
 import rego.v1

@@ -13,7 +13,7 @@
 #     an account or tenant the customer owns, or move the backup storage to
 #     the customer.
 #   reads: [backups]
-#   system_kinds: [entra, aws, ldap, github, workspace]
+#   system_kinds: [entra, aws, ldap, github, workspace, azure]
 package keyholder.checks.kh_bak_002
 
 import rego.v1

@@ -29,6 +29,10 @@ status(b) := ["unknown", sprintf("the owner of the key of backup %s is not known
 } else := ["pass", sprintf("backup %s uses an AWS-managed key in the customer's storage account", [b.name])] if {
 	b.key_party == "aws"
 	b.party_kind == "customer"
+} else := ["pass", sprintf("backup %s uses a Microsoft platform-managed key in the customer's Azure vault", [b.name])] if {
+	b.key_party == "microsoft"
+	b.party_kind == "customer"
+	b.attributes.encryption == "platform_managed"
 } else := ["fail", sprintf("the key of backup %s belongs to %s, not the customer (%s)", [b.name, b.key_party, b.key_reason])]
 
 results contains res if {

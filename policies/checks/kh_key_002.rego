@@ -28,7 +28,7 @@
 #     - grants/administrative_units
 #     - principals/invitations
 #     - principals/outside_collaborators
-#   system_kinds: [entra, aws, github, workspace]
+#   system_kinds: [entra, aws, github, workspace, azure]
 #   profiles: [readiness, exit]
 package keyholder.checks.kh_key_002
 
@@ -38,7 +38,7 @@ import data.keyholder.lib
 
 # Directories (AD, LDAP) report no MFA state; smartcard-only logons are
 # out of scope here.
-mfa_systems := lib.systems_of({"entra", "aws", "github", "workspace"})
+mfa_systems := lib.systems_of({"entra", "aws", "github", "workspace"}) | {s | some s in lib.key_systems; input.systems[s].kind == "azure"}
 
 holders(sys) := {r.principal |
 	some r in lib.rows_of(sys, "customer")

@@ -22,7 +22,7 @@
 #     - grants/administrative_units
 #     - principals/invitations
 #     - principals/outside_collaborators
-#   system_kinds: [entra, aws, ldap, github, workspace]
+#   system_kinds: [entra, aws, ldap, github, workspace, azure]
 #   profiles: [readiness, exit]
 package keyholder.checks.kh_key_004
 

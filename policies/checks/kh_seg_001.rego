@@ -15,7 +15,7 @@
 #     provider's allowed list and assign it as eligible (PIM) or time-bound
 #     instead of permanently.
 #   reads: [principals, grants, trusts]
-#   system_kinds: [entra, aws, ldap, github, workspace]
+#   system_kinds: [entra, aws, ldap, github, workspace, azure]
 package keyholder.checks.kh_seg_001
 
 import rego.v1

@@ -13,7 +13,7 @@
 #     grant it case by case, time-bound, and record a waiver with the
 #     reason.
 #   reads: [principals, grants]
-#   system_kinds: [entra, aws, ldap, github, workspace]
+#   system_kinds: [entra, aws, ldap, github, workspace, azure]
 package keyholder.checks.kh_seg_002
 
 import rego.v1

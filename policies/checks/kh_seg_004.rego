@@ -19,7 +19,7 @@
 #   not_affected_by:
 #     - trusts/webhooks
 #     - trusts/deploy_keys
-#   system_kinds: [entra, aws, ldap, github, workspace]
+#   system_kinds: [entra, aws, ldap, github, workspace, azure]
 package keyholder.checks.kh_seg_004
 
 import rego.v1

@@ -13,7 +13,7 @@
 #     (so every action is attributable and one leaver can be removed), then
 #     delete the shared account.
 #   reads: [principals]
-#   system_kinds: [entra, aws, ldap, github, workspace]
+#   system_kinds: [entra, aws, ldap, github, workspace, azure]
 package keyholder.checks.kh_seg_005
 
 import rego.v1

@@ -15,7 +15,7 @@
 #   reads: [principals, grants, activity]
 #   not_affected_by:
 #     - activity/audit_log
-#   system_kinds: [entra, aws, ldap, github, workspace]
+#   system_kinds: [entra, aws, ldap, github, workspace, azure]
 package keyholder.checks.kh_seg_006
 
 import rego.v1

@@ -14,7 +14,7 @@
 #     short-lived credentials (role assumption, workload identity,
 #     certificate-bound tokens).
 #   reads: [principals, credentials]
-#   system_kinds: [entra, aws, ldap, github, workspace]
+#   system_kinds: [entra, aws, ldap, github, workspace, azure]
 package keyholder.checks.kh_seg_007
 
 import rego.v1

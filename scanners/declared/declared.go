@@ -144,8 +144,27 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 			Renews:        a.Renews.Ptr(),
 			Notice:        notice,
 		}
-		if a.Notes != "" {
-			as.Attributes = map[string]string{"notes": a.Notes}
+		for k, v := range map[string]string{"notes": a.Notes, "ip": a.IP, "transfer_plan": a.TransferPlan} {
+			if v != "" {
+				if as.Attributes == nil {
+					as.Attributes = map[string]string{}
+				}
+				as.Attributes[k] = v
+			}
+		}
+		snap.Assets = append(snap.Assets, as)
+	}
+	// Declared tools attribute remote-management agents found in device
+	// inventories to the party that runs their console (KH-SEG-008).
+	for i, t := range d.Tools {
+		as := findings.Asset{
+			ID:     findings.ObjectID("asset", SystemID, findings.AssetToolDeclaration, slug(t.Product, i)),
+			System: SystemID, Kind: findings.AssetToolDeclaration, Name: t.Product,
+			Provider: t.Provider, OwnerOfRecord: t.Provider,
+			Attributes: map[string]string{"allowed": fmt.Sprint(t.Allowed)},
+		}
+		if t.Instance != "" {
+			as.Attributes["instance"] = t.Instance
 		}
 		snap.Assets = append(snap.Assets, as)
 	}

@@ -19,6 +19,7 @@ const Type = "github"
 // Factory returns the GitHub scanner factory.
 func Factory() scanners.Factory {
 	return scanners.Factory{
+		Gaps:        gapCollections,
 		Type:        Type,
 		Summary:     "GitHub organisation: owners, members and 2FA, invitations, outside collaborators, teams, repository collaborators, apps, deploy keys, webhooks, enterprise owners, audit log",
 		New:         newScanner,
@@ -97,6 +98,10 @@ type scan struct {
 
 	repos []repoInfo
 	teams []*teamInfo
+	// customRoles are the custom repository roles by lower-case name
+	// (nil when they could not be read).
+	customRoles    map[string]customRepoRole
+	customRolesErr error
 	// sensitive maps "org/repo" (lower case) to the configured segments.
 	sensitive map[string][]string
 }
@@ -116,8 +121,11 @@ func (sc *scan) steps() []struct {
 		{"profiles", sc.readProfiles},
 		{"invitations", sc.readInvitations},
 		{"repositories", sc.readRepos},
+		{"custom repository roles", sc.readCustomRepoRoles},
 		{"teams", sc.readTeams},
+		{"organization roles", sc.readOrgRoles},
 		{"repository collaborators", sc.readCollaborators},
+		{"personal access tokens", sc.readPATs},
 		{"deploy keys", sc.readDeployKeys},
 		{"app installations", sc.readInstallations},
 		{"webhooks", sc.readHooks},

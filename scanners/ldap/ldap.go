@@ -26,6 +26,7 @@ const defaultMaxMessage = 64 << 20
 // Factory returns the ldap scanner factory.
 func Factory() scanners.Factory {
 	return scanners.Factory{
+		Gaps:        gapCollections,
 		Type:        Type,
 		Summary:     "reads Active Directory and LDAP directories: users, groups, nesting, privileged groups, trusts",
 		New:         newScanner,
@@ -137,11 +138,13 @@ func permissions() scanners.Permissions {
 		Items: []scanners.Permission{
 			{Name: "Bind (simple bind over LDAPS or StartTLS)", Why: "authenticate the scan"},
 			{Name: "Read the rootDSE", Why: "tell Active Directory from generic LDAP, find the naming context"},
-			{Name: "List and read user objects under base_dn (AD: sAMAccountName, userPrincipalName, mail, displayName, description, userAccountControl, lastLogonTimestamp, pwdLastSet, accountExpires, whenCreated, servicePrincipalName, manager, adminCount, objectGUID, objectSid, primaryGroupID, memberOf; LDAP: uid, cn, displayName, mail, description, manager, memberOf, createTimestamp, pwdAccountLockedTime, entryUUID)", Why: "principals and their direct groups"},
+			{Name: "List and read user objects under base_dn (AD: sAMAccountName, userPrincipalName, mail, displayName, description, userAccountControl, lastLogonTimestamp, pwdLastSet, accountExpires, lockoutTime, whenCreated, servicePrincipalName, manager, adminCount, objectGUID, objectSid, primaryGroupID, memberOf; LDAP: uid, cn, displayName, mail, description, manager, memberOf, createTimestamp, pwdAccountLockedTime, entryUUID)", Why: "principals and their direct groups"},
 			{Name: "List and read group objects under base_dn (AD: cn, sAMAccountName, objectSid, objectGUID, groupType, adminCount, memberOf, and member of the privileged groups; LDAP: cn, member, uniqueMember, memberUid, memberOf)", Why: "groups, nesting and privileged membership"},
 			{Name: "Read the domain object (objectSid)", Why: "the domain SID that names Domain Admins (-512) and the other privileged groups"},
 			{Name: "Read foreignSecurityPrincipal objects", Why: "accounts of trusted domains inside local groups", Optional: true},
 			{Name: "Read trustedDomain objects under CN=System", Why: "domain and forest trusts", Optional: true},
+			{Name: "Read Permissions (the DACL part of nTSecurityDescriptor, asked with the SD flags control 1.2.840.113556.1.4.801 = DACL only) on the domain object, CN=AdminSDHolder, OU=Domain Controllers and the protected groups; Authenticated Users have it by default", Why: "control through ACLs: who besides the defaults holds GenericAll, WriteDacl, WriteOwner, GenericWrite or AddMember there, or DCSync on the domain"},
+			{Name: "Read gPLink on the domain object and OU=Domain Controllers, and displayName, gPCFileSysPath and the DACL of the linked groupPolicyContainer objects under CN=Policies,CN=System", Why: "who may edit a GPO that runs on the domain controllers"},
 		},
 		Notes: []string{
 			"Nothing is written: the scanner only binds and searches.",

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/config"
 	scanrun "github.com/keyholder/keyholder/internal/scan"
 	"github.com/keyholder/keyholder/policies"
 	"github.com/keyholder/keyholder/scanners"
@@ -143,5 +144,57 @@ func TestDeclaredLicenceCoversBilling(t *testing.T) {
 	})
 	if hasFinding(a, "KH-COV-001", findings.StatusWarn, "licences/billing") {
 		t.Error("the declared licence did not cover the billing gap")
+	}
+}
+
+// An allowance for a Workspace role (system_kind workspace) is accepted by
+// the config and KH-SEG-001 applies it: the role is recognised as allowed,
+// and the remaining failure is only that it is held permanently (allowances
+// without an assignment ask for eligible or time-bound access).
+func TestAllowedWorkspaceRole(t *testing.T) {
+	_, a := evaluate(t, nil)
+	if !hasFinding(a, "KH-SEG-001", findings.StatusFail, "dan@acme-it.com") {
+		t.Fatal("precondition: the group's MSP member fails KH-SEG-001")
+	}
+	h := newHarness(t, contoso(t))
+	doc := strings.Replace(`organization:
+  name: Contoso Ltd
+  domains: [contoso.com, contoso.co.uk]
+providers:
+  - name: Acme IT
+    kind: msp
+    domains: [acme-it.com]
+    allowed: [{system_kind: workspace, privileges: ["User Management Admin"]}]
+targets:
+  - type: workspace
+    name: gws
+`, "\t", "", -1) + h.target()
+	cfg, err := config.Parse([]byte(doc), "keyholder.yaml")
+	if err != nil {
+		t.Fatalf("config with a workspace allowance: %v", err)
+	}
+	reg := scanners.NewRegistry(Factory(), declared.Factory())
+	snap, err := scanrun.Run(context.Background(), cfg, reg, scanrun.Options{Now: func() time.Time { return scannertest.FixedNow }, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := policies.NewEngine(policies.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err = engine.Evaluate(context.Background(), snap, cfg, policies.EvalOptions{Profile: policies.ProfileReadiness})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range a.Findings {
+		if f.Check == "KH-SEG-001" && strings.Contains(f.Message, "dan@acme-it.com") {
+			ev := strings.Join(f.Evidence, " ")
+			if strings.Contains(ev, "not in Acme IT's allowed list") || !strings.Contains(ev, "is allowed only") {
+				t.Errorf("dan@acme-it.com: the workspace allowance was not applied: %s %v", f.Message, f.Evidence)
+			}
+		}
+	}
+	if !hasFinding(a, "KH-SEG-001", findings.StatusFail, "tech@acme-it.com") {
+		t.Error("the MSP's Super Admin, not allowed, no longer fails")
 	}
 }

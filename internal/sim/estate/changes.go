@@ -87,8 +87,9 @@ func Week2(sc *Scenario) ([]string, error) {
 }
 
 // advanceBackups moves the newest backups of the estate days forward: a
-// new recovery point in every AWS vault that has one, and a later
-// last_recovery_point for every declared backup.
+// new recovery point in every AWS vault that has one, a later last
+// recovery point for every item of an Azure Recovery Services vault, and a
+// later last_recovery_point for every declared backup.
 func advanceBackups(sc *Scenario, days int) error {
 	if p := sc.AWS; p != nil {
 		for a := range p.Scenario.Accounts {
@@ -105,6 +106,20 @@ func advanceBackups(sc *Scenario, days int) error {
 				}
 				newest.Created = newest.Created.AddDate(0, 0, days)
 				vault.RecoveryPoints = append(vault.RecoveryPoints, newest)
+			}
+		}
+	}
+	if p := sc.Azure; p != nil {
+		for i := range p.Scenario.Subscriptions {
+			for v := range p.Scenario.Subscriptions[i].Vaults {
+				items := p.Scenario.Subscriptions[i].Vaults[v].ProtectedItems
+				for k := range items {
+					t, err := time.Parse(time.RFC3339, items[k].LastRecoveryPoint)
+					if err != nil {
+						continue
+					}
+					items[k].LastRecoveryPoint = t.AddDate(0, 0, days).Format(time.RFC3339)
+				}
 			}
 		}
 	}

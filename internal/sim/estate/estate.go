@@ -17,6 +17,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	awssim "github.com/keyholder/keyholder/internal/sim/aws"
+	azsim "github.com/keyholder/keyholder/internal/sim/azure"
+	dsim "github.com/keyholder/keyholder/internal/sim/domains"
 	ghsim "github.com/keyholder/keyholder/internal/sim/github"
 	"github.com/keyholder/keyholder/internal/sim/graph"
 	ldapsim "github.com/keyholder/keyholder/internal/sim/ldap"
@@ -34,10 +36,15 @@ const (
 	TypeLDAP   = "ldap"
 	// TypeWorkspace is Google Workspace.
 	TypeWorkspace = "workspace"
+	// TypeDomains is the public internet: RDAP and DNS.
+	TypeDomains = "domains"
+	TypeAzure   = "azure"
 )
 
 // Types lists every simulated target type.
-func Types() []string { return []string{TypeEntra, TypeAWS, TypeGitHub, TypeLDAP, TypeWorkspace} }
+func Types() []string {
+	return []string{TypeEntra, TypeAWS, TypeGitHub, TypeLDAP, TypeWorkspace, TypeAzure, TypeDomains}
+}
 
 // Environment variables the written config names for its secrets. The
 // AWS scanner takes its credentials from the SDK's default chain, so the
@@ -46,6 +53,7 @@ const (
 	EnvGraphSecret  = "KEYHOLDER_DEMO_GRAPH_SECRET"
 	EnvGitHubToken  = "KEYHOLDER_DEMO_GITHUB_TOKEN"
 	EnvLDAPPassword = "KEYHOLDER_DEMO_LDAP_PASSWORD"
+	EnvARMSecret    = "KEYHOLDER_DEMO_ARM_SECRET"
 )
 
 // Scenario is a whole simulated estate: the customer's keyholder.yaml
@@ -63,6 +71,22 @@ type Scenario struct {
 	LDAP   *LDAPPart   `yaml:"ldap"`
 	// Workspace is a simulated Google Workspace customer.
 	Workspace *WorkspacePart `yaml:"workspace"`
+	Azure     *AzurePart     `yaml:"azure"`
+	// Domains is the public internet's view of the customer's domains.
+	Domains *DomainsPart `yaml:"domains"`
+}
+
+// AzurePart is the simulated Azure Resource Manager and its target name.
+type AzurePart struct {
+	Target   string         `yaml:"target"`
+	Scenario azsim.Scenario `yaml:"scenario"`
+}
+
+// DomainsPart is the simulated RDAP server and resolver, and its target
+// name.
+type DomainsPart struct {
+	Target   string        `yaml:"target"`
+	Scenario dsim.Scenario `yaml:"scenario"`
 }
 
 // WorkspacePart is the simulated Google Workspace customer, its target
@@ -158,9 +182,11 @@ type Estate struct {
 	gh    *httptest.Server
 	ldap  *ldapsim.Server
 	ws    *httptest.Server
+	dns   *dsim.Server
 	// fileSecrets are secrets kept in files the config names (the
 	// Workspace service account's private key).
 	fileSecrets []string
+	arm         *azsim.Server
 }
 
 // Start starts the simulators of sc on 127.0.0.1, writes keyholder.yaml
@@ -293,6 +319,41 @@ func Start(sc *Scenario, opts Options) (e *Estate, err error) {
 		targets = append(targets, map[string]any{"type": TypeWorkspace, "name": p.Target, "endpoint": e.ws.URL,
 			"auth": map[string]any{"method": "service_account", "key_file": key, "subject": p.Subject}})
 	}
+	if p := sc.Azure; p != nil && want(TypeAzure) {
+		asc := p.Scenario
+		if asc.ClientID == "" {
+			asc.ClientID = "6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e90"
+		}
+		asc.ClientSecret = randomSecret("kh-arm-")
+		srv, err := azsim.Start(asc, azsim.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("estate: azure: %w", err)
+		}
+		e.arm = srv
+		ca, err := srv.CAFile(opts.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("estate: azure: %w", err)
+		}
+		e.env[EnvARMSecret] = asc.ClientSecret
+		e.Targets[TypeAzure] = p.Target
+		targets = append(targets, map[string]any{
+			"type": TypeAzure, "name": p.Target, "tenant_id": asc.TenantID,
+			"endpoint": srv.URL, "authority_host": srv.URL, "ca_file": ca,
+			"auth": map[string]any{"method": "client_secret", "client_id": asc.ClientID, "secret_env": EnvARMSecret},
+		})
+	}
+
+	if p := sc.Domains; p != nil && want(TypeDomains) {
+		dsc := p.Scenario
+		srv, err := dsim.Start(&dsc)
+		if err != nil {
+			return nil, fmt.Errorf("estate: domains: %w", err)
+		}
+		e.dns = srv
+		e.Targets[TypeDomains] = p.Target
+		targets = append(targets, map[string]any{"type": TypeDomains, "name": p.Target,
+			"rdap": map[string]any{"servers": map[string]any{"*": srv.RDAPURL}}, "resolver": srv.DNSAddr, "timeout": "5s"})
+	}
 
 	doc, err := configYAML(sc, targets, e.Targets)
 	if err != nil {
@@ -372,7 +433,16 @@ func (e *Estate) Close() {
 	if e.ws != nil {
 		e.ws.Close()
 	}
+	if e.dns != nil {
+		e.dns.Close()
+	}
+	if e.arm != nil {
+		e.arm.Close()
+	}
 }
+
+// ARM returns the running Azure Resource Manager simulator, or nil.
+func (e *Estate) ARM() *azsim.Server { return e.arm }
 
 // LDAP returns the running directory simulator, or nil.
 func (e *Estate) LDAP() *ldapsim.Server { return e.ldap }

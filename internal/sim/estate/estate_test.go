@@ -12,6 +12,7 @@ import (
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/scan"
+	ldapsim "github.com/keyholder/keyholder/internal/sim/ldap"
 	"github.com/keyholder/keyholder/scanners/all"
 )
 
@@ -60,15 +61,15 @@ func TestStartWritesConfigWithoutSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := string(b)
-	for _, want := range []string{"type: entra", "type: aws", "type: github", "type: ldap", "type: workspace", "key_file: ", "secret_env: " + EnvGraphSecret,
+	for _, want := range []string{"type: entra", "type: aws", "type: github", "type: ldap", "type: workspace", "type: azure", "type: domains", "key_file: ", "secret_env: " + EnvARMSecret, "secret_env: " + EnvGraphSecret,
 		"token_env: " + EnvGitHubToken, "password_env: " + EnvLDAPPassword, "https://127.0.0.1:", "ldaps://127.0.0.1:", "http://127.0.0.1:"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("config lacks %q", want)
 		}
 	}
 	secrets := e.Secrets()
-	if len(secrets) != 5 {
-		t.Errorf("secrets = %d, want graph, aws, github, ldap, workspace key", len(secrets))
+	if len(secrets) != 6 {
+		t.Errorf("secrets = %d, want graph, aws, github, ldap, workspace key, arm", len(secrets))
 	}
 	for _, s := range secrets {
 		if strings.Contains(doc, s) {
@@ -89,7 +90,7 @@ func TestStartWritesConfigWithoutSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Targets) != 5 || len(cfg.Declared.Relationships) != 1 || len(cfg.Policy.Waivers) != 3 {
+	if len(cfg.Targets) != 7 || len(cfg.Declared.Relationships) != 1 || len(cfg.Policy.Waivers) != 3 {
 		t.Errorf("config: %d targets, %d relationships, %d waivers", len(cfg.Targets), len(cfg.Declared.Relationships), len(cfg.Policy.Waivers))
 	}
 }
@@ -223,6 +224,29 @@ func TestRealScannersReadTheEstate(t *testing.T) {
 			if !partner {
 				t.Error("m365: partner-created subscription missing")
 			}
+		case TypeAzure:
+			lighthouse, csp, guard, hidden := false, false, false, false
+			for _, tr := range snap.Trusts {
+				switch {
+				case tr.Kind == findings.TrustAzureLighthouse && tr.Counterparty == "9a7e5c3b-1d2f-4a6b-8c9d-0e1f2a3b4c5d":
+					lighthouse = true
+				case tr.Kind == findings.TrustAzureResourceGuard && tr.Counterparty == "9a7e5c3b-1d2f-4a6b-8c9d-0e1f2a3b4c5d":
+					guard = true
+				}
+			}
+			for _, l := range snap.Licences {
+				if l.Channel == "partner" && l.OwnerOfRecord == "9a7e5c3b-1d2f-4a6b-8c9d-0e1f2a3b4c5d" && strings.HasPrefix(l.System, "azure/") {
+					csp = true
+				}
+			}
+			for _, g := range snap.Gaps {
+				if g.System == "azure/0c0a7050-3333-4000-8000-000000000003" && g.Collection == "system" {
+					hidden = true
+				}
+			}
+			if !lighthouse || !csp || !guard || !hidden {
+				t.Errorf("azure: Lighthouse %v, CSP licence %v, MSP Resource Guard %v, unreadable subscription gap %v", lighthouse, csp, guard, hidden)
+			}
 		}
 	}
 	// Gaps the scenario plants: GitHub's audit log, AWS Identity Center.
@@ -303,5 +327,45 @@ func TestGenerate(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(e.ConfigPath), "keyholder.yaml")); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestIssue13SimulatedACLPaths: the simulated domain controller serves the
+// DACLs the ldap scanner reads (nothing but defaults: no grant, no gap),
+// and an ACE a scenario plants gives the MSP account domain control.
+func TestIssue13SimulatedACLPaths(t *testing.T) {
+	sc, err := Contoso()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.LDAP.Scenario.ACEs = []ldapsim.ACE{
+		{Object: "domain", Trustee: "acme-priya", Right: "DCSync"},
+		{Object: "gpo:Default Domain Controllers Policy", Trustee: "acme-sam", Right: "GenericWrite"},
+	}
+	snap := scanEstate(t, start(t, sc, Options{Types: []string{TypeLDAP}}))
+	for _, g := range snap.Gaps {
+		if strings.HasPrefix(g.Collection, "grants/acl") || strings.HasPrefix(g.Collection, "grants/gpo") {
+			t.Errorf("gap on the simulated DACLs: %+v", g)
+		}
+	}
+	held := map[string]string{}
+	logins := map[string]string{}
+	for _, p := range snap.Principals {
+		logins[p.ID] = p.Login
+	}
+	for _, g := range snap.Grants {
+		if s := g.Attributes["source"]; s == "acl" || s == "gpo" {
+			held[logins[g.PrincipalID]] += g.Privilege + ";"
+			if g.Level != findings.LevelSuperAdmin {
+				t.Errorf("grant = %+v", g)
+			}
+		}
+	}
+	want := map[string]string{
+		"acme-priya": "DCSync on the domain;",
+		"acme-sam":   "Edit GPO Default Domain Controllers Policy (GenericWrite, linked to the Domain Controllers OU);",
+	}
+	if len(held) != len(want) || held["acme-priya"] != want["acme-priya"] || held["acme-sam"] != want["acme-sam"] {
+		t.Errorf("ACL grants = %q, want %q", held, want)
 	}
 }

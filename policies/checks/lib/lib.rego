@@ -6,11 +6,19 @@ package keyholder.lib
 import rego.v1
 
 # Systems whose keys a customer can hold (not the declared inventory).
-key_kinds := {"entra", "aws", "ldap", "github", "workspace"}
+key_kinds := {"entra", "aws", "ldap", "github", "workspace", "azure"}
 
 key_systems contains id if {
 	some id, s in input.systems
 	s.kind in key_kinds
+	not holds_no_keys(s)
+}
+
+# An Azure target's tenant-level system only carries the principals its
+# subscriptions share; each subscription is judged as a system of its own.
+holds_no_keys(s) if {
+	s.kind == "azure"
+	s.flavour == "tenant"
 }
 
 # systems_of(kinds) is the set of system ids of the given kinds.
