@@ -26,12 +26,11 @@ import (
 // Factory returns the factory of aws targets.
 func Factory() scanners.Factory {
 	return scanners.Factory{
-		Gaps:        gapCollections,
+		Gaps:        append(slices.Clone(gapCollections), hiddenPathGaps...),
 		Type:        "aws",
 		Summary:     "AWS accounts and organisations: IAM, root, Identity Center, role trusts, Organizations, contacts, Backup, S3, KMS, License Manager",
 		New:         newScanner,
 		Permissions: permissions,
-		Gaps:        []string{"trusts/federation", "trusts/roles_anywhere", "inventory/ssm"},
 	}
 }
 
