@@ -178,6 +178,8 @@ tomorrow without losing anything.
 		newValidateCmd(a),
 		newScanCmd(a),
 		newPermissionsCmd(a),
+		newSetupCmd(a),
+		newDocsCmd(a),
 		newHistoryCmd(a),
 		newShowCmd(a),
 		newDiffCmd(a),

@@ -1,24 +1,31 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/keyholder/keyholder/deploy/access"
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/all"
 )
 
 func newPermissionsCmd(a *app) *cobra.Command {
 	var docOnly bool
+	var opts access.Options
 	cmd := &cobra.Command{
 		Use:   "permissions [TYPE]",
 		Short: "Print the minimal read-only permissions each scanner needs",
 		Long: `permissions prints, per scanner type, every permission keyholder uses and
 why. Nothing keyholder calls writes. With TYPE and --document, only the
-machine-readable grant is printed (for aws: an IAM policy JSON to attach).`,
+machine-readable grant is printed, generated from that list: for entra the
+app registration manifest (requiredResourceAccess with Microsoft Graph
+app-role ids), for aws the IAM policy, for ldap the PowerShell script that
+creates the AD bind account, for github the GitHub App manifest.
+keyholder setup TYPE prints every artefact with the steps.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			reg := all.Registry()
@@ -36,10 +43,14 @@ machine-readable grant is printed (for aws: an IAM policy JSON to attach).`,
 					if len(types) != 1 {
 						return withCode(exitUsage, fmt.Errorf("--document needs a TYPE"))
 					}
-					if p.Document == "" {
+					doc, err := access.Document(f, opts)
+					if errors.Is(err, access.ErrNoSetup) {
 						return withCode(exitUsage, fmt.Errorf("scanner %q has no machine-readable permission document", t))
 					}
-					fmt.Fprintln(a.stdout, strings.TrimRight(p.Document, "\n"))
+					if err != nil {
+						return err
+					}
+					fmt.Fprintln(a.stdout, strings.TrimRight(doc, "\n"))
 					return nil
 				}
 				if i > 0 {
@@ -51,6 +62,7 @@ machine-readable grant is printed (for aws: an IAM policy JSON to attach).`,
 		},
 	}
 	cmd.Flags().BoolVar(&docOnly, "document", false, "print only the machine-readable permission document of TYPE")
+	addSetupOptionFlags(cmd, &opts)
 	return cmd
 }
 

@@ -8,6 +8,8 @@ import (
 
 // File and directory modes for everything keyholder writes: reports and
 // snapshots describe who holds the keys, so only the owner may read them.
+// On Windows, where a mode is only the read-only attribute, new files and
+// directories get an owner-only, non-inherited ACL instead (acl_windows.go).
 const (
 	FileMode os.FileMode = 0o600
 	DirMode  os.FileMode = 0o700
@@ -31,7 +33,8 @@ func MkdirPrivate(dir string) error {
 	if err := os.Chmod(dir, DirMode); err != nil {
 		return fmt.Errorf("restrict %s: %w", dir, err)
 	}
-	return nil
+	// On Windows the mode means nothing: an owner-only ACL instead.
+	return restrict(dir, true)
 }
 
 // WriteFile writes data to path atomically (temporary file and rename)
@@ -51,6 +54,10 @@ func WriteFile(path string, data []byte) error {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	if err := restrict(name, false); err != nil { // Windows: owner-only ACL
+		tmp.Close()
+		return err
+	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
@@ -67,3 +74,9 @@ func WriteFile(path string, data []byte) error {
 	}
 	return nil
 }
+
+// Restrict gives path an owner-only ACL on Windows (dir: inherited by what
+// is created inside) and does nothing elsewhere, where the 0600/0700 mode
+// the caller created it with already does that. For files not written
+// through WriteFile, such as the run history database.
+func Restrict(path string, dir bool) error { return restrict(path, dir) }

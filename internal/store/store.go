@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/fsx"
 )
 
 // Errors callers can test with errors.Is.
@@ -79,6 +81,9 @@ type Store struct {
 // not absolute (as the XDG base directory specification requires).
 func DefaultPath() (string, error) {
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "keyholder", "keyholder.db"), nil
+	}
+	if d := os.Getenv("LOCALAPPDATA"); runtime.GOOS == "windows" && d != "" {
 		return filepath.Join(d, "keyholder", "keyholder.db"), nil
 	}
 	home, err := os.UserHomeDir()
@@ -144,7 +149,11 @@ func prepareFile(path string, mustExist bool) error {
 			return fmt.Errorf("store: %w", err)
 		}
 		if nf != nil {
-			return nf.Close()
+			if err := nf.Close(); err != nil {
+				return err
+			}
+			// Windows: the mode means nothing, an owner-only ACL instead.
+			return fsx.Restrict(path, false)
 		}
 		return nil
 	}

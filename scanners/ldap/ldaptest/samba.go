@@ -151,7 +151,7 @@ func StartSamba(opts SambaOptions) (*Samba, error) {
 		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownProcessGroup(cmd)
 	// Samba -i exits when stdin closes: Stop closes it.
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -240,11 +240,11 @@ func (s *Samba) Stop() {
 		return
 	case <-time.After(10 * time.Second):
 	}
-	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+	signalGroup(s.cmd, syscall.SIGTERM)
 	select {
 	case <-s.exited:
 	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		signalGroup(s.cmd, syscall.SIGKILL)
 		<-s.exited
 	}
 }

@@ -160,7 +160,7 @@ index member,memberOf eq
 			return nil, err
 		}
 		cmd.Stdout, cmd.Stderr = logf, logf
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		ownProcessGroup(cmd)
 		if err := cmd.Start(); err != nil {
 			logf.Close()
 			return nil, err
