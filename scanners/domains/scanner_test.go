@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -265,5 +269,54 @@ func TestParsers(t *testing.T) {
 	p, rua, ruf := dmarc("v=DMARC1;p=reject; rua=mailto:a@x.com,mailto:b@y.com!10m; ruf=mailto:c@z.com")
 	if p != "reject" || strings.Join(rua, ",") != "a@x.com,b@y.com" || strings.Join(ruf, ",") != "c@z.com" {
 		t.Errorf("dmarc = %q %v %v", p, rua, ruf)
+	}
+}
+
+// Without rdap.servers the RDAP server is found through IANA's bootstrap
+// files (dns.json, ipv4.json) at rdap.bootstrap_url.
+func TestBootstrap(t *testing.T) {
+	srv := start(t, scenario(t))
+	var asked []string
+	iana := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.URL.Path)
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/dns.json":
+			fmt.Fprintf(w, `{"version":"1.0","publication":"2026-11-01T00:00:00Z","services":[[["com","uk"],[%q]]]}`, srv.RDAPURL)
+		case "/ipv4.json":
+			fmt.Fprintf(w, `{"version":"1.0","publication":"2026-11-01T00:00:00Z","services":[[["203.0.0.0/8"],[%q]]]}`, srv.RDAPURL)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer iana.Close()
+	doc := `organization:
+  name: Contoso Ltd
+  domains: [contoso.com, contoso.co.uk]
+providers:
+  - {name: Acme IT, kind: msp, domains: [acme-it.com]}
+declared:
+  assets:
+    - {kind: internet, name: Office fibre, provider: Acme IT, ip: 203.0.113.10}
+targets:
+  - type: domains
+    name: internet
+    rdap: {bootstrap_url: "` + iana.URL + `/"}
+    resolver: ` + srv.DNSAddr + `
+    timeout: 2s
+`
+	cfg, err := config.Parse([]byte(doc), "keyholder.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := scan(t, cfg)
+	if a := asset(snap, "contoso.com"); a == nil || a.Attributes["reseller"] != "Acme IT" {
+		t.Fatalf("bootstrapped lookup of contoso.com failed: %+v %+v", a, snap.Gaps)
+	}
+	if a := asset(snap, "203.0.113.10"); a == nil || a.Attributes["registration_read"] != "true" {
+		t.Errorf("bootstrapped lookup of the office address failed: %+v %+v", a, snap.Gaps)
+	}
+	if !slices.Contains(asked, "/dns.json") || !slices.Contains(asked, "/ipv4.json") {
+		t.Errorf("bootstrap files asked: %v", asked)
 	}
 }

@@ -198,3 +198,49 @@ targets:
 		t.Error("the MSP's Super Admin, not allowed, no longer fails")
 	}
 }
+
+// KH-KEY-003 finds a break-glass account on the Workspace domain: an
+// enabled, customer-owned super admin passes; a configured one that does
+// not exist fails.
+func TestBreakGlassOnWorkspace(t *testing.T) {
+	h := newHarness(t, contoso(t))
+	run := func(bg string) *findings.Assessment {
+		doc := `organization:
+  name: Contoso Ltd
+  domains: [contoso.com, contoso.co.uk]
+  break_glass: [` + bg + `]
+providers:
+  - {name: Acme IT, kind: msp, domains: [acme-it.com]}
+targets:
+  - type: workspace
+    name: gws
+` + h.target()
+		cfg, err := config.Parse([]byte(doc), "keyholder.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg := scanners.NewRegistry(Factory(), declared.Factory())
+		snap, err := scanrun.Run(context.Background(), cfg, reg, scanrun.Options{Now: func() time.Time { return scannertest.FixedNow }, Version: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		engine, err := policies.NewEngine(policies.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := engine.Evaluate(context.Background(), snap, cfg, policies.EvalOptions{Profile: policies.ProfileReadiness})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	if a := run("alice@contoso.com"); !hasFinding(a, "KH-KEY-003", findings.StatusPass, "alice@contoso.com") {
+		for _, f := range findingsOf(a, "KH-KEY-003") {
+			t.Logf("  %s %s", f.Status, f.Message)
+		}
+		t.Error("alice@contoso.com, an enabled customer Super Admin, is not accepted as break-glass")
+	}
+	if a := run("bg-missing@contoso.com"); !hasFinding(a, "KH-KEY-003", findings.StatusFail, "bg-missing@contoso.com") {
+		t.Error("a break-glass account missing from the Workspace does not fail")
+	}
+}

@@ -282,3 +282,19 @@ func TestPagesLoop(t *testing.T) {
 		t.Errorf("max pages: %v", err)
 	}
 }
+
+// auth.method application_default with a credentials file (here the
+// service account's own key, as GOOGLE_APPLICATION_CREDENTIALS would name
+// it; an external_account file for workload identity federation takes the
+// same path) and a subject reads the customer like service_account.
+func TestApplicationDefaultCredentialsFile(t *testing.T) {
+	h := newHarness(t, contoso(t))
+	target := "    endpoint: " + h.srv.URL + "\n    auth: {method: application_default, key_file: " + h.key + ", subject: " + subject + "}\n"
+	snap, _ := h.scan(target)
+	if p := principalByLogin(snap, "alice@contoso.com"); p == nil || p.MFA != findings.MFAEnforced {
+		t.Fatalf("application_default scan did not read the users: %+v", p)
+	}
+	if _, tok := h.fake.Requests(); tok != 1 {
+		t.Errorf("token requests = %d, want 1", tok)
+	}
+}
