@@ -38,6 +38,7 @@ type reviewFlags struct {
 	exitProvider string
 	paper        string
 	maxItems     int
+	estate       string
 }
 
 func newReviewCmd(a *app) *cobra.Command {
@@ -84,6 +85,7 @@ run of a store has nothing to compare with and never exits 5.`,
 	fl.StringVar(&f.profile, "profile", policies.ProfileReadiness, "check profile: readiness or exit")
 	fl.StringVar(&f.exitProvider, "exit-provider", "", "the departed provider (exit profile), or the provider the runbook is about")
 	fl.StringVar(&f.paper, "paper", "a4", "print page size of the HTML report: a4 or letter")
+	addEstateFlag(cmd, &f.estate, "store the run under this estate name (default: the config's organization.name)")
 	fl.IntVar(&f.maxItems, "max-items", 50, "show at most N items per section of the printed changes (0: all)")
 	return cmd
 }
@@ -134,7 +136,7 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 	}
 	res, err := runReview(ctx, a, reviewParams{
 		cfg: cfg, store: st, engine: engine, registry: all.Registry(), now: now,
-		targets: f.targets, concurrency: f.concurrency, progress: true,
+		targets: f.targets, concurrency: f.concurrency, progress: true, estate: f.estate,
 		eval: policies.EvalOptions{Profile: f.profile, ExitProvider: f.exitProvider, Version: version},
 	})
 	if err != nil {
@@ -204,6 +206,9 @@ type reviewParams struct {
 	eval policies.EvalOptions
 	// progress shows scan progress on stderr when it is a terminal.
 	progress bool
+	// estate names the estate the run is stored under; the assessment's
+	// organization when empty.
+	estate string
 }
 
 // reviewResult is a stored, diffed run.
@@ -242,11 +247,15 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 		}
 		return reviewResult{}, err
 	}
-	run, err := p.store.Save(ctx, as)
+	estate := p.estate
+	if estate == "" {
+		estate = as.Organization
+	}
+	run, err := p.store.SaveEstate(ctx, estate, as)
 	if err != nil {
 		return reviewResult{}, err
 	}
-	prev, ok, err := p.store.Previous(ctx, run.ID, store.Match{Organization: as.Organization, Profile: as.Profile})
+	prev, ok, err := p.store.Previous(ctx, run.ID, store.Match{Estate: estate, Organization: as.Organization, Profile: as.Profile})
 	if err != nil {
 		return reviewResult{}, err
 	}
