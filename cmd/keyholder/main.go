@@ -155,6 +155,7 @@ Exit codes:
 		newShowCmd(a),
 		newDiffCmd(a),
 		newPruneCmd(a),
+		newFleetCmd(a),
 		newReviewCmd(a),
 		newDemoCmd(a),
 		newReportCmd(a),

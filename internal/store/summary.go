@@ -17,6 +17,10 @@ type Summary struct {
 	Systems   []SystemSummary     `json:"systems"`
 	Blockers  []BlockerSummary    `json:"blockers"`
 	Providers []ProviderFootprint `json:"providers"`
+	// Failing counts failing findings by severity; UnknownBlockers counts
+	// blocker checks left unknown (for fleet's --fail-on exit code).
+	Failing         map[findings.Severity]int `json:"failing,omitempty"`
+	UnknownBlockers int                       `json:"unknown_blockers"`
 }
 
 // SystemSummary is one system's verdict and who holds its keys.
@@ -56,6 +60,17 @@ func Summarize(a *findings.Assessment) Summary {
 			Verdict: sv.Verdict, HoldsKeys: sv.HoldsKeys, Blockers: sv.Blockers})
 	}
 	for _, f := range a.Findings {
+		switch f.Status {
+		case findings.StatusFail:
+			if s.Failing == nil {
+				s.Failing = map[findings.Severity]int{}
+			}
+			s.Failing[f.Severity]++
+		case findings.StatusUnknown:
+			if f.Severity == findings.SeverityBlocker {
+				s.UnknownBlockers++
+			}
+		}
 		if f.Status == findings.StatusFail && f.Severity == findings.SeverityBlocker {
 			s.Blockers = append(s.Blockers, BlockerSummary{Check: f.Check, Title: f.Title, System: f.System, Message: f.Message})
 		}
