@@ -43,14 +43,14 @@ run was not diffed). Use a run id with show and diff.`,
 				return nil
 			}
 			tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "RUN\tSTARTED (UTC)\tORGANIZATION\tVERDICT\tFAIL\tBLOCKERS\tUNKNOWN\tPRINCIPALS\tPRIV. GRANTS\tCHANGES\tVERSION")
+			fmt.Fprintln(tw, "RUN\tSTARTED (UTC)\tESTATE\tORGANIZATION\tVERDICT\tFAIL\tBLOCKERS\tUNKNOWN\tPRINCIPALS\tPRIV. GRANTS\tCHANGES\tVERSION")
 			for _, r := range runs {
 				changes := "-"
 				if r.Changes >= 0 {
 					changes = fmt.Sprint(r.Changes)
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.Started.UTC().Format("2006-01-02 15:04"),
-					r.Organization, r.Verdict, r.Failing, r.Blockers, r.Unknown, r.Principals, r.PrivilegedGrants, changes, r.ToolVersion)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.Started.UTC().Format("2006-01-02 15:04"),
+					orDash(r.Estate), r.Organization, r.Verdict, r.Failing, r.Blockers, r.Unknown, r.Principals, r.PrivilegedGrants, changes, r.ToolVersion)
 			}
 			return tw.Flush()
 		},

@@ -145,7 +145,7 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 	as := res.assessment
 	fmt.Fprintf(a.stderr, "run %d stored in %s (verdict %s)\n", res.run.ID, st.Path(), as.Verdict)
 	if as.Changes == nil {
-		fmt.Fprintf(a.stdout, "First run of %s in this store: nothing to compare with yet.\n", orDash(as.Organization))
+		fmt.Fprintf(a.stdout, "First run of %s in this store: nothing to compare with yet.\n", orDash(res.run.Estate))
 	} else {
 		if err := diffview.Write(a.stdout, f.diffFormat, as.Changes, diffview.Options{MaxItems: f.maxItems}); err != nil {
 			return err
