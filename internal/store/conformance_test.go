@@ -278,8 +278,8 @@ func TestPostgresURLWithPasswordRefused(t *testing.T) {
 	}
 }
 
-// TestPostgresRefusesForeignDatabase: a database with someone else's runs
-// table is left alone.
+// TestPostgresRefusesForeignDatabase: a newer schema is refused, and a
+// database with someone else's runs table is left alone.
 func TestPostgresRefusesForeignDatabase(t *testing.T) {
 	srv := testpg.Start(t)
 	loc := srv.NewDatabase(t)
@@ -287,6 +287,12 @@ func TestPostgresRefusesForeignDatabase(t *testing.T) {
 	s, err := Open(ctx, loc, Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := s.db.ExecContext(ctx, "UPDATE keyholder_schema SET version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, loc, Options{}); !errors.Is(err, ErrNewer) {
+		t.Errorf("Open of a newer schema err = %v; want ErrNewer", err)
 	}
 	if _, err := s.db.ExecContext(ctx, "DROP TABLE keyholder_schema; DROP TABLE runs; CREATE TABLE runs (x int)"); err != nil {
 		t.Fatal(err)

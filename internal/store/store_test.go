@@ -385,6 +385,14 @@ func TestMigrationFromOldSchema(t *testing.T) {
 	if len(runs) != 2 || runs[1].Verdict != findings.VerdictReady || runs[1].Changes != -1 || runs[1].SnapshotSHA != "abc" || runs[0].Failing != 2 {
 		t.Errorf("runs after upgrade = %+v", runs)
 	}
+	// Schema 4: old runs belong to the estate named by their organization,
+	// and fleet lists them without a summary.
+	if runs[0].Estate != "Contoso Ltd" || runs[1].Estate != "" {
+		t.Errorf("estates after upgrade = %q, %q; want the organizations", runs[0].Estate, runs[1].Estate)
+	}
+	if es, err := s.Estates(ctx); err != nil || len(es) != 2 || es[0].Summary != nil {
+		t.Errorf("Estates after upgrade = %+v, %v", es, err)
+	}
 	// The old plain-JSON run still reads, and can take a diff.
 	_, got, err := s.Get(ctx, 2)
 	if err != nil || got.Snapshot == nil || len(got.Snapshot.Principals) != 1 {
