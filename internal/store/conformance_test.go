@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -301,4 +302,38 @@ func TestPostgresRefusesForeignDatabase(t *testing.T) {
 	if _, err := Open(ctx, loc, Options{}); !errors.Is(err, ErrNotStore) {
 		t.Errorf("Open of a foreign runs table err = %v; want ErrNotStore", err)
 	}
+}
+
+// TestPostgresPasswordFromEnvironmentOrFile: against a server that wants
+// a password, a URL without one connects with PGPASSWORD, or with a
+// password file named by PGPASSFILE, and fails without either.
+func TestPostgresPasswordFromEnvironmentOrFile(t *testing.T) {
+	const pw = "c0rrect-h0rse"
+	srv := testpg.StartWithPassword(t, pw)
+	ctx := context.Background()
+	t.Setenv("PGPASSWORD", "")
+	t.Setenv("PGPASSFILE", filepath.Join(t.TempDir(), "none"))
+	if s, err := Open(ctx, srv.URL, Options{}); err == nil {
+		s.Close()
+		t.Fatal("connected without a password")
+	} else if strings.Contains(err.Error(), pw) {
+		t.Errorf("error repeats the password: %v", err)
+	}
+	t.Setenv("PGPASSWORD", pw)
+	s, err := Open(ctx, srv.URL, Options{})
+	if err != nil {
+		t.Fatalf("with PGPASSWORD: %v", err)
+	}
+	s.Close()
+	t.Setenv("PGPASSWORD", "")
+	pass := filepath.Join(t.TempDir(), "pgpass")
+	if err := os.WriteFile(pass, []byte(fmt.Sprintf("127.0.0.1:%d:*:postgres:%s\n", srv.Port, pw)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PGPASSFILE", pass)
+	s, err = Open(ctx, srv.URL, Options{})
+	if err != nil {
+		t.Fatalf("with PGPASSFILE: %v", err)
+	}
+	s.Close()
 }

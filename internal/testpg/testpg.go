@@ -42,7 +42,20 @@ type Server struct {
 // missing PostgreSQL skips t (fails it under KEYHOLDER_REQUIRE_SERVERS=1).
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s, err := start()
+	return startT(t, "")
+}
+
+// StartWithPassword is Start with SCRAM password authentication for the
+// postgres user instead of trust, for tests of how clients pass the
+// password. URL carries no password.
+func StartWithPassword(t testing.TB, password string) *Server {
+	t.Helper()
+	return startT(t, password)
+}
+
+func startT(t testing.TB, password string) *Server {
+	t.Helper()
+	s, err := start(password)
 	if err != nil {
 		if errors.Is(err, ErrMissing) && os.Getenv(RequireEnv) != "1" {
 			t.Skipf("%v (apt-get install postgresql; set %s=1 to make this a failure)", err, RequireEnv)
@@ -98,7 +111,7 @@ func version(initdb string) int {
 	return v
 }
 
-func start() (*Server, error) {
+func start(password string) (*Server, error) {
 	bin, err := binDir()
 	if err != nil {
 		return nil, err
@@ -123,7 +136,22 @@ func start() (*Server, error) {
 		}
 	}
 	data := filepath.Join(dir, "data")
-	if out, err := s.run(filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"); err != nil {
+	args := []string{"-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"}
+	if password != "" {
+		pw := filepath.Join(dir, "pwfile")
+		if err := os.WriteFile(pw, []byte(password+"\n"), 0o600); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		if s.cred != nil {
+			if err := os.Chown(pw, int(s.cred.Uid), int(s.cred.Gid)); err != nil {
+				os.RemoveAll(dir)
+				return nil, err
+			}
+		}
+		args = []string{"-D", data, "--auth-host=scram-sha-256", "--auth-local=trust", "--pwfile=" + pw, "-U", "postgres", "--no-sync", "-E", "UTF8"}
+	}
+	if out, err := s.run(filepath.Join(bin, "initdb"), args...); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("initdb: %v: %s", err, out)
 	}
