@@ -195,4 +195,8 @@ type RunbookStep struct {
 	Due *time.Time `json:"due,omitempty"`
 	// Done is true when the facts show the step is already done.
 	Done bool `json:"done,omitempty"`
+	// Verify is true when the step rests on a check that is unknown: the
+	// action says what to verify and how, and the step is neither done
+	// nor known to be needed.
+	Verify bool `json:"verify,omitempty"`
 }

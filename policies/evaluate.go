@@ -135,7 +135,7 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 	}
 	a.Systems = st.systemVerdicts(all, keys)
 	a.Verdict = verdictOf(all)
-	a.Runbook = st.runbook(all)
+	a.Runbook = st.runbook(all, a.GapChecks)
 	e.log.Debug("policies: evaluated", "findings", len(all), "verdict", a.Verdict, "elapsed", time.Since(start))
 	return a, nil
 }

@@ -74,7 +74,8 @@ func (st *state) scopeProviders() []string {
 // runbook builds the ordered exit runbook from the findings and the
 // inventory: secure the keys, transfer ownership, secure backups, cut
 // access, rotate secrets, collect attestations, re-scan.
-func (st *state) runbook(fs []findings.Finding) []findings.RunbookStep {
+func (st *state) runbook(fs []findings.Finding, gapChecks map[string][]string) []findings.RunbookStep {
+	st.runbookGapChecks = gapChecks
 	rb := &runbook{}
 	providers := st.scopeProviders()
 	inScope := map[string]bool{}
@@ -92,27 +93,54 @@ func (st *state) runbook(fs []findings.Finding) []findings.RunbookStep {
 			continue
 		}
 		holders := st.customerTop(s.ID)
-		if status == findings.StatusPass || status == findings.StatusWaived {
+		name := st.sysLabel(s.ID)
+		switch status {
+		case findings.StatusPass, findings.StatusWaived:
 			rb.add(findings.RunbookStep{Phase: "secure_keys", System: s.ID, Done: status == findings.StatusPass,
-				Action:      fmt.Sprintf("Keep the credentials of %s's customer super-admins with the customer's management; confirm none is known to a provider", s.ID),
+				Action:      fmt.Sprintf("Keep the credentials of %s's customer super-admins with the customer's management; confirm none is known to a provider", name),
 				Identifiers: holders})
-		} else {
+		case findings.StatusUnknown:
+			rb.add(findings.RunbookStep{Phase: "secure_keys", System: s.ID, Verify: true,
+				Action:      fmt.Sprintf("Verify that at least %d named customer people hold the top privilege on %s, active and permanent: %d found so far, but %s", st.cfg.Policy.MinSuperAdmins, name, len(holders), st.unreadFor(fs, "KH-KEY-001", s.ID)),
+				Identifiers: holders})
+		default:
 			rb.add(findings.RunbookStep{Phase: "secure_keys", System: s.ID,
-				Action:      fmt.Sprintf("Give the top privilege on %s to at least %d named customer people, active and permanent (today: %d)", s.ID, st.cfg.Policy.MinSuperAdmins, len(holders)),
+				Action:      fmt.Sprintf("Give the top privilege on %s to at least %d named customer people, active and permanent (today: %d)", name, st.cfg.Policy.MinSuperAdmins, len(holders)),
 				Identifiers: holders})
 		}
 	}
 	for _, f := range failing(fs, "KH-KEY-002") {
-		rb.add(findings.RunbookStep{Phase: "secure_keys", System: f.System, Action: "Register MFA: " + f.Message, Identifiers: slices.Clone(f.Subjects)})
+		if f.Status == findings.StatusUnknown {
+			rb.add(findings.RunbookStep{Phase: "secure_keys", System: f.System, Verify: true, Identifiers: st.customerTop(f.System),
+				Action: fmt.Sprintf("Verify in %s that every customer super-admin has MFA registered: %s", st.sysLabel(f.System), st.unreadFor(fs, "KH-KEY-002", f.System))})
+			continue
+		}
+		rb.add(findings.RunbookStep{Phase: "secure_keys", System: f.System, Action: "Register MFA for these customer super-admins: " + f.Message, Identifiers: slices.Clone(f.Subjects)})
 	}
 	if bg := failing(fs, "KH-KEY-003"); len(bg) > 0 {
 		var ids []string
+		var unknown []string
 		for _, f := range bg {
+			if f.Status == findings.StatusUnknown {
+				unknown = append(unknown, f.System)
+				continue
+			}
 			ids = append(ids, f.Subjects...)
 		}
-		rb.add(findings.RunbookStep{Phase: "secure_keys", Action: "Set up the break-glass accounts (cloud-only, customer-owned, permanent top role, credentials held by management)", Identifiers: ids})
+		if len(ids) > 0 {
+			rb.add(findings.RunbookStep{Phase: "secure_keys", Action: "Set up the break-glass accounts (cloud-only, customer-owned, permanent top role, credentials held by management)", Identifiers: ids})
+		}
+		for _, sys := range unknown {
+			rb.add(findings.RunbookStep{Phase: "secure_keys", System: sys, Verify: true,
+				Action: fmt.Sprintf("Verify that %s has a usable break-glass account of the customer's: %s", st.sysLabel(sys), st.unreadFor(fs, "KH-KEY-003", sys))})
+		}
 	}
 	for _, f := range failing(fs, "KH-KEY-005") {
+		if f.Status == findings.StatusUnknown {
+			rb.add(findings.RunbookStep{Phase: "secure_keys", System: f.System, Verify: true,
+				Action: fmt.Sprintf("Verify that the contacts of %s are customer addresses: %s", st.sysLabel(f.System), st.unreadFor(fs, "KH-KEY-005", f.System))})
+			continue
+		}
 		rb.add(findings.RunbookStep{Phase: "secure_keys", System: f.System, Action: "Change the contact to a customer address: " + f.Message, Identifiers: slices.Clone(f.Subjects)})
 	}
 
@@ -205,8 +233,12 @@ func (st *state) runbook(fs []findings.Finding) []findings.RunbookStep {
 		}
 	}
 	for _, f := range failing(fs, "KH-OWN-002") {
-		if f.Status == findings.StatusFail {
+		switch f.Status {
+		case findings.StatusFail:
 			rb.add(findings.RunbookStep{Phase: "transfer_ownership", System: f.System, Action: "Move the AWS account to a customer-owned organisation: " + f.Message, Identifiers: []string{f.System}})
+		case findings.StatusUnknown:
+			rb.add(findings.RunbookStep{Phase: "transfer_ownership", System: f.System, Verify: true, Identifiers: []string{f.System},
+				Action: fmt.Sprintf("Verify who owns the AWS Organizations management account of %s: %s", st.sysLabel(f.System), st.unreadFor(fs, "KH-OWN-002", f.System))})
 		}
 	}
 	for _, f := range failing(fs, "KH-OWN-003") {
@@ -224,7 +256,11 @@ func (st *state) runbook(fs []findings.Finding) []findings.RunbookStep {
 		{"KH-BAK-005", "Lock the vault or deny deletion to the provider"},
 	} {
 		for _, f := range failing(fs, c.check) {
-			if f.Status == findings.StatusUnknown && c.check != "KH-BAK-001" {
+			if f.Status == findings.StatusUnknown {
+				if c.check == "KH-BAK-001" {
+					rb.add(findings.RunbookStep{Phase: "secure_backups", System: f.System, Verify: true, Identifiers: slices.Clone(f.Subjects),
+						Action: fmt.Sprintf("Verify that %s has a backup: %s", st.sysLabel(f.System), st.unreadFor(fs, c.check, f.System))})
+				}
 				continue
 			}
 			rb.add(findings.RunbookStep{Phase: "secure_backups", System: f.System, Action: c.what + ": " + f.Message, Identifiers: slices.Clone(f.Subjects)})
@@ -251,6 +287,8 @@ func (st *state) runbook(fs []findings.Finding) []findings.RunbookStep {
 	}
 	trusts := map[key][]string{}
 	declared := map[key][]string{}
+	declaredDue := map[key]*time.Time{} // the earliest expiry of the declared relationships
+	trustDue := map[key]*time.Time{}    // the earliest expiry of the trusts (GDAP relationships, time-bound apps)
 	for i := range st.snap.Trusts {
 		t := &st.snap.Trusts[i]
 		pr := st.trustParty[t.ID]
@@ -260,28 +298,37 @@ func (st *state) runbook(fs []findings.Finding) []findings.RunbookStep {
 		k := key{pr.Party, t.System}
 		if t.Kind == findings.TrustDeclared {
 			declared[k] = append(declared[k], t.ID)
+			if t.Expires != nil && (declaredDue[k] == nil || t.Expires.Before(*declaredDue[k])) {
+				e := *t.Expires
+				declaredDue[k] = &e
+			}
 		} else {
 			trusts[k] = append(trusts[k], t.ID)
+			if t.Expires != nil && (trustDue[k] == nil || t.Expires.Before(*trustDue[k])) {
+				e := *t.Expires
+				trustDue[k] = &e
+			}
 		}
 	}
 	for _, p := range providers {
 		for _, s := range st.systems {
 			k := key{p, s.ID}
+			name := st.sysLabel(s.ID)
 			if ids := accounts[k]; len(ids) > 0 {
 				rb.add(findings.RunbookStep{Phase: "cut_access", System: s.ID, Identifiers: ids,
-					Action: fmt.Sprintf("Remove every account, role assignment and app of %s on %s (%d)", p, s.ID, len(ids))})
+					Action: fmt.Sprintf("Remove every account, role assignment and app of %s on %s (%d)", p, name, len(ids))})
 			}
 			if ids := trusts[k]; len(ids) > 0 {
-				rb.add(findings.RunbookStep{Phase: "cut_access", System: s.ID, Identifiers: ids,
-					Action: fmt.Sprintf("Remove the trusts and app installations of %s on %s (%d)", p, s.ID, len(ids))})
+				rb.add(findings.RunbookStep{Phase: "cut_access", System: s.ID, Identifiers: ids, Due: trustDue[k],
+					Action: fmt.Sprintf("Remove the trusts and app installations of %s on %s (%d)", p, name, len(ids))})
 			}
 			if ids := declared[k]; len(ids) > 0 {
-				rb.add(findings.RunbookStep{Phase: "cut_access", System: s.ID, Identifiers: ids,
-					Action: fmt.Sprintf("End the declared relationships with %s for %s (GDAP/DAP/reseller) and remove the declarations", p, s.ID)})
+				rb.add(findings.RunbookStep{Phase: "cut_access", System: s.ID, Identifiers: ids, Due: declaredDue[k],
+					Action: fmt.Sprintf("End the declared relationships with %s for %s (GDAP/DAP/reseller) before they renew, and remove the declarations", p, name)})
 			}
 			if ids := keys[k]; len(ids) > 0 {
 				rb.add(findings.RunbookStep{Phase: "cut_access", System: s.ID, Identifiers: ids,
-					Action: fmt.Sprintf("Delete the keys and secrets of %s's principals on %s (%d)", p, s.ID, len(ids))})
+					Action: fmt.Sprintf("Delete the keys and secrets of %s's principals on %s (%d)", p, name, len(ids))})
 			}
 		}
 	}
@@ -325,7 +372,7 @@ func (st *state) runbook(fs []findings.Finding) []findings.RunbookStep {
 			}
 		}
 		rb.add(findings.RunbookStep{Phase: "rotate_secrets", System: s.ID, Identifiers: ids,
-			Action: fmt.Sprintf("Rotate what %s could read on %s: passwords of super-admin and break-glass accounts, app secrets and access keys, shared passwords in its documentation", strings.Join(ps, ", "), s.ID)})
+			Action: fmt.Sprintf("Rotate what %s could read on %s: passwords of super-admin and break-glass accounts, app secrets and access keys, shared passwords in its documentation", strings.Join(ps, ", "), st.sysLabel(s.ID))})
 	}
 
 	// 6. Attestations.
@@ -364,6 +411,84 @@ func (st *state) runbook(fs []findings.Finding) []findings.RunbookStep {
 		return []findings.RunbookStep{}
 	}
 	return rb.steps
+}
+
+// sysLabel names a system as its admins know it: the tenant's name, the
+// AWS account alias and id, the AD DNS domain, the GitHub organisation.
+func (st *state) sysLabel(id string) string {
+	s := st.sysByID[id]
+	if s == nil {
+		return id
+	}
+	switch s.Kind {
+	case findings.SystemEntra:
+		return firstNonEmpty(s.Name, s.NativeID, id) + " (Entra ID)"
+	case findings.SystemAWS:
+		alias := firstNonEmpty(s.Attributes["account_alias"], s.Name)
+		if alias != "" && alias != s.NativeID && alias != s.Target && s.NativeID != "" {
+			return alias + " (AWS " + s.NativeID + ")"
+		}
+		if s.NativeID != "" {
+			return "AWS account " + s.NativeID
+		}
+	case findings.SystemLDAP:
+		if len(s.Domains) > 0 {
+			return s.Domains[0]
+		}
+		return firstNonEmpty(s.Name, s.NativeID, id)
+	case findings.SystemGitHub:
+		return "GitHub organisation " + firstNonEmpty(s.NativeID, s.Name, id)
+	case findings.SystemWorkspace:
+		return firstNonEmpty(s.Attributes["primary_domain"], s.Name, id) + " (Google Workspace)"
+	case findings.SystemAzure:
+		if s.Flavour == "tenant" {
+			return "Azure tenant " + firstNonEmpty(s.NativeID, s.Name, id)
+		}
+		return firstNonEmpty(s.Name, s.NativeID, id) + " (Azure subscription)"
+	case findings.SystemDomains:
+		return "the public domains and DNS"
+	case findings.SystemDeclared:
+		return "the declared inventory"
+	}
+	return id
+}
+
+// unreadFor says what a step resting on an unknown finding must verify
+// and how: the collections not read on the system and what to grant.
+func (st *state) unreadFor(fs []findings.Finding, check, system string) string {
+	var gapIDs []string
+	for _, f := range fs {
+		if f.Check == check && f.System == system && f.Status == findings.StatusUnknown {
+			gapIDs = append(gapIDs, f.Gaps...)
+		}
+	}
+	var what, how []string
+	for _, g := range st.snap.Gaps {
+		if g.System != system {
+			continue
+		}
+		// The gaps the finding names, or else those the policies mapped
+		// to its check.
+		if len(gapIDs) > 0 && !slices.Contains(gapIDs, g.ID) || len(gapIDs) == 0 && !slices.Contains(st.runbookGapChecks[g.ID], check) {
+			continue
+		}
+		if !slices.Contains(what, g.Collection) {
+			what = append(what, g.Collection)
+		}
+		if g.Remedy != "" && !slices.Contains(how, g.Remedy) {
+			how = append(how, g.Remedy)
+		}
+	}
+	if len(what) == 0 {
+		return "keyholder could not read everything it needs; check it in the admin console"
+	}
+	out := "keyholder could not read " + strings.Join(what, ", ")
+	if len(how) > 0 {
+		out += " (to read them: " + strings.Join(how, "; ") + "); scan again, or check it in the admin console"
+	} else {
+		out += "; check it in the admin console"
+	}
+	return out
 }
 
 // customerTop lists the enabled customer principals holding the top

@@ -120,3 +120,39 @@ func TestRunbookExitProfile(t *testing.T) {
 		t.Errorf("rescan (KH-EXIT-001 still fails): %+v", rs)
 	}
 }
+
+// TestIssue15RunbookUnknownSaysWhatToVerify: a step resting on an unknown
+// check is marked verify and says what to verify and how (the collection
+// not read and what to grant), never "register MFA: unknown: … have MFA";
+// a step whose check passed is done.
+func TestIssue15RunbookUnknownSaysWhatToVerify(t *testing.T) {
+	snap := baseSnapshot()
+	cfg := loadConfig(t, "base.yaml")
+	snap.Gaps = append(snap.Gaps, findings.Gap{ID: findings.GapID("m365", "mfa"), System: "m365", Collection: "mfa",
+		Reason: findings.GapDenied, Error: "403", Remedy: "UserAuthenticationMethod.Read.All"})
+	a := evaluate(t, snap, cfg, EvalOptions{})
+	var verify, done int
+	for _, s := range a.Runbook {
+		if strings.Contains(s.Action, "unknown:") || strings.Contains(s.Action, "— but") {
+			t.Errorf("self-contradictory step: %s", s.Action)
+		}
+		if s.Verify {
+			verify++
+			if s.Done || !strings.HasPrefix(s.Action, "Verify") || !strings.Contains(s.Action, "UserAuthenticationMethod.Read.All") || !strings.Contains(s.Action, "mfa") {
+				t.Errorf("verify step does not say what to verify and how: %+v", s)
+			}
+		}
+		if s.Done {
+			done++
+		}
+		if strings.Contains(s.Action, " m365") && !strings.Contains(s.Action, "(Entra ID)") {
+			t.Errorf("step names the system by its target id: %s", s.Action)
+		}
+	}
+	if verify == 0 {
+		t.Errorf("no verify step for the unknown MFA check: %+v", a.Runbook)
+	}
+	if done == 0 {
+		t.Error("no step shows done although KH-KEY-001 passes")
+	}
+}

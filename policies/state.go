@@ -15,6 +15,10 @@ import (
 // before the checks run: systems (with stubs for targets the snapshot
 // lacks), parties, effective access, and gap coverage.
 type state struct {
+	// runbookGapChecks maps each gap to the checks it leaves unknown; the
+	// runbook says from it what a step resting on an unknown must verify.
+	runbookGapChecks map[string][]string
+
 	snap    *findings.Snapshot
 	cfg     *config.Config
 	asOf    time.Time

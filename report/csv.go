@@ -89,7 +89,7 @@ func findingRows(a *findings.Assessment) [][]string {
 		"check", "title", "status", "severity", "system", "subject_id", "subject_name", "subject_party",
 		"message", "evidence", "remediation", "waiver_reason", "waiver_expires", "gaps",
 	}}
-	for _, f := range sortedFindings(a.Findings) {
+	for _, f := range checkOrder(a.Findings) {
 		var wr, we string
 		if f.Waiver != nil {
 			wr, we = f.Waiver.Reason, f.Waiver.Expires.UTC().Format(isoDate)
@@ -108,9 +108,13 @@ func findingRows(a *findings.Assessment) [][]string {
 					party = "not attributed"
 				}
 			}
+			ev := make([]string, len(f.Evidence))
+			for i, e := range f.Evidence {
+				ev[i] = ix.humanizeEvidence(e) // names, never id chains
+			}
 			rows = append(rows, []string{
 				f.Check, f.Title, string(f.Status), string(f.Severity), f.System, sid, name, party,
-				f.Message, strings.Join(f.Evidence, "\n"), f.Remediation, wr, we, strings.Join(f.Gaps, "; "),
+				ix.humanize(f.Message), strings.Join(ev, "\n"), f.Remediation, wr, we, strings.Join(f.Gaps, "; "),
 			})
 		}
 	}

@@ -146,8 +146,8 @@ func TestHostileHTML(t *testing.T) {
 			t.Errorf("<%s> is unbalanced by %d: hostile text broke the structure", el, depth[el])
 		}
 	}
-	if sections != 10 {
-		t.Errorf("found %d sections, want 10 (a hostile name broke the layout)", sections)
+	if sections != 13 {
+		t.Errorf("found %d sections, want 13 (a hostile name broke the layout)", sections)
 	}
 	if textHits == 0 {
 		t.Error("the payload is not shown as text anywhere")

@@ -51,8 +51,7 @@ func htmlTemplate() (*template.Template, error) {
 	funcs := template.FuncMap{
 		// css returns the embedded style sheet. It is a constant of this
 		// package, never data from the assessment.
-		"css":            func() template.CSS { return template.CSS(css) },
-		"pageOneChanges": func() int { return pageOneChanges },
+		"css": func() template.CSS { return template.CSS(css) },
 	}
 	t, err := template.New("report.html.tmpl").Funcs(funcs).ParseFS(templateFS, "templates/report.html.tmpl")
 	if err != nil {

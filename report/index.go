@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -32,6 +33,8 @@ type index struct {
 	partyKind map[string]string
 	// effective caches effectiveGrants by principal id.
 	effective map[string][]effectiveGrant
+	// idNames replaces keyholder ids in free text with names (humanize).
+	idNames *strings.Replacer
 }
 
 func newIndex(a *findings.Assessment) *index {
@@ -256,20 +259,62 @@ func principalName(p *findings.Principal) string {
 	return p.NativeID
 }
 
-// systemLabel is "name (id)" or the id when the name adds nothing.
+// systemLabel names a system as the people who run it know it: the
+// tenant's display name, the AWS account alias and id, the AD DNS domain,
+// the GitHub organisation, with the kind of system in brackets. The
+// configured target id is shown only when the source gave no name.
 func systemLabel(s *findings.System) string {
-	if s.Name == "" || s.Name == s.ID {
+	name := s.Name
+	switch s.Kind {
+	case findings.SystemEntra:
+		return cmp.Or(name, s.NativeID, s.ID) + " (Entra ID)"
+	case findings.SystemAWS:
+		alias := cmp.Or(s.Attributes["account_alias"], name)
+		if alias == "" || alias == s.NativeID || alias == s.Target {
+			alias = ""
+		}
+		switch {
+		case alias != "" && s.NativeID != "":
+			return alias + " (AWS " + s.NativeID + ")"
+		case s.NativeID != "":
+			return "AWS account " + s.NativeID
+		}
+		return cmp.Or(alias, s.ID) + " (AWS)"
+	case findings.SystemLDAP:
+		if s.Flavour == "active_directory" {
+			if len(s.Domains) > 0 {
+				name = s.Domains[0]
+			}
+			return cmp.Or(name, s.NativeID, s.ID) + " (Active Directory)"
+		}
+		return cmp.Or(name, s.NativeID, s.ID) + " (LDAP)"
+	case findings.SystemGitHub:
+		return cmp.Or(s.NativeID, name, s.ID) + " (GitHub)"
+	case findings.SystemWorkspace:
+		return cmp.Or(s.Attributes["primary_domain"], name, s.NativeID, s.ID) + " (Google Workspace)"
+	case findings.SystemAzure:
+		if s.Flavour == "tenant" {
+			return "Azure tenant " + cmp.Or(s.NativeID, name, s.ID)
+		}
+		return cmp.Or(name, s.NativeID, s.ID) + " (Azure subscription)"
+	case findings.SystemDomains:
+		return cmp.Or(name, "Domains and internet")
+	case findings.SystemDeclared:
+		return "Declared inventory"
+	}
+	if name == "" || name == s.ID {
 		return s.ID
 	}
-	return s.Name + " (" + s.ID + ")"
+	return name + " (" + s.ID + ")"
 }
 
+// systemName is systemLabel for a system id, cleaned.
 func (ix *index) systemName(id string) string {
 	if s, ok := ix.systems[id]; ok {
 		return clean(systemLabel(s))
 	}
 	if v, ok := ix.verdicts[id]; ok && v.Name != "" && v.Name != id {
-		return clean(v.Name + " (" + id + ")")
+		return clean(systemLabel(&findings.System{ID: id, Kind: v.Kind, Name: v.Name}))
 	}
 	return clean(id)
 }
@@ -354,4 +399,15 @@ func (ix *index) viaNames(via []string) string {
 		names[i] = ix.name(id).Name
 	}
 	return strings.Join(names, " → ")
+}
+
+// PartySuffix is " (Party)" to follow the name in plain text, or "" when
+// the name already says it ("Sam Reed (Acme IT)"): no doubled labels.
+func (n nameRef) PartySuffix() string { return partySuffix(n.Name, n.Party) }
+
+func partySuffix(name string, p partyRef) string {
+	if p.Name == "" || strings.Contains(name, "("+p.Name+")") || strings.Contains(name, "("+p.Name+",") {
+		return ""
+	}
+	return " (" + p.Name + ")"
 }

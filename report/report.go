@@ -22,7 +22,8 @@ import (
 //  3. Write renders only facts and judgements found in a (and the Options
 //     the writer was built with); it reads no config, clock or network.
 type Writer interface {
-	// Format is the name used with --format: "html", "md", "json", "csv", "sarif".
+	// Format is the name used with --format: "html", "md", "json", "csv",
+	// "sarif", "runbook-csv", "runbook-json".
 	Format() string
 	// Write renders the format's main file to w.
 	Write(w io.Writer, a *findings.Assessment) error
@@ -52,6 +53,10 @@ type Options struct {
 	// dashboards need a file location); default "keyholder.yaml", the
 	// config that names the scanned targets.
 	SARIFArtifact string
+	// Filter narrows the findings of html, md (their findings section),
+	// csv and sarif to some checks and severities; the report says so.
+	// The zero value shows everything.
+	Filter Filter
 }
 
 // PermissionSet lists the permissions one scanner needs.
@@ -71,11 +76,27 @@ type Permission struct {
 
 // Formats returns the names of the supported formats in their usual order.
 func Formats() []string {
-	return []string{"html", "md", "json", "csv", "sarif"}
+	return []string{"html", "md", "json", "csv", "sarif", "runbook-csv", "runbook-json"}
 }
 
 // New returns the writer for format.
 func New(format string, opts Options) (FileWriter, error) {
+	w, err := newWriter(format, opts)
+	if err != nil || opts.Filter.Empty() {
+		return w, err
+	}
+	switch w.Format() {
+	case "csv", "sarif":
+		// Their rows are findings: render only those the filter keeps.
+		return filtered{FileWriter: w, f: opts.Filter}, nil
+	}
+	// html and md filter their findings section themselves (page one and
+	// the keys stay whole); json is always whole; the runbook does not
+	// come from findings.
+	return w, nil
+}
+
+func newWriter(format string, opts Options) (FileWriter, error) {
 	opts, err := opts.normalise()
 	if err != nil {
 		return nil, err
@@ -91,6 +112,8 @@ func New(format string, opts Options) (FileWriter, error) {
 		return csvWriter{}, nil
 	case "sarif":
 		return &sarifWriter{opts: opts}, nil
+	case "runbook-csv", "runbook-json":
+		return runbookWriter{format: strings.ToLower(strings.TrimSpace(format))}, nil
 	}
 	return nil, fmt.Errorf("report: unknown format %q (want %s)", format, strings.Join(Formats(), ", "))
 }

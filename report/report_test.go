@@ -21,7 +21,8 @@ func TestParseFormats(t *testing.T) {
 		{"html, md,json,html", []string{"html", "md", "json"}, false},
 		{"markdown,sarif", []string{"md", "sarif"}, false},
 		{"all", Formats(), false},
-		{"csv,all", []string{"csv", "html", "md", "json", "sarif"}, false},
+		{"csv,all", []string{"csv", "html", "md", "json", "sarif", "runbook-csv", "runbook-json"}, false},
+		{"runbook-csv,runbook-json", []string{"runbook-csv", "runbook-json"}, false},
 		{"pdf", nil, true},
 		{" , ", nil, true},
 	}
@@ -58,7 +59,7 @@ func TestWriteAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"report.html", "report.md", "assessment.json", "findings.csv", "access.csv", "report.sarif"}
+	want := []string{"report.html", "report.md", "assessment.json", "findings.csv", "access.csv", "report.sarif", "runbook.csv", "runbook.json"}
 	if len(paths) != len(want) {
 		t.Fatalf("wrote %v", paths)
 	}

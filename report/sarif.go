@@ -220,7 +220,7 @@ func (s *sarifWriter) Write(w io.Writer, a *findings.Assessment) error {
 	}
 
 	results := []sarifResult{}
-	for _, f := range sortedFindings(a.Findings) {
+	for _, f := range checkOrder(a.Findings) {
 		if f.Status != findings.StatusFail && f.Status != findings.StatusWaived {
 			continue
 		}

@@ -26,7 +26,7 @@ func compileSchema(t *testing.T, name string) *jsonschema.Schema {
 	t.Helper()
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
-	for _, f := range []string{"snapshot.schema.json", "assessment.schema.json"} {
+	for _, f := range []string{"snapshot.schema.json", "assessment.schema.json", "runbook.schema.json"} {
 		doc := loadJSON(t, filepath.Join(schemaDir, f))
 		id := doc.(map[string]any)["$id"].(string)
 		if err := c.AddResource(id, doc); err != nil {
@@ -193,7 +193,7 @@ func TestRepositoryDocumentsMatchSchemas(t *testing.T) {
 // without a schema update fails here.
 func TestSchemasCoverModel(t *testing.T) {
 	defs := map[string]map[string]any{}
-	for _, f := range []string{"snapshot.schema.json", "assessment.schema.json"} {
+	for _, f := range []string{"snapshot.schema.json", "assessment.schema.json", "runbook.schema.json"} {
 		root := loadJSON(t, filepath.Join(schemaDir, f)).(map[string]any)
 		for name, d := range root["$defs"].(map[string]any) {
 			defs[name] = d.(map[string]any)

@@ -19,12 +19,12 @@ func TestKeysMFANotApplicable(t *testing.T) {
 	seen := 0
 	for _, r := range rows {
 		switch {
-		case strings.Contains(r.System, "corp-ad"):
+		case strings.Contains(r.System, "Active Directory"):
 			seen++
 			if r.MFA != "n/a" || r.MFAClass != "muted" {
 				t.Errorf("corp-ad MFA %q (%s), want n/a", r.MFA, r.MFAClass)
 			}
-		case strings.Contains(r.System, "m365"):
+		case strings.Contains(r.System, "Entra ID"):
 			seen++
 			if r.MFA != "3 of 3" {
 				t.Errorf("m365 MFA %q, want 3 of 3", r.MFA)

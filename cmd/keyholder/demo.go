@@ -82,7 +82,7 @@ end its MSP contract, and the report says why.`,
 	cmd.Flags().StringVarP(&f.out, "out", "o", "keyholder-demo", "directory for the reports, the run history and the estate's config")
 	cmd.Flags().IntVar(&f.users, "users", 0, "simulate a generated estate of about N users per system instead of Contoso")
 	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed of the generated estate (--users)")
-	cmd.Flags().StringVar(&f.formats, "format", "html,md,json", "report formats (html, md, json, csv, sarif, all)")
+	cmd.Flags().StringVar(&f.formats, "format", "html,md,json,runbook-csv,runbook-json", "report formats (html, md, json, csv, sarif, runbook-csv, runbook-json, all)")
 	return cmd
 }
 

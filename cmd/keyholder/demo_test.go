@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
@@ -43,7 +46,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), demoTimeBound)
 	defer cancel()
 	t0 := time.Now()
-	res, err := runDemo(ctx, a, demoFlags{out: dir, formats: "html,md,json"})
+	res, err := runDemo(ctx, a, demoFlags{out: dir, formats: "html,md,json,runbook-csv,runbook-json"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +147,8 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("%s: %v", p, err)
 		}
 	}
+
+	demoRunbookNamesObjects(t, dir, types)
 
 	// The history is usable with the normal commands.
 	code, out, _ := runCmd(t, "history", "--store", res.store)
@@ -293,4 +298,84 @@ func or(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// demoRunbookNamesObjects (issue 15): the demo's runbook.json validates
+// against its schema and names each kind of object as its admin console
+// does, keyholder's id second.
+func demoRunbookNamesObjects(t *testing.T, dir string, types []string) {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader([]byte(readFile(t, "../../docs/schema/runbook.schema.json"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddResource("runbook.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Compile("runbook.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := readFile(t, filepath.Join(dir, "runbook.json"))
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(inst); err != nil {
+		t.Errorf("runbook.json does not validate: %v", err)
+	}
+	var rb struct {
+		Items []struct {
+			Identifier     string `json:"identifier"`
+			IdentifierKind string `json:"identifier_kind"`
+			KeyholderID    string `json:"keyholder_id"`
+			Status         string `json:"status"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(raw), &rb); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	statuses := map[string]bool{}
+	for _, it := range rb.Items {
+		if _, ok := kinds[it.IdentifierKind]; !ok {
+			kinds[it.IdentifierKind] = it.Identifier
+		}
+		statuses[it.Status] = true
+		if strings.Contains(it.Identifier, "#password") || strings.HasPrefix(it.Identifier, "user:") {
+			t.Errorf("identifier %q is keyholder's id, not the admin console's", it.Identifier)
+		}
+	}
+	want := map[string][]string{
+		estate.TypeEntra:  {"UPN", "e-mail", "app"},
+		estate.TypeLDAP:   {"sAMAccountName"},
+		estate.TypeGitHub: {"GitHub login"},
+		estate.TypeAWS:    {"IAM user", "access key id", "role ARN", "vault ARN"},
+	}
+	for typ, ks := range want {
+		if !slices.Contains(types, typ) {
+			continue
+		}
+		for _, k := range ks {
+			if _, ok := kinds[k]; !ok {
+				t.Errorf("the demo runbook names no object by %s (kinds: %v)", k, kinds)
+			}
+		}
+	}
+	if id := kinds["access key id"]; id != "" && !strings.HasPrefix(id, "AKIA") {
+		t.Errorf("access key named %q, want its id", id)
+	}
+	if app := kinds["app"]; app != "" && !strings.Contains(app, "(app id ") {
+		t.Errorf("app named %q, want its display name with its app id", app)
+	}
+	for _, s := range []string{"done", "verify", "to_do"} {
+		if !statuses[s] {
+			t.Errorf("no runbook item is %s", s)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "runbook.csv")); err != nil {
+		t.Error(err)
+	}
 }

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/keyholder/keyholder/policies"
 )
 
 func newPoliciesCmd(a *app) *cobra.Command {
@@ -24,14 +29,24 @@ file and line (exit code 2).`,
 	}
 	cmd.PersistentFlags().StringVar(&policyDir, "policy-dir", "", "directory of extra Rego checks")
 
+	var listFormat string
 	list := &cobra.Command{
-		Use:   "list [--policy-dir DIR]",
+		Use:   "list [--policy-dir DIR] [--format text|json]",
 		Short: "List every check: id, severity, profiles, source and title",
-		Args:  cobra.NoArgs,
+		Long: `list prints every check. --format json prints a JSON array with, per
+check: id, title, severity, profiles, source, reads (the snapshot
+collections it depends on), description and remediation, sorted by id.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if listFormat != "text" && listFormat != "json" {
+				return withCode(exitUsage, fmt.Errorf("--format %q: want text or json", listFormat))
+			}
 			e, err := newEngine(a, policyDir)
 			if err != nil {
 				return err
+			}
+			if listFormat == "json" {
+				return writeChecksJSON(a.stdout, e)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSEVERITY\tPROFILES\tSOURCE\tTITLE")
@@ -41,6 +56,7 @@ file and line (exit code 2).`,
 			return tw.Flush()
 		},
 	}
+	list.Flags().StringVar(&listFormat, "format", "text", "output format: text or json")
 	var withSource bool
 	show := &cobra.Command{
 		Use:   "show ID [--source] [--policy-dir DIR]",
@@ -101,4 +117,38 @@ func wrap(text string, width int) string {
 		col += len(word)
 	}
 	return b.String()
+}
+
+// checkJSON is one check as `policies list --format json` prints it.
+type checkJSON struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Severity    string   `json:"severity"`
+	Profiles    []string `json:"profiles"`
+	Source      string   `json:"source"`
+	Reads       []string `json:"reads"`
+	Description string   `json:"description"`
+	Remediation string   `json:"remediation"`
+}
+
+func writeChecksJSON(w io.Writer, e *policies.Engine) error {
+	out := []checkJSON{}
+	for _, c := range e.Checks() {
+		out = append(out, checkJSON{
+			ID: c.ID, Title: c.Title, Severity: string(c.Severity), Profiles: nonNil(c.Profiles), Source: c.Source,
+			Reads: nonNil(c.Reads), Description: c.Description, Remediation: c.Remediation,
+		})
+	}
+	slices.SortFunc(out, func(x, y checkJSON) int { return strings.Compare(x.ID, y.ID) })
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

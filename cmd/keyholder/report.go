@@ -20,13 +20,15 @@ type reportFlags struct {
 	failOn   string
 	paper    string
 	artifact string
+	checks   string
+	severity string
 }
 
 func newReportCmd(a *app) *cobra.Command {
 	var f reportFlags
 	cmd := &cobra.Command{
-		Use:   "report ASSESSMENT.json [--format html,md,json,csv,sarif] [-o DIR] [--fail-on blocker|high|medium|low]",
-		Short: "Render a saved assessment as HTML, Markdown, JSON, CSV or SARIF",
+		Use:   "report ASSESSMENT.json [--format html,md,json,csv,sarif,runbook-csv,runbook-json] [-o DIR] [--fail-on blocker|high|medium|low] [--check IDS] [--severity LIST]",
+		Short: "Render a saved assessment as HTML, Markdown, JSON, CSV, SARIF or a runbook checklist",
 		Long: `report re-renders a saved assessment (assessment.json from scan, review or
 show, or "-" for stdin) without scanning anything, and exits as the scan
 would have.
@@ -38,6 +40,12 @@ Formats (--format, comma-separated, or "all"), written into -o DIR:
   csv    findings.csv     one row per finding and subject
          access.csv       one row per privileged grant, through groups
   sarif  report.sarif     SARIF 2.1.0 for code-scanning dashboards
+  runbook-csv   runbook.csv   the exit runbook as a checklist, one line per object
+  runbook-json  runbook.json  the same (schema: docs/schema/runbook.schema.json)
+
+--check and --severity (comma-separated) narrow the findings of html, md,
+csv and sarif to those checks and severities; the verdict, page one and
+the runbook stay those of every check, and assessment.json stays whole.
 
 Files are written with mode 0600 in a directory restricted to 0700; they
 list account names and identifiers, never a secret. -o - writes one
@@ -52,14 +60,18 @@ Exit codes:
 With --fail-on none the exit code is 0 whatever the findings.`,
 		Example: `  keyholder report assessment.json -o reports --format all
   keyholder report assessment.json --format sarif -o - > keyholder.sarif
-  keyholder report assessment.json --format md -o - --fail-on blocker`,
+  keyholder report assessment.json --format md -o - --fail-on blocker
+  keyholder report assessment.json --format runbook-csv -o handover
+  keyholder report assessment.json --format html,csv --check KH-SEG-001,KH-SEG-003 --severity blocker,high`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReportCmd(a, args[0], f)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.formats, "format", "html", "formats to write: html, md, json, csv, sarif (comma-separated) or all")
+	fl.StringVar(&f.formats, "format", "html", "formats to write: html, md, json, csv, sarif, runbook-csv, runbook-json (comma-separated) or all")
+	fl.StringVar(&f.checks, "check", "", "show only the findings of these checks (comma-separated ids)")
+	fl.StringVar(&f.severity, "severity", "", "show only findings of these severities: blocker, high, medium, low, info")
 	fl.StringVarP(&f.out, "out", "o", "keyholder-report", "directory to write into (restricted to 0700), or - for stdout (one single-file format)")
 	fl.StringVar(&f.failOn, "fail-on", string(report.DefaultFailOn), "exit 3 on a failing check at or above: blocker, high, medium, low, or none")
 	fl.StringVar(&f.paper, "paper", "a4", "print page size of the HTML report: a4 or letter")
@@ -79,12 +91,20 @@ func runReportCmd(a *app, path string, f reportFlags) error {
 			return withCode(exitUsage, err)
 		}
 	}
+	filter, err := report.ParseFilter(f.checks, f.severity)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
 	as, err := readAssessment(a, path)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
+	if _, err := filter.Apply(as); err != nil {
+		return withCode(exitUsage, err)
+	}
 	opts := reportOptions(all.Registry(), as, f.artifact)
 	opts.Paper = f.paper
+	opts.Filter = filter
 
 	if f.out == "-" {
 		if len(formats) != 1 {

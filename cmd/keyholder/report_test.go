@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -90,7 +91,7 @@ func TestReportWritesAllFormats(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want := []string{"report.html", "report.md", "assessment.json", "findings.csv", "access.csv", "report.sarif"}
+	want := []string{"report.html", "report.md", "assessment.json", "findings.csv", "access.csv", "report.sarif", "runbook.csv", "runbook.json"}
 	lines := strings.Fields(stdout)
 	if len(lines) != len(want) {
 		t.Fatalf("printed %v", lines)
@@ -163,5 +164,70 @@ func TestReportUsageErrors(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 2 {
 		t.Errorf("a failed run wrote files: %v", entries)
+	}
+}
+
+// TestIssue15ReportFilterFlags: --check and --severity narrow the findings
+// of the reports; an unknown check or severity is a usage error.
+func TestIssue15ReportFilterFlags(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "reports")
+	code, _, stderr := runCmd(t, "report", contosoFixture, "-o", out, "--format", "csv,runbook-json", "--check", "kh-seg-001", "--fail-on", "none")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "findings.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("findings.csv lost the KH-SEG-001 rows (%v)", err)
+	}
+	for _, r := range rows[1:] {
+		if r[0] != "KH-SEG-001" {
+			t.Errorf("findings.csv kept %s", r[0])
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "runbook.json")); err != nil {
+		t.Error(err)
+	}
+	for _, args := range [][]string{{"--check", "KH-NOPE-001"}, {"--severity", "severe"}} {
+		code, _, stderr := runCmd(t, append([]string{"report", contosoFixture, "-o", t.TempDir()}, args...)...)
+		if code != exitUsage || !strings.Contains(stderr, strings.TrimPrefix(args[1], "")) {
+			t.Errorf("%v: exit %d, %s", args, code, stderr)
+		}
+	}
+}
+
+// TestIssue15PoliciesListJSON: policies list --format json lists every
+// check with what it reads and its remediation.
+func TestIssue15PoliciesListJSON(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "policies", "list", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var checks []checkJSON
+	if err := json.Unmarshal([]byte(stdout), &checks); err != nil {
+		t.Fatalf("not JSON: %v\n%.300s", err, stdout)
+	}
+	byID := map[string]checkJSON{}
+	for _, c := range checks {
+		byID[c.ID] = c
+	}
+	c, ok := byID["KH-KEY-001"]
+	if !ok || c.Severity != "blocker" || c.Remediation == "" || len(c.Reads) == 0 || c.Source != "builtin" {
+		t.Errorf("KH-KEY-001: %+v", c)
+	}
+	if code, _, _ := runCmd(t, "policies", "list", "--format", "yaml"); code != exitUsage {
+		t.Errorf("--format yaml: exit %d", code)
+	}
+}
+
+// TestIssue15ScanFilterFlags: scan rejects a bad --severity before it
+// scans anything.
+func TestIssue15ScanFilterFlags(t *testing.T) {
+	code, _, stderr := runCmd(t, "scan", "-c", "does-not-matter.yaml", "-o", t.TempDir(), "--severity", "severe")
+	if code != exitUsage || !strings.Contains(stderr, "--severity") {
+		t.Errorf("exit %d: %s", code, stderr)
 	}
 }

@@ -34,6 +34,8 @@ type evalFlags struct {
 	formats      string
 	failOn       string
 	paper        string
+	checks       string
+	severity     string
 }
 
 func newScanCmd(a *app) *cobra.Command {
@@ -66,9 +68,11 @@ Exit codes:
 	fl.StringVar(&ef.profile, "profile", policies.ProfileReadiness, "check profile: readiness or exit")
 	fl.StringVar(&ef.exitProvider, "exit-provider", "", "the departed provider (exit profile)")
 	fl.StringVar(&ef.policyDir, "policy-dir", "", "directory of extra Rego checks")
-	fl.StringVar(&ef.formats, "format", "html,md,json", "report formats: html, md, json, csv, sarif, all")
+	fl.StringVar(&ef.formats, "format", "html,md,json", "report formats: html, md, json, csv, sarif, runbook-csv, runbook-json, all")
 	fl.StringVar(&ef.failOn, "fail-on", string(report.DefaultFailOn), "exit 3 on a failing check at or above: blocker, high, medium, low")
 	fl.StringVar(&ef.paper, "paper", "a4", "HTML print page size: a4 or letter")
+	fl.StringVar(&ef.checks, "check", "", "reports show only the findings of these checks (comma-separated ids; assessment.json stays whole)")
+	fl.StringVar(&ef.severity, "severity", "", "reports show only findings of these severities: blocker, high, medium, low, info")
 	return cmd
 }
 
@@ -77,8 +81,12 @@ func runScanCmd(ctx context.Context, a *app, f scanFlags, ef evalFlags) error {
 	var formats []string
 	var failOn findings.Severity
 	var engine *policies.Engine
+	var filter report.Filter
 	if !ef.noEvaluate {
 		var err error
+		if filter, err = report.ParseFilter(ef.checks, ef.severity); err != nil {
+			return withCode(exitUsage, err)
+		}
 		if formats, err = report.ParseFormats(ef.formats); err != nil {
 			return withCode(exitUsage, err)
 		}
@@ -87,6 +95,11 @@ func runScanCmd(ctx context.Context, a *app, f scanFlags, ef evalFlags) error {
 		}
 		if engine, err = newEngine(a, ef.policyDir); err != nil {
 			return err
+		}
+		for _, c := range filter.Checks {
+			if _, ok := engine.Check(c); !ok {
+				return withCode(exitUsage, fmt.Errorf("--check %s: no such check (see keyholder policies list)", c))
+			}
 		}
 	}
 	snap, err := runScan(ctx, a, f)
@@ -119,6 +132,7 @@ func runScanCmd(ctx context.Context, a *app, f scanFlags, ef evalFlags) error {
 	}
 	opts := reportOptions(all.Registry(), as, f.config)
 	opts.Paper = ef.paper
+	opts.Filter = filter
 	paths, err := report.WriteAll(f.out, formats, as, opts)
 	if err != nil {
 		return err

@@ -103,6 +103,7 @@ func (a *account) collectIAM(ctx context.Context) {
 	}
 	a.rootPrincipal(summary, report)
 	if data != nil {
+		a.keyIDs = a.accessKeyIDs(ctx, client, report)
 		a.iamPrincipals(data, report)
 		a.mu.Lock()
 		a.iam = data
@@ -331,6 +332,7 @@ func (a *account) iamPrincipals(d *iamData, rep credReport) {
 		}
 		if row, ok := rep[name]; ok {
 			creds, mfa, enabled, last := reportCredentials(row)
+			creds = withKeyIDs(creds, a.keyIDs[name])
 			p.Credentials, p.MFA, p.Enabled, p.LastActivity, p.LastActivityKnown = creds, mfa, enabled, last, true
 			p.Attributes["console_access"] = row["password_enabled"]
 		} else {

@@ -23,6 +23,7 @@ var actions = []action{
 	{"iam:GetAccountSummary", "iam:GetAccountSummary", "root MFA and root access keys present", false},
 	{"iam:GenerateCredentialReport", "iam:GenerateCredentialReport", "start the credential report (a read-side report generation, classed by AWS as a read action)", false},
 	{"iam:GetCredentialReport", "iam:GetCredentialReport", "password, MFA and access-key age and last use of every user and root", false},
+	{"iam:ListAccessKeys", "iam:ListAccessKeys", "access key ids of users with an active key, so the exit runbook names the key to delete", false},
 	{"iam:ListAccountAliases", "iam:ListAccountAliases", "account alias as the system name", true},
 	{"organizations:DescribeOrganization", "organizations:DescribeOrganization", "management account id and e-mail: the billing owner of record", false},
 	{"organizations:ListAccounts", "organizations:ListAccounts", "organisation mode: member accounts and their root e-mails", true},

@@ -75,6 +75,9 @@ type account struct {
 	contacts []findings.Contact
 	// IAM results other collections use.
 	iam *iamData
+	// keyIDs are the access keys of users with an active key, by user
+	// name (iam:ListAccessKeys).
+	keyIDs map[string][]keyMeta
 }
 
 func (a *account) attr(k, v string) {

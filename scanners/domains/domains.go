@@ -235,7 +235,12 @@ func setList(a *findings.Asset, key string, vals []string) {
 	var clean []string
 	for _, v := range vals {
 		if v = strings.TrimSpace(v); v != "" {
-			clean = append(clean, strings.ToLower(v))
+			// Host names and e-mail addresses compare case-insensitively;
+			// names keep the case the registry wrote.
+			if strings.Contains(v, "@") || !strings.Contains(v, " ") && strings.Contains(v, ".") {
+				v = strings.ToLower(v)
+			}
+			clean = append(clean, v)
 		}
 	}
 	slices.Sort(clean)

@@ -169,7 +169,7 @@ func TestFacts(t *testing.T) {
 	}
 	want := map[string]string{
 		"registrar": "Example Registrar, Inc.", "registrar_iana_id": "9999", "reseller": "Acme IT",
-		"reseller_email": "domains@acme-it.com", "technical": "acme it hostmaster,hostmaster@acme-it.com",
+		"reseller_email": "domains@acme-it.com", "technical": "Acme IT Hostmaster,hostmaster@acme-it.com",
 		"status": "client transfer prohibited", "expires": "2027-05-01T00:00:00Z", "dnssec": "false",
 		"nameservers": "ns1.acme-it.com,ns2.acme-it.com", "soa_rname": "hostmaster@acme-it.com",
 		"mx": "contoso-com.mail.protection.outlook.com", "spf_includes": "relay.acme-it.com,spf.protection.outlook.com",
@@ -191,7 +191,7 @@ func TestFacts(t *testing.T) {
 		t.Error("a platform domain (onmicrosoft.com) was looked up")
 	}
 	ip := asset(snap, "203.0.113.10")
-	if ip == nil || ip.Attributes["holder"] != "acme it networks,noc@acme-it.com" || ip.Attributes["network_name"] != "ACME-IT-OFFICE-LINES" {
+	if ip == nil || ip.Attributes["holder"] != "Acme IT Networks,noc@acme-it.com" || ip.Attributes["network_name"] != "ACME-IT-OFFICE-LINES" {
 		t.Errorf("office address = %+v", ip)
 	}
 }

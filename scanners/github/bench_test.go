@@ -76,6 +76,11 @@ func TestRequestBudget(t *testing.T) {
 		"GET /apps/{app_slug}":                      p.Installations,
 		"GET /orgs/{org}/hooks":                     1,
 		"GET /orgs/{org}/audit-log":                 1, // 404 outside Enterprise Cloud: one call
+		// Issue 13: the role lists (users and teams per organisation
+		// role; the generated organisation has none); fine-grained tokens
+		// are not asked for with a token (GitHub lists them to apps only).
+		"GET /orgs/{org}/organization-roles":      1,
+		"GET /orgs/{org}/custom-repository-roles": 1,
 	}
 	got := h.fake.Counts()
 	total := 0

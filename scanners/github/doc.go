@@ -3,12 +3,15 @@
 // members with their 2FA state, pending invitations, outside
 // collaborators, teams (nested) with their members and repository
 // permissions, repositories' direct collaborators, GitHub App
-// installations, deploy keys, organisation webhooks, enterprise owners and
-// the audit log's owner and role changes.
+// installations, deploy keys, organisation webhooks, enterprise owners,
+// organisation roles, custom repository roles, members' fine-grained
+// personal access tokens (GitHub App only) and the audit log's owner and
+// role changes.
 //
 // One file per kind of object: org.go, members.go, invitations.go,
 // teams.go, repos.go, installations.go, deploykeys.go, hooks.go,
-// enterprise.go, auditlog.go; the HTTP stack is in client.go, auth.go,
+// enterprise.go, auditlog.go, roles.go (organisation roles, custom
+// repository roles, fine-grained tokens); the HTTP stack is in client.go, auth.go,
 // ratelimit.go and paging.go, the snapshot builder in result.go.
 //
 // It must not write: every REST call is a GET, GraphQL documents are

@@ -22,4 +22,7 @@ func ExampleFactory() {
 	// - Organization permissions: Plan (read)
 	// - Organization permissions: Webhooks (read)
 	// - Repository permissions: Administration (read), all repositories
+	// - Organization permissions: Custom organization roles (read)
+	// - Organization permissions: Custom repository roles (read)
+	// - Organization permissions: Personal access tokens (read), GitHub App only
 }

@@ -82,7 +82,7 @@ targets:
 		if g.System == "gh-other" {
 			failed = true
 		}
-		if g.System == "gh" {
+		if g.System == "gh" && g.Collection != "credentials/personal_access_tokens" {
 			t.Errorf("gap on the good target: %+v", g)
 		}
 	}

@@ -155,6 +155,8 @@ func (sc *scan) readCollaborators(ctx context.Context) {
 		for _, u := range users {
 			pid := sc.collaborator(u.GetLogin(), u.GetID(), u.GetType())
 			level, name := repoLevel(u.Permissions, u.GetRoleName())
+			attrs := repoAttrs(r)
+			level = sc.gradeCustom(level, name, attrs)
 			sc.out.grant(findings.Grant{
 				PrincipalID: pid,
 				Privilege:   name,
@@ -162,7 +164,7 @@ func (sc *scan) readCollaborators(ctx context.Context) {
 				Scope:       r.scope(),
 				Direct:      true,
 				Sensitive:   sc.sensitiveFor(r.FullName),
-				Attributes:  repoAttrs(r),
+				Attributes:  attrs,
 			})
 		}
 		fail.add(r.FullName, sc.c.classify(endpoint, err, statusRule{status: http.StatusNotFound, class: scanners.ErrDenied,

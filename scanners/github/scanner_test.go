@@ -107,9 +107,12 @@ func TestCases(t *testing.T) {
 			tr.Level != findings.LevelAdmin || tr.PrincipalID != carol.ID || !slices.Contains(tr.Permissions, "repo:contoso/payroll:admin") {
 			t.Errorf("trust = %+v", tr)
 		}
-		// A custom repository role keeps its name and its base role's level.
+		// A custom repository role keeps its name; it is graded by its
+		// base role (triage) and its added permissions: bypassing branch
+		// protection lifts it to privileged (issue 13).
 		gus := findGrant(t, snap, gid("301"), "security-auditor", "repo:contoso/infra")
-		if gus.Level != findings.LevelRead {
+		if gus.Level != findings.LevelPrivileged || gus.Attributes["base_role"] != "triage" ||
+			gus.Attributes["added_permissions"] != "bypass_branch_protection view_dependabot_alerts" {
 			t.Errorf("custom role grant = %+v", gus)
 		}
 	})
@@ -242,8 +245,11 @@ func TestCases(t *testing.T) {
 	})
 
 	t.Run("no_gaps", func(t *testing.T) {
-		if len(snap.Gaps) != 0 {
+		if len(otherGaps(snap.Gaps)) != 0 {
 			t.Errorf("gaps with an owner token: %+v", snap.Gaps)
+		}
+		if g, ok := gapOf(snap, tokenOnlyGap); !ok || g.Reason != findings.GapDenied || !strings.Contains(g.Error, "GitHub Apps only") {
+			t.Errorf("a token cannot list fine-grained tokens: gap = %+v", g)
 		}
 	})
 
@@ -276,6 +282,9 @@ func TestNonOwnerToken(t *testing.T) {
 		"trusts/webhooks":            findings.GapDenied,
 		"grants/enterprise_owners":   findings.GapDenied,
 		"activity/audit_log":         findings.GapDenied,
+		// Issue 13: owners-only role listings, and the app-only token list.
+		"grants/org_roles":                   findings.GapDenied,
+		"credentials/personal_access_tokens": findings.GapDenied,
 	}
 	got := map[string]findings.GapReason{}
 	for _, g := range snap.Gaps {
@@ -367,7 +376,7 @@ func TestGHES(t *testing.T) {
 	if snap.Systems[0].Flavour != "ghes" || snap.Systems[0].Endpoint != h.srv.URL+"/api/v3/" {
 		t.Errorf("system = %+v", snap.Systems[0])
 	}
-	if len(snap.Gaps) != 0 {
+	if len(otherGaps(snap.Gaps)) != 0 {
 		t.Errorf("gaps: %+v", snap.Gaps)
 	}
 	for _, l := range h.fake.Log() {
@@ -410,7 +419,7 @@ func TestAuditLogOutsideEnterprise(t *testing.T) {
 	if !ok || g.Reason != findings.GapUnlicensed || !strings.Contains(g.Error, "Enterprise Cloud") {
 		t.Fatalf("gap = %+v", g)
 	}
-	if len(snap.Gaps) != 1 {
+	if len(otherGaps(snap.Gaps)) != 1 {
 		t.Errorf("gaps: %+v", snap.Gaps)
 	}
 	if got := snap.Systems[0].Attributes["enterprise_owners"]; got != "0" {

@@ -181,6 +181,7 @@ func (sc *scan) teamGrants(bySlug map[string]*teamInfo) {
 				if m.Role == "maintainer" && direct[t.Slug][strings.ToLower(m.Login)] {
 					attrs["team_role"] = "maintainer"
 				}
+				level = sc.gradeCustom(level, name, attrs)
 				sc.out.grant(findings.Grant{
 					PrincipalID: pid,
 					Privilege:   name,

@@ -127,7 +127,11 @@ func (c *collector) collectAD(ctx context.Context) error {
 	if err := c.adTrusts(ctx, domainNC); err != nil {
 		return err
 	}
+	if err := c.adACLs(ctx, domainNC, domainSID, privs); err != nil {
+		return err
+	}
 	c.finish(privs)
+	c.aclGrants(domainSID, rootSID)
 	return nil
 }
 

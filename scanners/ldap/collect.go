@@ -83,6 +83,8 @@ type collector struct {
 	withLogon int
 	// bad counts attribute values that did not parse.
 	bad map[string]*missingAttr
+	// acls are the objects whose DACLs were read (acl.go, gpo.go).
+	acls []*aclTarget
 }
 
 func newCollector(s *Scanner, ss *session, dse *rootDSE) *collector {
@@ -335,8 +337,14 @@ func (c *collector) referralGaps() {
 		}
 	}
 	if len(other) > 0 {
-		c.gap("principals/referrals", fmt.Errorf("%d referral(s) not followed: %s", len(other), strings.Join(other, " ")),
-			"set follow_referrals: true, or scan the referred directory as its own target")
+		why, remedy := "", "set follow_referrals: true with the referred hosts in referral_hosts, or scan the referred directory as its own target"
+		if c.s.cfg.FollowReferrals {
+			// Followed referrals are not listed here: these name hosts
+			// the bind password must not be sent to.
+			why = " (their hosts are not in referral_hosts, so the bind password was not sent there)"
+			remedy = "add the host to referral_hosts if it is one of your directory servers, or scan the referred directory as its own target"
+		}
+		c.gap("principals/referrals", fmt.Errorf("%d referral(s) not followed%s: %s", len(other), why, strings.Join(other, " ")), remedy)
 		c.gaps[c.gapIndex[findings.GapID(c.sys.ID, "principals/referrals")]].Reason = findings.GapSkipped
 	}
 }

@@ -52,8 +52,15 @@ type Config struct {
 	SizeLimit int `yaml:"size_limit"`
 	TimeLimit int `yaml:"time_limit"`
 	// FollowReferrals follows referrals with the same credentials and TLS
-	// settings; by default they are recorded, not followed.
+	// settings (the target's CA); by default they are recorded, not
+	// followed. Only referrals to the target's own server or to a host in
+	// ReferralHosts are followed: the bind password is sent to no other
+	// host (the audited directory could name any). The rest are gaps.
 	FollowReferrals bool `yaml:"follow_referrals"`
+	// ReferralHosts lists the hosts ("dc2.corp.example" or
+	// "dc2.corp.example:636") referrals may be followed to; required with
+	// follow_referrals.
+	ReferralHosts []string `yaml:"referral_hosts"`
 	// Timeout bounds dialing and each request (default 30s).
 	Timeout time.Duration `yaml:"timeout"`
 }
@@ -163,6 +170,19 @@ func validate(t config.Target, c Config) (*settings, error) {
 		}
 	}
 	switch {
+	case c.FollowReferrals && len(c.ReferralHosts) == 0:
+		bad("follow_referrals", "follow_referrals needs referral_hosts: the hosts the bind password may be sent to (a referral can name any host)")
+	case !c.FollowReferrals && len(c.ReferralHosts) > 0:
+		bad("referral_hosts", "referral_hosts has no effect without follow_referrals: true")
+	case c.FollowReferrals && c.InsecureSkipVerify:
+		bad("follow_referrals", "follow_referrals with insecure_skip_verify would send the bind password to whoever answers a listed name; verify certificates (ca_file) instead")
+	}
+	for i, h := range c.ReferralHosts {
+		if _, err := parseReferralHost(h); err != nil {
+			bad("referral_hosts", "referral_hosts[%d]: %v", i, err)
+		}
+	}
+	switch {
 	case c.PageSize == 0:
 		s.PageSize = DefaultPageSize
 	case c.PageSize < 0 || c.PageSize > maxPageSize:
@@ -184,4 +204,36 @@ func validate(t config.Target, c Config) (*settings, error) {
 		return nil, probs
 	}
 	return s, nil
+}
+
+// referralHost is one entry of referral_hosts: a host name, and a port
+// when the entry names one ("" matches any).
+type referralHost struct{ host, port string }
+
+func parseReferralHost(h string) (referralHost, error) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return referralHost{}, fmt.Errorf("empty host")
+	}
+	if strings.Contains(h, "/") || strings.Contains(h, "@") {
+		return referralHost{}, fmt.Errorf("%q: want host or host:port, not a URL", h)
+	}
+	u, err := url.Parse("ldap://" + h)
+	if err != nil || u.Hostname() == "" {
+		return referralHost{}, fmt.Errorf("%q: want host or host:port", h)
+	}
+	return referralHost{host: strings.ToLower(u.Hostname()), port: u.Port()}, nil
+}
+
+// referralAllowed reports whether the bind password may be sent to the
+// host:port a referral names.
+func (s *settings) referralAllowed(host, port string) bool {
+	host = strings.ToLower(host)
+	for _, h := range s.ReferralHosts {
+		rh, err := parseReferralHost(h)
+		if err == nil && rh.host == host && (rh.port == "" || rh.port == port) {
+			return true
+		}
+	}
+	return false
 }

@@ -35,6 +35,10 @@ func TestConfigProblems(t *testing.T) {
 		{"page size", []string{"url: ldaps://dc1", "page_size: -1"}, "page_size must be between"},
 		{"negative limits", []string{"url: ldaps://dc1", "size_limit: -1"}, "size_limit must not be negative"},
 		{"timeout", []string{"url: ldaps://dc1", "timeout: -5s"}, "timeout must be positive"},
+		{"issue 13: follow_referrals needs referral_hosts", []string{"url: ldaps://dc1", "follow_referrals: true"}, "needs referral_hosts"},
+		{"issue 13: referral_hosts alone", []string{"url: ldaps://dc1", `referral_hosts: ["dc2"]`}, "no effect without follow_referrals"},
+		{"issue 13: referral_hosts is not a URL", []string{"url: ldaps://dc1", "follow_referrals: true", `referral_hosts: ["ldaps://dc2/x"]`}, "referral_hosts[0]"},
+		{"issue 13: referrals without verification", []string{"url: ldaps://dc1", "follow_referrals: true", `referral_hosts: ["dc2"]`, "insecure_skip_verify: true"}, "insecure_skip_verify"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

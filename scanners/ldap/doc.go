@@ -11,7 +11,9 @@
 // rule); on generic LDAP it expands nesting in memory with cycle
 // detection. Every grant carries the nesting chain (Via) that carries it.
 //
-// It must not write to the directory, follow referrals unless configured,
+// It must not write to the directory, follow referrals unless configured
+// (and then only to the target's server and the hosts in referral_hosts,
+// so the bind password reaches no host the audited directory names),
 // issue per-user follow-up queries, or let the bind password reach a log,
 // an error or the snapshot. It collects facts only: it never decides who
 // is the customer or the provider.
@@ -20,6 +22,9 @@
 // message-size guard), search.go (paged search, limits, referrals),
 // rootdse.go (flavour), collect.go (objects, gaps, snapshot), users.go,
 // groups.go, graph.go (nesting closure, cycles), grants.go, ad.go,
-// generic.go, trusts.go, sid.go, filetime.go, dn.go. Test servers live in
+// acl.go (control through DACLs: domain, AdminSDHolder, DC OU, protected
+// groups), gpo.go (GPOs linked to the domain or the DC OU), sd.go (the
+// fuzzed NT security descriptor parser), generic.go, trusts.go, sid.go,
+// filetime.go, dn.go. Test servers live in
 // the ldaptest sub-package.
 package ldap

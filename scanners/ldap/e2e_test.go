@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/scan"
+	"github.com/keyholder/keyholder/policies"
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/declared"
 	"github.com/keyholder/keyholder/scanners/ldap"
@@ -89,7 +91,11 @@ targets:
 	for _, g := range snap.Grants {
 		var via []string
 		for _, v := range g.Via {
-			via = append(via, names[v])
+			n, ok := names[v]
+			if !ok && strings.HasPrefix(v, "ACE on ") {
+				n = "?" // the ACE itself
+			}
+			via = append(via, n)
 		}
 		held[g.System+" "+names[g.PrincipalID]+" "+g.Privilege+" via "+strings.Join(via, ">")] = true
 	}
@@ -100,6 +106,9 @@ targets:
 		"corp-ad svc-backup Backup Operators via Backup Operators",
 		"corp-ldap dave ldap-admins via msp-techs>msp-admins>ldap-admins",
 		"corp-ldap carol ldap-admins via ldap-admins",
+		// Issue 13: control through ACLs and GPOs.
+		"corp-ad sam.sync DCSync on the domain via ?",
+		"corp-ad hugo.help AddMember on Domain Admins via MSP Helpdesk>?",
 	} {
 		if !held[want] {
 			t.Errorf("missing grant %q", want)
@@ -108,6 +117,29 @@ targets:
 	for _, g := range snap.Gaps {
 		if g.System == "corp-ad" || (g.System == "corp-ldap" && g.Collection != "grants/ldap_admins") {
 			t.Errorf("unexpected gap %+v", g)
+		}
+	}
+	// The policies judge each path: the MSP accounts (msp.example.net)
+	// reaching the top through a DACL fail KH-SEG-001.
+	eng, err := policies.NewEngine(policies.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := eng.Evaluate(context.Background(), snap, c, policies.EvalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := map[string]bool{}
+	for _, f := range as.Findings {
+		if f.Check == "KH-SEG-001" && f.System == "corp-ad" && f.Status == findings.StatusFail {
+			for _, s := range f.Subjects {
+				failed[names[s]] = true
+			}
+		}
+	}
+	for _, who := range []string{"sam.sync", "hugo.help", "gus.gpo", "wendy.dacl", "S-1-5-21-1144201745-2289526357-3434785433-1110"} {
+		if !failed[who] {
+			t.Errorf("KH-SEG-001 does not fail on %s (failed: %v)", who, failed)
 		}
 	}
 	var out strings.Builder

@@ -250,7 +250,7 @@ func TestHostileReferralResultLoop(t *testing.T) {
 		// Every search is answered with a referral to itself.
 		w.result(req.id, goldap.ApplicationSearchResultDone, goldap.LDAPResultReferral, nil, url+"/dc=fake,dc=test")
 	})
-	snap, err := fakeScanner(t, url, "follow_referrals: true").Scan(context.Background())
+	snap, err := fakeScanner(t, url, "follow_referrals: true", `referral_hosts: ["127.0.0.1"]`).Scan(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -622,5 +622,81 @@ func TestADRangedMembersCutShort(t *testing.T) {
 			v.expectVia("u1", "Domain Admins", "Domain Admins")
 			v.expectVia("u2", "Domain Admins", "Domain Admins")
 		})
+	}
+}
+
+// TestIssue13ReferralNeverBindsToUnlistedHost: a directory that refers
+// the scanner to a host outside referral_hosts (one it may have planted to
+// collect the password) never receives a connection, let alone a bind;
+// the referral is a gap. A listed host is followed and bound to.
+func TestIssue13ReferralNeverBindsToUnlistedHost(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var binds []string
+	conns := 0
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns++
+			mu.Unlock()
+			// Record every bind request (name and password) that arrives.
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			for {
+				p, err := ber.ReadPacket(c)
+				if err != nil || len(p.Children) < 2 {
+					break
+				}
+				if op := p.Children[1]; op.Tag == goldap.ApplicationBindRequest && len(op.Children) >= 3 {
+					mu.Lock()
+					binds = append(binds, fmt.Sprint(op.Children[1].Value)+":"+op.Children[2].Data.String())
+					mu.Unlock()
+				}
+				id, _ := p.Children[0].Value.(int64)
+				(&fakeConn{c: c}).result(id, goldap.ApplicationBindResponse, 0, nil)
+			}
+			c.Close()
+		}
+	}()
+	planted := "ldap://" + ln.Addr().String() + "/dc=fake,dc=test"
+	url := startFake(t, func(w *fakeConn, req fakeSearch) {
+		if fakeRootDSE(w, req) {
+			return
+		}
+		w.result(req.id, goldap.ApplicationSearchResultDone, goldap.LDAPResultReferral, nil, planted)
+	})
+	// The listed host is another name: the planted one is not followed.
+	snap, err := fakeScanner(t, url, "follow_referrals: true", `referral_hosts: ["dc2.fake.test"]`).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	gotConns, gotBinds := conns, append([]string(nil), binds...)
+	mu.Unlock()
+	if gotConns != 0 || len(gotBinds) != 0 {
+		t.Fatalf("the unlisted host got %d connection(s) and binds %q", gotConns, gotBinds)
+	}
+	g := newView(t, snap).gap("principals/referrals")
+	if g == nil || !strings.Contains(g.Error, planted) || !strings.Contains(g.Error, "not in referral_hosts") || strings.Contains(g.Error, "Fake-Passw0rd") {
+		t.Fatalf("gap = %+v", g)
+	}
+	// Listing the host lets the scanner follow: the listener then sees
+	// the bind (the control that the listener records binds at all).
+	if _, err := fakeScanner(t, url, "follow_referrals: true", `referral_hosts: ["127.0.0.1"]`).Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(binds) == 0 || !strings.Contains(binds[0], "Fake-Passw0rd") {
+		t.Errorf("listed host: binds %q", binds)
 	}
 }

@@ -30,6 +30,13 @@ func Factory() scanners.Factory {
 		Summary:     "reads Active Directory and LDAP directories: users, groups, nesting, privileged groups, trusts",
 		New:         newScanner,
 		Permissions: permissions,
+		// Issue 13 collections; the others are listed with the rest of
+		// the scanner's gaps.
+		Gaps: []string{
+			"grants/acl", "grants/acl/nTSecurityDescriptor",
+			"grants/gpo", "grants/gpo/nTSecurityDescriptor",
+			"principals/referrals",
+		},
 	}
 }
 
@@ -142,6 +149,8 @@ func permissions() scanners.Permissions {
 			{Name: "Read the domain object (objectSid)", Why: "the domain SID that names Domain Admins (-512) and the other privileged groups"},
 			{Name: "Read foreignSecurityPrincipal objects", Why: "accounts of trusted domains inside local groups", Optional: true},
 			{Name: "Read trustedDomain objects under CN=System", Why: "domain and forest trusts", Optional: true},
+			{Name: "Read Permissions (the DACL part of nTSecurityDescriptor, asked with the SD flags control 1.2.840.113556.1.4.801 = DACL only) on the domain object, CN=AdminSDHolder, OU=Domain Controllers and the protected groups; Authenticated Users have it by default", Why: "control through ACLs: who besides the defaults holds GenericAll, WriteDacl, WriteOwner, GenericWrite or AddMember there, or DCSync on the domain"},
+			{Name: "Read gPLink on the domain object and OU=Domain Controllers, and displayName, gPCFileSysPath and the DACL of the linked groupPolicyContainer objects under CN=Policies,CN=System", Why: "who may edit a GPO that runs on the domain controllers"},
 		},
 		Notes: []string{
 			"Nothing is written: the scanner only binds and searches.",

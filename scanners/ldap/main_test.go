@@ -159,6 +159,10 @@ func seededSamba(t testing.TB) *sambaEnv {
 			s.Stop()
 			return nil, nil, err
 		}
+		if err := sambaHiddenPaths(s, sid); err != nil {
+			s.Stop()
+			return nil, nil, err
+		}
 		return env, s.Stop, nil
 	})
 }
@@ -254,3 +258,50 @@ func scan(t testing.TB, sc *Scanner) *findings.Snapshot {
 }
 
 func insecureTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} } //nolint:gosec // test setup only
+
+// Hidden access paths (issue 13) set in the seeded domain's DACLs.
+const (
+	// mspForestAccount is an account of msp.example.net, the forest the
+	// seed domain trusts (testdata/samba-trust.ldif).
+	mspForestAccount        = "S-1-5-21-1144201745-2289526357-3434785433-1110"
+	guidDefaultDomainPolicy = "{31B2F340-016D-11D2-945F-00C04FB984F9}"
+	// guidDCPolicy is the Default Domain Controllers Policy.
+	guidDCPolicy = "{6AC1786C-016F-11D2-945F-00C04fB984F9}"
+)
+
+// sambaHiddenPaths grants the MSP accounts of the seed domain control
+// through ACLs: DCSync on the domain, AddMember on Domain Admins, edit
+// rights on the Default Domain Policy, WriteDacl on AdminSDHolder, and
+// WriteOwner on the Domain Controllers OU to an account of the trusted MSP
+// forest. The
+// auditor is denied reading the DACL of the Default Domain Controllers
+// Policy, which the non-admin scan must report as a gap.
+func sambaHiddenPaths(s *ldaptest.Samba, auditorSID string) error {
+	sids := map[string]string{}
+	for _, sam := range []string{"sam.sync", "MSP Helpdesk", "gus.gpo", "wendy.dacl"} {
+		sid, err := sambaSID(s, sam)
+		if err != nil {
+			return err
+		}
+		sids[sam] = sid
+	}
+	set := func(dn, sddl string) error {
+		return s.Tool("dsacl", "set", "--objectdn="+dn, "--sddl="+sddl)
+	}
+	steps := [][2]string{
+		{s.BaseDN, "(OA;;CR;" + guidGetChanges + ";;" + sids["sam.sync"] + ")(OA;;CR;" + guidGetChangesAll + ";;" + sids["sam.sync"] + ")"},
+		{"CN=Domain Admins,CN=Users," + s.BaseDN, "(OA;;WP;" + guidMember + ";;" + sids["MSP Helpdesk"] + ")"},
+		{"CN=" + guidDefaultDomainPolicy + ",CN=Policies,CN=System," + s.BaseDN, "(A;;RPWP;;;" + sids["gus.gpo"] + ")"},
+		{"CN=AdminSDHolder,CN=System," + s.BaseDN, "(A;;WD;;;" + sids["wendy.dacl"] + ")"},
+		// An account of the trusted MSP forest (no object here) may take
+		// ownership of the Domain Controllers OU.
+		{"OU=Domain Controllers," + s.BaseDN, "(A;;WO;;;" + mspForestAccount + ")"},
+		{"CN=" + guidDCPolicy + ",CN=Policies,CN=System," + s.BaseDN, "(D;;RC;;;" + auditorSID + ")"},
+	}
+	for _, st := range steps {
+		if err := set(st[0], st[1]); err != nil {
+			return fmt.Errorf("dsacl on %s: %w", st[0], err)
+		}
+	}
+	return nil
+}

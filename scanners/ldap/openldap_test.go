@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -313,10 +314,15 @@ ref: %[2]s/ou=loop1,ou=b,dc=example,dc=test
 	if err := ref.Add(f, "-M"); err != nil {
 		t.Fatal(err)
 	}
-	scanAt := func(t *testing.T, base string, follow bool) (*findings.Snapshot, *Scanner) {
+	seedHost := strings.TrimPrefix(strings.TrimPrefix(seed.URL, "ldaps://"), "ldap://")
+	scanAt := func(t *testing.T, base string, follow bool, extra ...string) (*findings.Snapshot, *Scanner) {
 		env, _ := testEnv()
-		sc := newTestScanner(t, env, ref.AdminPassword, "url: "+ref.URL, "bind_dn: "+ref.AdminDN, "ca_file: "+ref.CAFile,
-			"base_dn: "+base, fmt.Sprintf("follow_referrals: %v", follow), `admin_groups: ["msp-techs"]`)
+		lines := []string{"url: " + ref.URL, "bind_dn: " + ref.AdminDN, "ca_file: " + ref.CAFile,
+			"base_dn: " + base, fmt.Sprintf("follow_referrals: %v", follow), `admin_groups: ["msp-techs"]`}
+		if follow && len(extra) == 0 {
+			extra = []string{"referral_hosts: [" + strconv.Quote(seedHost) + "]"}
+		}
+		sc := newTestScanner(t, env, ref.AdminPassword, append(lines, extra...)...)
 		return scan(t, sc), sc
 	}
 	t.Run("recorded, not followed", func(t *testing.T) {
@@ -341,6 +347,19 @@ ref: %[2]s/ou=loop1,ou=b,dc=example,dc=test
 		}
 		if v.gap("principals/referrals") != nil || sc.Stats().Referrals == 0 {
 			t.Errorf("gaps %+v, stats %+v", snap.Gaps, sc.Stats())
+		}
+	})
+	// Issue 13: a referral to a host not in referral_hosts is a gap, and
+	// the password is not sent there.
+	t.Run("unlisted host is not followed", func(t *testing.T) {
+		snap, _ := scanAt(t, "ou=a,dc=example,dc=test", true, `referral_hosts: ["dc9.corp.example.test"]`)
+		v := newView(t, snap)
+		g := v.gap("principals/referrals")
+		if g == nil || !strings.Contains(g.Error, "not in referral_hosts") || !strings.Contains(g.Error, seed.URL+"/ou=msp,dc=example,dc=test") {
+			t.Fatalf("gap = %+v", g)
+		}
+		if !v.has("rita") || v.has("dave") {
+			t.Error("want rita only")
 		}
 	})
 	t.Run("loop is a clear gap", func(t *testing.T) {

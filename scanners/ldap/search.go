@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 
@@ -28,6 +29,8 @@ type query struct {
 	attrs  []string
 	// unpaged is set for base-scope reads that return one entry.
 	unpaged bool
+	// controls are sent with every request of the search (besides paging).
+	controls []goldap.Control
 }
 
 // outcome is what a search returned besides its entries.
@@ -71,9 +74,9 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 		if page >= maxPagesPerSearch {
 			return out, fmt.Errorf("search %s: more than %d pages: %w", q.what, maxPagesPerSearch, scanners.ErrMalformed)
 		}
-		var controls []goldap.Control
+		controls := append([]goldap.Control(nil), q.controls...)
 		if paging != nil {
-			controls = []goldap.Control{paging}
+			controls = append(controls, paging)
 		}
 		req := goldap.NewSearchRequest(q.base, q.scope, goldap.NeverDerefAliases, s.cfg.SizeLimit, s.cfg.TimeLimit, false, q.filter, q.attrs, controls)
 		s.stats.Requests++
@@ -189,6 +192,13 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 		return out, nil
 	}
 	for _, r := range refs {
+		if !ss.mayFollow(r) {
+			// Never bind to a host the config does not list: the
+			// referral may have been planted to collect the password.
+			out.referrals = append(out.referrals, r)
+			ss.log.Warn("ldap: referral to a host not in referral_hosts not followed", "search", q.what, "referral", r)
+			continue
+		}
 		sub, err := ss.followReferral(ctx, q, r, fn, chain)
 		if err != nil {
 			return out, err
@@ -199,6 +209,27 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 		}
 	}
 	return out, nil
+}
+
+// mayFollow reports whether ref names this session's own server or a
+// host listed in referral_hosts. An unparsable referral is followed to
+// followReferral, which reports it as malformed.
+func (ss *session) mayFollow(ref string) bool {
+	u, err := url.Parse(ref)
+	if err != nil || u.Host == "" {
+		return true
+	}
+	port := u.Port()
+	if port == "" {
+		port = "389"
+		if strings.EqualFold(u.Scheme, "ldaps") {
+			port = "636"
+		}
+	}
+	if strings.EqualFold(u.Scheme+"://"+net.JoinHostPort(u.Hostname(), port), ss.endpoint) {
+		return true
+	}
+	return ss.s.cfg.referralAllowed(u.Hostname(), port)
 }
 
 // followReferral runs q at the place ref points to, on the same

@@ -15,6 +15,7 @@ var iamHandlers = map[string]handler{
 	"iam:GetAccountAuthorizationDetails": getAccountAuthorizationDetails,
 	"iam:GetAccountSummary":              getAccountSummary,
 	"iam:ListAccountAliases":             listAccountAliases,
+	"iam:ListAccessKeys":                 listAccessKeys,
 	"iam:GenerateCredentialReport":       generateCredentialReport,
 	"iam:GetCredentialReport":            getCredentialReport,
 }
@@ -329,6 +330,46 @@ func listAccountAliases(c *call) (response, *apiError) {
 		b.el("member", a.Alias)
 	}
 	b.close("AccountAliases")
+	b.bool("IsTruncated", false)
+	return queryOK(c, b.String())
+}
+
+// accessKeyID is a user's n-th (from 0) access key id.
+func accessKeyID(u *User, n int) string {
+	if id := u.AccessKeys[n].ID; id != "" {
+		return id
+	}
+	return "AKIA-EXAMPLE-" + strings.ToUpper(u.Name) + "-" + strconv.Itoa(n+1)
+}
+
+// listAccessKeys answers iam:ListAccessKeys for one user (UserName); a
+// user has at most two keys, so there is one page.
+func listAccessKeys(c *call) (response, *apiError) {
+	a, err := c.iamAccount()
+	if err != nil {
+		return response{}, err
+	}
+	name := c.form.Get("UserName")
+	var u *User
+	for i := range a.Users {
+		if a.Users[i].Name == name {
+			u = &a.Users[i]
+		}
+	}
+	if u == nil {
+		return response{}, errorf(404, "NoSuchEntity", "The user with name %s cannot be found.", name)
+	}
+	var b xb
+	b.open("AccessKeyMetadata")
+	for i, k := range u.AccessKeys {
+		b.open("member")
+		b.el("UserName", u.Name)
+		b.el("AccessKeyId", accessKeyID(u, i))
+		b.el("Status", map[bool]string{true: "Active", false: "Inactive"}[k.Active])
+		b.time("CreateDate", k.Created)
+		b.close("member")
+	}
+	b.close("AccessKeyMetadata")
 	b.bool("IsTruncated", false)
 	return queryOK(c, b.String())
 }

@@ -117,6 +117,9 @@ type User struct {
 
 // AccessKey is an IAM user access key.
 type AccessKey struct {
+	// ID is the access key id; empty means AKIA-EXAMPLE-<USER>-<n>, an id
+	// that is plainly fake.
+	ID          string     `yaml:"id"`
 	Active      bool       `yaml:"active"`
 	Created     time.Time  `yaml:"created"`
 	LastUsed    *time.Time `yaml:"last_used"`

@@ -12,6 +12,7 @@ import (
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/scan"
+	ldapsim "github.com/keyholder/keyholder/internal/sim/ldap"
 	"github.com/keyholder/keyholder/scanners/all"
 )
 
@@ -326,5 +327,45 @@ func TestGenerate(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(e.ConfigPath), "keyholder.yaml")); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestIssue13SimulatedACLPaths: the simulated domain controller serves the
+// DACLs the ldap scanner reads (nothing but defaults: no grant, no gap),
+// and an ACE a scenario plants gives the MSP account domain control.
+func TestIssue13SimulatedACLPaths(t *testing.T) {
+	sc, err := Contoso()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.LDAP.Scenario.ACEs = []ldapsim.ACE{
+		{Object: "domain", Trustee: "acme-priya", Right: "DCSync"},
+		{Object: "gpo:Default Domain Controllers Policy", Trustee: "acme-sam", Right: "GenericWrite"},
+	}
+	snap := scanEstate(t, start(t, sc, Options{Types: []string{TypeLDAP}}))
+	for _, g := range snap.Gaps {
+		if strings.HasPrefix(g.Collection, "grants/acl") || strings.HasPrefix(g.Collection, "grants/gpo") {
+			t.Errorf("gap on the simulated DACLs: %+v", g)
+		}
+	}
+	held := map[string]string{}
+	logins := map[string]string{}
+	for _, p := range snap.Principals {
+		logins[p.ID] = p.Login
+	}
+	for _, g := range snap.Grants {
+		if s := g.Attributes["source"]; s == "acl" || s == "gpo" {
+			held[logins[g.PrincipalID]] += g.Privilege + ";"
+			if g.Level != findings.LevelSuperAdmin {
+				t.Errorf("grant = %+v", g)
+			}
+		}
+	}
+	want := map[string]string{
+		"acme-priya": "DCSync on the domain;",
+		"acme-sam":   "Edit GPO Default Domain Controllers Policy (GenericWrite, linked to the Domain Controllers OU);",
+	}
+	if len(held) != len(want) || held["acme-priya"] != want["acme-priya"] || held["acme-sam"] != want["acme-sam"] {
+		t.Errorf("ACL grants = %q, want %q", held, want)
 	}
 }

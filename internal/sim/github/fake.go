@@ -261,6 +261,9 @@ type caller struct {
 	key   string // the token (quota key)
 	login string
 	owner bool
+	// app is true for GitHub App installation tokens (the only callers
+	// GitHub lets list fine-grained personal access tokens).
+	app bool
 }
 
 func (f *Fake) authenticate(w http.ResponseWriter, rq *request) (caller, bool) {
@@ -285,7 +288,7 @@ func (f *Fake) authenticate(w http.ResponseWriter, rq *request) (caller, bool) {
 			writeError(w, http.StatusUnauthorized, "Bad credentials", "https://docs.github.com/rest")
 			return caller{}, false
 		}
-		return caller{key: tok, login: "installation-" + strconv.FormatInt(it.installation, 10) + "[bot]", owner: it.owner}, true
+		return caller{key: tok, login: "installation-" + strconv.FormatInt(it.installation, 10) + "[bot]", owner: it.owner, app: true}, true
 	}
 	writeError(w, http.StatusUnauthorized, "Bad credentials", "https://docs.github.com/rest")
 	return caller{}, false

@@ -28,6 +28,16 @@ type Scenario struct {
 	// enterprise account (GraphQL enterpriseOwners).
 	EnterpriseOwners []string     `yaml:"enterprise_owners"`
 	AuditLog         []AuditEvent `yaml:"audit_log"`
+	// OrgRoles are organisation roles (pre-defined such as
+	// all_repo_admin and security_manager, and custom ones) with the
+	// users and teams assigned to them.
+	OrgRoles []OrgRole `yaml:"org_roles"`
+	// CustomRepoRoles are the organisation's custom repository roles.
+	CustomRepoRoles []CustomRepoRole `yaml:"custom_repo_roles"`
+	// PATs are fine-grained personal access tokens granted access to the
+	// organisation; PATRequests those awaiting approval.
+	PATs        []PAT `yaml:"pats"`
+	PATRequests []PAT `yaml:"pat_requests"`
 	// Tokens are the bearer tokens the fake accepts.
 	Tokens []Token `yaml:"tokens"`
 	// Apps are GitHub Apps that may authenticate with a JWT and exchange
@@ -94,6 +104,47 @@ type User struct {
 	Role string `yaml:"role"`
 	// Public is true when the membership is public (visible to anyone).
 	Public bool `yaml:"public"`
+}
+
+// OrgRole is an organisation role (GET /orgs/{org}/organization-roles).
+type OrgRole struct {
+	ID          int64    `yaml:"id"`
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	BaseRole    string   `yaml:"base_role"` // read, triage, write, maintain, admin or empty
+	Permissions []string `yaml:"permissions"`
+	// Source is "Predefined" or "Organization" (custom).
+	Source string `yaml:"source"`
+	// Users and Teams are logins and team slugs assigned the role.
+	Users []string `yaml:"users"`
+	Teams []string `yaml:"teams"`
+}
+
+// CustomRepoRole is a custom repository role.
+type CustomRepoRole struct {
+	ID          int64    `yaml:"id"`
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	BaseRole    string   `yaml:"base_role"` // read, triage, write, maintain
+	Permissions []string `yaml:"permissions"`
+}
+
+// PAT is a fine-grained personal access token with access to the
+// organisation (or a request for it).
+type PAT struct {
+	ID    int64  `yaml:"id"`
+	Owner string `yaml:"owner"`
+	// RepositorySelection is none, all or subset.
+	RepositorySelection string `yaml:"repository_selection"`
+	// Permissions are repository permissions (contents: write, ...);
+	// OrgPermissions organisation ones.
+	Permissions    map[string]string `yaml:"permissions"`
+	OrgPermissions map[string]string `yaml:"org_permissions"`
+	Reason         string            `yaml:"reason"` // requests only
+	GrantedAt      time.Time         `yaml:"granted_at"`
+	ExpiresAt      *time.Time        `yaml:"expires_at"`
+	LastUsedAt     *time.Time        `yaml:"last_used_at"`
+	Expired        bool              `yaml:"expired"`
 }
 
 // Invitation is a pending organisation invitation.

@@ -204,6 +204,9 @@ func build(sc *Scenario) (*directory, error) {
 	if err := d.populate(); err != nil {
 		return nil, err
 	}
+	if err := d.securityDescriptors(); err != nil {
+		return nil, err
+	}
 	d.finish()
 	return d, nil
 }
@@ -330,6 +333,9 @@ func (d *directory) populate() error {
 		return err
 	}
 	if _, err := d.newEntry("CN=AdminSDHolder,CN=System,"+d.base, "container", "Container", "top", "container"); err != nil {
+		return err
+	}
+	if err := d.addGPOs(); err != nil {
 		return err
 	}
 	// Scenario OUs, parents first.

@@ -23,7 +23,12 @@
 //     SIDs (Domain Admins -512, Administrators S-1-5-32-544, ...),
 //     adminCount set by an SDProp-like pass, binary objectSid/objectGUID,
 //     FILETIME and generalized times, foreign security principals and
-//     trustedDomain objects.
+//     trustedDomain objects;
+//   - nTSecurityDescriptor (a self-relative descriptor with the DACL only,
+//     as AD returns it under the SD flags control) on the domain,
+//     AdminSDHolder, the Domain Controllers OU, every group and the two
+//     default GPOs (linked by gPLink), with a fresh domain's default ACEs
+//     plus the scenario's ACEs (acl.go).
 //
 // It must not be used against anything but tests and the demo, listens on
 // loopback only, and never changes its directory from the wire: add,

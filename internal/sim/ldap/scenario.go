@@ -37,6 +37,9 @@ type Scenario struct {
 	Groups    []Group    `yaml:"groups"`
 	Computers []Computer `yaml:"computers"`
 	Trusts    []Trust    `yaml:"trusts"`
+	// ACEs are extra entries in the DACLs of the domain, AdminSDHolder,
+	// the Domain Controllers OU, a group or a default GPO (acl.go).
+	ACEs []ACE `yaml:"aces"`
 
 	// Now is the directory's "now" for relative times (default
 	// 2026-11-01T12:00:00Z).
