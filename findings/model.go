@@ -354,11 +354,19 @@ type TrustKind string
 
 // Trust kinds.
 const (
-	TrustEntraPartner        TrustKind = "entra_cross_tenant_partner"
-	TrustEntraGDAP           TrustKind = "entra_gdap"
-	TrustThirdPartyApp       TrustKind = "third_party_app"
-	TrustAWSRole             TrustKind = "aws_role_trust"
-	TrustAWSOrgManagement    TrustKind = "aws_org_management"
+	TrustEntraPartner     TrustKind = "entra_cross_tenant_partner"
+	TrustEntraGDAP        TrustKind = "entra_gdap"
+	TrustThirdPartyApp    TrustKind = "third_party_app"
+	TrustAWSRole          TrustKind = "aws_role_trust"
+	TrustAWSOrgManagement TrustKind = "aws_org_management"
+	// TrustAWSResourcePolicy is a resource policy (KMS key, S3 bucket,
+	// Backup vault) letting another account use or destroy the resource;
+	// Permissions are the sensitive actions it allows.
+	TrustAWSResourcePolicy TrustKind = "aws_resource_policy"
+	// TrustAWSRolesAnywhere is an IAM Roles Anywhere trust anchor: holders
+	// of certificates its CA issues may assume the roles (PrincipalID)
+	// trusting rolesanywhere.amazonaws.com.
+	TrustAWSRolesAnywhere    TrustKind = "aws_roles_anywhere"
 	TrustGitHubApp           TrustKind = "github_app_installation"
 	TrustOutsideCollaborator TrustKind = "github_outside_collaborator"
 	TrustDeployKey           TrustKind = "github_deploy_key"
@@ -427,6 +435,21 @@ type Asset struct {
 	Attributes    map[string]string `json:"attributes,omitempty"`
 }
 
+// Asset kinds that scanners and declarations emit besides the declared
+// inventory's own (internet, hardware, domain, dns, software, other).
+const (
+	// AssetRemoteTool is a remote-management or remote-access product
+	// found in a device inventory (Intune detected apps, AWS Systems
+	// Manager inventory). Name is the product; Attributes carry "source",
+	// "detected_name", "vendor", "publisher", "version", "device_count"
+	// and "devices" (sorted device names, comma-separated).
+	AssetRemoteTool = "remote_tool"
+	// AssetToolDeclaration is a declared.tools entry: Name the product,
+	// Provider (and OwnerOfRecord) the party running its console,
+	// Attributes "instance" and "allowed".
+	AssetToolDeclaration = "remote_tool_declaration"
+)
+
 // Attestation is a written statement collected from a party, for example
 // an MSP's attestation of data deletion.
 type Attestation struct {
@@ -457,7 +480,8 @@ type Gap struct {
 	System string `json:"system"`
 	// Collection names what was not read, using the names in
 	// Collections ("principals", "grants", "mfa", "licences", "backups",
-	// "trusts", "contacts", "credentials", "activity", "organization") or a
+	// "trusts", "contacts", "credentials", "activity", "organization",
+	// "inventory": device software inventories) or a
 	// finer "grants/pim" style sub-name whose first segment is one of them.
 	Collection string    `json:"collection"`
 	Reason     GapReason `json:"reason"`
@@ -472,5 +496,6 @@ func Collections() []string {
 	return []string{
 		"system", "principals", "grants", "mfa", "activity", "credentials",
 		"licences", "backups", "trusts", "contacts", "organization",
+		"inventory",
 	}
 }

@@ -125,10 +125,11 @@ func baseSnapshot() *findings.Snapshot {
 		StartedAt:     started, FinishedAt: finished,
 		Systems: []findings.System{
 			{ID: "m365", Kind: findings.SystemEntra, Target: "m365", Name: "Contoso (M365)", NativeID: tenantCustomer,
-				Domains: []string{"contoso.com", "contoso.onmicrosoft.com"}, Contacts: []findings.Contact{{Kind: "technical", Email: "it@contoso.com"}}},
+				Domains: []string{"contoso.com", "contoso.onmicrosoft.com"}, Contacts: []findings.Contact{{Kind: "technical", Email: "it@contoso.com"}},
+				Attributes: map[string]string{"device_inventory": "intune"}},
 			{ID: "prod", Kind: findings.SystemAWS, Target: "prod", Name: "prod", NativeID: "111111111111",
 				Contacts:   []findings.Contact{{Kind: "root", Email: "aws-root@contoso.com"}, {Kind: "billing", Email: "billing@contoso.com"}},
-				Attributes: map[string]string{"management_account_id": "111111111112", "management_account_email": "aws-mgmt@contoso.com"}},
+				Attributes: map[string]string{"management_account_id": "111111111112", "management_account_email": "aws-mgmt@contoso.com", "device_inventory": "ssm"}},
 			{ID: "corp-ad", Kind: findings.SystemLDAP, Target: "corp-ad", Name: "contoso.com", NativeID: "DC=contoso,DC=com", Flavour: "active_directory"},
 			{ID: "gh", Kind: findings.SystemGitHub, Target: "gh", Name: "contoso", NativeID: "contoso",
 				Contacts:   []findings.Contact{{Kind: "billing", Email: "billing@contoso.com"}},

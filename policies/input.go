@@ -375,6 +375,7 @@ var (
 	kExpiresUnix, kVia, kDirect, kGrant           = ast.StringTerm("expires_unix"), ast.StringTerm("via"), ast.StringTerm("direct"), ast.StringTerm("grant")
 	kImplicit, kSensitive, kParty, kPartyKind     = ast.StringTerm("implicit"), ast.StringTerm("sensitive"), ast.StringTerm("party"), ast.StringTerm("party_kind")
 	kKind, kEnabled                               = ast.StringTerm("kind"), ast.StringTerm("enabled")
+	kTop                                          = ast.StringTerm("top")
 )
 
 func strArray(ss []string) *ast.Term {
@@ -419,6 +420,7 @@ func (st *state) rowInput(r *access.Row, pr parties.Result) ast.Value {
 		[2]*ast.Term{kPartyKind, ast.StringTerm(pr.Kind)},
 		[2]*ast.Term{kKind, ast.StringTerm(string(kind))},
 		[2]*ast.Term{kEnabled, ast.InternedTerm(enabled)},
+		[2]*ast.Term{kTop, ast.InternedTerm(st.topRow(r))},
 	)
 }
 

@@ -189,8 +189,8 @@ func (st *state) runbook(fs []findings.Finding, gapChecks map[string][]string) [
 	for i := range st.snap.Assets {
 		a := &st.snap.Assets[i]
 		pr := st.assetParty[a.ID]
-		if pr.Kind == parties.KindCustomer {
-			continue
+		if pr.Kind == parties.KindCustomer || a.Kind == findings.AssetRemoteTool || a.Kind == findings.AssetToolDeclaration {
+			continue // remote tools are cut, not transferred (below)
 		}
 		if s := st.sysByID[a.System]; s != nil && s.Kind == findings.SystemDomains {
 			continue // public records: the KH-DNS steps below act on them
@@ -330,6 +330,14 @@ func (st *state) runbook(fs []findings.Finding, gapChecks map[string][]string) [
 				rb.add(findings.RunbookStep{Phase: "cut_access", System: s.ID, Identifiers: ids,
 					Action: fmt.Sprintf("Delete the keys and secrets of %s's principals on %s (%d)", p, name, len(ids))})
 			}
+		}
+	}
+	// Remote-management agents (KH-SEG-008): uninstall them from the
+	// devices and close the provider's console.
+	for _, f := range failing(fs, "KH-SEG-008") {
+		if f.Status == findings.StatusFail {
+			rb.add(findings.RunbookStep{Phase: "cut_access", System: f.System, Identifiers: slices.Clone(f.Subjects),
+				Action: "Uninstall the " + strings.TrimPrefix(f.Message, "remote-management agent ") + " (and have the provider close its console)"})
 		}
 	}
 

@@ -15,6 +15,11 @@ import (
 // before the checks run: systems (with stubs for targets the snapshot
 // lacks), parties, effective access, and gap coverage.
 type state struct {
+	// takeover holds the ids of grants whose level is a route to the top
+	// privilege (level_basis "takeover_route": Account Operators,
+	// Application Administrator…), not the top privilege itself: they
+	// count against the provider, never as keys the customer holds.
+	takeover map[string]bool
 	// runbookGapChecks maps each gap to the checks it leaves unknown; the
 	// runbook says from it what a step resting on an unknown must verify.
 	runbookGapChecks map[string][]string
@@ -103,6 +108,12 @@ func newState(snap *findings.Snapshot, cfg *config.Config, asOf time.Time, profi
 	}
 	st.buildSystems()
 	st.acc = access.Compute(snap, access.Options{AsOf: asOf, TrustLevel: trustLevel})
+	st.takeover = map[string]bool{}
+	for i := range snap.Grants {
+		if snap.Grants[i].Attributes["level_basis"] == "takeover_route" {
+			st.takeover[snap.Grants[i].ID] = true
+		}
+	}
 	st.classify()
 	st.summarise()
 	st.sortTopHolders()
@@ -485,3 +496,7 @@ func (st *state) partyOfRef(ref, kind string) parties.Result {
 func isContainer(k findings.PrincipalKind) bool {
 	return k == findings.PrincipalGroup || k == findings.PrincipalTeam
 }
+
+// topRow reports whether a row holds the system's top privilege itself,
+// not a route to it (see state.takeover).
+func (st *state) topRow(r *access.Row) bool { return !st.takeover[r.Grant] }

@@ -60,7 +60,7 @@ func (st *state) systemVerdicts(fs []findings.Finding, keys map[string]findings.
 	holders := map[string]map[string]bool{} // system -> principal (active super-admins)
 	for i := range st.acc.Rows {
 		r := &st.acc.Rows[i]
-		if r.Level != findings.LevelSuperAdmin || !r.Active {
+		if r.Level != findings.LevelSuperAdmin || !r.Active || !st.topRow(r) {
 			continue
 		}
 		kind, enabled := st.kindOf(r.Principal)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/keyholder/keyholder/findings"
@@ -210,4 +211,34 @@ func GapFromError(system, collection string, err error, remedy string, red *conf
 		Error:      msg,
 		Remedy:     remedy,
 	}
+}
+
+// GapDeclared reports whether collection matches one of patterns, the
+// form of Factory.Gaps: an exact collection name, or one where "*" stands
+// for any non-empty text ("backups/vaults/*" matches
+// "backups/vaults/eu-west-1").
+func GapDeclared(patterns []string, collection string) bool {
+	for _, p := range patterns {
+		if globMatch(p, collection) {
+			return true
+		}
+	}
+	return false
+}
+
+func globMatch(p, s string) bool {
+	star := strings.IndexByte(p, '*')
+	if star < 0 {
+		return p == s
+	}
+	if !strings.HasPrefix(s, p[:star]) {
+		return false
+	}
+	rest := s[star:]
+	for i := 1; i <= len(rest); i++ {
+		if globMatch(p[star+1:], rest[i:]) {
+			return true
+		}
+	}
+	return false
 }

@@ -106,6 +106,20 @@ type Declared struct {
 	Relationships []DeclaredRelationship `yaml:"relationships"`
 	Assets        []DeclaredAsset        `yaml:"assets"`
 	Attestations  []DeclaredAttestation  `yaml:"attestations"`
+	Tools         []DeclaredTool         `yaml:"tools"`
+}
+
+// DeclaredTool attributes a remote-management or remote-access product
+// found on the customer's devices to the party that runs its console:
+// Provider is "customer" or a provider's name, Instance the console or
+// tenant (for example "acme.rmmservice.eu"). Allowed says the customer
+// accepts the provider's agent (KH-SEG-008 passes it; KH-EXIT-001 still
+// fails while it remains after the provider's exit).
+type DeclaredTool struct {
+	Product  string `yaml:"product"`
+	Provider string `yaml:"provider"`
+	Instance string `yaml:"instance"`
+	Allowed  bool   `yaml:"allowed"`
 }
 
 // Notice is a contract's notice rule in days before renewal.
@@ -207,7 +221,19 @@ type Policy struct {
 	DomainExpiryDays int `yaml:"domain_expiry_days"`
 	// GenericLogins are names that denote shared accounts (KH-SEG-005).
 	GenericLogins []string `yaml:"generic_logins"`
-	Waivers       []Waiver `yaml:"waivers"`
+	// RemoteTools add remote-management products to the built-in
+	// catalogue (policies/data/remote-tools.yaml).
+	RemoteTools []RemoteTool `yaml:"remote_tools"`
+	Waivers     []Waiver     `yaml:"waivers"`
+}
+
+// RemoteTool is a remote-management or remote-access product: Patterns
+// are case-insensitive regular expressions matched against the
+// application names device inventories report.
+type RemoteTool struct {
+	Product  string   `yaml:"product"`
+	Vendor   string   `yaml:"vendor"`
+	Patterns []string `yaml:"patterns"`
 }
 
 // Waiver accepts a check's finding (optionally for one subject) until

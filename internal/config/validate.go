@@ -266,6 +266,13 @@ func validate(c *Config, doc *yaml.Node) Problems {
 			}
 		}
 	}
+	for i, t := range d.Tools {
+		path := fmt.Sprintf("declared.tools[%d]", i)
+		if strings.TrimSpace(t.Product) == "" {
+			v.add(path+".product", "required")
+		}
+		party(path+".provider", t.Provider, true)
+	}
 	for i, a := range d.Attestations {
 		path := fmt.Sprintf("declared.attestations[%d]", i)
 		if a.Name == "" {
@@ -290,6 +297,20 @@ func validate(c *Config, doc *yaml.Node) Problems {
 	}{{"stale_after_days", p.StaleAfterDays}, {"credential_max_age_days", p.CredentialMaxAgeDays}, {"backup_max_age_days", p.BackupMaxAgeDays}, {"declared_max_age_days", p.DeclaredMaxAgeDays}, {"domain_expiry_days", p.DomainExpiryDays}} {
 		if f.val < 0 {
 			v.add("policy."+f.name, "must not be negative")
+		}
+	}
+	for i, t := range p.RemoteTools {
+		path := fmt.Sprintf("policy.remote_tools[%d]", i)
+		if strings.TrimSpace(t.Product) == "" {
+			v.add(path+".product", "required")
+		}
+		if len(t.Patterns) == 0 {
+			v.add(path+".patterns", "at least one pattern is required")
+		}
+		for j, pat := range t.Patterns {
+			if _, err := regexp.Compile("(?i)" + pat); err != nil {
+				v.add(fmt.Sprintf("%s.patterns[%d]", path, j), fmt.Sprintf("invalid regular expression: %v", err))
+			}
 		}
 	}
 	for i, w := range p.Waivers {

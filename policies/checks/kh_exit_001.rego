@@ -3,8 +3,10 @@
 # description: >-
 #   After termination (profile exit, --exit-provider NAME), no principal,
 #   trust, app, key, licence or backup copy of the departed provider
-#   remains in any system. A disabled account with no access left warns
-#   (delete it); anything else fails.
+#   remains in any system, nor any of its remote-management agents on the
+#   customer's devices (an agent no declared.tools entry attributes counts:
+#   it may be the provider's). A disabled account with no access left
+#   warns (delete it); anything else fails.
 # custom:
 #   id: KH-EXIT-001
 #   severity: blocker
@@ -12,7 +14,7 @@
 #     Remove every identifier the finding lists (accounts, role
 #     assignments, trusts, apps, keys), transfer the licences and backup
 #     copies, then re-scan with --profile exit.
-#   reads: [principals, grants, trusts, credentials, licences, backups]
+#   reads: [principals, grants, trusts, credentials, licences, backups, inventory]
 #   profiles: [exit]
 package keyholder.checks.kh_exit_001
 
@@ -76,6 +78,25 @@ remaining contains [b.system, b.id, sprintf("backup %s is copied to %s of %s", [
 	c.party == gone
 }
 
+tool_declarations(product) := [d |
+	some d in input.assets
+	d.kind == "remote_tool_declaration"
+	lower(d.name) == lower(product)
+]
+
+remaining contains [a.system, a.id, sprintf("remote-management agent %s of %s remains on %s devices", [a.name, gone, a.attributes.device_count]), "fail"] if {
+	some a in input.assets
+	a.kind == "remote_tool"
+	some d in tool_declarations(a.name)
+	d.party == gone
+}
+
+remaining contains [a.system, a.id, sprintf("remote-management agent %s remains on %s devices and no declared.tools entry attributes it: it may be %s's", [a.name, a.attributes.device_count, gone]), "fail"] if {
+	some a in input.assets
+	a.kind == "remote_tool"
+	count(tool_declarations(a.name)) == 0
+}
+
 results contains res if {
 	input.profile == "exit"
 	some [sys, id, msg, st] in remaining
@@ -86,9 +107,27 @@ flagged contains sys if {
 	some [sys, _, _, _] in remaining
 }
 
+# Remote-management agents are seen only where the device inventory was
+# read: an Entra or AWS system without it is unknown, not clean.
+inventory_kinds := {"entra", "aws"}
+
+inventory_unread(s) if {
+	s.kind in inventory_kinds
+	object.get(s, ["attributes", "device_inventory"], "") == ""
+}
+
 results contains res if {
 	input.profile == "exit"
 	some sys, s in input.systems
 	not sys in flagged
+	not inventory_unread(s)
 	res := lib.result("pass", sys, [sys], sprintf("nothing of %s remains", [gone]), [])
+}
+
+results contains res if {
+	input.profile == "exit"
+	some sys, s in input.systems
+	not sys in flagged
+	inventory_unread(s)
+	res := lib.result("unknown", sys, [sys], sprintf("nothing of %s remains among what was read, but the device inventory (remote-management agents) was not read", [gone]), [])
 }

@@ -8,7 +8,10 @@
 #   configured OpenLDAP admin groups, GitHub organisation owner. On AWS the
 #   root user's e-mail must be the customer's and at least one other
 #   customer principal (IAM user, role or Identity Center user) must hold
-#   full access; the root user counts towards the minimum.
+#   full access; the root user counts towards the minimum. A route to the
+#   top privilege (level_basis takeover_route: Account or Backup Operators,
+#   Application Administrator…) is not the top privilege itself and does
+#   not count.
 # custom:
 #   id: KH-KEY-001
 #   severity: blocker
@@ -40,6 +43,7 @@ minimum := input.params.min_super_admins
 customer_top(sys) := {r.principal |
 	some r in lib.rows_of(sys, "customer")
 	r.level == "super_admin"
+	r.top
 	r.active
 	r.enabled
 	lib.key_holder(r.kind)
@@ -48,6 +52,7 @@ customer_top(sys) := {r.principal |
 eligible_only(sys) := {r.principal |
 	some r in lib.rows_of(sys, "customer")
 	r.level == "super_admin"
+	r.top
 	not r.active
 	lib.key_holder(r.kind)
 }

@@ -25,8 +25,13 @@ items contains {"id": l.id, "system": l.system, "what": "licence", "name": l.pro
 	l.declared
 }
 
+# Remote tools found on devices and their declarations are judged by
+# KH-SEG-008, not as owned assets.
+tool_kinds := {"remote_tool", "remote_tool_declaration"}
+
 items contains {"id": a.id, "system": a.system, "what": a.kind, "name": a.name, "party": a.party, "party_kind": a.party_kind, "reason": a.reason, "renews": a.renews} if {
 	some a in input.assets
+	not a.kind in tool_kinds
 	# What the domains scanner read is judged by KH-DNS-00x.
 	input.systems[a.system].kind != "domains"
 }

@@ -5,7 +5,10 @@
 #   (customer, provider or platform): cross-tenant partners, GDAP, AWS role
 #   trusts, directory trusts, third-party apps, GitHub outside
 #   collaborators and app installations. AWS roles trusting a provider's
-#   account require sts:ExternalId and do not grant full admin. A trust to
+#   account require sts:ExternalId and do not grant full admin; a SAML or
+#   OIDC role trust is judged by the IdP's organisation (an Entra tenant, a
+#   host). Resource policies of backup keys, buckets and vaults must not
+#   let a provider delete, re-key or re-policy them (decrypt only warns). A trust to
 #   any principal (*) fails; restricted only by conditions it warns.
 #   GitHub deploy keys are named by a free-text title, so most belong to
 #   no known party: one with write access fails when its holder is unknown
@@ -44,7 +47,7 @@ has_external_id(t) if {
 	lower(k) == "sts:externalid"
 }
 
-problem_kinds := ["party", "any", "external_id", "admin", "deploy_key"]
+problem_kinds := ["party", "any", "external_id", "admin", "deploy_key", "resource_policy"]
 
 problem(t, "party") := sprintf("counterparty %s belongs to no known party (%s)", [t.counterparty, t.reason]) if {
 	t.kind != "github_deploy_key"
@@ -83,14 +86,28 @@ problem(t, "any") := "trusts any principal (*) without conditions" if {
 
 problem(t, "external_id") := sprintf("role trusted by %s (%s) does not require sts:ExternalId", [t.counterparty, t.party]) if {
 	t.kind == "aws_role_trust"
+	t.counterparty_kind == "aws_account"
 	lib.is_provider(t.party_kind)
 	not has_external_id(t)
 }
 
 problem(t, "admin") := sprintf("role trusted by %s (%s) grants full admin", [t.counterparty, t.party]) if {
-	t.kind == "aws_role_trust"
+	t.kind in {"aws_role_trust", "aws_roles_anywhere"}
 	lib.is_provider(t.party_kind)
 	t.effective_level == "super_admin"
+}
+
+# Resource policies (KMS backup keys, backup buckets and vaults) that let
+# a provider destroy or re-key the customer's backups: a provider must not
+# be able to take the backups with it. Reading (decrypt) only warns.
+destructive(t) := [p | some p in t.permissions; not p in read_actions]
+
+read_actions := {"kms:Decrypt", "kms:ReEncryptFrom", "backup:CopyFromBackupVault"}
+
+problem(t, "resource_policy") := sprintf("%s lets %s (%s) %s", [t.name, t.counterparty, t.party, concat(", ", destructive(t))]) if {
+	t.kind == "aws_resource_policy"
+	lib.is_provider(t.party_kind)
+	count(destructive(t)) > 0
 }
 
 problems(t) := [m | some k in problem_kinds; m := problem(t, k)]
@@ -98,6 +115,12 @@ problems(t) := [m | some k in problem_kinds; m := problem(t, k)]
 warning(t) := sprintf("trusts any principal (*), restricted only by conditions %s", [concat(", ", [k | some k, _ in t.conditions])]) if {
 	is_any(t)
 	count(t.conditions) > 0
+}
+
+warning(t) := sprintf("%s lets %s (%s) %s backups", [t.name, t.counterparty, t.party, concat(", ", t.permissions)]) if {
+	t.kind == "aws_resource_policy"
+	lib.is_provider(t.party_kind)
+	count(destructive(t)) == 0
 }
 
 warning(t) := sprintf("read-only deploy key%s, held by %s", [sensitive_text(t), holder_text(t)]) if {

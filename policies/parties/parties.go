@@ -271,6 +271,10 @@ func (c *Classifier) Principal(p *findings.Principal, sys *findings.System) Resu
 	if p.HomeOrg != "" {
 		label := homeOrgLabel(p)
 		add(c.idMatches(p.HomeOrg, p.HomeOrgKind, label))
+		// The home tenant's default domain, as Graph names the tenant.
+		if d := p.Attributes["home_tenant_domain"]; d != "" && p.HomeOrgKind == "entra_tenant" {
+			add(c.domainMatches(d, label+" "+p.HomeOrg+" default domain"))
+		}
 	}
 	// Domains: the principal's own, its e-mails', and its login's (but
 	// never a guest's UPN suffix, which is the host tenant's domain).
@@ -613,8 +617,24 @@ func (c *Classifier) Licence(l *findings.Licence) Result {
 		return r
 	}
 	r := c.Owner(l.OwnerOfRecord, l.OwnerKind)
+	if l.OwnerKind == "entra_tenant" {
+		r = c.byTenantDomain(r, l.OwnerOfRecord, l.Attributes["owner_tenant_domain"])
+	}
 	r.Reason = "owner of record: " + r.Reason
 	return r
+}
+
+// byTenantDomain attributes a tenant no rule names by its default domain
+// (scanners write it beside the id, from findTenantInformationByTenantId).
+func (c *Classifier) byTenantDomain(r Result, tenant, domain string) Result {
+	if r.Kind != KindUnknown || domain == "" {
+		return r
+	}
+	ms := c.domainMatches(domain, "tenant "+tenant+" default domain")
+	if len(ms) == 0 {
+		return r
+	}
+	return c.decide(ms)
 }
 
 // Backup attributes a backup by the owner of its storage.
@@ -638,6 +658,9 @@ func (c *Classifier) Trust(t *findings.Trust) Result {
 		return r
 	}
 	r := c.Owner(t.Counterparty, t.CounterpartyKind)
+	if t.CounterpartyKind == "entra_tenant" {
+		r = c.byTenantDomain(r, t.Counterparty, t.Attributes["counterparty_tenant_domain"])
+	}
 	label := "counterparty"
 	if t.CounterpartyKind == "aws_account" || t.Kind == findings.TrustAWSRole {
 		label = "trusted"

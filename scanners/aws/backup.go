@@ -60,11 +60,17 @@ func (a *account) collectVaultsIn(ctx context.Context, region string, cache *key
 			uniq = append(uniq, v)
 		}
 	}
+	var tagFail failures
 	eachBounded(ctx, vaultConcurrency, uniq, func(_ int, v backuptypes.BackupVaultListMember) {
 		name := aws.ToString(v.BackupVaultName)
-		add(a.vault(ctx, client, region, v, copies[name], plans[name], cache, &fail))
+		b := a.vault(ctx, client, region, v, copies[name], plans[name], cache, &fail)
+		if a.s.wantTags() {
+			a.vaultTags(ctx, client, &b, &tagFail)
+		}
+		add(b)
 	})
 	fail.report(a, "backups/vault_details/"+region)
+	tagFail.report(a, "grants/aws_tags/vaults/"+region)
 }
 
 // planCopies maps each vault name to the copy destinations of the plan
@@ -162,6 +168,7 @@ func (a *account) vault(ctx context.Context, client *backup.Client, region strin
 			fail.add(&callError{Action: "backup:GetBackupVaultAccessPolicy", Where: region + " vault " + name, Msg: perr.Error(), err: perr})
 		} else {
 			b.Deleters, b.Attributes["delete_denied_to"] = resourceDeleters(doc, backupDeleteActions)
+			a.resourceTrusts(doc, "backup_vault", aws.ToString(v.BackupVaultArn), name, vaultSensitive)
 		}
 	}
 	last, err := a.latestRecoveryPoint(ctx, client, name)
@@ -342,4 +349,31 @@ func appendUnique(list []string, v string) []string {
 		}
 	}
 	return append(list, v)
+}
+
+// vaultTags records a vault's tags (backup:ListTags) as aws_tag:<Key>
+// attributes, for the sensitive segments that name AWS tags.
+func (a *account) vaultTags(ctx context.Context, client *backup.Client, b *findings.Backup, fail *failures) {
+	in := &backup.ListTagsInput{ResourceArn: aws.String(b.Location)}
+	tags := map[string]string{}
+	err := a.s.paginate(func(token *string) (*string, error) {
+		in.NextToken = token
+		out, err := client.ListTags(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range out.Tags {
+			tags[k] = v
+		}
+		return out.NextToken, nil
+	})
+	if err != nil {
+		fail.add(classify("backup:ListTags", b.Location, err))
+		b.Attributes["aws_tags_read"] = "false"
+		return
+	}
+	b.Attributes["aws_tags_read"] = "true"
+	for k, v := range tags {
+		b.Attributes[tagAttr+k] = v
+	}
 }

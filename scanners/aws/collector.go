@@ -63,6 +63,7 @@ func (c *collector) grant(g findings.Grant)     { addOnce(c, &c.snap.Grants, "gr
 func (c *collector) trust(t findings.Trust)     { addOnce(c, &c.snap.Trusts, "trust", t.ID, t) }
 func (c *collector) backup(b findings.Backup)   { addOnce(c, &c.snap.Backups, "backup", b.ID, b) }
 func (c *collector) licence(l findings.Licence) { addOnce(c, &c.snap.Licences, "licence", l.ID, l) }
+func (c *collector) asset(x findings.Asset)     { addOnce(c, &c.snap.Assets, "asset", x.ID, x) }
 
 // gap records that collection of system could not be read because of err.
 // When two failures land on the same collection, the one with the smaller

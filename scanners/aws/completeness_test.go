@@ -239,9 +239,12 @@ func TestDataListedBeforeAFailureIsKept(t *testing.T) {
 		sc.Faults.Deny = []string{"organizations:ListAccounts#2"}
 		_, url := startFake(t, sc)
 		snap := scan(t, newTestScanner(t, target(t, url, `organization: {enabled: true, accounts: ["222222222222", "333333333333"]}`), testEnv(), "AKIAORGMANAGEMENT01"))
-		g := gapFor(snap, "organization/accounts/333333333333")
+		g := gapOn(snap, "prod/333333333333", "system")
 		if g == nil || g.Reason != findings.GapFailed || !strings.Contains(g.Error, "incomplete") || strings.Contains(g.Error, "not a member") {
 			t.Fatalf("gap: %+v", g)
+		}
+		if sy := systemOf(snap, "prod/333333333333"); sy == nil || sy.NativeID != "333333333333" || sy.Attributes["not_listed"] != "true" {
+			t.Fatalf("the chosen member has no system of its own: %+v", sy)
 		}
 		if systemOf(snap, "prod/222222222222") == nil {
 			t.Fatal("the listed member was not scanned")
@@ -253,6 +256,15 @@ func systemOf(snap *findings.Snapshot, id string) *findings.System {
 	for i := range snap.Systems {
 		if snap.Systems[i].ID == id {
 			return &snap.Systems[i]
+		}
+	}
+	return nil
+}
+
+func gapOn(snap *findings.Snapshot, system, collection string) *findings.Gap {
+	for i := range snap.Gaps {
+		if snap.Gaps[i].System == system && snap.Gaps[i].Collection == collection {
+			return &snap.Gaps[i]
 		}
 	}
 	return nil

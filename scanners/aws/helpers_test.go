@@ -96,6 +96,7 @@ func scan(t testing.TB, s *Scanner) *findings.Snapshot {
 	if errs := snap.Validate(); len(errs) > 0 {
 		t.Fatalf("invalid snapshot: %v", errs)
 	}
+	scannertest.CheckGaps(t, Factory().Gaps, snap)
 	return snap
 }
 

@@ -2,11 +2,14 @@ package aws
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsaccount "github.com/aws/aws-sdk-go-v2/service/account"
+	accounttypes "github.com/aws/aws-sdk-go-v2/service/account/types"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	idtypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
@@ -33,28 +36,52 @@ type permissionSet struct {
 // every permission-set assignment to a scanned account becomes a grant on
 // that account's system.
 func (s *Scanner) collectIdentityCenter(ctx context.Context, main *account, accounts []*account) {
-	var inst *ssotypes.InstanceMetadata
-	var region string
-	for _, r := range main.regions {
-		client := ssoadmin.NewFromConfig(main.cfg, func(o *ssoadmin.Options) { o.Region = r })
-		out, err := client.ListInstances(ctx, &ssoadmin.ListInstancesInput{})
-		if err != nil {
-			err = classify("sso:ListInstances", r, err)
-			main.col.gap(main.sys, "principals/identity_center/"+r, err, "sso:ListInstances")
-			main.col.gap(main.sys, "grants/identity_center/"+r, err, "sso:ListInstances")
-			continue
+	inst, region, tried := s.findInstance(ctx, main, main.regions, true)
+	member := main.org != nil && main.org.err == nil && !main.isManagement()
+	if inst == nil && !member {
+		// IAM Identity Center lives in one region per organisation (or
+		// standalone account), not necessarily a configured one: look in
+		// every region enabled for the account before saying there is
+		// none.
+		enabled, listErr := s.enabledRegions(ctx, main)
+		if listErr != nil && partitionOf(main.cfg) == "aws" {
+			// Without account:ListRegions, ask the regions every
+			// commercial account has enabled: the instance is most
+			// often there. Opt-in regions stay unknown.
+			enabled = slices.Clone(defaultEnabledRegions)
 		}
-		if len(out.Instances) > 0 {
-			inst, region = &out.Instances[0], r
-			break
+		var rest []string
+		for _, r := range enabled {
+			if !slices.Contains(tried, r) {
+				rest = append(rest, r)
+			}
+		}
+		var more []string
+		inst, region, more = s.findInstance(ctx, main, rest, false)
+		tried = append(tried, more...)
+		if inst != nil {
+			main.attr("identity_center_discovered", "true")
+		}
+		if inst == nil && listErr != nil {
+			sort.Strings(tried)
+			main.col.gap(main.sys, "grants/identity_center", listErr,
+				"account:ListRegions, or add the Identity Center region to the target's regions")
+			main.col.note(main.sys, "principals/identity_center", findings.GapFailed,
+				"aws: IAM Identity Center instance not found in the regions tried ("+strings.Join(tried, ", ")+") and the account's other regions could not be listed: "+s.env.Redactor.Error(listErr).Error(),
+				"account:ListRegions, or add the Identity Center region to the target's regions")
+			return
 		}
 	}
 	if inst == nil {
-		if main.org != nil && main.org.err == nil && !main.isManagement() {
+		if member {
 			main.col.note(main.sys, "grants/identity_center", findings.GapUnsupported,
 				"aws: no IAM Identity Center instance is visible from member account "+main.id+"; the organisation's instance and its permission-set assignments are read from the management account "+main.org.MasterID+" (or a delegated administrator)",
 				"scan the management account with organization mode")
+			return
 		}
+		sort.Strings(tried)
+		main.attr("identity_center", "none")
+		main.attr("identity_center_regions_tried", strings.Join(tried, ","))
 		return
 	}
 	instARN, storeID := aws.ToString(inst.InstanceArn), aws.ToString(inst.IdentityStoreId)
@@ -73,6 +100,78 @@ func (s *Scanner) collectIdentityCenter(ctx context.Context, main *account, acco
 		s.assignments(ctx, main, acct, client, instARN, storeID, sets, known, &kmu, &fail)
 	})
 	fail.report(main, "grants/identity_center_assignments")
+}
+
+// defaultEnabledRegions are the regions AWS enables in every commercial
+// account (the others are opt-in): where the instance is looked for when
+// the account's regions cannot be listed.
+var defaultEnabledRegions = []string{
+	"ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+	"ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1",
+	"us-east-1", "us-east-2", "us-west-1", "us-west-2",
+}
+
+// findInstance calls sso:ListInstances in each region — one after the
+// other, stopping at the first instance, when sequential; else all at
+// once (bounded) — and returns the instance of the first region in the
+// order given that has one, and the regions asked. A region whose call
+// fails is a gap naming it.
+func (s *Scanner) findInstance(ctx context.Context, main *account, regions []string, sequential bool) (*ssotypes.InstanceMetadata, string, []string) {
+	found := make([]*ssotypes.InstanceMetadata, len(regions))
+	ask := func(i int, r string) {
+		client := ssoadmin.NewFromConfig(main.cfg, func(o *ssoadmin.Options) { o.Region = r })
+		out, err := client.ListInstances(ctx, &ssoadmin.ListInstancesInput{})
+		if err != nil {
+			err = classify("sso:ListInstances", r, err)
+			main.col.gap(main.sys, "principals/identity_center/"+r, err, "sso:ListInstances")
+			main.col.gap(main.sys, "grants/identity_center/"+r, err, "sso:ListInstances")
+			return
+		}
+		if len(out.Instances) > 0 {
+			found[i] = &out.Instances[0]
+		}
+	}
+	if sequential {
+		// The configured regions, in order: stop at the first instance.
+		for i, r := range regions {
+			if ask(i, r); found[i] != nil {
+				return found[i], r, slices.Clone(regions[:i+1])
+			}
+		}
+		return nil, "", slices.Clone(regions)
+	}
+	eachBounded(ctx, icConcurrency, regions, ask)
+	for i, inst := range found {
+		if inst != nil {
+			return inst, regions[i], slices.Clone(regions)
+		}
+	}
+	return nil, "", slices.Clone(regions)
+}
+
+// enabledRegions lists the regions enabled for main's account
+// (account:ListRegions), sorted.
+func (s *Scanner) enabledRegions(ctx context.Context, main *account) ([]string, error) {
+	client := awsaccount.NewFromConfig(main.cfg)
+	in := &awsaccount.ListRegionsInput{RegionOptStatusContains: []accounttypes.RegionOptStatus{
+		accounttypes.RegionOptStatusEnabled, accounttypes.RegionOptStatusEnabledByDefault}}
+	var out []string
+	err := s.paginate(func(token *string) (*string, error) {
+		in.NextToken = token
+		page, err := client.ListRegions(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page.Regions {
+			out = append(out, aws.ToString(r.RegionName))
+		}
+		return page.NextToken, nil
+	})
+	if err != nil {
+		return nil, classify("account:ListRegions", "", err)
+	}
+	sort.Strings(out)
+	return slices.Compact(out), nil
 }
 
 // identityStore records users, groups and memberships; it returns the

@@ -85,6 +85,7 @@ func (a *account) describeKey(ctx context.Context, region, ref string, k *keyFac
 		return
 	}
 	k.PolicyAccounts = otherAccounts(doc, a.id)
+	a.resourceTrusts(doc, "kms_key", k.ARN, aws.ToString(md.KeyId), kmsSensitive)
 }
 
 // otherAccounts lists the accounts (or "*") other than self that Allow

@@ -207,3 +207,53 @@ func (a *account) collectSCPs(ctx context.Context) {
 	sort.Strings(names)
 	a.attr("service_control_policies", strings.Join(names, ","))
 }
+
+// tagAttr prefixes the AWS tags recorded as attributes (aws_tag:<Key>) on
+// role and user principals, backup vaults and buckets, and account
+// systems.
+const tagAttr = "aws_tag:"
+
+// wantTags reports whether the config names AWS tags in a sensitive
+// segment: only then are vault, bucket and account tags read.
+func (s *Scanner) wantTags() bool {
+	if s.env.Config == nil {
+		return false
+	}
+	for _, seg := range s.env.Config.Sensitive {
+		if len(seg.AWSTags) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// accountTags records the tags of account a from the organisation
+// (organizations:ListTagsForResource, readable from the management account
+// or a delegated administrator) as aws_tag:<Key> system attributes. A
+// failure is a gap on a's system.
+func (s *Scanner) accountTags(ctx context.Context, main, a *account) {
+	client := organizations.NewFromConfig(main.cfg)
+	in := &organizations.ListTagsForResourceInput{ResourceId: aws.String(a.id)}
+	tags := map[string]string{}
+	err := s.paginate(func(token *string) (*string, error) {
+		in.NextToken = token
+		out, err := client.ListTagsForResource(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range out.Tags {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+		return out.NextToken, nil
+	})
+	if err != nil {
+		a.attr("aws_tags_read", "false")
+		a.col.gap(a.sys, "grants/aws_tags/account", classify("organizations:ListTagsForResource", "account "+a.id, err),
+			"organizations:ListTagsForResource from the management or a delegated administrator account")
+		return
+	}
+	a.attr("aws_tags_read", "true")
+	for k, v := range tags {
+		a.attr(tagAttr+k, v)
+	}
+}

@@ -16,7 +16,16 @@ func TestPermissionsMatchCalls(t *testing.T) {
 	scan(t, newTestScanner(t, target(t, url1, "backup_bucket_tags: {purpose: backup}"), testEnv(), "AKIACUSTOMERAUDIT01"))
 	f2, url2 := startFake(t, loadScenario(t, "org.yaml"))
 	scan(t, newTestScanner(t, target(t, url2, orgTarget(t, url2)...), testEnv(), "AKIAORGMANAGEMENT01"))
-	for _, op := range append(f1.Operations(), f2.Operations()...) {
+	sc3 := loadScenario(t, "org.yaml")
+	sc3.Accounts[0].IdentityCenter.Region = "eu-west-1" // found by account:ListRegions
+	f3, url3 := startFake(t, sc3)
+	scan(t, newTestScanner(t, target(t, url3), testEnv(), "AKIAORGMANAGEMENT01"))
+	f4, url4 := startFake(t, loadScenario(t, "org.yaml"))
+	cfg4 := tagsConfig(t, url4, "") // sensitive aws_tags: vault and account tags
+	env4 := testEnv()
+	env4.Config = cfg4
+	scan(t, newTestScanner(t, cfg4.Targets[0], env4, "AKIAORGMANAGEMENT01"))
+	for _, op := range append(append(append(f1.Operations(), f2.Operations()...), f3.Operations()...), f4.Operations()...) {
 		served[op] = true
 	}
 	var called []string

@@ -89,18 +89,31 @@ func (a *account) bucket(ctx context.Context, name, region string, own map[strin
 			break
 		}
 	}
-	tags := map[string]string{}
-	if len(a.s.set.BackupBucketTags) > 0 {
+	var tags map[string]string
+	tagsRead := false
+	// readTags reads the bucket's tags once: for backup_bucket_tags
+	// before deciding whether the bucket is a backup, else (sensitive
+	// aws_tags) only for buckets recorded as backups.
+	readTags := func() {
+		if tags != nil {
+			return
+		}
+		tags = map[string]string{}
 		out, err := client.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(name)})
 		switch {
 		case isCode(err, "NoSuchTagSet"):
+			tagsRead = true
 		case err != nil:
 			fail.add(classify("s3:GetBucketTagging", "bucket "+name, err))
 		default:
+			tagsRead = true
 			for _, t := range out.TagSet {
 				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 			}
 		}
+	}
+	if len(a.s.set.BackupBucketTags) > 0 {
+		readTags()
 		for k, want := range a.s.set.BackupBucketTags {
 			if v, ok := tags[k]; ok && (want == "*" || strings.EqualFold(v, want)) {
 				reasons = append(reasons, "tag:"+k)
@@ -139,6 +152,13 @@ func (a *account) bucket(ctx context.Context, name, region string, own map[strin
 		StorageOwner: a.id, StorageOwnerKind: "aws_account", Copies: copies,
 		Attributes: map[string]string{"service": "s3", "region": region, "backup_reason": strings.Join(reasons, ","), "replication_rules": strconv.Itoa(len(copies))},
 	}
+	if a.s.wantTags() {
+		readTags()
+		b.Attributes["aws_tags_read"] = boolString(tagsRead)
+		for k, v := range tags {
+			b.Attributes[tagAttr+k] = v
+		}
+	}
 	pol, err := client.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(name)})
 	switch {
 	case isCode(err, "NoSuchBucketPolicy"):
@@ -159,6 +179,7 @@ func (a *account) bucket(ctx context.Context, name, region string, own map[strin
 			if others := otherAccounts(doc, a.id); len(others) > 0 {
 				b.Attributes["policy_other_accounts"] = strings.Join(others, ",")
 			}
+			a.resourceTrusts(doc, "s3_bucket", "arn:"+partitionOf(a.cfg)+":s3:::"+name, name, s3Sensitive)
 		}
 	}
 	oc, err := client.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(name)})

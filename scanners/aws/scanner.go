@@ -26,10 +26,12 @@ import (
 // Factory returns the factory of aws targets.
 func Factory() scanners.Factory {
 	return scanners.Factory{
+		Gaps:        gapCollections,
 		Type:        "aws",
 		Summary:     "AWS accounts and organisations: IAM, root, Identity Center, role trusts, Organizations, contacts, Backup, S3, KMS, License Manager",
 		New:         newScanner,
 		Permissions: permissions,
+		Gaps:        []string{"trusts/federation", "trusts/roles_anywhere", "inventory/ssm"},
 	}
 }
 
@@ -144,6 +146,12 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 	all := append([]*account{main}, members...)
 	if ctx.Err() == nil {
 		s.collectIdentityCenter(ctx, main, all)
+	}
+	if ctx.Err() == nil && s.wantTags() && main.org != nil && main.org.err == nil {
+		// Account tags live in Organizations: readable for every scanned
+		// account from the management (or delegated administrator)
+		// account; a member scanned on its own records the gap.
+		eachBounded(ctx, s.set.concurrency, all, func(_ int, a *account) { s.accountTags(ctx, main, a) })
 	}
 	for _, a := range all {
 		a.flushSystem()
@@ -265,14 +273,22 @@ func (s *Scanner) scanOrganization(ctx context.Context, main *account) []*accoun
 		switch {
 		case found:
 		case listErr != nil:
-			// Not in an incomplete list: it may well be a member.
-			main.col.note(main.sys, "organization/accounts/"+want, findings.GapFailed,
-				"account "+want+" is listed in organization.accounts but was not scanned: the organisation's account list is incomplete ("+s.env.Redactor.Error(listErr).Error()+")",
-				"organizations:ListAccounts from the management or a delegated administrator account")
+			// Not in an incomplete list: it may well be a member. It
+			// gets a system of its own whose "system" gap leaves every
+			// check of that account unknown.
+			s.unreadSystem(main, s.target.Name+"/"+want, want, "AWS account "+want,
+				"account "+want+" is listed in organization.accounts but was not scanned: the organisation's account list is incomplete ("+s.env.Redactor.Error(listErr).Error()+")")
 		default:
 			main.col.note(main.sys, "organization/accounts/"+want, findings.GapSkipped,
 				"account "+want+" is listed in organization.accounts but is not a member of the organisation", "")
 		}
+	}
+	if listErr != nil && s.set.allAccounts && main.org != nil {
+		// Members on the pages never read were not scanned: they are
+		// systems nobody read, so every check that would judge them
+		// (KH-EXIT-001 included) must be unknown, not silent.
+		s.unreadSystem(main, s.target.Name+"/"+UnlistedAccounts, "", "accounts not listed by organizations:ListAccounts",
+			"the organisation's account list is incomplete, so the members on the pages not read were not scanned ("+s.env.Redactor.Error(listErr).Error()+")")
 	}
 	members := make([]*account, len(picked))
 	eachBounded(ctx, s.set.concurrency, picked, func(i int, m orgAccount) {
@@ -286,6 +302,25 @@ func (s *Scanner) scanOrganization(ctx context.Context, main *account) []*accoun
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	return out
+}
+
+// UnlistedAccounts is the last segment of the system id that stands for
+// the organisation members an incomplete ListAccounts never named.
+const UnlistedAccounts = "unlisted-accounts"
+
+// unreadSystem records a system that could not be read at all (a member
+// left out by an incomplete account list) with a "system" gap saying why.
+func (s *Scanner) unreadSystem(main *account, id, native, name, why string) {
+	attrs := map[string]string{"not_listed": "true"}
+	if main.org != nil && main.org.ID != "" {
+		attrs["organization_id"] = main.org.ID
+	}
+	main.col.system(findings.System{
+		ID: id, Kind: findings.SystemAWS, Target: s.target.Name, Name: name, NativeID: native,
+		Endpoint: s.set.EndpointURL, Attributes: attrs,
+	})
+	main.col.note(id, "system", findings.GapFailed, "aws: organizations:ListAccounts: "+why,
+		"organizations:ListAccounts from the management or a delegated administrator account")
 }
 
 func (s *Scanner) scanMember(ctx context.Context, main *account, m orgAccount, i, n int) *account {
@@ -342,6 +377,7 @@ func (s *Scanner) scanAccount(ctx context.Context, a *account) {
 	run(a.collectContacts)
 	run(a.collectLicences)
 	run(a.collectSCPs)
+	run(a.collectInventory)
 	run(func(ctx context.Context) { a.collectVaults(ctx, addBackup) })
 	run(func(ctx context.Context) { a.collectBuckets(ctx, addBackup) })
 	wg.Wait()

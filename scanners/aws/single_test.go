@@ -106,7 +106,10 @@ func TestScanSingleAccount(t *testing.T) {
 		}
 	})
 	t.Run("federated and service trusts", func(t *testing.T) {
-		if tr := trustNamed(snap, "SupportFederated", "arn:aws:iam::"+custAcct+":saml-provider/ContosoIdP"); tr == nil || tr.CounterpartyKind != "federated" {
+		// Issue 13: the SAML provider is resolved to the Entra tenant its
+		// metadata names.
+		if tr := trustNamed(snap, "SupportFederated", "arn:aws:iam::"+custAcct+":saml-provider/ContosoIdP"); tr == nil || tr.CounterpartyKind != "entra_tenant" ||
+			tr.Counterparty != "c0c0c0c0-0000-4000-8000-000000000001" {
 			t.Fatalf("federated: %+v", tr)
 		}
 		if tr := trustNamed(snap, "lambda-exec", "lambda.amazonaws.com"); tr == nil || tr.CounterpartyKind != "service" {

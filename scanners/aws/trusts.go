@@ -15,7 +15,12 @@ import (
 // An outside account also becomes an external principal holding the
 // role's grants via the trust, so the policy layer sees, for example, the
 // MSP account 999999999999 holding AdministratorAccess.
-func (a *account) roleTrusts(d *iamData) {
+//
+// A federated principal that is an IAM identity provider of the account
+// is resolved to the organisation behind it (an Entra tenant from a SAML
+// entity id or OIDC issuer, else the IdP's host): a SAML provider whose
+// IdP is the MSP's Entra tenant gives the MSP's staff the role.
+func (a *account) roleTrusts(d *iamData, idps map[string]*identityProvider) {
 	for _, r := range d.roles {
 		name, arn := aws.ToString(r.RoleName), aws.ToString(r.Arn)
 		rolePID := findings.PrincipalID(findings.PrincipalRole, a.sys, arn)
@@ -43,6 +48,10 @@ func (a *account) roleTrusts(d *iamData) {
 					if kind == "aws_account" && cp == a.id {
 						t.Attributes["same_account"] = "true"
 					}
+					if typ == "Federated" && strings.HasPrefix(v, "arn:") {
+						federatedTrust(&t, idps[v])
+						cp, kind = t.Counterparty, t.CounterpartyKind
+					}
 					if name == "OrganizationAccountAccessRole" {
 						t.Attributes["organization_access_role"] = "true"
 					}
@@ -52,7 +61,7 @@ func (a *account) roleTrusts(d *iamData) {
 						t.Attributes["external_id_required"] = "false"
 					}
 					a.col.trust(t)
-					if (kind == "aws_account" && cp != a.id) || kind == "any" {
+					if (kind == "aws_account" && cp != a.id) || kind == "any" || kind == "entra_tenant" || kind == "domain" || kind == "github_account" {
 						a.externalGrants(cp, kind, t, rolePID, name)
 					}
 				}
@@ -69,9 +78,19 @@ func (a *account) externalGrants(cp, kind string, t findings.Trust, rolePID, rol
 		ID: findings.PrincipalID(findings.PrincipalExternal, a.sys, native), System: a.sys, Kind: findings.PrincipalExternal,
 		NativeID: native, Enabled: true, MFA: findings.MFAUnknown, Attributes: map[string]string{"source": "role_trust"},
 	}
-	if kind == "aws_account" {
+	switch kind {
+	case "aws_account":
 		p.DisplayName, p.HomeOrg, p.HomeOrgKind = "AWS account "+cp, cp, "aws_account"
-	} else {
+	case "entra_tenant":
+		p.DisplayName, p.HomeOrg, p.HomeOrgKind = "users of Entra tenant "+cp+" (SAML/OIDC federation)", cp, "entra_tenant"
+		p.Attributes["source"] = "federation"
+	case "domain":
+		p.DisplayName, p.HomeOrg, p.HomeOrgKind, p.Domain = "users of identity provider "+cp+" (federation)", cp, "domain", cp
+		p.Attributes["source"] = "federation"
+	case "github_account":
+		p.DisplayName, p.HomeOrg, p.HomeOrgKind = "GitHub Actions of "+cp+" (OIDC federation)", cp, "github_account"
+		p.Attributes["source"] = "federation"
+	default:
 		p.DisplayName = "any AWS principal"
 		p.Attributes["any_principal"] = "true"
 	}
@@ -186,8 +205,11 @@ func counterparty(typ, v string) (string, string) {
 }
 
 // trustConditions flattens a trust statement's conditions:
-// "sts:ExternalId": "present" (never the value), MFA as its value, and
-// every other key as "Operator:value1,value2".
+// "sts:ExternalId": "present" (never the value) when a condition pins a
+// concrete ExternalId (see pinsExternalID), "sts:ExternalId (not pinned)":
+// the operators when the key appears only in forms that let a caller in
+// without knowing a value; MFA as its value, and every other key as
+// "Operator:value1,value2".
 func trustConditions(st statement) map[string]string {
 	if len(st.Condition) == 0 {
 		return nil
@@ -201,8 +223,17 @@ func trustConditions(st statement) map[string]string {
 			sort.Strings(v)
 			lk := strings.ToLower(k)
 			switch {
-			case lk == "sts:externalid":
+			case lk == "sts:externalid" && pinsExternalID(op, vals):
 				out["sts:ExternalId"] = "present"
+				delete(out, externalIDNotPinned)
+			case lk == "sts:externalid":
+				if _, pinned := out["sts:ExternalId"]; !pinned {
+					if prev, ok := out[externalIDNotPinned]; ok {
+						out[externalIDNotPinned] = prev + "," + op
+					} else {
+						out[externalIDNotPinned] = op
+					}
+				}
 			case lk == "aws:multifactorauthpresent":
 				out["aws:MultiFactorAuthPresent"] = strings.Join(v, ",")
 			default:
@@ -216,6 +247,41 @@ func trustConditions(st statement) map[string]string {
 		}
 	}
 	return out
+}
+
+// externalIDNotPinned is the condition key recorded when a trust names
+// sts:ExternalId only in forms that do not pin a value; its value lists
+// the operators (never the values, which may be part of the secret).
+const externalIDNotPinned = "sts:ExternalId (not pinned)"
+
+// pinsExternalID reports whether a condition operator with these values
+// makes the caller present one concrete ExternalId: StringEquals (or its
+// IgnoreCase form) with non-empty values, or StringLike with values that
+// hold no wildcard. The ...IfExists forms (pass when the key is absent),
+// Null (tests presence only, or demands absence), the ForAnyValue and
+// ForAllValues set forms (ForAllValues passes on an absent key), negated
+// operators and wildcard patterns pin nothing.
+func pinsExternalID(op string, vals []string) bool {
+	if len(vals) == 0 {
+		return false
+	}
+	var wildOK bool
+	switch strings.ToLower(op) {
+	case "stringequals", "stringequalsignorecase":
+		wildOK = true
+	case "stringlike":
+	default:
+		return false
+	}
+	for _, v := range vals {
+		if strings.TrimSpace(v) == "" || v == "*" {
+			return false
+		}
+		if !wildOK && strings.ContainsAny(v, "*?") {
+			return false
+		}
+	}
+	return true
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -154,6 +154,20 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 		}
 		snap.Assets = append(snap.Assets, as)
 	}
+	// Declared tools attribute remote-management agents found in device
+	// inventories to the party that runs their console (KH-SEG-008).
+	for i, t := range d.Tools {
+		as := findings.Asset{
+			ID:     findings.ObjectID("asset", SystemID, findings.AssetToolDeclaration, slug(t.Product, i)),
+			System: SystemID, Kind: findings.AssetToolDeclaration, Name: t.Product,
+			Provider: t.Provider, OwnerOfRecord: t.Provider,
+			Attributes: map[string]string{"allowed": fmt.Sprint(t.Allowed)},
+		}
+		if t.Instance != "" {
+			as.Attributes["instance"] = t.Instance
+		}
+		snap.Assets = append(snap.Assets, as)
+	}
 	for i, a := range d.Attestations {
 		at := findings.Attestation{
 			ID:       findings.ObjectID("attestation", SystemID, slug(a.Name, i)),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"github.com/keyholder/keyholder/findings"
 	"os"
 	"path/filepath"
 	"testing"
@@ -68,7 +69,7 @@ func TestItemsPlacedAndDated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(snap.Licences) != 2 || len(snap.Backups) != 2 || len(snap.Trusts) != 1 || len(snap.Assets) != 2 || len(snap.Attestations) != 1 {
+	if len(snap.Licences) != 2 || len(snap.Backups) != 2 || len(snap.Trusts) != 1 || len(snap.Assets) != 4 || len(snap.Attestations) != 1 {
 		t.Fatalf("counts: %d licences %d backups %d trusts %d assets %d attestations", len(snap.Licences), len(snap.Backups), len(snap.Trusts), len(snap.Assets), len(snap.Attestations))
 	}
 	for _, l := range snap.Licences {
@@ -91,6 +92,27 @@ func TestItemsPlacedAndDated(t *testing.T) {
 		if b.Name == "NAS" && (len(b.Copies) != 1 || b.Copies[0].Owner != "Acme IT" || !b.Immutable) {
 			t.Errorf("backup: %+v", b)
 		}
+	}
+	// Issue 13: declared tools attribute remote-management agents.
+	tools := 0
+	for _, a := range snap.Assets {
+		if a.Kind != findings.AssetToolDeclaration {
+			continue
+		}
+		tools++
+		switch a.Name {
+		case "NinjaOne":
+			if a.Provider != "Acme IT" || a.OwnerOfRecord != "Acme IT" || a.Attributes["instance"] != "acme.rmmservice.eu" || a.Attributes["allowed"] != "false" {
+				t.Errorf("tool: %+v", a)
+			}
+		case "TeamViewer":
+			if a.Provider != "customer" || a.Attributes["allowed"] != "true" {
+				t.Errorf("tool: %+v", a)
+			}
+		}
+	}
+	if tools != 2 {
+		t.Errorf("%d tool declarations, want 2", tools)
 	}
 	if snap.Attestations[0].Date.Format("2006-01-02") != "2026-01-15" {
 		t.Errorf("attestation: %+v", snap.Attestations[0])

@@ -31,7 +31,7 @@ func Factory() scanners.Factory {
 		Summary:     "Domains, DNS and address blocks from the public internet: RDAP registrar, reseller, contacts, status and expiry; NS, SOA, MX, SPF, DMARC, autodiscover; RDAP holder of office address blocks",
 		New:         newScanner,
 		Permissions: permissions,
-		Gaps:        []string{gapDNS, gapIP, gapRegistration},
+		Gaps:        []string{"system", gapDNS, gapIP, gapRegistration},
 	}
 }
 

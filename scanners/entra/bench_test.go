@@ -49,6 +49,16 @@ func TestRequestBudget(t *testing.T) {
 	if st.Batches == 0 || st.ByRoute["/groups/{id}/transitiveMembers"] == 0 {
 		t.Errorf("group expansion did not use $batch:\n%s", st.Summary())
 	}
+	// Issue 13: PIM for Groups (2 lists per group holding a role) and the
+	// names of foreign tenants (one per tenant) ride in $batch calls: 5
+	// in all (members, resource apps, appRoleAssignedTo, PIM for Groups,
+	// tenant names), whatever the number of groups and tenants below 20.
+	groups := st.ByRoute["/groups/{id}/transitiveMembers"]
+	if st.ByRoute["/identityGovernance/privilegedAccess/group/eligibilitySchedules"] != groups ||
+		st.ByRoute["/identityGovernance/privilegedAccess/group/assignmentSchedules"] != groups ||
+		st.ByRoute["/tenantRelationships/findTenantInformationByTenantId(tenantId='{tenantId}')"] == 0 || st.Batches != 5 {
+		t.Errorf("PIM for Groups or tenant names not read once per object in $batch:\n%s", st.Summary())
+	}
 	t.Logf("%d principals, %d grants\n%s", len(snap.Principals), len(snap.Grants), st.Summary())
 }
 

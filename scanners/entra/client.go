@@ -162,6 +162,7 @@ type page[T any] interface {
 // has been visited.
 func list[T any, P page[T]](ctx context.Context, c *client, what string,
 	first func(context.Context) (P, error), next func(context.Context, string) (P, error), visit func(T)) error {
+	what = callName(what)
 	pg, err := do(ctx, c, first)
 	seen := map[string]bool{}
 	for n := 1; ; n++ {
@@ -268,6 +269,7 @@ type batchResult struct {
 // of up to 20, concurrently within the bound, sends throttled items again
 // after their Retry-After, and returns one result per URL, in order.
 func (c *client) batchGet(ctx context.Context, what string, urls []string) []batchResult {
+	what = callName(what)
 	results := make([]batchResult, len(urls))
 	pending := make([]int, len(urls))
 	for i := range urls {
@@ -394,6 +396,7 @@ func (c *client) itemError(ctx context.Context, what string, it batchItem) error
 // classify wraps a Graph error with the scanners error class it belongs
 // to, prefixed with the collection, secrets scrubbed.
 func (c *client) classify(ctx context.Context, what string, err error) error {
+	what = callName(what)
 	if err == nil {
 		return nil
 	}
@@ -487,7 +490,9 @@ func (c *client) statusError(what string, status int, code, msg string) error {
 	e := &graphError{msg: c.red.String(text), status: status}
 	lower := strings.ToLower(code + " " + msg)
 	switch {
-	case licenceCodes[code] || strings.Contains(lower, "premium licen") || strings.Contains(lower, "premium 2 licen"):
+	case licenceCodes[code] || strings.Contains(lower, "premium licen") || strings.Contains(lower, "premium 2 licen"),
+		// Intune's answer in a tenant without an Intune licence.
+		strings.Contains(lower, "request not applicable to target tenant"):
 		e.class = scanners.ErrUnlicensed
 	case status == http.StatusUnauthorized:
 		e.class = errAuthentication

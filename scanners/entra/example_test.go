@@ -26,5 +26,9 @@ func ExampleFactory() {
 	// AuditLog.Read.All (optional)
 	// Policy.Read.All (optional)
 	// BackupRestore-Configuration.Read.All (optional)
+	// PrivilegedEligibilitySchedule.Read.AzureADGroup (optional)
+	// PrivilegedAssignmentSchedule.Read.AzureADGroup (optional)
+	// CrossTenantInformation.ReadBasic.All (optional)
+	// DeviceManagementManagedDevices.Read.All (optional)
 	// DelegatedAdminRelationship.Read.All (optional)
 }

@@ -89,17 +89,20 @@ func TestDenied(t *testing.T) {
 }
 
 // TestOrganizationDenied: without Organization.Read.All the system keeps
-// the configured tenant id and the organization, contacts and licences
-// are gaps.
+// the configured tenant id and the contacts (from the organization) and
+// licences are gaps.
 func TestOrganizationDenied(t *testing.T) {
 	sc := loadScenario(t)
 	sc.Permissions = []string{"User.Read.All", "RoleManagement.Read.Directory"}
 	f := newFixture(t, sc, "")
 	snap := f.scan(t)
-	for _, c := range []string{"organization", "contacts", "licences", "principals/service_principals"} {
+	for _, c := range []string{"contacts", "licences", "principals/service_principals"} {
 		if g := gap(snap, c); g == nil || g.Reason != findings.GapDenied {
 			t.Errorf("gap %s = %+v", c, g)
 		}
+	}
+	if g := gap(snap, "contacts"); g == nil || !strings.Contains(g.Error, "GET /organization") {
+		t.Errorf("contacts gap does not name the call: %+v", g)
 	}
 	if sys := snap.Systems[0]; sys.NativeID != tenantID || len(sys.Contacts) != 0 {
 		t.Errorf("system = %+v", sys)
@@ -396,7 +399,7 @@ func TestPagingFailureNamesPage(t *testing.T) {
 	f.srv.AddFault(graph.Fault{Path: "/users", Page: 2, Status: 500, Code: "InternalServerError"})
 	snap := f.scan(t)
 	g := gap(snap, "principals/users")
-	if g == nil || g.Reason != findings.GapFailed || !strings.Contains(g.Error, "entra: users: page 2: HTTP 500") {
+	if g == nil || g.Reason != findings.GapFailed || !strings.Contains(g.Error, "entra: users (GET /users): page 2: HTTP 500") {
 		t.Fatalf("users gap = %+v", g)
 	}
 	// Page one (alice, bob) is kept in full.
@@ -411,7 +414,7 @@ func TestPagingFailureNamesPage(t *testing.T) {
 	f = newFixture(t, loadScenario(t), "page_size: 2")
 	f.srv.AddFault(graph.Fault{Path: "/users", Page: 1, Status: 500, Code: "InternalServerError"})
 	snap = f.scan(t)
-	if g := gap(snap, "principals/users"); g == nil || !strings.Contains(g.Error, "entra: users: HTTP 500") {
+	if g := gap(snap, "principals/users"); g == nil || !strings.Contains(g.Error, "entra: users (GET /users): HTTP 500") {
 		t.Fatalf("users gap = %+v", g)
 	}
 }
@@ -432,7 +435,7 @@ func TestRetryBudgetClassified(t *testing.T) {
 		// As httpx reports it, and as net/http wraps it on the way up.
 		budget := fmt.Errorf("httpx: GET https://graph/v1.0/users: still error after 3 attempts: %w: %w", httpx.ErrRetryBudget, fmt.Errorf("httpx: GET https://graph/v1.0/users: %w", cause))
 		got := c.classify(context.Background(), "users", &url.Error{Op: "Get", URL: "https://graph/v1.0/users", Err: budget})
-		if errors.Is(got, scanners.ErrThrottled) || !strings.Contains(got.Error(), "entra: users: Graph unreachable") || isHTTPAnswer(got) {
+		if errors.Is(got, scanners.ErrThrottled) || !strings.Contains(got.Error(), "entra: users (GET /users): Graph unreachable") || isHTTPAnswer(got) {
 			t.Errorf("%T: %v", cause, got)
 		}
 	}

@@ -14,7 +14,13 @@ import (
 type group struct {
 	id, name, mail         string
 	roleAssignable, synced bool
+	// owners can add themselves (or anyone) as members: on a
+	// role-assignable group they hold what the group holds.
+	owners []*dirRef
 }
+
+// ownerSelect is what $expand=owners reads of each owner.
+const ownerSelect = "owners($select=id,displayName,userPrincipalName,mail,userType,accountEnabled,appId,appOwnerOrganizationId)"
 
 // groupExpansion is the transitive membership of a group holding a role.
 type groupExpansion struct {
@@ -28,7 +34,7 @@ func (r *run) roleAssignableGroups(ctx context.Context) {
 	filter := "isAssignableToRole eq true"
 	q := &groups.GroupsRequestBuilderGetQueryParameters{
 		Select: []string{"id", "displayName", "mail", "isAssignableToRole", "onPremisesSyncEnabled"},
-		Filter: &filter, Top: &r.c.top,
+		Filter: &filter, Top: &r.c.top, Expand: []string{ownerSelect},
 	}
 	out := map[string]*group{}
 	err := list(ctx, r.c, "role-assignable groups",
@@ -45,6 +51,11 @@ func (r *run) roleAssignableGroups(ctx context.Context) {
 			}
 			if b := g.GetOnPremisesSyncEnabled(); b != nil {
 				gr.synced = *b
+			}
+			for _, o := range g.GetOwners() {
+				if ref := refOf(o); ref != nil {
+					gr.owners = append(gr.owners, ref)
+				}
 			}
 			out[gr.id] = gr
 		})

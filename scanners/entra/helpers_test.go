@@ -146,6 +146,7 @@ func (f *fixture) scan(t testing.TB) *findings.Snapshot {
 	if w := f.srv.Stats().Writes; w != 0 {
 		t.Fatalf("the scanner sent %d non-read requests", w)
 	}
+	scannertest.CheckGaps(t, Factory().Gaps, snap)
 	return snap
 }
 

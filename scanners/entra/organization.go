@@ -18,7 +18,7 @@ type orgInfo struct {
 	id, name, tenantType string
 	domains              []string
 	initial, defaultDom  string
-	contacts             []string
+	contacts             []findings.Contact
 	dirSync              bool
 	lastSync             *time.Time
 }
@@ -27,6 +27,7 @@ func (r *run) organization(ctx context.Context) error {
 	q := &organization.OrganizationRequestBuilderGetQueryParameters{Select: []string{
 		"id", "displayName", "verifiedDomains", "technicalNotificationMails",
 		"onPremisesSyncEnabled", "onPremisesLastSyncDateTime", "tenantType",
+		"securityComplianceNotificationMails", "marketingNotificationEmails", "privacyProfile",
 	}}
 	var orgs []models.Organizationable
 	err := list(ctx, r.c, "organization",
@@ -45,7 +46,7 @@ func (r *run) organization(ctx context.Context) error {
 	}
 	o := orgs[0]
 	info := &orgInfo{id: str(o.GetId()), name: str(o.GetDisplayName()), tenantType: str(o.GetTenantType()),
-		contacts: o.GetTechnicalNotificationMails(), lastSync: o.GetOnPremisesLastSyncDateTime()}
+		contacts: orgContacts(o), lastSync: o.GetOnPremisesLastSyncDateTime()}
 	if !strings.EqualFold(info.id, r.tenant) {
 		return fmt.Errorf("entra: the token is for tenant %s, but tenant_id is %s: %w", info.id, r.tenant, errWrongTenant)
 	}
@@ -69,6 +70,28 @@ func (r *run) organization(ctx context.Context) error {
 	return nil
 }
 
+// orgContacts returns the addresses Microsoft notifies: technical,
+// security and compliance, marketing, and the privacy contact. A provider
+// address left in any of them receives security alerts (or the tenant's
+// privacy requests) after the contract ends.
+func orgContacts(o models.Organizationable) []findings.Contact {
+	var out []findings.Contact
+	add := func(kind string, mails []string) {
+		for _, m := range mails {
+			if m = strings.ToLower(strings.TrimSpace(m)); m != "" {
+				out = append(out, findings.Contact{Kind: kind, Email: m})
+			}
+		}
+	}
+	add("technical", o.GetTechnicalNotificationMails())
+	add("security", o.GetSecurityComplianceNotificationMails())
+	add("marketing", o.GetMarketingNotificationEmails())
+	if p := o.GetPrivacyProfile(); p != nil {
+		add("privacy", []string{str(p.GetContactEmail())})
+	}
+	return out
+}
+
 // system builds the System of the scanned tenant.
 func (r *run) system(s *settings) findings.System {
 	sys := findings.System{
@@ -78,9 +101,7 @@ func (r *run) system(s *settings) findings.System {
 	if o := r.org; o != nil {
 		sys.Name = o.name
 		sys.Domains = o.domains
-		for _, m := range o.contacts {
-			sys.Contacts = append(sys.Contacts, findings.Contact{Kind: "technical", Email: strings.ToLower(m)})
-		}
+		sys.Contacts = o.contacts
 		sys.Attributes["initial_domain"] = o.initial
 		sys.Attributes["default_domain"] = o.defaultDom
 		sys.Attributes["dirsync_enabled"] = fmt.Sprint(o.dirSync)
@@ -90,6 +111,9 @@ func (r *run) system(s *settings) findings.System {
 		if o.tenantType != "" {
 			sys.Attributes["tenant_type"] = o.tenantType
 		}
+	}
+	if r.intune.read {
+		sys.Attributes["device_inventory"] = "intune"
 	}
 	if st := r.backup.serviceStatus; st != "" {
 		sys.Attributes["m365_backup_status"] = st

@@ -24,6 +24,8 @@ type servicePrincipal struct {
 	enabled                                                     bool
 	tags                                                        []string
 	keys                                                        []cred
+	// owners can add credentials to the service principal and act as it.
+	owners []*dirRef
 }
 
 // cred is a key or secret of an app or service principal (never its
@@ -44,7 +46,8 @@ func (r *run) servicePrincipals(ctx context.Context) {
 	q := &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{
 		Select: []string{"id", "appId", "displayName", "appOwnerOrganizationId", "servicePrincipalType", "accountEnabled",
 			"verifiedPublisher", "signInAudience", "keyCredentials", "passwordCredentials", "tags"},
-		Top: &r.c.top,
+		Expand: []string{ownerSelect},
+		Top:    &r.c.top,
 	}
 	out := map[string]*servicePrincipal{}
 	err := list(ctx, r.c, "service principals",
@@ -69,6 +72,11 @@ func (r *run) servicePrincipals(ctx context.Context) {
 			}
 			if vp := m.GetVerifiedPublisher(); vp != nil {
 				sp.verifiedPublisher = str(vp.GetDisplayName())
+			}
+			for _, o := range m.GetOwners() {
+				if ref := refOf(o); ref != nil {
+					sp.owners = append(sp.owners, ref)
+				}
 			}
 			out[sp.id] = sp
 		})
@@ -104,7 +112,7 @@ func credsOf(keys []models.KeyCredentialable, passwords []models.PasswordCredent
 func (r *run) applications(ctx context.Context) {
 	q := &applications.ApplicationsRequestBuilderGetQueryParameters{
 		Select: []string{"id", "appId", "displayName", "signInAudience", "createdDateTime", "keyCredentials", "passwordCredentials"},
-		Expand: []string{"owners($select=id,displayName,userPrincipalName)"},
+		Expand: []string{ownerSelect},
 		Top:    &r.c.top,
 	}
 	var out []*application

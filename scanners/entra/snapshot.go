@@ -26,6 +26,7 @@ func (r *run) snapshot(s *settings) *findings.Snapshot {
 	b.appOwnerGrants()
 	b.appPermissionGrants()
 	b.delegatedGrants()
+	b.appOwnerPaths()
 	b.partnerTrusts()
 	b.thirdPartyTrusts()
 	b.gdapTrusts()
@@ -35,6 +36,7 @@ func (r *run) snapshot(s *settings) *findings.Snapshot {
 		Licences: r.licenceFacts(),
 		Backups:  r.backupFacts(),
 		Trusts:   b.trusts,
+		Assets:   r.remoteToolFacts(),
 	}
 	for _, id := range slices.Sorted(maps.Keys(b.principals)) {
 		snap.Principals = append(snap.Principals, *b.principals[id])
@@ -45,6 +47,7 @@ func (r *run) snapshot(s *settings) *findings.Snapshot {
 	r.mu.Lock()
 	snap.Gaps = append(snap.Gaps, r.gaps...)
 	r.mu.Unlock()
+	r.nameTenants(snap)
 	snap.Canonicalize()
 	return snap
 }
@@ -86,6 +89,29 @@ func (r *run) kindOf(id string, ref *dirRef) string {
 		return ref.kind
 	}
 	return kindOther
+}
+
+// rolePID returns the principal of a role assignment. An assignment whose
+// principal Graph could not expand and that no complete list (users,
+// role-assignable groups, service principals) holds names an object that
+// is not in the customer's directory: with GDAP, the partner's security
+// groups, which live in the partner's tenant. It is never dropped: it
+// becomes an external principal "unresolved partner group" holding the
+// grant, attribute unresolved_partner_group=true, for the policies to
+// attribute through a declared GDAP relationship (or to unknown).
+func (b *builder) rolePID(rg roleGrant) string {
+	r, id := b.r, rg.principalID
+	if rg.principal != nil || b.principals[id] != nil || !r.dir.complete() {
+		return b.pid(id, rg.principal)
+	}
+	p := findings.Principal{
+		ID: findings.PrincipalID(findings.PrincipalExternal, r.sys, id), System: r.sys, Kind: findings.PrincipalExternal,
+		NativeID: id, DisplayName: "unresolved partner group " + id, Enabled: true, MFA: findings.MFAUnknown,
+		Attributes: map[string]string{"unresolved_partner_group": "true", "object_type": "not_in_directory",
+			"reason": "the role assignment's principal is in none of the tenant's users, role-assignable groups and service principals, and Graph expands it to nothing: a partner (GDAP) security group of another tenant"},
+	}
+	b.principals[id] = &p
+	return p.ID
 }
 
 // pid returns the principal id of a directory object, adding a principal
@@ -171,10 +197,11 @@ func (b *builder) roleGrants() {
 	for _, rg := range all {
 		def := r.role(rg.roleID)
 		g := findings.Grant{
-			PrincipalID: b.pid(rg.principalID, rg.principal), Privilege: def.name, PrivilegeID: def.template,
+			PrincipalID: b.rolePID(rg), Privilege: def.name, PrivilegeID: def.template,
 			Level: def.level(), Scope: rg.scope, Direct: true,
 			Attributes: map[string]string{"role_definition_id": rg.roleID, "scope_name": r.scopeName(rg.scope),
-				"privileged_role": boolStr(def.privileged), "built_in": boolStr(def.builtIn)},
+				"privileged_role": boolStr(def.privileged), "built_in": boolStr(def.builtIn),
+				"level_basis": def.basis()},
 		}
 		if !def.known {
 			g.Attributes["role_name_unknown"] = "true"
@@ -209,6 +236,7 @@ func (b *builder) roleGrants() {
 		if r.kindOf(rg.principalID, rg.principal) != kindGroup {
 			continue
 		}
+		b.groupPaths(rg.principalID, g)
 		exp := r.expansions[rg.principalID]
 		if exp == nil || exp.err != nil {
 			continue

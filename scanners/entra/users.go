@@ -198,3 +198,10 @@ func utc(t *time.Time) *time.Time {
 	u := t.UTC()
 	return &u
 }
+
+// complete reports whether the users, role-assignable groups and service
+// principals were all listed in full, so that an id none of them holds is
+// not in the directory.
+func (d *directoryData) complete() bool {
+	return d.usersErr == nil && d.groupsErr == nil && d.spsErr == nil && d.users != nil && d.groups != nil && d.sps != nil
+}

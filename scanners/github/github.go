@@ -19,13 +19,11 @@ const Type = "github"
 // Factory returns the GitHub scanner factory.
 func Factory() scanners.Factory {
 	return scanners.Factory{
+		Gaps:        gapCollections,
 		Type:        Type,
 		Summary:     "GitHub organisation: owners, members and 2FA, invitations, outside collaborators, teams, repository collaborators, apps, deploy keys, webhooks, enterprise owners, audit log",
 		New:         newScanner,
 		Permissions: permissions,
-		// Issue 13 collections; the others are listed with the rest of
-		// the scanner's gaps.
-		Gaps: []string{"grants/org_roles", "grants/custom_repo_roles", "credentials/personal_access_tokens"},
 	}
 }
 

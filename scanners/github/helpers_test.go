@@ -190,6 +190,7 @@ func (h *harness) scan(target string) (*findings.Snapshot, string) {
 	if errs := snap.Validate(); len(errs) > 0 {
 		h.t.Fatalf("invalid snapshot: %v", errs)
 	}
+	scannertest.CheckGaps(h.t, Factory().Gaps, snap)
 	return snap, logs.String()
 }
 

@@ -17,6 +17,7 @@ type wellKnownGroup struct {
 	name  string
 	sid   string // full SID; empty when found by name
 	level findings.Level
+	basis string
 	// protected groups are guarded by AdminSDHolder: their members get
 	// adminCount=1.
 	protected bool
@@ -24,36 +25,73 @@ type wellKnownGroup struct {
 	grant bool
 }
 
-// adWellKnownGroups lists the privileged groups by SID (API-NOTES §3.2):
-// Domain/Enterprise Admins and Administrators hold the keys; the other
-// protected groups are privileged. Domain Controllers, Read-only Domain
-// Controllers and Replicator are protected but hold computer accounts;
-// they only count for the orphaned-adminCount check.
+// GroupGrade is the level keyholder gives a well-known AD group: what
+// membership lets its holder become. Basis is "top" for the domain's top
+// privilege itself, "takeover_route" for a tier-0 group whose members can
+// make themselves Domain Admins (or act as a domain controller), and
+// "role" otherwise; Source is the reference that documents it. The same
+// table is published in policies/README.md ("Privilege levels").
+type GroupGrade struct {
+	Name string
+	// RID is the group's relative id ("S-1-5-32-548" for builtin groups,
+	// "-512" for domain groups, "-518" for forest-root groups, "" when
+	// found by name).
+	RID       string
+	Level     findings.Level
+	Basis     string
+	Source    string
+	protected bool // guarded by AdminSDHolder: members get adminCount=1
+	grant     bool // false for groups that only matter for adminCount
+	forest    bool // RID is relative to the forest root domain
+}
+
+const (
+	srcAppendixB = "Microsoft, Active Directory security best practices, Appendix B: Privileged Accounts and Groups"
+	srcTier0     = "Microsoft enterprise access model: tier 0 (identity control plane)"
+)
+
+// GroupGrades lists the well-known AD groups keyholder grades, by SID
+// (API-NOTES §3.2). Domain Controllers, Read-only Domain Controllers and
+// Replicator are protected but hold computer accounts; they only count
+// for the orphaned-adminCount check.
+var GroupGrades = []GroupGrade{
+	{"Administrators", "S-1-5-32-544", findings.LevelSuperAdmin, "top", srcAppendixB, true, true, false},
+	{"Domain Admins", "-512", findings.LevelSuperAdmin, "top", srcAppendixB, true, true, false},
+	{"Enterprise Admins", "-519", findings.LevelSuperAdmin, "top", srcAppendixB, true, true, true},
+	{"Account Operators", "S-1-5-32-548", findings.LevelSuperAdmin, "takeover_route", srcAppendixB + ": creates and changes most accounts and groups and logs on to domain controllers", true, true, false},
+	{"Server Operators", "S-1-5-32-549", findings.LevelSuperAdmin, "takeover_route", srcAppendixB + ": changes services and files on domain controllers, so runs code as the DC", true, true, false},
+	{"Print Operators", "S-1-5-32-550", findings.LevelSuperAdmin, "takeover_route", srcAppendixB + ": loads printer drivers on domain controllers, so runs code as the DC", true, true, false},
+	{"Backup Operators", "S-1-5-32-551", findings.LevelSuperAdmin, "takeover_route", srcAppendixB + ": backs up and restores any file on domain controllers, the directory database included", true, true, false},
+	{"Schema Admins", "-518", findings.LevelSuperAdmin, "takeover_route", srcAppendixB + ": changes the schema, including the default permissions of new objects", true, true, true},
+	{"Key Admins", "-526", findings.LevelSuperAdmin, "takeover_route", srcTier0 + ": writes msDS-KeyCredentialLink, so can add a key credential to any account of the domain", true, true, false},
+	{"Enterprise Key Admins", "-527", findings.LevelSuperAdmin, "takeover_route", srcTier0 + ": writes msDS-KeyCredentialLink across the forest", true, true, true},
+	{"DnsAdmins", "", findings.LevelSuperAdmin, "takeover_route", srcTier0 + ": configures the DNS service, which runs on domain controllers and can load a plug-in DLL", false, true, false},
+	{"Group Policy Creator Owners", "-520", findings.LevelAdmin, "takeover_route", srcAppendixB + ": creates group policy objects; linked to the Domain Controllers OU they run code there", false, true, false},
+	{"Replicator", "S-1-5-32-552", findings.LevelPrivileged, "role", srcAppendixB, true, false, false},
+	{"Domain Controllers", "-516", findings.LevelPrivileged, "role", srcAppendixB, true, false, false},
+	{"Read-only Domain Controllers", "-521", findings.LevelPrivileged, "role", srcAppendixB, true, false, false},
+}
+
+// adWellKnownGroups returns GroupGrades with SIDs made absolute; groups
+// relative to a SID that is not known are left out.
 func adWellKnownGroups(domainSID, rootSID string) []wellKnownGroup {
 	var out []wellKnownGroup
-	add := func(name, sid string, level findings.Level, protected, grant bool) {
-		out = append(out, wellKnownGroup{name: name, sid: sid, level: level, protected: protected, grant: grant})
+	for _, g := range GroupGrades {
+		sid := g.RID
+		switch {
+		case strings.HasPrefix(sid, "-") && g.forest:
+			if rootSID == "" {
+				continue
+			}
+			sid = rootSID + sid
+		case strings.HasPrefix(sid, "-"):
+			if domainSID == "" {
+				continue
+			}
+			sid = domainSID + sid
+		}
+		out = append(out, wellKnownGroup{name: g.Name, sid: sid, level: g.Level, basis: g.Basis, protected: g.protected, grant: g.grant})
 	}
-	super, priv := findings.LevelSuperAdmin, findings.LevelPrivileged
-	add("Administrators", "S-1-5-32-544", super, true, true)
-	add("Account Operators", "S-1-5-32-548", priv, true, true)
-	add("Server Operators", "S-1-5-32-549", priv, true, true)
-	add("Print Operators", "S-1-5-32-550", priv, true, true)
-	add("Backup Operators", "S-1-5-32-551", priv, true, true)
-	add("Replicator", "S-1-5-32-552", priv, true, false)
-	if domainSID != "" {
-		add("Domain Admins", domainSID+"-512", super, true, true)
-		add("Domain Controllers", domainSID+"-516", priv, true, false)
-		add("Group Policy Creator Owners", domainSID+"-520", priv, false, true)
-		add("Read-only Domain Controllers", domainSID+"-521", priv, true, false)
-		add("Key Admins", domainSID+"-526", priv, true, true)
-	}
-	if rootSID != "" {
-		add("Schema Admins", rootSID+"-518", priv, true, true)
-		add("Enterprise Admins", rootSID+"-519", super, true, true)
-		add("Enterprise Key Admins", rootSID+"-527", priv, true, true)
-	}
-	add("DnsAdmins", "", priv, false, true)
 	return out
 }
 
@@ -465,7 +503,7 @@ func (c *collector) finish(privs []*privGroup) {
 			if pg.o.p.Attributes["admin_group"] == "configured" {
 				source = "admin_groups"
 			}
-			reached = c.grantClosure(pg.o, privilege{name: pg.name, id: id, level: pg.level, source: source}, pg.inChain)
+			reached = c.grantClosure(pg.o, privilege{name: pg.name, id: id, level: pg.level, basis: pg.basis, source: source}, pg.inChain)
 			c.unresolvedGap(pg.name, reached)
 			if len(pg.inChain) > 0 {
 				c.unresolvedChains(pg)

@@ -311,7 +311,7 @@ func (c *collector) runReport(ctx context.Context, collection, remedy string, q 
 		return out.limit != nil, nil
 	}
 	if ctx.Err() != nil {
-		c.gap(collection, fmt.Errorf("search %s: %w", q.what, ctx.Err()), "")
+		c.gap(collection, fmt.Errorf("search %s: %w", q.call(), ctx.Err()), "")
 		return true, ctx.Err()
 	}
 	c.gap(collection, c.ss.guardErr(err), remedy)

@@ -16,6 +16,9 @@ type privilege struct {
 	// id is the group's SID on AD, its DN elsewhere.
 	id    string
 	level findings.Level
+	// basis is the GroupGrades basis of a well-known group ("top",
+	// "takeover_route", "role"), recorded as the grant's level_basis.
+	basis string
 	// source says why the group counts: "well_known", "admin_groups" or
 	// "sensitive".
 	source    string
@@ -30,6 +33,9 @@ type privilege struct {
 func (c *collector) grantClosure(root *object, pv privilege, extra []*object) []*object {
 	scope := c.base
 	base := map[string]string{"group": root.p.DisplayName, "source": pv.source}
+	if pv.basis != "" {
+		base["level_basis"] = pv.basis
+	}
 	if root.p.DN != "" {
 		base["group_dn"] = root.p.DN
 	}

@@ -26,17 +26,11 @@ const defaultMaxMessage = 64 << 20
 // Factory returns the ldap scanner factory.
 func Factory() scanners.Factory {
 	return scanners.Factory{
+		Gaps:        gapCollections,
 		Type:        Type,
 		Summary:     "reads Active Directory and LDAP directories: users, groups, nesting, privileged groups, trusts",
 		New:         newScanner,
 		Permissions: permissions,
-		// Issue 13 collections; the others are listed with the rest of
-		// the scanner's gaps.
-		Gaps: []string{
-			"grants/acl", "grants/acl/nTSecurityDescriptor",
-			"grants/gpo", "grants/gpo/nTSecurityDescriptor",
-			"principals/referrals",
-		},
 	}
 }
 
@@ -144,7 +138,7 @@ func permissions() scanners.Permissions {
 		Items: []scanners.Permission{
 			{Name: "Bind (simple bind over LDAPS or StartTLS)", Why: "authenticate the scan"},
 			{Name: "Read the rootDSE", Why: "tell Active Directory from generic LDAP, find the naming context"},
-			{Name: "List and read user objects under base_dn (AD: sAMAccountName, userPrincipalName, mail, displayName, description, userAccountControl, lastLogonTimestamp, pwdLastSet, accountExpires, whenCreated, servicePrincipalName, manager, adminCount, objectGUID, objectSid, primaryGroupID, memberOf; LDAP: uid, cn, displayName, mail, description, manager, memberOf, createTimestamp, pwdAccountLockedTime, entryUUID)", Why: "principals and their direct groups"},
+			{Name: "List and read user objects under base_dn (AD: sAMAccountName, userPrincipalName, mail, displayName, description, userAccountControl, lastLogonTimestamp, pwdLastSet, accountExpires, lockoutTime, whenCreated, servicePrincipalName, manager, adminCount, objectGUID, objectSid, primaryGroupID, memberOf; LDAP: uid, cn, displayName, mail, description, manager, memberOf, createTimestamp, pwdAccountLockedTime, entryUUID)", Why: "principals and their direct groups"},
 			{Name: "List and read group objects under base_dn (AD: cn, sAMAccountName, objectSid, objectGUID, groupType, adminCount, memberOf, and member of the privileged groups; LDAP: cn, member, uniqueMember, memberUid, memberOf)", Why: "groups, nesting and privileged membership"},
 			{Name: "Read the domain object (objectSid)", Why: "the domain SID that names Domain Admins (-512) and the other privileged groups"},
 			{Name: "Read foreignSecurityPrincipal objects", Why: "accounts of trusted domains inside local groups", Optional: true},

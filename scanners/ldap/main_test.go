@@ -254,6 +254,7 @@ func scan(t testing.TB, sc *Scanner) *findings.Snapshot {
 	if err != nil {
 		t.Fatalf("scan: %v", err)
 	}
+	scannertest.CheckGaps(t, Factory().Gaps, snap)
 	return snap
 }
 

@@ -90,7 +90,7 @@ func TestSambaScan(t *testing.T) {
 			t.Errorf("svc-backup credentials = %+v", p.Credentials)
 		}
 		g := v.expectVia("svc-backup", "Backup Operators", "Backup Operators")
-		if g.Level != findings.LevelPrivileged || g.PrivilegeID != "S-1-5-32-551" {
+		if g.Level != findings.LevelSuperAdmin || g.Attributes["level_basis"] != "takeover_route" || g.PrivilegeID != "S-1-5-32-551" {
 			t.Errorf("grant = %+v", g)
 		}
 		if got := v.privileges("svc-backup"); !slices.Equal(got, []string{"Backup Operators"}) {
@@ -149,8 +149,8 @@ func TestSambaScan(t *testing.T) {
 	t.Run("levels", func(t *testing.T) {
 		for name, want := range map[string]findings.Level{
 			da: findings.LevelSuperAdmin, "Enterprise Admins": findings.LevelSuperAdmin, admins: findings.LevelSuperAdmin,
-			"Schema Admins": findings.LevelPrivileged, "Group Policy Creator Owners": findings.LevelPrivileged,
-			"Account Operators": findings.LevelPrivileged, "Server Operators": findings.LevelPrivileged, "Print Operators": findings.LevelPrivileged,
+			"Schema Admins": findings.LevelSuperAdmin, "Group Policy Creator Owners": findings.LevelAdmin,
+			"Account Operators": findings.LevelSuperAdmin, "Server Operators": findings.LevelSuperAdmin, "Print Operators": findings.LevelSuperAdmin,
 		} {
 			if g := v.grant(name, name); g.Level != want || !g.Direct {
 				t.Errorf("%s: %+v", name, g)
@@ -233,8 +233,8 @@ func TestSambaNonAdminBind(t *testing.T) {
 	snap := scan(t, sc)
 	v := newView(t, snap)
 	g := v.gap("principals/userAccountControl")
-	// Tom and the four accounts of the hidden-path cases live in OU=MSP.
-	if g == nil || g.Reason != findings.GapDenied || !strings.Contains(g.Error, ",OU=MSP,") || !strings.Contains(g.Error, "5 of") {
+	// Tom, ops.msp and the four accounts of the hidden-path cases live in OU=MSP.
+	if g == nil || g.Reason != findings.GapDenied || !strings.Contains(g.Error, ",OU=MSP,") || !strings.Contains(g.Error, "6 of") {
 		t.Fatalf("gap = %+v; all gaps: %+v", g, snap.Gaps)
 	}
 	tom := v.principal("tom.tech")

@@ -33,6 +33,20 @@ type query struct {
 	controls []goldap.Control
 }
 
+// call names the search as gaps and errors show it: the friendly name and
+// the exact LDAP operation, e.g. users (search sub "DC=corp,DC=example"
+// (&(objectClass=user)(objectCategory=person))).
+func (q query) call() string {
+	scope := "sub"
+	switch q.scope {
+	case goldap.ScopeBaseObject:
+		scope = "base"
+	case goldap.ScopeSingleLevel:
+		scope = "one"
+	}
+	return fmt.Sprintf("%s (search %s %q %s)", q.what, scope, q.base, truncate(q.filter, 200))
+}
+
 // outcome is what a search returned besides its entries.
 type outcome struct {
 	// referrals are continuation references that were not followed.
@@ -72,7 +86,7 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 			return out, err
 		}
 		if page >= maxPagesPerSearch {
-			return out, fmt.Errorf("search %s: more than %d pages: %w", q.what, maxPagesPerSearch, scanners.ErrMalformed)
+			return out, fmt.Errorf("search %s: more than %d pages: %w", q.call(), maxPagesPerSearch, scanners.ErrMalformed)
 		}
 		controls := append([]goldap.Control(nil), q.controls...)
 		if paging != nil {
@@ -91,11 +105,11 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 				total++
 				s.stats.Entries++
 				if paging != nil && inPage > s.cfg.PageSize {
-					ferr = fmt.Errorf("search %s: server sent more than the %d entries per page it was asked for: %w", q.what, s.cfg.PageSize, scanners.ErrMalformed)
+					ferr = fmt.Errorf("search %s: server sent more than the %d entries per page it was asked for: %w", q.call(), s.cfg.PageSize, scanners.ErrMalformed)
 					break
 				}
 				if total > maxEntriesPerSearch {
-					ferr = fmt.Errorf("search %s: more than %d entries: %w", q.what, maxEntriesPerSearch, scanners.ErrMalformed)
+					ferr = fmt.Errorf("search %s: more than %d entries: %w", q.call(), maxEntriesPerSearch, scanners.ErrMalformed)
 					break
 				}
 				k := dnKey(e.DN)
@@ -133,17 +147,17 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 			if errors.As(err, &le) {
 				switch le.ResultCode {
 				case goldap.LDAPResultSizeLimitExceeded, goldap.LDAPResultTimeLimitExceeded:
-					out.limit = fmt.Errorf("search %s stopped after %d entries: %w (size_limit %d, time_limit %ds)", q.what, total, err, s.cfg.SizeLimit, s.cfg.TimeLimit)
+					out.limit = fmt.Errorf("search %s stopped after %d entries: %w (size_limit %d, time_limit %ds)", q.call(), total, err, s.cfg.SizeLimit, s.cfg.TimeLimit)
 					ss.log.Warn("ldap: search hit a server limit; results are incomplete", "search", q.what, "entries", total)
 				case goldap.LDAPResultReferral:
 					refs = append(refs, referralURLs(le.Packet)...)
 					s.stats.Referrals++
 				default:
-					return out, searchError(q.what, err)
+					return out, searchError(q.call(), err)
 				}
 				break
 			}
-			return out, searchError(q.what, err)
+			return out, searchError(q.call(), err)
 		}
 		if ctx.Err() != nil {
 			// SearchAsync stops quietly when ctx ends.
@@ -170,7 +184,7 @@ func (ss *session) searchChain(ctx context.Context, q query, fn func(*goldap.Ent
 			default:
 				why = fmt.Sprintf("%d entries all sent before", inPage)
 			}
-			return out, fmt.Errorf("search %s: page %d repeats %s (paging loop): %w", q.what, page+1, why, scanners.ErrMalformed)
+			return out, fmt.Errorf("search %s: page %d repeats %s (paging loop): %w", q.call(), page+1, why, scanners.ErrMalformed)
 		}
 		if !again {
 			cookies[string(pc.Cookie)] = page + 1
@@ -240,7 +254,7 @@ func (ss *session) followReferral(ctx context.Context, q query, ref string, fn f
 	s := ss.s
 	u, err := url.Parse(ref)
 	if err != nil || (u.Scheme != "ldap" && u.Scheme != "ldaps") || u.Host == "" {
-		return outcome{}, fmt.Errorf("search %s: unusable referral %q: %w", q.what, truncate(ref, 200), scanners.ErrMalformed)
+		return outcome{}, fmt.Errorf("search %s: unusable referral %q: %w", q.call(), truncate(ref, 200), scanners.ErrMalformed)
 	}
 	port := u.Port()
 	if port == "" {
@@ -257,11 +271,11 @@ func (ss *session) followReferral(ctx context.Context, q query, ref string, fn f
 	step := endpoint + "/" + dnKey(base)
 	for _, c := range chain {
 		if c == step {
-			return outcome{}, fmt.Errorf("search %s: referral loop: %s -> %s: %w", q.what, strings.Join(chain, " -> "), step, scanners.ErrMalformed)
+			return outcome{}, fmt.Errorf("search %s: referral loop: %s -> %s: %w", q.call(), strings.Join(chain, " -> "), step, scanners.ErrMalformed)
 		}
 	}
 	if len(chain) > s.maxReferralHops {
-		return outcome{}, fmt.Errorf("search %s: more than %d referral hops: %s: %w", q.what, s.maxReferralHops, strings.Join(chain, " -> "), scanners.ErrMalformed)
+		return outcome{}, fmt.Errorf("search %s: more than %d referral hops: %s: %w", q.call(), s.maxReferralHops, strings.Join(chain, " -> "), scanners.ErrMalformed)
 	}
 	target := ss
 	if endpoint != ss.endpoint {
@@ -274,7 +288,7 @@ func (ss *session) followReferral(ctx context.Context, q query, ref string, fn f
 			tc.ServerName = u.Hostname()
 			target, err = s.connect(ctx, endpoint, tc, ss.password)
 			if err != nil {
-				return outcome{}, fmt.Errorf("search %s: following referral %s: %w", q.what, ref, err)
+				return outcome{}, fmt.Errorf("search %s: following referral %s: %w", q.call(), ref, err)
 			}
 			target.log = ss.log
 			target.dse = ss.dse

@@ -49,7 +49,7 @@ var adAccountAttrs = []string{
 	"objectClass", "objectGUID", "objectSid", "sAMAccountName", "userPrincipalName",
 	"mail", "displayName", "description", "userAccountControl",
 	"msDS-User-Account-Control-Computed", "msDS-UserPasswordExpiryTimeComputed",
-	"lastLogonTimestamp", "pwdLastSet", "accountExpires", "whenCreated",
+	"lastLogonTimestamp", "pwdLastSet", "accountExpires", "lockoutTime", "whenCreated",
 	"servicePrincipalName", "manager", "adminCount", "primaryGroupID", "memberOf",
 }
 
@@ -101,6 +101,14 @@ func (c *collector) adAccount(e *goldap.Entry) {
 	setIf(attrs, "ou", parentDN(e.DN))
 	setIf(attrs, "object_sid", o.sid)
 	setIf(attrs, "manager", e.GetAttributeValue("manager"))
+	if _, rid, ok := sidRID(o.sid); ok {
+		attrs["rid"] = strconv.FormatUint(uint64(rid), 10)
+		if rid == 500 && !computer {
+			// The domain's built-in Administrator (KH-KEY-007): whatever
+			// it has been renamed to, its RID stays 500.
+			attrs["builtin_admin"] = "true"
+		}
+	}
 
 	if hasUAC {
 		uac, err := strconv.ParseInt(e.GetAttributeValue("userAccountControl"), 10, 64)
@@ -154,6 +162,21 @@ func (c *collector) adAccount(e *goldap.Entry) {
 			setBool(attrs, "account_expired", !t.After(c.s.env.Now()))
 		} else if err != nil {
 			c.malformed(coll, "accountExpires", e.DN, err)
+		}
+	}
+	if v := e.GetAttributeValue("lockoutTime"); v != "" && v != "0" {
+		// lockoutTime is set when the account is locked out and stays
+		// until a logon or an administrator resets it; when the server
+		// computes the lockout (msDS-User-Account-Control-Computed), an
+		// expired lockout is not reported as one.
+		if t, err := parseFILETIME(v); err == nil && t != nil {
+			attrs["lockout_time"] = t.Format(time.RFC3339)
+			computed := e.GetAttributeValue("msDS-User-Account-Control-Computed")
+			if cu, err := strconv.ParseInt(computed, 10, 64); computed == "" || err != nil || cu&uacLockout != 0 {
+				attrs["locked_out"] = "true"
+			}
+		} else if err != nil {
+			c.malformed(coll, "lockoutTime", e.DN, err)
 		}
 	}
 	if cred, ok := c.adPassword(e, attrs); ok {
@@ -289,9 +312,8 @@ func (c *collector) genericUser(e *goldap.Entry) {
 		if v == "000001010000Z" {
 			p.Enabled = false
 			attrs["locked_by_admin"] = "true"
-		} else {
-			attrs["locked_out"] = "true"
 		}
+		attrs["locked_out"] = "true"
 	}
 	if strings.EqualFold(e.GetAttributeValue("nsAccountLock"), "true") {
 		p.Enabled = false

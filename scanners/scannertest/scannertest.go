@@ -223,3 +223,20 @@ func mask(s string) string {
 	}
 	return s[:2] + "…"
 }
+
+// CheckGaps fails t when snap holds a gap whose collection the scanner's
+// Factory.Gaps does not declare (gaps of runner systems excepted). Each
+// scanner's test helpers call it on every snapshot, so a collection built
+// at run time cannot slip past the declared list the scanners/all
+// meta-test checks against the policies.
+func CheckGaps(t testing.TB, declared []string, snap *findings.Snapshot) {
+	t.Helper()
+	if snap == nil {
+		return
+	}
+	for _, g := range snap.Gaps {
+		if !scanners.GapDeclared(declared, g.Collection) {
+			t.Errorf("gap collection %q (system %s) is not declared in Factory.Gaps", g.Collection, g.System)
+		}
+	}
+}

@@ -19,19 +19,17 @@ const Type = "workspace"
 
 // Gap collections the scanner can emit.
 const (
-	gapCustomer       = "contacts/customer"
-	gapDomains        = "organization/domains"
-	gapRoles          = "grants/roles"
-	gapAssignments    = "grants/role_assignments"
-	gapUsers          = "principals/users"
-	gapMFA            = "mfa/2sv"
-	gapActivity       = "activity/last_login"
-	gapGroupMembers   = "grants/group_members"
-	gapReseller       = "trusts/reseller"
-	gapBilling        = "licences/billing"
-	gapDelegation     = "trusts/domain_wide_delegation"
-	gapOAuthApps      = "trusts/oauth_apps"
-	gapCustomerRecord = "organization/customer"
+	gapCustomer     = "contacts/customer"
+	gapRoles        = "grants/roles"
+	gapAssignments  = "grants/role_assignments"
+	gapUsers        = "principals/users"
+	gapMFA          = "mfa/2sv"
+	gapActivity     = "activity/last_login"
+	gapGroupMembers = "grants/group_members"
+	gapReseller     = "trusts/reseller"
+	gapBilling      = "licences/billing"
+	gapDelegation   = "trusts/domain_wide_delegation"
+	gapOAuthApps    = "trusts/oauth_apps"
 )
 
 // Factory returns the Google Workspace scanner factory.
@@ -41,8 +39,8 @@ func Factory() scanners.Factory {
 		Summary:     "Google Workspace: customer and domains, admin roles and assignments (users, groups, org units), super and delegated admins with 2-step verification, members of role-holding groups",
 		New:         newScanner,
 		Permissions: permissions,
-		Gaps: []string{gapActivity, gapAssignments, gapBilling, gapCustomer, gapCustomerRecord, gapDelegation,
-			gapDomains, gapGroupMembers, gapMFA, gapOAuthApps, gapReseller, gapRoles, gapUsers},
+		Gaps: []string{"system", gapActivity, gapAssignments, gapBilling, gapCustomer, gapDelegation,
+			gapGroupMembers, gapMFA, gapOAuthApps, gapReseller, gapRoles, gapUsers},
 	}
 }
 

@@ -12,6 +12,7 @@ var backupHandlers = map[string]handler{
 	"backup:ListRecoveryPointsByBackupVault": listRecoveryPoints,
 	"backup:ListBackupPlans":                 listBackupPlans,
 	"backup:GetBackupPlan":                   getBackupPlan,
+	"backup:ListTags":                        listTags,
 }
 
 func vaultARN(acct, region, name string) string {
@@ -210,4 +211,20 @@ func getBackupPlan(c *call) (response, *apiError) {
 		})
 	}
 	return response{}, errorf(404, "ResourceNotFoundException", "Backup plan %s not found", strings.TrimSpace(pid))
+}
+
+// listTags answers backup:ListTags for a vault of the caller's account
+// (GET /tags/{resourceArn}).
+func listTags(c *call) (response, *apiError) {
+	arn := c.parts[len(c.parts)-1]
+	for _, v := range c.vaults() {
+		if vaultARN(c.cred.Account, v.Region, v.Name) == arn {
+			tags := map[string]string{}
+			for k, val := range v.Tags {
+				tags[k] = val
+			}
+			return jsonOK(c, map[string]any{"Tags": tags})
+		}
+	}
+	return response{}, errorf(404, "ResourceNotFoundException", "Resource %s not found", arn)
 }

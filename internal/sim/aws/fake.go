@@ -213,6 +213,8 @@ var serviceProtocol = map[string]protocol{
 	"sso":             protoJSON,
 	"identitystore":   protoJSON,
 	"kms":             protoJSON,
+	"ssm":             protoJSON,
+	"rolesanywhere":   protoRESTJSON,
 	"license-manager": protoJSON,
 	"backup":          protoRESTJSON,
 	"account":         protoRESTJSON,
@@ -450,7 +452,13 @@ func restOperation(service, method string, p []string) string {
 				return "GetContactInformation"
 			case "getPrimaryEmail":
 				return "GetPrimaryEmail"
+			case "listRegions":
+				return "ListRegions"
 			}
+		}
+	case "rolesanywhere":
+		if len(p) == 1 && p[0] == "trustanchors" && method == http.MethodGet {
+			return "ListTrustAnchors"
 		}
 	case "backup":
 		switch {
@@ -462,6 +470,8 @@ func restOperation(service, method string, p []string) string {
 			return "ListRecoveryPointsByBackupVault"
 		case len(p) == 2 && p[0] == "backup" && p[1] == "plans":
 			return "ListBackupPlans"
+		case len(p) == 2 && p[0] == "tags":
+			return "ListTags"
 		case len(p) == 3 && p[0] == "backup" && p[1] == "plans":
 			return "GetBackupPlan"
 		}
@@ -487,7 +497,7 @@ func init() {
 	for k, v := range iamHandlers {
 		handlers[k] = v
 	}
-	for _, m := range []map[string]handler{stsHandlers, orgHandlers, accountHandlers, ssoHandlers, identityStoreHandlers, kmsHandlers, licenseHandlers, backupHandlers, s3Handlers} {
+	for _, m := range []map[string]handler{stsHandlers, orgHandlers, accountHandlers, ssoHandlers, identityStoreHandlers, kmsHandlers, licenseHandlers, backupHandlers, s3Handlers, ssmHandlers, rolesAnywhereHandlers} {
 		for k, v := range m {
 			handlers[k] = v
 		}

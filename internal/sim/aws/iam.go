@@ -18,6 +18,10 @@ var iamHandlers = map[string]handler{
 	"iam:ListAccessKeys":                 listAccessKeys,
 	"iam:GenerateCredentialReport":       generateCredentialReport,
 	"iam:GetCredentialReport":            getCredentialReport,
+	"iam:ListSAMLProviders":              listSAMLProviders,
+	"iam:GetSAMLProvider":                getSAMLProvider,
+	"iam:ListOpenIDConnectProviders":     listOIDCProviders,
+	"iam:GetOpenIDConnectProvider":       getOIDCProvider,
 }
 
 var stsHandlers = map[string]handler{

@@ -9,11 +9,13 @@ var orgHandlers = map[string]handler{
 	"organizations:DescribeOrganization": describeOrganization,
 	"organizations:ListAccounts":         listAccounts,
 	"organizations:ListPolicies":         listPolicies,
+	"organizations:ListTagsForResource":  listTagsForResource,
 }
 
 var accountHandlers = map[string]handler{
 	"account:GetAlternateContact":   getAlternateContact,
 	"account:GetContactInformation": getContactInformation,
+	"account:ListRegions":           listRegions,
 }
 
 // org returns the organisation the caller belongs to, or nil.
@@ -180,4 +182,74 @@ func getContactInformation(c *call) (response, *apiError) {
 		"PostalCode":   "00000",
 		"WebsiteUrl":   ci.WebsiteURL,
 	}})
+}
+
+// defaultEnabledRegions are the regions an account has enabled when the
+// scenario does not say (Account.Regions), plus its Identity Center
+// instance's region.
+var defaultEnabledRegions = []string{"eu-central-1", "eu-west-1", "us-east-1", "us-east-2", "us-west-2"}
+
+// listRegions answers account:ListRegions with the calling account's
+// enabled regions (RegionOptStatusContains ENABLED, ENABLED_BY_DEFAULT),
+// paged by MaxResults/NextToken.
+func listRegions(c *call) (response, *apiError) {
+	a := c.acct
+	if a == nil {
+		return response{}, errorf(403, "AccessDeniedException", "no account")
+	}
+	regions := a.Regions
+	if len(regions) == 0 {
+		regions = append([]string(nil), defaultEnabledRegions...)
+		if a.IdentityCenter != nil && !slices.Contains(regions, a.IdentityCenter.Region) {
+			regions = append(regions, a.IdentityCenter.Region)
+		}
+	}
+	regions = slices.Clone(regions)
+	slices.Sort(regions)
+	start, end, next, perr := c.paginate(len(regions), c.str("NextToken"), c.num("MaxResults"), 50)
+	if perr != nil {
+		return response{}, perr
+	}
+	out := []map[string]any{}
+	for _, r := range regions[start:end] {
+		out = append(out, map[string]any{"RegionName": r, "RegionOptStatus": "ENABLED_BY_DEFAULT"})
+	}
+	return jsonOK(c, withNext(map[string]any{"Regions": out}, next))
+}
+
+// listTagsForResource answers organizations:ListTagsForResource for a
+// member account, from the management account (or a delegated
+// administrator), paged by NextToken.
+func listTagsForResource(c *call) (response, *apiError) {
+	o := c.org()
+	if o == nil {
+		return response{}, notInOrg()
+	}
+	if c.cred.Account != o.ManagementAccount && !slices.Contains(o.DelegatedAdmins, c.cred.Account) {
+		return response{}, errorf(400, "AccessDeniedException", "You don't have permissions to access this resource.")
+	}
+	id := c.str("ResourceId")
+	if !slices.Contains(o.Members, id) {
+		return response{}, errorf(400, "TargetNotFoundException", "You specified a target that doesn't exist.")
+	}
+	var tags map[string]string
+	for i := range c.f.sc.Accounts {
+		if c.f.sc.Accounts[i].ID == id {
+			tags = c.f.sc.Accounts[i].Tags
+		}
+	}
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	start, end, next, perr := c.paginate(len(keys), c.str("NextToken"), 0, 2)
+	if perr != nil {
+		return response{}, perr
+	}
+	out := []map[string]any{}
+	for _, k := range keys[start:end] {
+		out = append(out, map[string]any{"Key": k, "Value": tags[k]})
+	}
+	return jsonOK(c, withNext(map[string]any{"Tags": out}, next))
 }

@@ -68,6 +68,13 @@ type Account struct {
 	JoinedMethod string    `yaml:"joined_method"`
 	Joined       time.Time `yaml:"joined"`
 
+	// Tags are the account's tags in the organisation
+	// (organizations:ListTagsForResource from the management account).
+	Tags map[string]string `yaml:"tags"`
+	// Regions are the regions enabled for the account (account:ListRegions);
+	// default a fixed set plus the Identity Center region.
+	Regions []string `yaml:"regions"`
+
 	Root Root `yaml:"root"`
 	// CredentialReportAt makes the credential report a cached one
 	// generated then (IAM serves reports up to four hours old): users
@@ -87,6 +94,61 @@ type Account struct {
 	Buckets            []Bucket            `yaml:"buckets"`
 	Keys               []Key               `yaml:"keys"`
 	Licenses           []ReceivedLicense   `yaml:"licenses"`
+	// SAMLProviders and OIDCProviders are the IAM identity providers
+	// roles may trust (principal Federated: their ARN).
+	SAMLProviders []SAMLProvider `yaml:"saml_providers"`
+	OIDCProviders []OIDCProvider `yaml:"oidc_providers"`
+	// Instances are Systems Manager managed instances with their
+	// AWS:Application inventory.
+	Instances []Instance `yaml:"instances"`
+	// TrustAnchors are IAM Roles Anywhere trust anchors.
+	TrustAnchors []TrustAnchor `yaml:"trust_anchors"`
+}
+
+// TrustAnchor is an IAM Roles Anywhere trust anchor: an ACM Private CA
+// (PCAARN) or a certificate bundle (CertificatePEM).
+type TrustAnchor struct {
+	ID             string `yaml:"id"`
+	Name           string `yaml:"name"`
+	Region         string `yaml:"region"`
+	PCAARN         string `yaml:"pca_arn"`
+	CertificatePEM string `yaml:"certificate_pem"`
+	Disabled       bool   `yaml:"disabled"`
+}
+
+// SAMLProvider is an IAM SAML identity provider; its metadata document
+// names the IdP by EntityID (for Microsoft Entra ID
+// https://sts.windows.net/{tenant}/) and its sign-in URL.
+type SAMLProvider struct {
+	Name     string    `yaml:"name"`
+	EntityID string    `yaml:"entity_id"`
+	SSOURL   string    `yaml:"sso_url"`
+	Created  time.Time `yaml:"created"`
+}
+
+// OIDCProvider is an IAM OpenID Connect identity provider: URL is the
+// issuer without scheme ("token.actions.githubusercontent.com").
+type OIDCProvider struct {
+	URL         string    `yaml:"url"`
+	ClientIDs   []string  `yaml:"client_ids"`
+	Thumbprints []string  `yaml:"thumbprints"`
+	Created     time.Time `yaml:"created"`
+}
+
+// Instance is an SSM managed instance in a region with the applications
+// its inventory lists.
+type Instance struct {
+	ID           string        `yaml:"id"`
+	Region       string        `yaml:"region"`
+	ComputerName string        `yaml:"computer_name"`
+	Applications []Application `yaml:"applications"`
+}
+
+// Application is an AWS:Application inventory entry.
+type Application struct {
+	Name      string `yaml:"name"`
+	Version   string `yaml:"version"`
+	Publisher string `yaml:"publisher"`
 }
 
 // Root is the account's root user.
@@ -233,10 +295,12 @@ type Assignment struct {
 
 // Vault is an AWS Backup vault.
 type Vault struct {
-	Name    string `yaml:"name"`
-	Region  string `yaml:"region"`
-	KeyARN  string `yaml:"key_arn"`
-	KeyType string `yaml:"key_type"` // AWS_OWNED_KMS_KEY or CUSTOMER_MANAGED_KMS_KEY
+	Name string `yaml:"name"`
+	// Tags are the vault's tags (backup:ListTags).
+	Tags    map[string]string `yaml:"tags"`
+	Region  string            `yaml:"region"`
+	KeyARN  string            `yaml:"key_arn"`
+	KeyType string            `yaml:"key_type"` // AWS_OWNED_KMS_KEY or CUSTOMER_MANAGED_KMS_KEY
 	// Locked puts a Backup Vault Lock on the vault, in LockMode.
 	Locked bool `yaml:"locked"`
 	// LockMode is compliance (the default of a locked vault) or

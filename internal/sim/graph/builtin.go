@@ -134,5 +134,9 @@ func DefaultPermissions() []string {
 		"Organization.Read.All",
 		"BackupRestore-Configuration.Read.All",
 		"DelegatedAdminRelationship.Read.All",
+		"PrivilegedEligibilitySchedule.Read.AzureADGroup",
+		"PrivilegedAssignmentSchedule.Read.AzureADGroup",
+		"CrossTenantInformation.ReadBasic.All",
+		"DeviceManagementManagedDevices.Read.All",
 	}
 }

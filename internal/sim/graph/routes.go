@@ -35,6 +35,16 @@ type route struct {
 
 type expander func(s *store, o obj, sel []string) any
 
+// expandOwners expands the owners navigation property (users and service
+// principals, typed).
+func expandOwners(s *store, o obj, sel []string) any {
+	out := []obj{}
+	for _, id := range o["_owners"].([]string) {
+		out = append(out, projectDir(s.dirObjects[id], sel))
+	}
+	return out
+}
+
 const (
 	dirReadAll  = "Directory.Read.All"
 	roleReadDir = "RoleManagement.Read.Directory"
@@ -93,6 +103,26 @@ func projectDir(p obj, sel []string) obj {
 	return project(p, sel, defaults, true)
 }
 
+var groupScheduleProps = []string{"id", "groupId", "principalId", "accessId", "memberType", "createdUsing",
+	"createdDateTime", "modifiedDateTime", "status", "scheduleInfo", "assignmentType"}
+
+// requireGroupFilter: PIM for Groups lists need a groupId or principalId
+// filter ("The filter is required", Microsoft's list documentation).
+func requireGroupFilter(q *query) (int, *odataError) {
+	for _, t := range q.filter {
+		if t.prop == "groupId" || t.prop == "principalId" {
+			return 0, nil
+		}
+	}
+	return 0, badRequest("BadRequest", "Missing filter on groupId or principalId. A filter on groupId or principalId is required.")
+}
+
+// intuneUnlicensed is Graph's answer to deviceManagement calls in a tenant
+// without Intune.
+func intuneUnlicensed() *odataError {
+	return &odataError{Status: 400, Code: "BadRequest", Message: "Request not applicable to target tenant."}
+}
+
 func notFound(id string) *odataError {
 	return &odataError{Status: 404, Code: "Request_ResourceNotFound",
 		Message: "Resource '" + id + "' does not exist or one of its queried reference-property objects are not present."}
@@ -102,7 +132,8 @@ func (srv *Server) buildRoutes() []*route {
 	rs := []*route{
 		{pattern: "/organization", perms: []string{"Organization.Read.All", dirReadAll}, typeName: "organization",
 			props: []string{"id", "displayName", "verifiedDomains", "technicalNotificationMails", "onPremisesSyncEnabled",
-				"onPremisesLastSyncDateTime", "tenantType", "countryLetterCode", "createdDateTime", "businessPhones", "city"},
+				"onPremisesLastSyncDateTime", "tenantType", "securityComplianceNotificationMails",
+				"marketingNotificationEmails", "privacyProfile", "countryLetterCode", "createdDateTime", "businessPhones", "city"},
 			list: func(s *store, _ map[string]string) ([]obj, *odataError) { return []obj{s.org}, nil }},
 		{pattern: "/users", perms: []string{"User.Read.All", dirReadAll}, typeName: "user",
 			props: userProps, defaults: userDefaults, filters: []string{"userType", "accountEnabled"},
@@ -110,7 +141,8 @@ func (srv *Server) buildRoutes() []*route {
 			check: srv.checkSignInActivity},
 		{pattern: "/groups", perms: []string{"GroupMember.Read.All", "Group.Read.All", dirReadAll}, typeName: "group",
 			props: groupProps, filters: []string{"isAssignableToRole", "securityEnabled"},
-			list: func(s *store, _ map[string]string) ([]obj, *odataError) { return s.groups, nil }},
+			expands: map[string]expander{"owners": expandOwners},
+			list:    func(s *store, _ map[string]string) ([]obj, *odataError) { return s.groups, nil }},
 		{pattern: "/groups/{id}/transitiveMembers", perms: []string{"GroupMember.Read.All", "Group.Read.All", dirReadAll},
 			typeName: "directoryObject", props: dirObjectProps, typed: true,
 			list: func(s *store, p map[string]string) ([]obj, *odataError) {
@@ -129,7 +161,8 @@ func (srv *Server) buildRoutes() []*route {
 			}},
 		{pattern: "/servicePrincipals", perms: []string{"Application.Read.All", dirReadAll}, typeName: "servicePrincipal",
 			props: spProps, filters: []string{"appId", "appOwnerOrganizationId", "servicePrincipalType", "accountEnabled"},
-			list: func(s *store, _ map[string]string) ([]obj, *odataError) { return s.sps, nil }},
+			expands: map[string]expander{"owners": expandOwners},
+			list:    func(s *store, _ map[string]string) ([]obj, *odataError) { return s.sps, nil }},
 		{pattern: "/servicePrincipals/{id}", perms: []string{"Application.Read.All", dirReadAll}, typeName: "servicePrincipal",
 			props: spProps, single: true,
 			list: func(s *store, p map[string]string) ([]obj, *odataError) {
@@ -162,14 +195,8 @@ func (srv *Server) buildRoutes() []*route {
 			}},
 		{pattern: "/applications", perms: []string{"Application.Read.All", dirReadAll}, typeName: "application",
 			props: appProps, filters: []string{"appId"},
-			expands: map[string]expander{"owners": func(s *store, o obj, sel []string) any {
-				out := []obj{}
-				for _, id := range o["_owners"].([]string) {
-					out = append(out, projectDir(s.dirObjects[id], sel))
-				}
-				return out
-			}},
-			list: func(s *store, _ map[string]string) ([]obj, *odataError) { return s.apps, nil }},
+			expands: map[string]expander{"owners": expandOwners},
+			list:    func(s *store, _ map[string]string) ([]obj, *odataError) { return s.apps, nil }},
 		{pattern: "/directory/administrativeUnits", perms: []string{"AdministrativeUnit.Read.All", dirReadAll},
 			typeName: "administrativeUnit",
 			list:     func(s *store, _ map[string]string) ([]obj, *odataError) { return s.aus, nil }},
@@ -204,6 +231,47 @@ func (srv *Server) buildRoutes() []*route {
 			licence: "p2", typeName: "unifiedRoleAssignmentSchedule", props: scheduleProps,
 			filters: []string{"roleDefinitionId", "principalId"}, expands: map[string]expander{"principal": expandPrincipal},
 			list: func(s *store, _ map[string]string) ([]obj, *odataError) { return s.assignScheds, nil }},
+		{pattern: "/identityGovernance/privilegedAccess/group/eligibilitySchedules",
+			perms:   []string{"PrivilegedEligibilitySchedule.Read.AzureADGroup", "PrivilegedAccess.Read.AzureADGroup"},
+			licence: "p2", typeName: "privilegedAccessGroupEligibilitySchedule", props: groupScheduleProps,
+			filters: []string{"groupId", "principalId", "accessId"}, expands: map[string]expander{"principal": expandPrincipal},
+			check: requireGroupFilter,
+			list:  func(s *store, _ map[string]string) ([]obj, *odataError) { return s.groupEligibilities, nil }},
+		{pattern: "/identityGovernance/privilegedAccess/group/assignmentSchedules",
+			perms:   []string{"PrivilegedAssignmentSchedule.Read.AzureADGroup", "PrivilegedAccess.Read.AzureADGroup"},
+			licence: "p2", typeName: "privilegedAccessGroupAssignmentSchedule", props: groupScheduleProps,
+			filters: []string{"groupId", "principalId", "accessId"}, expands: map[string]expander{"principal": expandPrincipal},
+			check: requireGroupFilter,
+			list:  func(s *store, _ map[string]string) ([]obj, *odataError) { return s.groupAssignScheds, nil }},
+		{pattern: "/tenantRelationships/findTenantInformationByTenantId(tenantId='{tenantId}')",
+			perms: []string{"CrossTenantInformation.ReadBasic.All"}, typeName: "tenantInformation", single: true,
+			list: func(s *store, p map[string]string) ([]obj, *odataError) {
+				if o := s.foreignTenants[strings.ToLower(p["tenantId"])]; o != nil {
+					return []obj{o}, nil
+				}
+				return nil, &odataError{Status: 404, Code: "Directory_ObjectNotFound", Message: "Tenant '" + p["tenantId"] + "' was not found."}
+			}},
+		{pattern: "/deviceManagement/detectedApps", perms: []string{"DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.ReadWrite.All"},
+			typeName: "detectedApp", props: []string{"id", "displayName", "version", "sizeInByte", "deviceCount", "publisher", "platform"},
+			list: func(s *store, _ map[string]string) ([]obj, *odataError) {
+				if s.noIntune {
+					return nil, intuneUnlicensed()
+				}
+				return s.detectedApps, nil
+			}},
+		{pattern: "/deviceManagement/detectedApps/{id}/managedDevices", perms: []string{"DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.ReadWrite.All"},
+			typeName: "managedDevice", typed: true,
+			props: []string{"id", "deviceName", "userPrincipalName", "operatingSystem", "managedDeviceOwnerType", "complianceState", "lastSyncDateTime"},
+			list: func(s *store, p map[string]string) ([]obj, *odataError) {
+				if s.noIntune {
+					return nil, intuneUnlicensed()
+				}
+				devs, ok := s.appDevices[p["id"]]
+				if !ok {
+					return nil, notFound(p["id"])
+				}
+				return devs, nil
+			}},
 		{pattern: "/reports/authenticationMethods/userRegistrationDetails", perms: []string{"AuditLog.Read.All"},
 			licence: "p1", typeName: "userRegistrationDetails", filters: []string{"isAdmin", "userType"},
 			list: func(s *store, _ map[string]string) ([]obj, *odataError) { return s.regDetails, nil }},
@@ -249,12 +317,14 @@ func (r *route) match(path string) (map[string]string, bool) {
 				return nil, false
 			}
 			params["id"] = got
-		case strings.Contains(want, "{appId}"):
-			prefix, suffix, _ := strings.Cut(want, "{appId}")
+		case strings.Contains(want, "{") && strings.Contains(want, "}"):
+			// A function-style key: "servicePrincipals(appId='{appId}')".
+			prefix, rest, _ := strings.Cut(want, "{")
+			name, suffix, _ := strings.Cut(rest, "}")
 			if !strings.HasPrefix(got, prefix) || !strings.HasSuffix(got, suffix) || len(got) <= len(prefix)+len(suffix) {
 				return nil, false
 			}
-			params["appId"] = got[len(prefix) : len(got)-len(suffix)]
+			params[name] = got[len(prefix) : len(got)-len(suffix)]
 		case want != got:
 			return nil, false
 		}

@@ -42,6 +42,17 @@ type Scenario struct {
 	Subscriptions               []Subscription               `yaml:"subscriptions"`
 	SubscribedSkus              []SubscribedSku              `yaml:"subscribed_skus"`
 	Backup                      Backup                       `yaml:"backup"`
+	// GroupEligibilities and GroupAssignmentSchedules are PIM for Groups
+	// schedules: eligible and active membership or ownership of a group.
+	GroupEligibilities       []GroupSchedule `yaml:"group_eligibilities"`
+	GroupAssignmentSchedules []GroupSchedule `yaml:"group_assignment_schedules"`
+	// ForeignTenants answer findTenantInformationByTenantId; a tenant id
+	// not listed is 404.
+	ForeignTenants []ForeignTenant `yaml:"foreign_tenants"`
+	// Intune is the device inventory; NoIntune makes every
+	// deviceManagement call answer as a tenant without an Intune licence.
+	DetectedApps []DetectedApp `yaml:"detected_apps"`
+	NoIntune     bool          `yaml:"no_intune"`
 	// NoFirstPartyApps leaves out the Microsoft Graph, Exchange Online and
 	// SharePoint Online service principals that every real tenant has.
 	NoFirstPartyApps bool `yaml:"no_first_party_apps"`
@@ -53,10 +64,16 @@ type Tenant struct {
 	DisplayName string   `yaml:"display_name"`
 	Domains     []Domain `yaml:"domains"`
 	// TechnicalNotificationMails are the tenant's technical contacts.
-	TechnicalNotificationMails []string   `yaml:"technical_notification_mails"`
-	DirSyncEnabled             bool       `yaml:"dir_sync_enabled"`
-	LastDirSync                *time.Time `yaml:"last_dir_sync"`
-	Country                    string     `yaml:"country"`
+	TechnicalNotificationMails []string `yaml:"technical_notification_mails"`
+	// SecurityNotificationMails are securityComplianceNotificationMails;
+	// MarketingNotificationEmails and PrivacyContact (privacyProfile
+	// contactEmail) are the other contacts of the organization.
+	SecurityNotificationMails   []string   `yaml:"security_notification_mails"`
+	MarketingNotificationEmails []string   `yaml:"marketing_notification_emails"`
+	PrivacyContact              string     `yaml:"privacy_contact"`
+	DirSyncEnabled              bool       `yaml:"dir_sync_enabled"`
+	LastDirSync                 *time.Time `yaml:"last_dir_sync"`
+	Country                     string     `yaml:"country"`
 }
 
 // Domain is a verified domain of the tenant.
@@ -110,6 +127,50 @@ type Group struct {
 	// Members are the ids of direct members (users, service principals,
 	// groups); transitiveMembers flattens nested groups.
 	Members []string `yaml:"members"`
+	// Owners are ids of users or service principals owning the group.
+	Owners []string `yaml:"owners"`
+}
+
+// GroupSchedule is a PIM for Groups eligibility or assignment schedule.
+type GroupSchedule struct {
+	ID          string `yaml:"id"`
+	GroupID     string `yaml:"group_id"`
+	PrincipalID string `yaml:"principal_id"`
+	// AccessID is "member" (default) or "owner".
+	AccessID string     `yaml:"access_id"`
+	Start    *time.Time `yaml:"start"`
+	// End nil means noExpiration.
+	End *time.Time `yaml:"end"`
+	// MemberType is "direct" (default) or "group".
+	MemberType string `yaml:"member_type"`
+}
+
+// ForeignTenant is another organisation's tenant as
+// findTenantInformationByTenantId names it.
+type ForeignTenant struct {
+	TenantID      string `yaml:"tenant_id"`
+	DisplayName   string `yaml:"display_name"`
+	DefaultDomain string `yaml:"default_domain"`
+}
+
+// DetectedApp is an application Intune detected on managed devices.
+type DetectedApp struct {
+	ID          string `yaml:"id"`
+	DisplayName string `yaml:"display_name"`
+	Version     string `yaml:"version"`
+	Publisher   string `yaml:"publisher"`
+	// Platform is "windows" (default), "macOS", ...
+	Platform string          `yaml:"platform"`
+	Devices  []ManagedDevice `yaml:"devices"`
+}
+
+// ManagedDevice is an Intune managed device.
+type ManagedDevice struct {
+	ID         string `yaml:"id"`
+	DeviceName string `yaml:"device_name"`
+	// UserPrincipalName is the device's primary user.
+	UserPrincipalName string `yaml:"upn"`
+	OperatingSystem   string `yaml:"os"`
 }
 
 // ServicePrincipal is an enterprise application or managed identity.
@@ -130,6 +191,9 @@ type ServicePrincipal struct {
 	Keys              []KeyCredential      `yaml:"keys"`
 	Passwords         []PasswordCredential `yaml:"passwords"`
 	Tags              []string             `yaml:"tags"`
+	// Owners are ids of users or service principals owning the service
+	// principal.
+	Owners []string `yaml:"owners"`
 }
 
 // AppRole is an application permission a resource app exposes.
@@ -193,6 +257,9 @@ type RoleAssignment struct {
 	RoleDefinitionID string `yaml:"role_definition_id"`
 	// DirectoryScopeID is "/" (default) or "/administrativeUnits/{id}".
 	DirectoryScopeID string `yaml:"directory_scope_id"`
+	// ForeignPrincipal marks a principal that is not in this directory
+	// (a partner's GDAP security group): Graph expands it to null.
+	ForeignPrincipal bool `yaml:"foreign_principal"`
 }
 
 // RoleSchedule is a PIM eligibility or assignment schedule.

@@ -40,6 +40,13 @@ type store struct {
 	skus          []obj
 	backupRoot    obj
 	policies      []obj
+	// PIM for Groups schedules, foreign tenants by id, Intune inventory.
+	groupEligibilities []obj
+	groupAssignScheds  []obj
+	foreignTenants     map[string]obj
+	noIntune           bool
+	detectedApps       []obj
+	appDevices         map[string][]obj
 
 	// dirObjects are users, groups and service principals by id, with
 	// their @odata.type, for $expand and membership answers.
@@ -88,6 +95,9 @@ func newStore(sc *Scenario) (*store, error) {
 		members:            map[string][]string{},
 		appRoleAssignedTo:  map[string][]obj{},
 		appRoleAssignments: map[string][]obj{},
+		foreignTenants:     map[string]obj{},
+		appDevices:         map[string][]obj{},
+		noIntune:           sc.NoIntune,
 	}
 	if err := checkGUIDs("tenant", s.tenantID); err != nil {
 		return nil, err
@@ -120,6 +130,7 @@ func newStore(sc *Scenario) (*store, error) {
 			"id": g.ID, "displayName": g.DisplayName, "mail": nz(g.Mail), "mailEnabled": g.Mail != "",
 			"securityEnabled": true, "groupTypes": []string{}, "isAssignableToRole": g.RoleAssignable,
 			"onPremisesSyncEnabled": boolOrNil(g.Synced), "description": nil,
+			"_owners": append([]string(nil), g.Owners...),
 		}
 		s.groups = append(s.groups, o)
 		s.members[g.ID] = append([]string(nil), g.Members...)
@@ -171,8 +182,22 @@ func newStore(sc *Scenario) (*store, error) {
 		roleIDs[r["id"].(string)] = true
 	}
 	for _, ra := range sc.RoleAssignments {
-		if err := s.checkRef("role assignment "+ra.ID, ra.PrincipalID, ra.RoleDefinitionID, roleIDs); err != nil {
-			return nil, err
+		principal := ra.PrincipalID
+		if ra.ForeignPrincipal {
+			// A GDAP security group lives in the partner's tenant: the
+			// customer's directory does not hold it and $expand=principal
+			// gives null, as Graph does.
+			if s.dirObjects[principal] != nil {
+				return nil, fmt.Errorf("graph: role assignment %s: foreign principal %q is in the directory", ra.ID, principal)
+			}
+			principal = ""
+		}
+		if principal != "" {
+			if err := s.checkRef("role assignment "+ra.ID, principal, ra.RoleDefinitionID, roleIDs); err != nil {
+				return nil, err
+			}
+		} else if !roleIDs[ra.RoleDefinitionID] {
+			return nil, fmt.Errorf("graph: role assignment %s: unknown role definition %q", ra.ID, ra.RoleDefinitionID)
 		}
 		s.roleAssigns = append(s.roleAssigns, obj{
 			"id": ra.ID, "principalId": ra.PrincipalID, "roleDefinitionId": ra.RoleDefinitionID,
@@ -296,14 +321,91 @@ func newStore(sc *Scenario) (*store, error) {
 			}
 		}
 	}
-	for _, a := range s.apps {
-		for _, o := range a["_owners"].([]string) {
-			if s.dirObjects[o] == nil {
-				return nil, fmt.Errorf("graph: application %s: unknown owner %q", a["id"], o)
+	for _, list := range [][]obj{s.apps, s.groups, s.sps} {
+		for _, a := range list {
+			for _, o := range a["_owners"].([]string) {
+				if s.dirObjects[o] == nil {
+					return nil, fmt.Errorf("graph: %s: unknown owner %q", a["id"], o)
+				}
 			}
 		}
 	}
+	if err := s.renderHidden(sc); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// renderHidden renders PIM for Groups schedules, foreign tenants and the
+// Intune inventory.
+func (s *store) renderHidden(sc *Scenario) error {
+	for _, set := range []struct {
+		in         []GroupSchedule
+		out        *[]obj
+		typ        string
+		assignment bool
+	}{
+		{sc.GroupEligibilities, &s.groupEligibilities, "#microsoft.graph.privilegedAccessGroupEligibilitySchedule", false},
+		{sc.GroupAssignmentSchedules, &s.groupAssignScheds, "#microsoft.graph.privilegedAccessGroupAssignmentSchedule", true},
+	} {
+		for _, e := range set.in {
+			if g := s.dirObjects[e.GroupID]; g == nil || g["@odata.type"] != "#microsoft.graph.group" {
+				return fmt.Errorf("graph: group schedule %s: unknown group %q", e.ID, e.GroupID)
+			}
+			if s.dirObjects[e.PrincipalID] == nil {
+				return fmt.Errorf("graph: group schedule %s: unknown principal %q", e.ID, e.PrincipalID)
+			}
+			access := or(e.AccessID, "member")
+			if access != "member" && access != "owner" {
+				return fmt.Errorf("graph: group schedule %s: access_id %q: want member or owner", e.ID, e.AccessID)
+			}
+			exp := obj{"type": "noExpiration", "endDateTime": nil, "duration": nil}
+			if e.End != nil {
+				exp = obj{"type": "afterDateTime", "endDateTime": ts(*e.End), "duration": nil}
+			}
+			start := "2025-01-01T00:00:00Z"
+			if e.Start != nil {
+				start = ts(*e.Start)
+			}
+			o := obj{
+				"@odata.type": set.typ, "id": e.ID, "groupId": e.GroupID, "principalId": e.PrincipalID,
+				"accessId": access, "memberType": or(e.MemberType, "direct"), "createdUsing": e.ID,
+				"createdDateTime": start, "modifiedDateTime": nil, "status": "Provisioned",
+				"scheduleInfo": obj{"startDateTime": start, "recurrence": nil, "expiration": exp},
+			}
+			if set.assignment {
+				o["assignmentType"] = "assigned"
+			}
+			*set.out = append(*set.out, o)
+		}
+	}
+	for _, t := range sc.ForeignTenants {
+		if err := checkGUIDs("foreign tenant", t.TenantID); err != nil {
+			return err
+		}
+		s.foreignTenants[strings.ToLower(t.TenantID)] = obj{
+			"@odata.type": "#microsoft.graph.tenantInformation",
+			"tenantId":    strings.ToLower(t.TenantID), "displayName": t.DisplayName,
+			"defaultDomainName": t.DefaultDomain, "federationBrandName": nil,
+		}
+	}
+	for _, a := range sc.DetectedApps {
+		s.detectedApps = append(s.detectedApps, obj{
+			"id": a.ID, "displayName": a.DisplayName, "version": nz(a.Version), "sizeInByte": 1048576,
+			"deviceCount": len(a.Devices), "publisher": nz(a.Publisher), "platform": or(a.Platform, "windows"),
+		})
+		var devs []obj
+		for _, d := range a.Devices {
+			devs = append(devs, obj{
+				"@odata.type": "#microsoft.graph.managedDevice",
+				"id":          d.ID, "deviceName": d.DeviceName, "userPrincipalName": nz(d.UserPrincipalName),
+				"operatingSystem": or(d.OperatingSystem, "Windows"), "managedDeviceOwnerType": "company",
+				"complianceState": "compliant", "lastSyncDateTime": "2026-11-30T08:00:00Z",
+			})
+		}
+		s.appDevices[a.ID] = devs
+	}
+	return nil
 }
 
 func (s *store) renderOrg(sc *Scenario) {
@@ -316,10 +418,20 @@ func (s *store) renderOrg(sc *Scenario) {
 	s.org = obj{
 		"id": s.tenantID, "displayName": or(t.DisplayName, "Contoso"), "tenantType": "AAD",
 		"countryLetterCode": or(t.Country, "US"), "verifiedDomains": domains,
-		"technicalNotificationMails": nonNil(t.TechnicalNotificationMails),
-		"onPremisesSyncEnabled":      boolOrNil(t.DirSyncEnabled), "onPremisesLastSyncDateTime": tsp(t.LastDirSync),
+		"technicalNotificationMails":          nonNil(t.TechnicalNotificationMails),
+		"securityComplianceNotificationMails": nonNil(t.SecurityNotificationMails),
+		"marketingNotificationEmails":         nonNil(t.MarketingNotificationEmails),
+		"privacyProfile":                      privacy(t.PrivacyContact),
+		"onPremisesSyncEnabled":               boolOrNil(t.DirSyncEnabled), "onPremisesLastSyncDateTime": tsp(t.LastDirSync),
 		"createdDateTime": "2016-03-01T09:00:00Z", "businessPhones": []string{}, "city": nil,
 	}
+}
+
+func privacy(contact string) any {
+	if contact == "" {
+		return nil
+	}
+	return obj{"contactEmail": contact, "statementUrl": nil}
 }
 
 // guidRE matches Graph's object ids. The fake insists on them because
@@ -411,6 +523,7 @@ func (s *store) renderSP(sp ServicePrincipal) obj {
 		"signInAudience": nz(sp.SignInAudience), "appRoles": roles, "oauth2PermissionScopes": []obj{},
 		"keyCredentials": renderKeys(sp.Keys), "passwordCredentials": renderPasswords(sp.Passwords),
 		"tags": nonNil(sp.Tags), "servicePrincipalNames": []string{sp.AppID},
+		"_owners": append([]string(nil), sp.Owners...),
 	}
 }
 
