@@ -6,8 +6,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,9 +18,11 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/fleet"
 	"github.com/keyholder/keyholder/internal/store"
 	"github.com/keyholder/keyholder/internal/testpg"
+	"github.com/keyholder/keyholder/scanners/all"
 )
 
 var fleetNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
@@ -291,5 +295,115 @@ func TestFleetOnSQLiteExitCodes(t *testing.T) {
 	code, _, e := runCmd(t, "fleet", "--store", "postgres://kh:hunter2@127.0.0.1:1/kh")
 	if code != exitUsage || strings.Contains(e, "hunter2") || !strings.Contains(e, "PGPASSWORD") {
 		t.Errorf("password in URL: exit %d, stderr %q", code, e)
+	}
+}
+
+// TestFleet20ReviewsConcurrently (issue 20, "done when"): twenty real
+// reviews — scan (declared inventory), evaluate with the built-in checks,
+// store, diff — run at once against one PostgreSQL, one estate each, each
+// with its own store connection and app; half the estates keep their
+// backup with the MSP (a blocker), half own it. fleet shows all twenty
+// with the verdict each review produced.
+func TestFleet20ReviewsConcurrently(t *testing.T) {
+	srv := testpg.Start(t)
+	url := srv.NewDatabase(t)
+	ctx := context.Background()
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "declared-only.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const backupLine = `storage_owner: "Acme IT", key_owner: "Acme IT", provider: "Acme IT", deleters: ["Acme IT"],`
+	if !bytes.Contains(b, []byte(backupLine)) {
+		t.Fatal("example changed: the Datto backup line is gone")
+	}
+	owned := bytes.Replace(b, []byte(backupLine), []byte(`storage_owner: customer, key_owner: customer, provider: "Acme IT",`), 1)
+	dir := t.TempDir()
+	cfgs := map[bool]string{false: filepath.Join(dir, "msp-backup.yaml"), true: filepath.Join(dir, "own-backup.yaml")}
+	for own, p := range cfgs {
+		doc := b
+		if own {
+			doc = owned
+		}
+		if err := os.WriteFile(p, doc, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := &app{stdout: io.Discard, stderr: io.Discard, redactor: &config.Redactor{}}
+	engine, err := newEngine(base, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const estates = 20
+	got := make([]findings.Verdict, estates)
+	var wg sync.WaitGroup
+	errs := make(chan error, estates)
+	for i := 0; i < estates; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := &app{stdout: io.Discard, stderr: io.Discard, redactor: &config.Redactor{}}
+			lg, err := newLogger(a.stderr, "warn", "text", a.redactor)
+			if err != nil {
+				errs <- err
+				return
+			}
+			a.logger = lg
+			cfg, err := config.Load(cfgs[i%2 == 0])
+			if err != nil {
+				errs <- err
+				return
+			}
+			st, err := store.Open(ctx, url, store.Options{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer st.Close()
+			for week := 0; week < 2; week++ {
+				when := fleetNow.Add(time.Duration(week-1) * 7 * 24 * time.Hour)
+				res, err := runReview(ctx, a, reviewParams{cfg: cfg, store: st, engine: engine, registry: all.Registry(),
+					now: func() time.Time { return when }, concurrency: 2, estate: fmt.Sprintf("estate-%02d", i)})
+				if err != nil {
+					errs <- fmt.Errorf("estate %d week %d: %w", i, week, err)
+					return
+				}
+				if week == 1 && (res.assessment.Changes == nil || res.assessment.Changes.FromRun == 0) {
+					errs <- fmt.Errorf("estate %d: second review not diffed against its first", i)
+				}
+				got[i] = res.assessment.Verdict
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCmd(t, "fleet", "--store", url, "--now", fleetNow.Format(time.RFC3339), "--format", "json")
+	if code != exitFailing {
+		t.Errorf("fleet exit %d, want 3: %s", code, stderr)
+	}
+	var v fleet.View
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Estates) != estates {
+		t.Fatalf("fleet shows %d estates, want %d", len(v.Estates), estates)
+	}
+	for i, e := range v.Estates {
+		want := findings.VerdictNotReady
+		if i%2 == 0 {
+			want = findings.VerdictReadyWithActions // backup owned: no blocker left, other checks still fail
+		}
+		if e.Estate != fmt.Sprintf("estate-%02d", i) || e.Verdict != got[i] || e.Verdict != want {
+			t.Errorf("fleet row %d: %s %s; review produced %s, want %s", i, e.Estate, e.Verdict, got[i], want)
+		}
+		hasBlocker := slices.ContainsFunc(e.BlockerFindings, func(b store.BlockerSummary) bool { return b.Check == "KH-BAK-002" })
+		if hasBlocker != (want == findings.VerdictNotReady) {
+			t.Errorf("%s: blockers %+v", e.Estate, e.BlockerFindings)
+		}
+		if e.Trend != "same" || e.PreviousRun == nil || e.Changes == nil {
+			t.Errorf("%s: trend %s, previous %v, changes %v", e.Estate, e.Trend, e.PreviousRun, e.Changes)
+		}
 	}
 }
