@@ -76,6 +76,19 @@ type Assessment struct {
 	Findings       []Finding       `json:"findings"`
 	Runbook        []RunbookStep   `json:"runbook"`
 	ExpiredWaivers []Waiver        `json:"expired_waivers,omitempty"`
+	// WaivedBlockers lists every blocker finding a waiver accepted, with
+	// its waiver. Each caps the verdict at ready_with_actions and belongs
+	// on the report's first page beside the verdict.
+	WaivedBlockers []WaivedFinding `json:"waived_blockers,omitempty"`
+	// AssessmentSHA256 is the SHA-256 of the assessment's JSON without
+	// this field, recorded when the file is written (Seal), so report can
+	// refuse an assessment edited afterwards (Verify).
+	AssessmentSHA256 string `json:"assessment_sha256,omitempty"`
+	// ModifiedInputs names the inputs (snapshot, assessment) whose
+	// content no longer matched their recorded SHA-256 and were used
+	// anyway (--allow-modified); the report states it. Empty when every
+	// input matched.
+	ModifiedInputs []string `json:"modified_inputs,omitempty"`
 	// GapChecks maps every gap id of the evaluation to the checks (ids,
 	// sorted) whose inputs it covers, so they may be left unknown; a gap
 	// covered by a declared relationship maps to an empty list. Absent in
@@ -162,6 +175,15 @@ type Waiver struct {
 	Subject string    `json:"subject,omitempty"`
 	Reason  string    `json:"reason"`
 	Expires time.Time `json:"expires"`
+}
+
+// WaivedFinding is a finding a waiver accepted, as listed on page one.
+type WaivedFinding struct {
+	Check    string   `json:"check"`
+	System   string   `json:"system,omitempty"`
+	Subjects []string `json:"subjects,omitempty"`
+	Message  string   `json:"message"`
+	Waiver   Waiver   `json:"waiver"`
 }
 
 // CheckInfo describes a check that ran.

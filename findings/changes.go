@@ -31,8 +31,11 @@ type Changes struct {
 	FindingsNew       []ChangeItem `json:"findings_new"`
 	FindingsFixed     []ChangeItem `json:"findings_fixed"`
 	FindingsRegressed []ChangeItem `json:"findings_regressed"`
-	VerdictFrom       Verdict      `json:"verdict_from,omitempty"`
-	VerdictTo         Verdict      `json:"verdict_to,omitempty"`
+	// SystemsNotRead are systems the previous run read and this one did
+	// not: nothing of them is reported removed, fixed or changed.
+	SystemsNotRead []ChangeItem `json:"systems_not_read,omitempty"`
+	VerdictFrom    Verdict      `json:"verdict_from,omitempty"`
+	VerdictTo      Verdict      `json:"verdict_to,omitempty"`
 }
 
 // ChangeItem is one change: the id it concerns, a one-line summary, and

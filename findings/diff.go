@@ -34,9 +34,11 @@ func Diff(prev, cur *Assessment) *Changes {
 		VerdictTo:    cur.Verdict,
 	}
 	ps, cs := prev.Snapshot, cur.Snapshot
+	notRead := map[string]string{}
 	if ps != nil && cs != nil {
 		pl := newLabeler(prev)
 		cl := newLabeler(cur)
+		notRead = systemsNotRead(prev, cur)
 		c.PrincipalsAdded, c.PrincipalsRemoved = diffPrincipals(ps.Principals, cs.Principals, pl, cl)
 		c.GrantsAdded, c.GrantsRemoved, c.GrantsChanged = diffGrants(ps.Grants, cs.Grants, pl, cl)
 		c.TrustsAdded, c.TrustsRemoved, c.TrustsChanged = diffTrusts(ps.Trusts, cs.Trusts, pl, cl)
@@ -44,8 +46,44 @@ func Diff(prev, cur *Assessment) *Changes {
 		c.BackupsChanged = diffBackups(ps.Backups, cs.Backups, pl, cl)
 	}
 	c.FindingsNew, c.FindingsFixed, c.FindingsRegressed = diffFindings(prev.Findings, cur.Findings)
+	// A system this run did not read is "not read": nothing of it was
+	// removed, fixed or changed, whatever its absence looks like.
+	if len(notRead) > 0 {
+		for _, l := range c.lists() {
+			*l = slices.DeleteFunc(*l, func(it ChangeItem) bool { _, skip := notRead[it.System]; return skip })
+		}
+		for id, why := range notRead {
+			c.SystemsNotRead = append(c.SystemsNotRead, ChangeItem{ID: id, System: id, Summary: id + " was not read in this run (" + why + "): nothing of it is compared"})
+		}
+		slices.SortFunc(c.SystemsNotRead, func(a, b ChangeItem) int { return strings.Compare(a.ID, b.ID) })
+	}
 	c.normalize()
 	return c
+}
+
+// systemsNotRead lists the systems prev read and cur did not (missing,
+// or a "system" gap), with the reason.
+func systemsNotRead(prev, cur *Assessment) map[string]string {
+	out := map[string]string{}
+	curSys := map[string]bool{}
+	for _, s := range cur.Snapshot.Systems {
+		curSys[s.ID] = true
+	}
+	failed := map[string]string{}
+	for _, g := range cur.Snapshot.Gaps {
+		if g.Collection == "system" {
+			failed[g.System] = string(g.Reason) + ": " + g.Error
+		}
+	}
+	for id := range ReadSystems(prev) {
+		switch {
+		case !curSys[id]:
+			out[id] = "not in this run's snapshot"
+		case failed[id] != "":
+			out[id] = "the target failed: " + failed[id]
+		}
+	}
+	return out
 }
 
 // DiffSnapshots compares two bare snapshots (no findings, no parties). It

@@ -25,6 +25,10 @@ type Snapshot struct {
 	// Partial is true when the scan was cancelled before every target
 	// finished; what was collected is kept and the rest is in Gaps.
 	Partial bool `json:"partial,omitempty"`
+	// ContentSHA256 is the SHA-256 of the snapshot's canonical JSON
+	// without this field, recorded when the file is written (Seal), so
+	// evaluate can refuse a snapshot edited afterwards (Verify).
+	ContentSHA256 string `json:"content_sha256,omitempty"`
 
 	Systems      []System      `json:"systems"`
 	Principals   []Principal   `json:"principals"`

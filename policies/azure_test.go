@@ -84,7 +84,7 @@ func TestAzureChecks(t *testing.T) {
 	}
 	runCases(t, []checkCase{
 		// KH-KEY-001: Owners counted per subscription, joined to Entra.
-		{name: "azure owners joined to entra", check: "KH-KEY-001", system: azSub, want: findings.StatusPass, msg: "2 enabled customer principals"},
+		{name: "azure owners joined to entra", check: "KH-KEY-001", system: azSub, want: findings.StatusPass, msg: "2 usable customer principals"},
 		{name: "azure owner at a resource group does not count", check: "KH-KEY-001", system: azSub, want: findings.StatusFail,
 			mutate: func(s *findings.Snapshot, _ *config.Config) {
 				for _, g := range grantsOf(s, azBob) {

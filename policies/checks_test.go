@@ -301,11 +301,11 @@ func TestMasterKeyChecks(t *testing.T) {
 			mutate: func(_ *findings.Snapshot, c *config.Config) {
 				c.Accounts = append(c.Accounts, config.Account{Match: bgEntry, Party: "Acme IT"})
 			}},
-		{name: "missing break-glass", check: "KH-KEY-003", system: "", want: findings.StatusFail, subject: "bg2@contoso.onmicrosoft.com",
+		{name: "missing break-glass", check: "KH-KEY-003", system: "m365", want: findings.StatusFail, subject: "bg2@contoso.onmicrosoft.com",
 			mutate: func(_ *findings.Snapshot, c *config.Config) {
 				c.Organization.BreakGlass = append(c.Organization.BreakGlass, "bg2@contoso.onmicrosoft.com")
 			}},
-		{name: "missing break-glass, principals not read", check: "KH-KEY-003", system: "", want: findings.StatusUnknown,
+		{name: "missing break-glass, principals not read", check: "KH-KEY-003", system: "m365", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, c *config.Config) {
 				c.Organization.BreakGlass = append(c.Organization.BreakGlass, "bg2@contoso.onmicrosoft.com")
 				addGap(s, "m365", "principals")
@@ -792,7 +792,7 @@ func TestEveryCheckCovered(t *testing.T) {
 	want := []string{
 		"KH-BAK-001", "KH-BAK-002", "KH-BAK-003", "KH-BAK-004", "KH-BAK-005", "KH-BAK-006", "KH-BAK-007", "KH-COV-001",
 		"KH-DNS-001", "KH-DNS-002", "KH-DNS-003", "KH-DNS-004", "KH-EXIT-001",
-		"KH-KEY-001", "KH-KEY-002", "KH-KEY-003", "KH-KEY-004", "KH-KEY-005", "KH-KEY-006",
+		"KH-KEY-001", "KH-KEY-002", "KH-KEY-003", "KH-KEY-004", "KH-KEY-005", "KH-KEY-006", "KH-KEY-007",
 		"KH-OWN-001", "KH-OWN-002", "KH-OWN-003", "KH-OWN-004", "KH-OWN-005",
 		"KH-SEG-001", "KH-SEG-002", "KH-SEG-003", "KH-SEG-004", "KH-SEG-005", "KH-SEG-006", "KH-SEG-007", "KH-SEG-008",
 	}

@@ -465,3 +465,29 @@ func (c *check) covers(gc string, reads []string, narrowed bool) bool {
 	}
 	return gapCovers(gc, reads, c.notAffected)
 }
+
+// ChecksLeftUnknownBy returns the ids (sorted) of the checks of a profile
+// ("" is readiness) that a gap of collection (for example
+// "grants/pim_eligibility") on a system of kind would leave unknown:
+// those that apply to the kind and whose METADATA reads cover the
+// collection, net of not_affected_by. It is the same rule the evaluation
+// applies (gap_checks in the assessment), without a snapshot, so a test
+// can prove that every gap a scanner can emit (scanners.Factory.Gaps)
+// makes at least one check unknown. KH-COV-001, which reports every gap
+// itself, is never listed. A structural gap a declared relationship can
+// cover is still listed: coverage depends on the config.
+func (e *Engine) ChecksLeftUnknownBy(profile string, kind findings.SystemKind, collection string) []string {
+	if profile == "" {
+		profile = ProfileReadiness
+	}
+	var out []string
+	for _, c := range e.checks {
+		if !c.inProfile(profile) || kind != "" && !c.appliesTo(kind) {
+			continue
+		}
+		if c.covers(collection, nil, false) {
+			out = append(out, c.info.ID)
+		}
+	}
+	return out
+}

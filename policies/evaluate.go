@@ -45,11 +45,15 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 	if profile == ProfileExit && exit == "" {
 		return nil, usageErr("policies: the exit profile needs --exit-provider NAME (the departed provider)")
 	}
-	if err := e.checkWaivers(cfg); err != nil {
+	if err := e.CheckWaivers(cfg); err != nil {
 		return nil, err
 	}
 
 	snap.Canonicalize()
+	// The assessment records the snapshot's digest in snapshot_sha256;
+	// the embedded copy carries no seal of its own (the caller verifies
+	// the file's seal before evaluating).
+	snap.ContentSHA256 = ""
 	asOf := ev.AsOf
 	if asOf.IsZero() {
 		asOf = snap.FinishedAt
@@ -105,6 +109,7 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 		all = append(all, fs...)
 	}
 	all = e.guard(st, selected, all)
+	all = st.nothingRead(selected, all)
 	keys := keyStatus(all)
 	expired := applyWaivers(cfg, asOf, all)
 	sortFindings(all)
@@ -132,6 +137,13 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 	}
 	for _, c := range selected {
 		a.Checks = append(a.Checks, c.info)
+	}
+	for _, f := range all {
+		if f.Status == findings.StatusWaived && f.Severity == findings.SeverityBlocker && f.Waiver != nil {
+			a.WaivedBlockers = append(a.WaivedBlockers, findings.WaivedFinding{
+				Check: f.Check, System: f.System, Subjects: f.Subjects, Message: f.Message, Waiver: *f.Waiver,
+			})
+		}
 	}
 	a.Systems = st.systemVerdicts(all, keys)
 	a.Verdict = verdictOf(all)
@@ -162,25 +174,32 @@ func (e *Engine) selected(profile string) []*check {
 	return out
 }
 
-// checkWaivers rejects waivers naming a check the engine does not have: a
-// mistyped waiver would otherwise silently waive nothing.
-func (e *Engine) checkWaivers(cfg *config.Config) error {
+// CheckWaivers rejects the waivers the engine would refuse, each as a
+// config problem naming the waiver and the reason (keyholder validate
+// prints them): a waiver naming a check the engine does not have (a
+// mistyped waiver would silently waive nothing), a waiver of KH-COV-001
+// (a gap closes only by reading the data or by declaring the fact), and a
+// waiver of a blocker check without a subject (a blocker is waived for
+// one named subject at a time, never wholesale).
+func (e *Engine) CheckWaivers(cfg *config.Config) error {
 	var probs config.Problems
 	for i, w := range cfg.Policy.Waivers {
-		if _, ok := e.byID[w.Check]; !ok {
-			probs = append(probs, &config.Problem{File: cfg.Path, Path: fmt.Sprintf("policy.waivers[%d].check", i),
+		path := fmt.Sprintf("policy.waivers[%d]", i)
+		c, ok := e.byID[w.Check]
+		switch {
+		case !ok:
+			probs = append(probs, &config.Problem{File: cfg.Path, Path: path + ".check",
 				Msg: fmt.Sprintf("no check %q (see keyholder policies list)", w.Check)})
+		case c.info.ID == "KH-COV-001":
+			probs = append(probs, &config.Problem{File: cfg.Path, Path: path + ".check",
+				Msg: "KH-COV-001 cannot be waived: a gap closes only by reading the data or by declaring the fact (declared.relationships)"})
+		case c.info.Severity == findings.SeverityBlocker && strings.TrimSpace(w.Subject) == "":
+			probs = append(probs, &config.Problem{File: cfg.Path, Path: path + ".subject",
+				Msg: fmt.Sprintf("%s is a blocker: a waiver of it must name its subject (a system or principal id), it cannot waive the whole check", w.Check)})
 		}
 	}
 	if len(probs) > 0 {
 		return probs
-	}
-	// KH-COV-001 says what was not read; waiving all of it at once would
-	// hide every failed target and gap of every future run.
-	for i, w := range cfg.Policy.Waivers {
-		if w.Check == "KH-COV-001" && strings.TrimSpace(w.Subject) == "" {
-			return usageErr("policies: policy.waivers[%d] waives KH-COV-001 without a subject: name the target or the gap id it accepts", i)
-		}
 	}
 	return nil
 }
@@ -283,6 +302,9 @@ func toFindings(c *check, rs rego.ResultSet) ([]findings.Finding, error) {
 			}
 			f.Gaps = append(f.Gaps, readsMark+strings.Join(reads, ","))
 		}
+		if hw, ok := m["holds_without"]; ok {
+			f.Gaps = append(f.Gaps, withoutMark+strings.Join(stringList(hw), ","))
+		}
 		out = append(out, f)
 	}
 	return out, nil
@@ -294,6 +316,7 @@ func toFindings(c *check, rs rego.ResultSet) ([]findings.Finding, error) {
 const (
 	absenceMark = "\x00absence"
 	readsMark   = "\x00reads:"
+	withoutMark = "\x00without:"
 )
 
 func stringList(v any) []string {
@@ -359,10 +382,15 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 	for i := range fs {
 		f := &fs[i]
 		absence, reads, narrowed := false, []string(nil), false
+		var without []string
 		for _, m := range f.Gaps {
 			switch {
 			case m == absenceMark:
 				absence = true
+			case strings.HasPrefix(m, withoutMark):
+				if w := strings.TrimPrefix(m, withoutMark); w != "" {
+					without = strings.Split(w, ",")
+				}
 			case strings.HasPrefix(m, readsMark):
 				narrowed = true
 				if r := strings.TrimPrefix(m, readsMark); r != "" {
@@ -379,6 +407,14 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 			continue
 		}
 		gs := covering(c, f.System, reads, narrowed)
+		// A result that holds whatever some collections hide (it says
+		// so with holds_without) ignores their gaps: unknown only when
+		// the missing data could change the answer.
+		gs = slices.DeleteFunc(gs, func(g *gapInfo) bool {
+			return g.Collection != "system" && slices.ContainsFunc(without, func(w string) bool {
+				return g.Collection == w || strings.HasPrefix(g.Collection, w+"/")
+			})
+		})
 		if len(gs) == 0 {
 			continue
 		}
@@ -435,6 +471,45 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 	return fs
 }
 
+// nothingRead adds an unknown KH-KEY-001 finding when no system that can
+// hold keys (Entra, AWS, directory, GitHub) was read: no targets, or every
+// target failed. Nothing scanned proves nothing, so the verdict is
+// incomplete, never ready and never "holds the keys".
+func (st *state) nothingRead(selected []*check, fs []findings.Finding) []findings.Finding {
+	var key *check
+	for _, c := range selected {
+		if c.info.ID == "KH-KEY-001" && c.builtin {
+			key = c
+		}
+	}
+	if key == nil {
+		return fs
+	}
+	n, failed := 0, 0
+	for _, s := range st.systems {
+		if s.Kind == findings.SystemDeclared || !key.appliesTo(s.Kind) {
+			continue
+		}
+		n++
+		// An organisation member (AWS account, Azure subscription) of a
+		// target that failed was not read either.
+		if t := st.sysByID[s.Target]; s.Failed || s.Target != s.ID && t != nil && t.Failed {
+			failed++
+		}
+	}
+	if n > 0 && failed < n {
+		return fs
+	}
+	msg := "unknown: no system that can hold keys was configured or scanned (no targets), so nothing shows who holds the keys"
+	if n > 0 {
+		msg = fmt.Sprintf("unknown: every target failed to scan (%d of %d), so nothing shows who holds the keys", failed, n)
+	}
+	return append(fs, findings.Finding{
+		Check: key.info.ID, Title: key.info.Title, Status: findings.StatusUnknown, Severity: key.info.Severity,
+		Subjects: []string{}, Message: msg, Remediation: "add the customer's systems as targets (keyholder init) and scan them with read access",
+	})
+}
+
 func notReadEvidence(g *gapInfo) string {
 	return fmt.Sprintf("not read: %s on %s (%s): %s", g.Collection, g.System, g.Reason, g.Error)
 }
@@ -461,8 +536,9 @@ func (c *check) ID() string { return c.info.ID }
 // expired waivers. A waiver is active through the end of its expiry date.
 // A waiver with a subject waives a finding when the subject is one of the
 // finding's subjects or its system; without a subject it waives every
-// finding of the check. Passing findings are never waived, nor findings
-// unknown because of gaps (a failed target, a collection not read).
+// finding of the check (CheckWaivers refuses that for blockers). It
+// accepts only known failures and warnings: passing findings are never
+// waived, nor any unknown (a gap's or the check's own), nor KH-COV-001.
 func applyWaivers(cfg *config.Config, asOf time.Time, fs []findings.Finding) []findings.Waiver {
 	var active []findings.Waiver
 	var expired []findings.Waiver
@@ -482,9 +558,10 @@ func applyWaivers(cfg *config.Config, asOf time.Time, fs []findings.Finding) []f
 		if f.Status == findings.StatusPass {
 			continue
 		}
-		if f.Status == findings.StatusUnknown && len(f.Gaps) > 0 {
-			// Unknown because something was not read: a waiver accepts a
-			// known risk, it cannot stand in for facts nobody has seen.
+		if f.Status == findings.StatusUnknown || f.Check == "KH-COV-001" {
+			// Unknown, whether a gap or the check itself says so: a
+			// waiver accepts a known risk, it cannot stand in for facts
+			// nobody has seen. KH-COV-001 says what was not read.
 			continue
 		}
 		for j := range active {

@@ -39,7 +39,7 @@ func ExampleEngine_Evaluate() {
 		fmt.Printf("%s holds keys: %s\n", s.System, s.HoldsKeys)
 	}
 	// Output:
-	// checks: 31 verdict: ready
+	// checks: 32 verdict: ready
 	// azure holds keys: n/a
 	// azure/sub-1 holds keys: yes
 	// corp-ad holds keys: yes

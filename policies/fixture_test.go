@@ -158,7 +158,8 @@ func baseSnapshot() *findings.Snapshot {
 
 	// prod
 	rp := findings.Principal{ID: root, System: "prod", Kind: findings.PrincipalRoot, NativeID: "111111111111", Emails: []string{"aws-root@contoso.com"},
-		Enabled: true, MFA: findings.MFAEnforced, LastActivityKnown: true, LastActivity: daysAgo(200)}
+		Enabled: true, MFA: findings.MFAEnforced, LastActivityKnown: true, LastActivity: daysAgo(200),
+		Attributes: map[string]string{"access_keys_present": "false"}}
 	p(rp)
 	p(user(carol, "prod", "carol", "carol@contoso.com"))
 	p(findings.Principal{ID: acmeRole, System: "prod", Kind: findings.PrincipalRole, NativeID: "AcmeSupport", Login: "AcmeSupport", Enabled: true, MFA: findings.MFAUnknown,
@@ -173,7 +174,10 @@ func baseSnapshot() *findings.Snapshot {
 		u.MFA = findings.MFAUnknown
 		return u
 	}
-	p(ad(admin, "Administrator", "CN=Administrator,CN=Users,DC=contoso,DC=com"))
+	adm := ad(admin, "Administrator", "CN=Administrator,CN=Users,DC=contoso,DC=com")
+	// Its password was reset after the provider's last logon (KH-KEY-007).
+	adm.Credentials = []findings.Credential{{ID: "password", Kind: "password", Active: true, Created: daysAgo(1)}}
+	p(adm)
 	p(ad(dave, "dave", "CN=dave,OU=Staff,DC=contoso,DC=com"))
 	p(ad(jim, "acme-jim", "CN=acme-jim,OU=Acme,OU=Vendors,DC=contoso,DC=com"))
 	grp := func(id, name string) findings.Principal {

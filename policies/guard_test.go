@@ -2,7 +2,6 @@ package policies
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -48,21 +47,20 @@ func TestGapsNeverBecomeReady(t *testing.T) {
 				noBackupRead(s, c)
 				c.Organization.BreakGlass = nil // KH-KEY-003 warns
 				c.Policy.Waivers = []config.Waiver{
-					waiver("KH-BAK-001", ""), waiver("KH-BAK-002", ""), waiver("KH-KEY-003", ""),
-					waiver("KH-COV-001", findings.GapID("m365", "backups")),
+					waiver("KH-BAK-001", ""), waiver("KH-BAK-002", "m365"), waiver("KH-KEY-003", ""),
 				}
 			}},
-		{name: "subject-less waiver on a blocker unknown for a gap", want: findings.VerdictIncomplete, system: "m365", sysWant: findings.VerdictIncomplete,
+		{name: "waiver on a blocker unknown for a gap", want: findings.VerdictIncomplete, system: "m365", sysWant: findings.VerdictIncomplete,
 			unknown: []string{"KH-KEY-001"},
 			mutate: func(s *findings.Snapshot, c *config.Config) {
 				addGap(s, "m365", "grants")
-				c.Policy.Waivers = []config.Waiver{waiver("KH-KEY-001", ""), waiver("KH-COV-001", "m365"), waiver("KH-COV-001", findings.GapID("m365", "grants"))}
+				c.Policy.Waivers = []config.Waiver{waiver("KH-KEY-001", "m365"), waiver("KH-KEY-002", "")}
 			}},
 		{name: "waiver naming a failed target", want: findings.VerdictIncomplete, system: "gh", sysWant: findings.VerdictIncomplete,
 			unknown: []string{"KH-KEY-001", "KH-BAK-002"},
 			mutate: func(s *findings.Snapshot, c *config.Config) {
 				systemGap(s, "gh")
-				c.Policy.Waivers = []config.Waiver{waiver("KH-KEY-001", "gh"), waiver("KH-BAK-002", ""), waiver("KH-COV-001", "gh")}
+				c.Policy.Waivers = []config.Waiver{waiver("KH-KEY-001", "gh"), waiver("KH-BAK-002", "gh")}
 			}},
 		{name: "a failed target leaves no pass of any applicable check", want: findings.VerdictIncomplete, system: "gh", sysWant: findings.VerdictIncomplete,
 			unknown: []string{"KH-KEY-002", "KH-KEY-004", "KH-SEG-003", "KH-OWN-003", "KH-BAK-001"},
@@ -125,17 +123,16 @@ func TestSilentCheckNamesTheGaps(t *testing.T) {
 	}
 }
 
-func TestCoverageWaiverNeedsSubject(t *testing.T) {
-	cfg := loadConfig(t, "base.yaml")
-	cfg.Policy.Waivers = []config.Waiver{waiver("KH-COV-001", "")}
-	_, err := testEngine(t).Evaluate(context.Background(), baseSnapshot(), cfg, EvalOptions{})
-	var ue *UsageError
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "KH-COV-001") {
-		t.Fatalf("err = %v, want a usage error naming KH-COV-001", err)
-	}
-	cfg.Policy.Waivers = []config.Waiver{waiver("KH-COV-001", "gh")}
-	if _, err := testEngine(t).Evaluate(context.Background(), baseSnapshot(), cfg, EvalOptions{}); err != nil {
-		t.Errorf("a KH-COV-001 waiver with a subject: %v", err)
+// TestIssue12_CoverageNeverWaived: KH-COV-001 is never waivable, with or
+// without a subject: a gap closes only by reading or declaring the fact.
+func TestIssue12_CoverageNeverWaived(t *testing.T) {
+	for _, subject := range []string{"", "gh", findings.GapID("m365", "backups")} {
+		cfg := loadConfig(t, "base.yaml")
+		cfg.Policy.Waivers = []config.Waiver{waiver("KH-COV-001", subject)}
+		_, err := testEngine(t).Evaluate(context.Background(), baseSnapshot(), cfg, EvalOptions{})
+		if err == nil || config.AsProblems(err) == nil || !strings.Contains(err.Error(), "KH-COV-001 cannot be waived") {
+			t.Errorf("subject %q: err = %v, want a config problem refusing the KH-COV-001 waiver", subject, err)
+		}
 	}
 }
 

@@ -34,6 +34,19 @@ func snapshotSHA256(snap *findings.Snapshot) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// AssessmentDigest is findings.Assessment.Digest, streamed: the SHA-256
+// of a's encoding without its recorded digest (assessment_sha256).
+func AssessmentDigest(a *findings.Assessment) (string, error) {
+	rec := a.AssessmentSHA256
+	a.AssessmentSHA256 = ""
+	defer func() { a.AssessmentSHA256 = rec }()
+	h := sha256.New()
+	if err := EncodeAssessment(h, a); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // EncodeAssessment writes a exactly as findings.EncodeAssessment does
 // (indented JSON, sorted map keys, the embedded snapshot canonicalised),
 // but streams it item by item: an assessment of a large estate, which

@@ -104,6 +104,11 @@ func (st *state) buildInput(gapChecks map[string][]string) map[string]any {
 		bg[entry] = strs(ids)
 	}
 	in["break_glass"] = bg
+	bgs := map[string]any{}
+	for entry, ids := range st.bgSystems {
+		bgs[entry] = strs(ids)
+	}
+	in["break_glass_systems"] = bgs
 
 	providers := map[string]any{}
 	for _, p := range cfg.Providers {
@@ -183,6 +188,7 @@ func nameTokens(name string, patterns []string) []string {
 func (st *state) systemsInput() map[string]any {
 	out := map[string]any{}
 	roots := map[string]string{}
+	builtin := map[string]string{}
 	for i := range st.snap.Principals {
 		p := &st.snap.Principals[i]
 		if p.Kind == findings.PrincipalRoot {
@@ -190,7 +196,13 @@ func (st *state) systemsInput() map[string]any {
 				roots[p.System] = p.ID
 			}
 		}
+		if builtinAdmin(p) {
+			if _, ok := builtin[p.System]; !ok {
+				builtin[p.System] = p.ID
+			}
+		}
 	}
+	lastAccess := st.providerLastAccess()
 	for _, s := range st.systems {
 		contacts := []any{}
 		for _, c := range s.Contacts {
@@ -206,8 +218,13 @@ func (st *state) systemsInput() map[string]any {
 			"id": s.ID, "kind": string(s.Kind), "name": s.Name, "target": s.Target, "native_id": s.NativeID,
 			"flavour": s.Flavour, "failed": s.Failed, "fail_reason": s.FailReason, "stub": s.Stub,
 			"attributes": attrs(s.Attributes), "domains": strs(s.Domains), "contacts": contacts,
-			"root": roots[s.ID],
+			"root": roots[s.ID], "builtin_admin": builtin[s.ID],
 		}
+		pl := lastAccess[s.ID]
+		m["provider_accounts"] = pl.accounts
+		m["provider_last_access_known"] = pl.known
+		m["provider_last_access_unix"] = unixOrNil(pl.last)
+		m["provider_last_access"] = dateOrEmpty(pl.last)
 		partyFields(m, "", s.Party)
 		if s.Kind == findings.SystemAWS {
 			m["management"] = st.management(s)
@@ -374,7 +391,7 @@ var (
 	kEligible, kPermanent, kAssignment, kExpires  = ast.StringTerm("eligible"), ast.StringTerm("permanent"), ast.StringTerm("assignment"), ast.StringTerm("expires")
 	kExpiresUnix, kVia, kDirect, kGrant           = ast.StringTerm("expires_unix"), ast.StringTerm("via"), ast.StringTerm("direct"), ast.StringTerm("grant")
 	kImplicit, kSensitive, kParty, kPartyKind     = ast.StringTerm("implicit"), ast.StringTerm("sensitive"), ast.StringTerm("party"), ast.StringTerm("party_kind")
-	kKind, kEnabled                               = ast.StringTerm("kind"), ast.StringTerm("enabled")
+	kKind, kEnabled, kUsable, kSession            = ast.StringTerm("kind"), ast.StringTerm("enabled"), ast.StringTerm("usable"), ast.StringTerm("session")
 	kTop                                          = ast.StringTerm("top")
 )
 
@@ -421,6 +438,8 @@ func (st *state) rowInput(r *access.Row, pr parties.Result) ast.Value {
 		[2]*ast.Term{kKind, ast.StringTerm(string(kind))},
 		[2]*ast.Term{kEnabled, ast.InternedTerm(enabled)},
 		[2]*ast.Term{kTop, ast.InternedTerm(st.topRow(r))},
+		[2]*ast.Term{kUsable, ast.InternedTerm(enabled && st.usable(r.Principal))},
+		[2]*ast.Term{kSession, ast.InternedTerm(st.sessionPath(r))},
 	)
 }
 
@@ -430,7 +449,7 @@ func (st *state) rowInput(r *access.Row, pr parties.Result) ast.Value {
 func (st *state) principalsInput(relevant map[string]bool) (map[string]any, map[string]any) {
 	for i := range st.snap.Principals {
 		p := &st.snap.Principals[i]
-		if st.party[p.ID].IsProvider() || st.bgSet[p.ID] || p.Kind == findings.PrincipalRoot {
+		if st.party[p.ID].IsProvider() || st.bgSet[p.ID] || p.Kind == findings.PrincipalRoot || builtinAdmin(p) {
 			relevant[p.ID] = true
 		}
 	}
@@ -481,6 +500,7 @@ func (st *state) principalInput(id string, pr parties.Result) map[string]any {
 		m["created_unix"], m["last_activity_unix"], m["last_activity_known"] = nil, nil, false
 		m["created"], m["last_activity"] = "", ""
 		m["credentials"], m["attributes"], m["synthetic"] = []any{}, map[string]any{}, true
+		m["usable"], m["unusable_reason"] = true, ""
 		return m
 	}
 	m["system"], m["kind"], m["native_id"], m["login"], m["display_name"] = p.System, string(p.Kind), p.NativeID, p.Login, p.DisplayName
@@ -499,6 +519,8 @@ func (st *state) principalInput(id string, pr parties.Result) map[string]any {
 	m["credentials"] = creds
 	m["attributes"] = attrs(p.Attributes)
 	m["synthetic"] = false
+	why := st.unusable(p)
+	m["usable"], m["unusable_reason"] = why == "", why
 	return m
 }
 
@@ -613,6 +635,12 @@ func (st *state) backupsInput() []any {
 			"last_recovery_point": dateOrEmpty(b.LastRecoveryPoint), "last_recovery_unix": unixOrNil(b.LastRecoveryPoint),
 			"provider": b.Provider, "declared": b.Attributes["source"] == "declared", "attributes": attrs(b.Attributes),
 		}
+		m["last_restore_test"], m["last_restore_test_unix"] = "", nil
+		if d := b.Attributes["last_restore_test"]; d != "" {
+			if t, err := time.Parse(dateLayout, d); err == nil {
+				m["last_restore_test"], m["last_restore_test_unix"] = d, t.Unix()
+			}
+		}
 		partyFields(m, "", st.bakParty[b.ID])
 		if b.KeyOwner == "" {
 			partyFields(m, "key_", parties.Result{Party: findings.PartyUnknown, Kind: parties.KindUnknown, Reason: "key owner not known"})
@@ -665,6 +693,50 @@ func (st *state) attestationsInput() []any {
 			partyFields(m, "", parties.Result{Party: findings.PartyUnknown, Kind: parties.KindUnknown, Reason: "no provider named"})
 		}
 		out = append(out, m)
+	}
+	return out
+}
+
+// builtinAdmin reports whether p is a directory's built-in Administrator
+// (RID 500): its SID ends in -500, or the scanner marks it (rid "500",
+// builtin_admin "true").
+func builtinAdmin(p *findings.Principal) bool {
+	if p.Kind != findings.PrincipalUser {
+		return false
+	}
+	a := p.Attributes
+	return a["rid"] == "500" || isTrue(a["builtin_admin"]) || strings.HasSuffix(a["object_sid"], "-500") ||
+		strings.HasPrefix(p.NativeID, "S-1-5-21-") && strings.HasSuffix(p.NativeID, "-500")
+}
+
+type lastAccess struct {
+	accounts int
+	known    bool
+	last     *time.Time
+}
+
+// providerLastAccess is, per system, the latest logon of any provider
+// account there (not groups), and whether every such account's activity
+// was read. KH-KEY-007 compares the built-in Administrator's password
+// date with it.
+func (st *state) providerLastAccess() map[string]lastAccess {
+	out := map[string]lastAccess{}
+	for i := range st.snap.Principals {
+		p := &st.snap.Principals[i]
+		if isContainer(p.Kind) || !st.party[p.ID].IsProvider() {
+			continue
+		}
+		la, ok := out[p.System]
+		if !ok {
+			la.known = true
+		}
+		la.accounts++
+		if !p.LastActivityKnown {
+			la.known = false
+		} else if p.LastActivity != nil && (la.last == nil || p.LastActivity.After(*la.last)) {
+			la.last = p.LastActivity
+		}
+		out[p.System] = la
 	}
 	return out
 }

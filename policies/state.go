@@ -52,8 +52,18 @@ type state struct {
 	// breakGlass maps each configured entry to the principals it matches.
 	breakGlass map[string][]string
 	bgSet      map[string]bool
+	// bgSystems binds each break-glass entry to the systems it lives in
+	// (explicit break_glass_targets, else by UPN domain); empty when
+	// nothing says.
+	bgSystems map[string][]string
 
 	gaps []*gapInfo
+
+	// tagStore caches taggedStorage.
+	tagStore map[string][]string
+	// extTrust and sessionRole cache sessionPath.
+	extTrust    map[string]bool
+	sessionRole map[string]bool
 }
 
 // sysInfo is a system as the checks see it.
@@ -226,6 +236,7 @@ func (st *state) classify() {
 		}
 		st.party[p.ID] = st.cls.Principal(p, sys)
 	}
+	st.attributeTrustedRoles()
 	for _, c := range st.acc.Counterparties {
 		r := st.cls.Owner(c.NativeID, c.Kind)
 		r.Reason = "trust counterparty: " + r.Reason
@@ -256,6 +267,52 @@ func (st *state) classify() {
 			r.Reason = "owner of record: " + r.Reason
 		}
 		st.assetParty[a.ID] = r
+	}
+}
+
+// attributeTrustedRoles gives an AWS role that no rule attributes the
+// party of whoever its trust policy admits: a role only a provider's
+// accounts can assume is that provider's access path ("trusted only by
+// account 999999999999"); a role several parties can assume belongs to
+// the riskiest of them (parties.Riskiest). A role any unknown account
+// can assume stays unknown, and a role only the customer's own accounts
+// or AWS services assume keeps its rule's answer: it is judged where it
+// is held.
+func (st *state) attributeTrustedRoles() {
+	byRole := map[string][]*findings.Trust{}
+	for i := range st.snap.Trusts {
+		t := &st.snap.Trusts[i]
+		if t.Kind == findings.TrustAWSRole && t.PrincipalID != "" && t.Counterparty != "" {
+			byRole[t.PrincipalID] = append(byRole[t.PrincipalID], t)
+		}
+	}
+	for id, ts := range byRole {
+		p := st.principal[id]
+		if p == nil || p.Kind != findings.PrincipalRole || st.party[id].Kind != parties.KindUnknown {
+			continue
+		}
+		rs := make([]parties.Result, 0, len(ts))
+		var names []string
+		for _, t := range ts {
+			r := st.cls.Owner(t.Counterparty, t.CounterpartyKind)
+			rs = append(rs, r)
+			what := "account"
+			if t.CounterpartyKind != "aws_account" && t.CounterpartyKind != "" {
+				what = t.CounterpartyKind
+			}
+			names = append(names, what+" "+t.Counterparty+" ("+r.Party+")")
+		}
+		best := parties.Riskiest(rs)
+		if !best.IsProvider() {
+			continue
+		}
+		slices.Sort(names)
+		names = slices.Compact(names)
+		reason := "trusted only by " + strings.TrimSuffix(names[0], " ("+best.Party+")")
+		if len(names) > 1 {
+			reason = "trusted by " + strings.Join(names, ", ") + ": the riskiest party"
+		}
+		st.party[id] = parties.Result{Party: best.Party, Kind: best.Kind, Reason: reason}
 	}
 }
 
@@ -290,7 +347,7 @@ func (st *state) summarise() {
 		if r.Level == findings.LevelSuperAdmin {
 			// A trust's counterparty (external) is whoever the trusted
 			// account lets assume the role, not a holder of its own.
-			if kind, enabled := st.kindOf(r.Principal); r.Active && enabled && !isContainer(kind) && kind != findings.PrincipalExternal {
+			if kind, enabled := st.kindOf(r.Principal); r.Active && enabled && st.usable(r.Principal) && !isContainer(kind) && kind != findings.PrincipalExternal {
 				st.topHolders[r.System] = append(st.topHolders[r.System], r.Principal)
 			}
 			if r.Active {
@@ -315,7 +372,58 @@ func (st *state) sortTopHolders() {
 	}
 }
 
+// bindBreakGlass binds each break-glass entry to the systems it lives
+// in: the target named in organization.break_glass_targets, else the
+// Entra tenants whose domains hold its UPN domain (an *.onmicrosoft.com
+// UPN lives in an Entra tenant), else directories whose domain it is.
+func (st *state) bindBreakGlass() {
+	st.bgSystems = map[string][]string{}
+	for _, bg := range st.cfg.Organization.BreakGlass {
+		var out []string
+		explicit := ""
+		for k, v := range st.cfg.Organization.BreakGlassTargets {
+			if strings.EqualFold(k, bg) {
+				explicit = v
+			}
+		}
+		if explicit != "" {
+			for _, s := range st.systems {
+				if s.ID == explicit || s.Target == explicit {
+					out = append(out, s.ID)
+				}
+			}
+			st.bgSystems[bg] = out
+			continue
+		}
+		_, dom, ok := strings.Cut(strings.ToLower(strings.TrimSpace(bg)), "@")
+		if !ok || dom == "" {
+			continue
+		}
+		for _, s := range st.systems {
+			switch s.Kind {
+			case findings.SystemEntra:
+				if slices.ContainsFunc(s.Domains, func(d string) bool { return strings.EqualFold(d, dom) }) {
+					out = append(out, s.ID)
+				}
+			case findings.SystemLDAP:
+				if strings.EqualFold(s.Name, dom) || slices.ContainsFunc(s.Domains, func(d string) bool { return strings.EqualFold(d, dom) }) {
+					out = append(out, s.ID)
+				}
+			}
+		}
+		if len(out) == 0 && strings.HasSuffix(dom, ".onmicrosoft.com") {
+			for _, s := range st.systems {
+				if s.Kind == findings.SystemEntra {
+					out = append(out, s.ID)
+				}
+			}
+		}
+		st.bgSystems[bg] = out
+	}
+}
+
 func (st *state) matchBreakGlass() {
+	st.bindBreakGlass()
 	want := map[string]string{}
 	for _, bg := range st.cfg.Organization.BreakGlass {
 		k := strings.ToLower(strings.TrimSpace(bg))

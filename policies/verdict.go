@@ -14,13 +14,20 @@ import (
 //   - incomplete when none fails but a blocker check is unknown;
 //   - ready_with_actions when blockers pass but another check fails, warns
 //     or is unknown;
-//   - ready only when every check passes or is waived.
+//   - ready only when every check passes or is waived, and no waived
+//     finding is a blocker: a waived blocker caps the verdict at
+//     ready_with_actions (the waiver is listed in WaivedBlockers).
 func verdictOf(fs []findings.Finding) findings.Verdict {
 	blockerFail, blockerUnknown, actions := false, false, false
 	for i := range fs {
 		f := &fs[i]
 		switch f.Status {
-		case findings.StatusPass, findings.StatusWaived:
+		case findings.StatusPass:
+			continue
+		case findings.StatusWaived:
+			if f.Severity == findings.SeverityBlocker {
+				actions = true
+			}
 			continue
 		}
 		if f.Severity == findings.SeverityBlocker {
@@ -64,7 +71,7 @@ func (st *state) systemVerdicts(fs []findings.Finding, keys map[string]findings.
 			continue
 		}
 		kind, enabled := st.kindOf(r.Principal)
-		if isContainer(kind) || !enabled {
+		if isContainer(kind) || !enabled || !st.usable(r.Principal) {
 			continue
 		}
 		if kind == findings.PrincipalExternal && st.partyOfPrincipal(r.Principal).Kind == parties.KindCustomer {

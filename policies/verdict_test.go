@@ -65,11 +65,13 @@ func TestVerdictRules(t *testing.T) {
 				c.Policy.MaxSuperAdmins = 2
 				c.Policy.Waivers = []config.Waiver{{Check: "KH-KEY-004", Subject: "m365", Reason: "third GA during migration", Expires: &config.Date{Time: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)}}}
 			}},
-		{name: "waived blocker keeps the keys answer", want: findings.VerdictReady, system: "m365", sysWant: findings.VerdictReady, holdsKeys: "no",
+		// A waived blocker caps the verdict at ready_with_actions and never
+		// hands the keys back (issue 12 item 1).
+		{name: "waived blocker keeps the keys answer", want: findings.VerdictReadyWithActions, system: "m365", sysWant: findings.VerdictReadyWithActions, holdsKeys: "no",
 			mutate: func(s *findings.Snapshot, c *config.Config) {
 				dropGrants(s, alice)
 				dropMember(s, bob, gaGroup)
-				c.Policy.Waivers = []config.Waiver{{Check: "KH-KEY-001", Reason: "second admin being hired", Expires: &config.Date{Time: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)}}}
+				c.Policy.Waivers = []config.Waiver{{Check: "KH-KEY-001", Subject: "m365", Reason: "second admin being hired", Expires: &config.Date{Time: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)}}}
 			}},
 	}
 	for _, tc := range cases {

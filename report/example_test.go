@@ -31,7 +31,7 @@ func ExampleExitCode() {
 	fmt.Println(report.ExitSummary(a, findings.SeverityHigh))
 	// Output:
 	// 4
-	// verdict incomplete: 0 failing checks at or above high, 1 blocker check unknown
+	// verdict incomplete: 0 failing findings across 0 checks at or above high, 1 blocker check unknown
 }
 
 func ExampleNew() {

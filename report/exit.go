@@ -21,11 +21,15 @@ const DefaultFailOn = findings.SeverityHigh
 // ParseFailOn parses a --fail-on value: blocker, high, medium or low.
 func ParseFailOn(s string) (findings.Severity, error) {
 	switch sev := findings.Severity(strings.ToLower(strings.TrimSpace(s))); sev {
-	case findings.SeverityBlocker, findings.SeverityHigh, findings.SeverityMedium, findings.SeverityLow:
+	case findings.SeverityBlocker, findings.SeverityHigh, findings.SeverityMedium, findings.SeverityLow, FailOnNone:
 		return sev, nil
 	}
-	return "", fmt.Errorf("--fail-on %q: want blocker, high, medium or low", s)
+	return "", fmt.Errorf("--fail-on %q: want blocker, high, medium, low or none", s)
 }
+
+// FailOnNone is --fail-on none: findings never set the exit code (neither
+// 3 nor 4); the reports still say everything.
+const FailOnNone = findings.Severity("none")
 
 // ExitCode maps an assessment to keyholder's exit code:
 //
@@ -40,6 +44,9 @@ func ParseFailOn(s string) (findings.Severity, error) {
 // check is failing even if other facts are missing. An invalid or empty
 // failOn is treated as DefaultFailOn.
 func ExitCode(a *findings.Assessment, failOn findings.Severity) int {
+	if failOn == FailOnNone {
+		return ExitOK
+	}
 	if a == nil {
 		return ExitIncomplete
 	}
@@ -75,14 +82,16 @@ func ExitSummary(a *findings.Assessment, failOn findings.Severity) string {
 		failOn = DefaultFailOn
 	}
 	failing, unknown := 0, 0
+	failingChecks := map[string]bool{}
 	for _, f := range a.Findings {
 		switch {
 		case f.Status == findings.StatusFail && (f.Severity.Rank() >= failOn.Rank()):
 			failing++
+			failingChecks[f.Check] = true
 		case f.Status == findings.StatusUnknown && f.Severity == findings.SeverityBlocker:
 			unknown++
 		}
 	}
-	return fmt.Sprintf("verdict %s: %s at or above %s, %s unknown",
-		a.Verdict, plural(failing, "failing check", "failing checks"), failOn, plural(unknown, "blocker check", "blocker checks"))
+	return fmt.Sprintf("verdict %s: %s across %s at or above %s, %s unknown",
+		a.Verdict, plural(failing, "failing finding", "failing findings"), plural(len(failingChecks), "check", "checks"), failOn, plural(unknown, "blocker check", "blocker checks"))
 }

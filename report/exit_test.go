@@ -109,7 +109,19 @@ func TestExitCodeDefaults(t *testing.T) {
 	if got := ExitCode(fixture(t), findings.SeverityHigh); got != ExitFailing {
 		t.Errorf("Contoso fixture: got %d, want 3", got)
 	}
-	if s := ExitSummary(fixture(t), findings.SeverityHigh); s != "verdict not_ready: 13 failing checks at or above high, 1 blocker check unknown" {
+	if s := ExitSummary(fixture(t), findings.SeverityHigh); s != "verdict not_ready: 13 failing findings across 11 checks at or above high, 1 blocker check unknown" {
 		t.Errorf("summary %q", s)
+	}
+}
+
+// Issue 14 item 6: --fail-on none is accepted and findings never set the
+// exit code.
+func TestIssue14FailOnNone(t *testing.T) {
+	sev, err := ParseFailOn("none")
+	if err != nil || sev != FailOnNone {
+		t.Fatalf("ParseFailOn(none) = %q, %v", sev, err)
+	}
+	if got := ExitCode(fixture(t), sev); got != ExitOK {
+		t.Fatalf("Contoso fixture with --fail-on none: exit %d, want 0", got)
 	}
 }

@@ -30,6 +30,11 @@ func (jsonWriter) Write(w io.Writer, a *findings.Assessment) error {
 		return err
 	}
 	normalise(c)
+	// The file records its own SHA-256, so report can refuse it once
+	// edited (findings.Assessment.Verify).
+	if err := c.Seal(); err != nil {
+		return fmt.Errorf("report: json: %w", err)
+	}
 	var buf bytes.Buffer
 	if err := findings.EncodeAssessment(&buf, c); err != nil {
 		return fmt.Errorf("report: json: %w", err)

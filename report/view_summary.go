@@ -106,6 +106,17 @@ func overallVerdict(a *findings.Assessment, ix *index) verdictView {
 	} else {
 		v.Detail = clean(upperFirst(strings.Join(parts, "; ")) + ".")
 	}
+	// A waived blocker caps the verdict and is named here, on page one;
+	// an input used although edited is stated as well.
+	if len(a.WaivedBlockers) > 0 && a.Verdict == findings.VerdictReadyWithActions {
+		v.Headline = fmt.Sprintf("%s has accepted a blocker risk by waiver; actions remain before ending the contract with %s.", org, who)
+	}
+	for _, w := range a.WaivedBlockers {
+		v.Detail += clean(fmt.Sprintf(" Blocker %s waived on %s until %s: %s.", w.Check, ix.sysOrAll(w.System), w.Waiver.Expires.Format("2006-01-02"), w.Waiver.Reason))
+	}
+	for _, m := range a.ModifiedInputs {
+		v.Detail += clean(" Modified input: " + m + ".")
+	}
 	return v
 }
 

@@ -65,7 +65,7 @@ end its MSP contract, and the report says why.`,
 			// The simulated estate has gaps on purpose; the report shows
 			// them, so the scanners' warnings would only be noise here.
 			if !cmd.Flags().Changed("log-level") {
-				lg, err := newLogger(a.stderr, "error", a.logFormat, a.redactor)
+				lg, err := newLogger(a.logw, "error", a.logFormat, a.redactor)
 				if err != nil {
 					return withCode(exitUsage, err)
 				}
@@ -237,7 +237,7 @@ func demoWeek(ctx context.Context, a *app, sc *estate.Scenario, st *store.Store,
 	}
 	t0 := time.Now()
 	r, err := runReview(ctx, a, reviewParams{cfg: cfg, store: st, engine: engine, registry: reg,
-		now: func() time.Time { return when }, concurrency: 4})
+		now: func() time.Time { return when }, concurrency: 4, progress: true})
 	if err != nil {
 		return demoRun{}, nil, err
 	}
@@ -304,16 +304,18 @@ func printDemo(w io.Writer, res demoResult) {
 	for i, r := range res.runs {
 		as := r.result.assessment
 		fail, blockers := 0, 0
+		checks := map[string]bool{}
 		for _, f := range as.Findings {
 			if f.Status == findings.StatusFail {
 				fail++
+				checks[f.Check] = true
 				if f.Severity == findings.SeverityBlocker {
 					blockers++
 				}
 			}
 		}
-		fmt.Fprintf(w, "%s (%s): run %d, verdict %s, %d failing checks (%d blockers), %d principals, %d gaps [%s]\n",
-			r.label, r.when.Format("2006-01-02"), r.result.run.ID, as.Verdict, fail, blockers,
+		fmt.Fprintf(w, "%s (%s): run %d, verdict %s, %d failing findings across %d checks (%d blocker findings), %d principals, %d gaps [%s]\n",
+			r.label, r.when.Format("2006-01-02"), r.result.run.ID, as.Verdict, fail, len(checks), blockers,
 			len(as.Snapshot.Principals), len(as.Snapshot.Gaps), r.elapsed.Round(10*time.Millisecond))
 		if i == 1 {
 			for _, c := range res.changes {

@@ -141,6 +141,17 @@ func diffArgs(ctx context.Context, a *app, storeFlag, estate string, args []stri
 		prev = factsOnly(prev)
 		cur = factsOnly(cur)
 	}
+	if st != nil && from.run != 0 && !from.isSnapshot && !to.isSnapshot {
+		// A run that missed a system is not its baseline: take each such
+		// system from the last stored run before it that read it.
+		earlier, err := earlierReads(ctx, st, from.run, prev, cur)
+		if err != nil {
+			return nil, diffview.Options{}, err
+		}
+		if len(earlier) > 0 {
+			prev = findings.Baseline(prev, cur, earlier)
+		}
+	}
 	c := findings.Diff(prev, cur)
 	c.FromRun, c.ToRun = from.run, to.run
 	return c, diffview.Options{FromLabel: from.label, ToLabel: to.label}, nil

@@ -20,13 +20,14 @@ import (
 )
 
 type evaluateFlags struct {
-	config       string
-	profile      string
-	exitProvider string
-	policyDir    string
-	asOf         string
-	out          string
-	failOn       string
+	config        string
+	profile       string
+	exitProvider  string
+	policyDir     string
+	asOf          string
+	out           string
+	failOn        string
+	allowModified bool
 }
 
 func newEvaluateCmd(a *app) *cobra.Command {
@@ -46,6 +47,10 @@ Profiles:
              master-key checks: nothing of that provider remains, and the
              customer still holds the keys.
 
+A snapshot written by scan records its SHA-256 (content_sha256): evaluate
+refuses one edited since (exit 2, naming the file); --allow-modified
+evaluates it anyway and the assessment and reports say so.
+
 Evaluation happens as of the snapshot's scan time, so an old snapshot gives
 the answer it gave on the day; --as-of DATE (YYYY-MM-DD or RFC 3339)
 evaluates as of another time.
@@ -53,7 +58,8 @@ evaluates as of another time.
 Exit codes:
   0  no failing check at or above --fail-on (default high)
   1  runtime error
-  2  usage or config error (bad flag, config, snapshot or policy module)
+  2  usage or config error (bad flag, config, snapshot or policy module, an
+     edited snapshot without --allow-modified, a waiver the engine refuses)
   3  failing checks at or above --fail-on
   4  incomplete: a blocker check is unknown
 With --fail-on none the exit code is 0 whatever the findings.`,
@@ -73,7 +79,27 @@ With --fail-on none the exit code is 0 whatever the findings.`,
 	fl.StringVar(&f.asOf, "as-of", "", "evaluate as of this date (YYYY-MM-DD) or time (RFC 3339); default: the snapshot's scan time")
 	fl.StringVarP(&f.out, "out", "o", "out", "output directory (restricted to 0700)")
 	fl.StringVar(&f.failOn, "fail-on", string(report.DefaultFailOn), "exit 3 on a failing check at or above: blocker, high, medium, low, or none")
+	fl.BoolVar(&f.allowModified, "allow-modified", false, "evaluate a snapshot whose content no longer matches its recorded SHA-256 (the assessment and reports say so)")
 	return cmd
+}
+
+// checkSealed verifies a document's recorded SHA-256: a modified file is
+// a usage error naming it, unless allowed, when it is returned as a note
+// for the assessment's modified_inputs (and printed on stderr).
+func checkSealed(a *app, name string, verify func() (bool, error), allow bool) (string, error) {
+	_, err := verify()
+	if err == nil {
+		return "", nil
+	}
+	if !errors.Is(err, findings.ErrModified) {
+		return "", err
+	}
+	if !allow {
+		return "", withCode(exitUsage, fmt.Errorf("%s: %w; refusing it (use --allow-modified to proceed anyway, and the output will say so)", name, err))
+	}
+	note := fmt.Sprintf("%s: %v (used with --allow-modified)", name, err)
+	fmt.Fprintf(a.stderr, "warning: %s\n", note)
+	return note, nil
 }
 
 func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateFlags) error {
@@ -96,6 +122,18 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 	if err != nil {
 		return err
 	}
+	modified, err := checkSealed(a, snapshotPath, snap.Verify, f.allowModified)
+	if err != nil {
+		return err
+	}
+	if snap.ConfigHash != "" && snap.ConfigHash != cfg.Hash {
+		if !cmd.Flags().Changed("config") {
+			return withCode(exitUsage, fmt.Errorf("%s was scanned with a different config than %s (config hash %.12s…, now %.12s…): pass -c %s explicitly to evaluate it against this config anyway",
+				snapshotPath, f.config, snap.ConfigHash, cfg.Hash, f.config))
+		}
+		a.sayf("WARNING: %s was scanned with a different config than %s (config hash %.12s…, now %.12s…); parties, waivers and rules are taken from %s",
+			snapshotPath, f.config, snap.ConfigHash, cfg.Hash, f.config)
+	}
 	// Decoding a large snapshot leaves its raw JSON behind as garbage:
 	// collect it now rather than let it add to the evaluation's peak.
 	runtime.GC()
@@ -113,11 +151,17 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 		}
 		return err
 	}
+	if modified != "" {
+		as.ModifiedInputs = append(as.ModifiedInputs, modified)
+	}
+	if as.AssessmentSHA256, err = policies.AssessmentDigest(as); err != nil {
+		return err
+	}
 	path := filepath.Join(f.out, "assessment.json")
 	if err := writeStreamed(path, func(w io.Writer) error { return policies.EncodeAssessment(w, as) }); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stderr, "assessment: %s\n", path)
+	a.sayf("assessment: %s", path)
 	fmt.Fprintln(a.stdout, evaluationSummary(as))
 	if failOn == "" {
 		return nil

@@ -15,13 +15,14 @@ import (
 )
 
 type reportFlags struct {
-	formats  string
-	out      string
-	failOn   string
-	paper    string
-	artifact string
-	checks   string
-	severity string
+	formats       string
+	out           string
+	failOn        string
+	paper         string
+	artifact      string
+	checks        string
+	severity      string
+	allowModified bool
 }
 
 func newReportCmd(a *app) *cobra.Command {
@@ -47,6 +48,10 @@ Formats (--format, comma-separated, or "all"), written into -o DIR:
 csv and sarif to those checks and severities; the verdict, page one and
 the runbook stay those of every check, and assessment.json stays whole.
 
+An assessment records its SHA-256 (assessment_sha256): report refuses one
+edited since (exit 2, naming the file); --allow-modified renders it anyway
+and the report's first page says so.
+
 Files are written with mode 0600 in a directory restricted to 0700; they
 list account names and identifiers, never a secret. -o - writes one
 single-file format to stdout.
@@ -54,7 +59,8 @@ single-file format to stdout.
 Exit codes:
   0  no failing check at or above --fail-on (default high)
   1  runtime error (a report could not be written)
-  2  usage error (unknown format or --fail-on; the file is not an assessment)
+  2  usage error (unknown format or --fail-on; the file is not an assessment,
+     or was edited since it was written and --allow-modified is not given)
   3  failing checks at or above --fail-on (a not_ready verdict always counts)
   4  incomplete: nothing fails at or above --fail-on, but a blocker check is unknown
 With --fail-on none the exit code is 0 whatever the findings.`,
@@ -75,6 +81,7 @@ With --fail-on none the exit code is 0 whatever the findings.`,
 	fl.StringVarP(&f.out, "out", "o", "keyholder-report", "directory to write into (restricted to 0700), or - for stdout (one single-file format)")
 	fl.StringVar(&f.failOn, "fail-on", string(report.DefaultFailOn), "exit 3 on a failing check at or above: blocker, high, medium, low, or none")
 	fl.StringVar(&f.paper, "paper", "a4", "print page size of the HTML report: a4 or letter")
+	fl.BoolVar(&f.allowModified, "allow-modified", false, "render an assessment whose content no longer matches its recorded SHA-256 (the reports say so)")
 	fl.StringVar(&f.artifact, "sarif-artifact", "keyholder.yaml", "file SARIF results point at (the config that names the targets)")
 	return cmd
 }
@@ -98,6 +105,13 @@ func runReportCmd(a *app, path string, f reportFlags) error {
 	as, err := readAssessment(a, path)
 	if err != nil {
 		return withCode(exitUsage, err)
+	}
+	modified, err := checkSealed(a, path, as.Verify, f.allowModified)
+	if err != nil {
+		return err
+	}
+	if modified != "" {
+		as.ModifiedInputs = append(as.ModifiedInputs, modified)
 	}
 	if _, err := filter.Apply(as); err != nil {
 		return withCode(exitUsage, err)

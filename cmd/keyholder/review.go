@@ -14,7 +14,6 @@ import (
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/diffview"
-	"github.com/keyholder/keyholder/internal/progress"
 	"github.com/keyholder/keyholder/internal/scan"
 	"github.com/keyholder/keyholder/internal/store"
 	"github.com/keyholder/keyholder/policies"
@@ -61,8 +60,12 @@ Exit codes:
   5  privileged access changed since the previous run (--fail-on-change
      privileged, the default: a privileged grant or a trust was added,
      removed or changed), or anything changed (--fail-on-change any)
+  6  a target could not be scanned at all (unreachable, authentication
+     failed, TLS)
 
-5 wins over 3 and 4: a scheduled review alerts on change first. The first
+5 wins over 3 and 4: a scheduled review alerts on change first. 6 (a
+target could not be scanned at all) wins over 5, 3 and 4: a target that
+was not read would otherwise show as everything removed. The first
 run of a store has nothing to compare with and never exits 5.`,
 		Example: `  keyholder review -c /etc/keyholder/keyholder.yaml -o /var/lib/keyholder/latest
   keyholder review -c keyholder.yaml --fail-on none --fail-on-change any --diff-format md`,
@@ -136,14 +139,18 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 	}
 	res, err := runReview(ctx, a, reviewParams{
 		cfg: cfg, store: st, engine: engine, registry: all.Registry(), now: now,
-		targets: f.targets, concurrency: f.concurrency, progress: true, estate: f.estate,
+		targets: f.targets, concurrency: f.concurrency, progress: true, partialOut: f.out, estate: f.estate,
 		eval: policies.EvalOptions{Profile: f.profile, ExitProvider: f.exitProvider, Version: version},
 	})
 	if err != nil {
 		return err
 	}
 	as := res.assessment
-	fmt.Fprintf(a.stderr, "run %d stored in %s (verdict %s)\n", res.run.ID, st.Path(), as.Verdict)
+	summary := scan.Summarize(as.Snapshot)
+	for _, s := range summary {
+		a.say(s.String())
+	}
+	a.sayf("run %d stored in %s (verdict %s)", res.run.ID, st.Path(), as.Verdict)
 	if as.Changes == nil {
 		fmt.Fprintf(a.stdout, "First run of %s in this store: nothing to compare with yet.\n", orDash(res.run.Estate))
 	} else {
@@ -159,8 +166,11 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 			return err
 		}
 		for _, p := range paths {
-			fmt.Fprintf(a.stderr, "report: %s\n", p)
+			a.sayf("report: %s", p)
 		}
+	}
+	if scan.AnyFailed(summary) {
+		return withCode(exitTargetFailed, errors.New("a target could not be scanned at all (see above); its changes and findings are not trustworthy until it is"))
 	}
 	if rule.triggered(as.Changes) {
 		what := "privileged access changed"
@@ -206,6 +216,9 @@ type reviewParams struct {
 	eval policies.EvalOptions
 	// progress shows scan progress on stderr when it is a terminal.
 	progress bool
+	// partialOut, when set, receives the partial snapshot of an
+	// interrupted scan.
+	partialOut string
 	// estate names the estate the run is stored under; the assessment's
 	// organization when empty.
 	estate string
@@ -224,7 +237,7 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 	prog := scanners.Progress(scanners.NopProgress{})
 	stop := func() {}
 	if p.progress {
-		prog, stop = progress.New(a.stderr)
+		prog, stop = a.startProgress()
 	}
 	snap, err := scan.Run(ctx, p.cfg, p.registry, scan.Options{
 		Targets: p.targets, Concurrency: p.concurrency, Logger: a.logger, Now: p.now,
@@ -234,6 +247,12 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 	if err != nil {
 		if snap == nil && (config.AsProblems(err) != nil || errors.Is(err, scan.ErrUnknownTarget)) {
 			return reviewResult{}, withCode(exitUsage, err)
+		}
+		if snap != nil && p.partialOut != "" {
+			path := filepath.Join(p.partialOut, "snapshot.json")
+			if werr := writeSnapshot(path, snap); werr == nil {
+				return reviewResult{}, fmt.Errorf("scan did not finish; nothing was stored; partial snapshot written to %s: %w", path, err)
+			}
 		}
 		return reviewResult{}, fmt.Errorf("scan did not finish; nothing was stored: %w", err)
 	}
@@ -264,7 +283,15 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 		if err != nil {
 			return reviewResult{}, fmt.Errorf("read previous run %d: %w", prev.ID, err)
 		}
-		c := findings.Diff(pa, as)
+		// A run that missed a system is not its baseline: take each
+		// such system from the last run that read it.
+		base := pa
+		if earlier, err := earlierReads(ctx, p.store, prev.ID, pa, as); err != nil {
+			return reviewResult{}, err
+		} else if len(earlier) > 0 {
+			base = findings.Baseline(pa, as, earlier)
+		}
+		c := findings.Diff(base, as)
 		c.FromRun, c.ToRun = prev.ID, run.ID
 		if err := p.store.SetChanges(ctx, run.ID, c); err != nil {
 			return reviewResult{}, err
@@ -273,6 +300,41 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 		run.Changes = c.Count()
 	}
 	return reviewResult{run: run, assessment: as}, nil
+}
+
+// maxBaselineLookback bounds how many earlier runs review reads to find
+// the last run that read a system the previous run missed.
+const maxBaselineLookback = 20
+
+// earlierReads returns, newest first, the runs before prevID (same
+// organization and profile) needed to cover the systems cur read and prev
+// did not; nil when prev read them all.
+func earlierReads(ctx context.Context, st *store.Store, prevID int64, prev, cur *findings.Assessment) ([]*findings.Assessment, error) {
+	need := map[string]bool{}
+	pr := findings.ReadSystems(prev)
+	for id := range findings.ReadSystems(cur) {
+		if !pr[id] {
+			need[id] = true
+		}
+	}
+	var out []*findings.Assessment
+	id := prevID
+	for i := 0; len(need) > 0 && i < maxBaselineLookback; i++ {
+		r, ok, err := st.Previous(ctx, id, store.Match{Organization: cur.Organization, Profile: cur.Profile})
+		if err != nil || !ok {
+			return out, err
+		}
+		_, a, err := st.Get(ctx, r.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read run %d: %w", r.ID, err)
+		}
+		out = append(out, a)
+		for sys := range findings.ReadSystems(a) {
+			delete(need, sys)
+		}
+		id = r.ID
+	}
+	return out, nil
 }
 
 // reportOptions lists, for the report's appendix, the permissions of the

@@ -11,7 +11,6 @@ import (
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/fsx"
-	"github.com/keyholder/keyholder/internal/progress"
 	"github.com/keyholder/keyholder/internal/scan"
 	"github.com/keyholder/keyholder/policies"
 	"github.com/keyholder/keyholder/report"
@@ -23,6 +22,7 @@ type scanFlags struct {
 	targets     []string
 	out         string
 	concurrency int
+	force       bool
 }
 
 // evalFlags are the evaluation and rendering flags of scan.
@@ -42,23 +42,27 @@ func newScanCmd(a *app) *cobra.Command {
 	var f scanFlags
 	var ef evalFlags
 	cmd := &cobra.Command{
-		Use:   "scan -c keyholder.yaml [-o DIR]",
+		Use:   "scan [-c] keyholder.yaml [-o DIR|-]",
 		Short: "Scan every target (read-only), evaluate the checks, write snapshot, assessment and reports",
 		Long: `scan runs every configured scanner concurrently (read-only), records what
 could not be read as gaps, evaluates the checks, and writes into DIR (0700):
 snapshot.json, assessment.json and the reports chosen with --format (files
 0600). A scanner that fails is recorded as a gap on its system while the
-others finish. Ctrl-C cancels: what was collected is still written to
-snapshot.json, marked partial, and the exit code is 1.
+others finish; at the end one line per target says scanned, scanned with
+N gaps, or failed (and why). Ctrl-C or SIGTERM cancels within 2 seconds:
+what was collected is still written to snapshot.json, marked partial, and
+the exit code is 1.
 
-Exit codes:
-  0  no failing check at or above --fail-on
-  1  runtime error (or an interrupted scan)
-  2  usage or config error
-  3  failing checks at or above --fail-on
-  4  incomplete: a blocker check is unknown`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+DIR is checked before scanning: it must be writable and must not hold
+keyholder files of an earlier run (--force deletes those, and only those).
+-o - writes the assessment JSON to standard output and no files.
+
+` + exitCodesHelp,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := configArg(cmd, args, &f.config); err != nil {
+				return err
+			}
 			return runScanCmd(cmd.Context(), a, f, ef)
 		},
 	}
@@ -69,7 +73,7 @@ Exit codes:
 	fl.StringVar(&ef.exitProvider, "exit-provider", "", "the departed provider (exit profile)")
 	fl.StringVar(&ef.policyDir, "policy-dir", "", "directory of extra Rego checks")
 	fl.StringVar(&ef.formats, "format", "html,md,json", "report formats: html, md, json, csv, sarif, runbook-csv, runbook-json, all")
-	fl.StringVar(&ef.failOn, "fail-on", string(report.DefaultFailOn), "exit 3 on a failing check at or above: blocker, high, medium, low")
+	fl.StringVar(&ef.failOn, "fail-on", string(report.DefaultFailOn), "exit 3 on a failing check at or above: blocker, high, medium, low, or none")
 	fl.StringVar(&ef.paper, "paper", "a4", "HTML print page size: a4 or letter")
 	fl.StringVar(&ef.checks, "check", "", "reports show only the findings of these checks (comma-separated ids; assessment.json stays whole)")
 	fl.StringVar(&ef.severity, "severity", "", "reports show only findings of these severities: blocker, high, medium, low, info")
@@ -82,6 +86,10 @@ func runScanCmd(ctx context.Context, a *app, f scanFlags, ef evalFlags) error {
 	var failOn findings.Severity
 	var engine *policies.Engine
 	var filter report.Filter
+	toStdout := f.out == "-"
+	if toStdout && ef.noEvaluate {
+		return withCode(exitUsage, errors.New("-o - writes the assessment to standard output; it cannot be combined with --no-evaluate"))
+	}
 	if !ef.noEvaluate {
 		var err error
 		if filter, err = report.ParseFilter(ef.checks, ef.severity); err != nil {
@@ -102,20 +110,38 @@ func runScanCmd(ctx context.Context, a *app, f scanFlags, ef evalFlags) error {
 			}
 		}
 	}
+	if !toStdout {
+		if err := prepareOutDir(f.out, f.force); err != nil {
+			return err
+		}
+	}
 	snap, err := runScan(ctx, a, f)
 	if snap == nil {
 		return err
 	}
-	path := filepath.Join(f.out, "snapshot.json")
-	if werr := writeSnapshot(path, snap); werr != nil {
-		return errors.Join(err, werr)
+	summary := scan.Summarize(snap)
+	for _, s := range summary {
+		a.say(s.String())
 	}
-	fmt.Fprintf(a.stderr, "snapshot: %s (%d systems, %d principals, %d grants, %d gaps)\n",
-		path, len(snap.Systems), len(snap.Principals), len(snap.Grants), len(snap.Gaps))
+	path := filepath.Join(f.out, "snapshot.json")
+	if !toStdout {
+		if werr := writeSnapshot(path, snap); werr != nil {
+			return errors.Join(err, werr)
+		}
+		a.sayf("snapshot: %s (%d systems, %d principals, %d grants, %d gaps)",
+			path, len(snap.Systems), len(snap.Principals), len(snap.Grants), len(snap.Gaps))
+	}
 	if err != nil {
+		if toStdout {
+			return withCode(exitRuntime, fmt.Errorf("scan interrupted; nothing written (-o -): %w", err))
+		}
 		return withCode(exitRuntime, fmt.Errorf("scan interrupted; partial snapshot written to %s: %w", path, err))
 	}
+	targetsFailed := scan.AnyFailed(summary)
 	if ef.noEvaluate {
+		if targetsFailed {
+			return withCode(exitTargetFailed, errors.New("a target could not be scanned at all (see above)"))
+		}
 		return nil
 	}
 	cfg, err := config.Load(f.config)
@@ -130,18 +156,38 @@ func runScanCmd(ctx context.Context, a *app, f scanFlags, ef evalFlags) error {
 		}
 		return err
 	}
-	opts := reportOptions(all.Registry(), as, f.config)
-	opts.Paper = ef.paper
-	opts.Filter = filter
-	paths, err := report.WriteAll(f.out, formats, as, opts)
-	if err != nil {
-		return err
+	if toStdout {
+		w, err := report.New("json", reportOptions(all.Registry(), as, f.config))
+		if err != nil {
+			return err
+		}
+		if err := w.WriteFile("assessment.json", a.stdout, as); err != nil {
+			return err
+		}
+	} else {
+		opts := reportOptions(all.Registry(), as, f.config)
+		opts.Paper = ef.paper
+		opts.Filter = filter
+		paths, err := report.WriteAll(f.out, formats, as, opts)
+		if err != nil {
+			return err
+		}
+		for _, p := range paths {
+			a.sayf("report: %s", p)
+		}
+		fmt.Fprintf(a.stdout, "verdict: %s\n", as.Verdict)
 	}
-	for _, p := range paths {
-		fmt.Fprintf(a.stderr, "report: %s\n", p)
+	return exitFor(as, failOn, targetsFailed)
+}
+
+// exitFor maps a finished run to its exit code: 6 when a target could not
+// be scanned at all, else 3 or 4 by the findings (report.ExitCode).
+func exitFor(as *findings.Assessment, failOn findings.Severity, targetsFailed bool) error {
+	code := report.ExitCode(as, failOn)
+	if targetsFailed {
+		return withCode(exitTargetFailed, fmt.Errorf("a target could not be scanned at all (see above); %s", report.ExitSummary(as, failOn)))
 	}
-	fmt.Fprintf(a.stdout, "verdict: %s\n", as.Verdict)
-	if code := report.ExitCode(as, failOn); code != exitOK {
+	if code != exitOK {
 		return withCode(code, errors.New(report.ExitSummary(as, failOn)))
 	}
 	return nil
@@ -150,8 +196,9 @@ func runScanCmd(ctx context.Context, a *app, f scanFlags, ef evalFlags) error {
 func addScanFlags(cmd *cobra.Command, f *scanFlags) {
 	cmd.Flags().StringVarP(&f.config, "config", "c", "keyholder.yaml", "config file")
 	cmd.Flags().StringArrayVar(&f.targets, "target", nil, "scan only this target (repeatable)")
-	cmd.Flags().StringVarP(&f.out, "out", "o", "out", "output directory")
+	cmd.Flags().StringVarP(&f.out, "out", "o", "out", "output directory, or - to write the assessment JSON to standard output")
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", 4, "scanners running at once")
+	cmd.Flags().BoolVar(&f.force, "force", false, "delete keyholder's own files (snapshot, reports) of an earlier run in the output directory first")
 }
 
 // runScan loads the config and runs the scanners. It returns the snapshot
@@ -165,7 +212,7 @@ func runScan(ctx context.Context, a *app, f scanFlags) (*findings.Snapshot, erro
 	if err != nil {
 		return nil, err
 	}
-	prog, stop := progress.New(a.stderr)
+	prog, stop := a.startProgress()
 	snap, err := scan.Run(ctx, cfg, all.Registry(), scan.Options{
 		Targets:     f.targets,
 		Concurrency: f.concurrency,
@@ -186,7 +233,13 @@ func runScan(ctx context.Context, a *app, f scanFlags) (*findings.Snapshot, erro
 }
 
 func writeSnapshot(path string, snap *findings.Snapshot) error {
+	// The file records its own SHA-256 (content_sha256), so evaluate can
+	// refuse it once edited; the snapshot in memory stays unsealed.
+	if err := snap.Seal(); err != nil {
+		return err
+	}
 	b, err := snap.CanonicalJSON()
+	snap.ContentSHA256 = ""
 	if err != nil {
 		return err
 	}

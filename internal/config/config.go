@@ -47,6 +47,11 @@ type Organization struct {
 	// BreakGlass lists the customer's emergency-access accounts (UPNs,
 	// logins) that must exist and hold the top role.
 	BreakGlass []string `yaml:"break_glass"`
+	// BreakGlassTargets binds a break-glass account (a key of the map,
+	// as written in break_glass) to the target it lives in, for accounts
+	// whose UPN domain does not say (keyholder binds the others by
+	// domain): a gap elsewhere then cannot make its absence unknown.
+	BreakGlassTargets map[string]string `yaml:"break_glass_targets"`
 }
 
 // Provider is an MSP or vendor whose access is audited.
@@ -139,12 +144,6 @@ type DeclaredLicence struct {
 	Renews        *Date   `yaml:"renews"`
 	Notice        *Notice `yaml:"notice"`
 	Notes         string  `yaml:"notes"`
-	// IP is an office egress address of an internet line; the domains
-	// scanner looks up who holds its address block.
-	IP string `yaml:"ip"`
-	// TransferPlan says how a provider-held domain or DNS zone moves to
-	// the customer (KH-DNS-002 accepts a hosted zone with one).
-	TransferPlan string `yaml:"transfer_plan"`
 }
 
 // DeclaredCopy is a copy destination of a declared backup.
@@ -165,8 +164,25 @@ type DeclaredBackup struct {
 	Immutable         bool           `yaml:"immutable"`
 	LastRecoveryPoint *Date          `yaml:"last_recovery_point"`
 	Provider          string         `yaml:"provider"`
-	// Deleters are the parties that can delete the backups.
-	Deleters []string `yaml:"deleters"`
+	// Deleters (or DeletableBy, the same list under the name the
+	// customer's contract uses) are the parties that can delete the
+	// backups.
+	Deleters    []string `yaml:"deleters"`
+	DeletableBy []string `yaml:"deletable_by"`
+	// Retention is how long copies are kept, and whether that is locked
+	// (no one, the provider included, can shorten it or delete early):
+	// a locked retention is immutability (KH-BAK-005).
+	Retention *Retention `yaml:"retention"`
+	// LastRestoreTest is the date a restore from this backup was last
+	// tested; it stands for the recovery point a declared service cannot
+	// show (KH-BAK-006).
+	LastRestoreTest *Date `yaml:"last_restore_test"`
+}
+
+// Retention is a declared backup's retention rule.
+type Retention struct {
+	Days   int  `yaml:"days"`
+	Locked bool `yaml:"locked"`
 }
 
 // DeclaredRelationship is a provider relationship the customer side of an

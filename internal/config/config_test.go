@@ -80,9 +80,9 @@ providers:
 polcy: {}
 `)
 	want := []string{
-		"k.yaml:3: organization.domain: unknown key",
+		"k.yaml:3: organization.domain: unknown key (did you mean \"domains\"?)",
 		"k.yaml:7: providers[0].colour: unknown key",
-		"k.yaml:8: polcy: unknown key",
+		"k.yaml:8: polcy: unknown key (did you mean \"policy\"?)",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -141,7 +141,7 @@ func TestValidationRules(t *testing.T) {
 		{"target duplicate", base + "  - {type: ldap, name: corp-ad}\n", `duplicate target name "corp-ad"`},
 		{"target bad name", base + "  - {type: ldap, name: \"a b\"}\n", `invalid target name "a b"`},
 		{"target reserved", base + "  - {type: ldap, name: declared}\n", `"declared" is reserved`},
-		{"invalid date", base + "declared:\n  licences: [{product: P, owner_of_record: customer, renews: 2027-02-30}]\n", `k.yaml:11: invalid date "2027-02-30" (want YYYY-MM-DD)`},
+		{"invalid date", base + "declared:\n  licences: [{product: P, owner_of_record: customer, renews: 2027-02-30}]\n", `k.yaml:11: declared.licences: invalid date "2027-02-30" (want YYYY-MM-DD)`},
 		{"licence owner unknown", base + "declared:\n  licences: [{product: P, owner_of_record: Globex}]\n", `declared.licences[0].owner_of_record: "Globex" is neither customer`},
 		{"licence owner missing", base + "declared:\n  licences: [{product: P}]\n", `declared.licences[0].owner_of_record: required`},
 		{"licence notice without renews", base + "declared:\n  licences: [{product: P, owner_of_record: customer, notice: {no_earlier_than_days: 90, no_later_than_days: 30}}]\n", `a notice rule needs the renewal date`},
@@ -164,6 +164,12 @@ func TestValidationRules(t *testing.T) {
 		{"sensitive empty", base + "sensitive: [{name: HR}]\n", `a sensitive segment needs at least one`},
 		{"sensitive repo", base + "sensitive: [{name: HR, github_repos: [payroll]}]\n", `want owner/repo, got "payroll"`},
 		{"list expected", "organization: {name: X, domains: a.com}\n", `organization.domains: expected a list`},
+		// Issue 12: declared backups and break-glass targets.
+		{"backup deleters twice", base + "declared:\n  backups: [{name: B, storage_owner: customer, deleters: [customer], deletable_by: [customer]}]\n", `declared.backups[0].deletable_by: give either deleters or deletable_by`},
+		{"backup deletable_by party", base + "declared:\n  backups: [{name: B, storage_owner: customer, deletable_by: [Globex]}]\n", `declared.backups[0].deletable_by[0]: "Globex" is neither customer`},
+		{"backup retention days", base + "declared:\n  backups: [{name: B, storage_owner: customer, retention: {locked: true}}]\n", `declared.backups[0].retention.days: must be a positive number of days`},
+		{"break-glass target unknown", "organization:\n  name: X\n  break_glass: [bg]\n  break_glass_targets: {bg: nope}\n", `organization.break_glass_targets.bg: no target named "nope"`},
+		{"break-glass target not listed", "organization:\n  name: X\n  break_glass_targets: {other: nope}\n", `"other" is not listed in organization.break_glass`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -260,5 +266,48 @@ func TestSecretRefResolve(t *testing.T) {
 	var nilRed *Redactor
 	if nilRed.String("x") != "x" {
 		t.Fatal("nil redactor must pass text through")
+	}
+}
+
+// Issue 14 item 4: a type error does not hide the other problems and
+// carries its key path; a syntax error points at the right line; unset
+// *_env and unreadable *_file are warned about.
+func TestIssue14ValidateFindsEverything(t *testing.T) {
+	_, err := Parse([]byte(`organization:
+  name: ""
+  domains: 5
+providers:
+  - {name: A, kind: bad}
+`), "k.yaml")
+	got := err.Error()
+	for _, want := range []string{
+		`k.yaml:2: organization.name: the customer's name is required`,
+		`k.yaml:5: providers[0].kind: kind must be msp or vendor`,
+		`k.yaml:3: organization.domains: expected a list`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	_, err = Parse([]byte("organization:\n  name: X\n  domains: [a.com, b.com\ntargets: []\n"), "k.yaml")
+	if err == nil || !strings.HasPrefix(err.Error(), "k.yaml:3: ") {
+		t.Errorf("syntax error line: %v", err)
+	}
+	t.Setenv("KH_SET", "x")
+	cfg, err := Parse([]byte(`organization: {name: X}
+targets:
+  - type: github
+    name: gh
+    token_env: KH_SURELY_UNSET_14
+    other_env: KH_SET
+    ca_file: /nonexistent/ca.pem
+`), "k.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := SecretWarnings(cfg).Error()
+	if !strings.Contains(w, "k.yaml:5: targets.gh.token_env: warning: environment variable KH_SURELY_UNSET_14 is not set") ||
+		!strings.Contains(w, "k.yaml:7: targets.gh.ca_file: warning: cannot read /nonexistent/ca.pem") || strings.Contains(w, "KH_SET ") {
+		t.Errorf("warnings:\n%s", w)
 	}
 }

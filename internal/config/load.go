@@ -100,6 +100,26 @@ func Load(path string) (*Config, error) {
 
 // Parse decodes and validates config data; name is used in messages.
 func Parse(data []byte, name string) (*Config, error) {
+	cfg, err := parseAll(data, name)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// LoadAll is Load for keyholder validate: with problems it still returns
+// what could be decoded (nil only for unreadable or unparsable YAML), so
+// the targets can be checked by their scanners too and every problem is
+// reported at once.
+func LoadAll(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return parseAll(data, path)
+}
+
+func parseAll(data []byte, name string) (*Config, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
@@ -118,7 +138,17 @@ func Parse(data []byte, name string) (*Config, error) {
 	probs = append(probs, tprobs...)
 	decodeErr := decodeLoose(doc, &cfg)
 	if decodeErr != nil {
-		probs = append(probs, toProblems(name, decodeErr)...)
+		// A shape problem checkKnown reported on the same line already
+		// says it; keep one message per line.
+		lines := map[int]bool{}
+		for _, p := range probs {
+			lines[p.Line] = true
+		}
+		for _, p := range toProblems(name, decodeErr) {
+			if !lines[p.Line] {
+				probs = append(probs, p)
+			}
+		}
 	}
 	cfg.Targets = targets
 	cfg.Path = name
@@ -126,13 +156,20 @@ func Parse(data []byte, name string) (*Config, error) {
 	cfg.Hash = hex.EncodeToString(sum[:])
 	cfg.Policy.applyDefaults()
 
-	if decodeErr == nil {
-		// Unknown keys do not stop validation: report everything at once.
+	var typeErr *yaml.TypeError
+	if decodeErr == nil || errors.As(decodeErr, &typeErr) {
+		// Unknown keys and type errors do not stop validation (the decoder
+		// fills in what it can): report everything at once.
 		probs = append(probs, validate(&cfg, doc)...)
+	}
+	for _, p := range probs {
+		if p.Path == "" && p.Line > 0 {
+			p.Path = pathAtLine(doc, p.Line, "")
+		}
 	}
 	if len(probs) > 0 {
 		probs.Sort()
-		return nil, probs
+		return &cfg, probs
 	}
 	return &cfg, nil
 }
@@ -147,6 +184,12 @@ func yamlProblem(file string, err error) *Problem {
 			if n, perr := strconv.Atoi(rest[:i]); perr == nil {
 				line = n
 				msg = strings.TrimSpace(rest[i+1:])
+				// yaml.v3 reports the line of the construct a "did not
+				// find expected ..." error is in counting from 0: one
+				// line early.
+				if strings.HasPrefix(msg, "did not find expected") {
+					line++
+				}
 			}
 		}
 	}
@@ -215,7 +258,11 @@ func checkKnown(file string, n *yaml.Node, t reflect.Type, path string) Problems
 			seen[key] = k.Line
 			ft, ok := fields[key]
 			if !ok {
-				probs = append(probs, unknownKey(file, k, sub))
+				u := unknownKey(file, k, sub)
+				if close := closest(key, fields); close != "" && u.Msg == "unknown key" {
+					u.Msg = fmt.Sprintf("unknown key (did you mean %q?)", close)
+				}
+				probs = append(probs, u)
 				continue
 			}
 			probs = append(probs, checkKnown(file, v, ft, sub)...)
@@ -386,7 +433,12 @@ func DecodeTarget(t Target, v any) error {
 	probs := checkKnown(t.File, &stripped, rt, path)
 	if len(probs) == 0 {
 		if err := stripped.Decode(v); err != nil {
-			probs = append(probs, toProblems(t.File, err)...)
+			for _, p := range toProblems(t.File, err) {
+				if p.Path == "" && p.Line > 0 {
+					p.Path = pathAtLine(&stripped, p.Line, path)
+				}
+				probs = append(probs, p)
+			}
 		}
 	}
 	if len(probs) > 0 {
@@ -413,3 +465,131 @@ func TargetProblem(t Target, key, msg string) *Problem {
 func quote(s string) string { return strconv.Quote(s) }
 
 func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
+
+// pathAtLine returns the key path of the first mapping key or sequence
+// item on line in n, or "".
+func pathAtLine(n *yaml.Node, line int, path string) string {
+	if n == nil {
+		return ""
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if p := pathAtLine(c, line, path); p != "" {
+				return p
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			sub := joinPath(path, k.Value)
+			if k.Line == line || (v.Kind == yaml.ScalarNode && v.Line == line) {
+				return sub
+			}
+			if p := pathAtLine(v, line, sub); p != "" {
+				return p
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			sub := fmt.Sprintf("%s[%d]", path, i)
+			if c.Kind == yaml.ScalarNode && c.Line == line {
+				return sub
+			}
+			if p := pathAtLine(c, line, sub); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// closest returns the known key nearest to key (edit distance at most 2,
+// or 3 for long keys), or "".
+func closest(key string, fields map[string]reflect.Type) string {
+	best, bestD := "", 1<<30
+	limit := 2
+	if len(key) > 10 {
+		limit = 3
+	}
+	names := make([]string, 0, len(fields))
+	for f := range fields {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	for _, f := range names {
+		if d := editDistance(strings.ToLower(key), f); d < bestD {
+			best, bestD = f, d
+		}
+	}
+	if bestD <= limit {
+		return best
+	}
+	return ""
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// SecretWarnings returns, for every *_env key in the targets whose
+// environment variable is unset and every *_file key whose file cannot be
+// read, a problem located at the key. They are warnings: the scan would
+// fail on that target, not refuse to start.
+func SecretWarnings(c *Config) Problems {
+	var out Problems
+	var walk func(n *yaml.Node, path string, file string)
+	walk = func(n *yaml.Node, path, file string) {
+		if n == nil {
+			return
+		}
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				sub := joinPath(path, k.Value)
+				if v.Kind == yaml.ScalarNode && v.Value != "" {
+					switch {
+					case strings.HasSuffix(k.Value, "_env"):
+						if _, ok := os.LookupEnv(v.Value); !ok {
+							out = append(out, &Problem{File: file, Line: v.Line, Path: sub, Msg: fmt.Sprintf("warning: environment variable %s is not set", v.Value)})
+						}
+					case strings.HasSuffix(k.Value, "_file"):
+						if f, err := os.Open(v.Value); err != nil {
+							out = append(out, &Problem{File: file, Line: v.Line, Path: sub, Msg: fmt.Sprintf("warning: cannot read %s: %v", v.Value, errors.Unwrap(err))})
+						} else {
+							f.Close()
+						}
+					}
+				}
+				walk(v, sub, file)
+			}
+		case yaml.SequenceNode:
+			for i, it := range n.Content {
+				walk(it, fmt.Sprintf("%s[%d]", path, i), file)
+			}
+		}
+	}
+	for _, t := range c.Targets {
+		walk(t.Node, "targets."+t.Name, t.File)
+	}
+	out.Sort()
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -181,6 +182,15 @@ func validate(c *Config, doc *yaml.Node) Problems {
 			v.add(path, fmt.Sprintf("no target named %q", name))
 		}
 	}
+	for acct, t := range c.Organization.BreakGlassTargets {
+		path := "organization.break_glass_targets." + acct
+		if !slices.ContainsFunc(c.Organization.BreakGlass, func(b string) bool { return strings.EqualFold(b, acct) }) {
+			v.add(path, fmt.Sprintf("%q is not listed in organization.break_glass", acct))
+		}
+		if c.TargetByName(t) == nil {
+			v.add(path, fmt.Sprintf("no target named %q", t))
+		}
+	}
 	notice := func(path string, n *Notice) {
 		if n == nil {
 			return
@@ -226,6 +236,15 @@ func validate(c *Config, doc *yaml.Node) Problems {
 		}
 		for j, del := range b.Deleters {
 			party(fmt.Sprintf("%s.deleters[%d]", path, j), del, true)
+		}
+		for j, del := range b.DeletableBy {
+			party(fmt.Sprintf("%s.deletable_by[%d]", path, j), del, true)
+		}
+		if len(b.Deleters) > 0 && len(b.DeletableBy) > 0 {
+			v.add(path+".deletable_by", "give either deleters or deletable_by (the same list), not both")
+		}
+		if b.Retention != nil && b.Retention.Days <= 0 {
+			v.add(path+".retention.days", "must be a positive number of days")
 		}
 	}
 	for i, r := range d.Relationships {

@@ -73,6 +73,7 @@ type section struct {
 // lost at exit, then findings.
 func sections(c *findings.Changes) []section {
 	return []section{
+		{"Systems not read in this run (not compared)", "?", c.SystemsNotRead},
 		{"Privileged grants added", "+", c.GrantsAdded},
 		{"Privileged grants removed", "-", c.GrantsRemoved},
 		{"Privileged grants changed", "~", c.GrantsChanged},

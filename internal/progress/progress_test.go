@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/keyholder/keyholder/scanners"
 )
@@ -34,16 +37,91 @@ func TestQuietWhenNotATerminal(t *testing.T) {
 	}
 }
 
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func TestDisplayTracksTargets(t *testing.T) {
-	// Drive the terminal display directly into a buffer.
-	var buf bytes.Buffer
-	d := newDisplay(&buf)
+	var buf lockedBuf
+	d := Start(&buf, func() int { return 60 })
 	d.Step("m365", "users", 10, 100)
-	d.Step("corp-ad", "scanning", 0, 0)
+	d.Step("corp-ad", "connecting", 0, 0)
 	d.Step("m365", "done", 100, 100)
-	d.Step("corp-ad", "failed", 1, 1)
-	d.stop()
-	if len(d.bars) != 2 || d.bars["m365"].step != "done" || d.bars["corp-ad"].step != "failed" {
-		t.Fatalf("bars: %+v", d.bars)
+	d.Step("corp-ad", "failed: unreachable: connection refused (10.0.0.5:636)", 1, 1)
+	got := d.Lines()
+	if len(got) != 2 || got[0] != "✓ m365: done" || !strings.HasPrefix(got[1], "✗ corp-ad: failed: unreachable: connection refused") {
+		t.Fatalf("lines: %q", got)
+	}
+	d.Write([]byte("time=x level=WARN msg=hello\n"))
+	d.Stop()
+	out := buf.String()
+	if !strings.Contains(out, "level=WARN msg=hello\n") {
+		t.Fatalf("log line not printed: %q", out)
+	}
+	// Lines are cut to the width, so none wraps.
+	for _, l := range strings.Split(out, "\n") {
+		if i := strings.LastIndex(l, "\x1b[J"); i >= 0 {
+			l = l[i+3:]
+		}
+		if n := len([]rune(l)); n > 60 {
+			t.Fatalf("line of %d runes: %q", n, l)
+		}
+	}
+	// After Stop, Write goes straight through and Step is ignored.
+	d.Step("x", "y", 0, 0)
+	d.Write([]byte("after\n"))
+	if !strings.HasSuffix(buf.String(), "after\n") {
+		t.Fatalf("write after stop: %q", buf.String())
+	}
+}
+
+// blockingWriter never returns from Write, like a terminal whose output
+// is paused (Ctrl-S, a stuck pty reader).
+type blockingWriter struct{ ch chan struct{} }
+
+func (b blockingWriter) Write(p []byte) (int, error) { <-b.ch; return len(p), nil }
+
+// Issue 14 item 1: Step and Write never block on the terminal, and Stop
+// returns in bounded time even when the terminal takes no output.
+func TestIssue14StepNeverBlocks(t *testing.T) {
+	w := blockingWriter{ch: make(chan struct{})}
+	defer close(w.ch)
+	d := Start(w, func() int { return 80 })
+	done := make(chan struct{})
+	go func() {
+		var wg sync.WaitGroup
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 2000; i++ {
+					d.Step("t"+string(rune('a'+g)), "users", i, 2000)
+					if i%100 == 0 {
+						d.Write([]byte("log line\n"))
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		d.Stop()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Step/Write/Stop blocked on a stalled terminal")
 	}
 }

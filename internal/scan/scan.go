@@ -29,6 +29,11 @@ type Options struct {
 	Version     string
 	Progress    scanners.Progress
 	Redactor    *config.Redactor
+	// Grace is how long Run waits, once ctx is cancelled, for scanners to
+	// return what they have; scanners still running after it are
+	// abandoned and their targets recorded as cancelled. Default 1s, so a
+	// cancelled run ends within about 2 seconds even if a source hangs.
+	Grace time.Duration
 }
 
 // ErrUnknownTarget is returned when --target names no configured target.
@@ -139,11 +144,28 @@ func Run(ctx context.Context, cfg *config.Config, reg *scanners.Registry, o Opti
 	}
 
 	type result struct {
-		target config.Target
-		snap   *findings.Snapshot
-		err    error
+		target   config.Target
+		snap     *findings.Snapshot
+		err      error
+		finished bool
 	}
+	if o.Grace <= 0 {
+		o.Grace = time.Second
+	}
+	var mu sync.Mutex // guards results and abandoned
+	abandoned := false
 	results := make([]result, len(jobs))
+	for i, j := range jobs {
+		results[i].target = j.target
+	}
+	set := func(i int, r result) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !abandoned {
+			r.finished = true
+			results[i] = r
+		}
+	}
 	sem := make(chan struct{}, o.Concurrency)
 	var wg sync.WaitGroup
 	for i, j := range jobs {
@@ -153,17 +175,18 @@ func Run(ctx context.Context, cfg *config.Config, reg *scanners.Registry, o Opti
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				results[i] = result{target: j.target, err: ctx.Err()}
+				set(i, result{target: j.target, err: ctx.Err()})
 				return
 			}
 			defer func() { <-sem }()
-			env.Progress.Step(j.target.Name, "scanning", 0, 0)
+			env.Progress.Step(j.target.Name, "connecting", 0, 0)
 			log.Info("scan start", "target", j.target.Name, "type", j.target.Type)
 			snap, err := safeScan(ctx, j.scanner)
-			results[i] = result{target: j.target, snap: snap, err: err}
+			set(i, result{target: j.target, snap: snap, err: err})
 			status := "done"
 			if err != nil {
-				status = "failed"
+				_, reason := scanners.Classify(err)
+				status = "failed: " + o.Redactor.String(reason)
 				log.Warn("scan failed", "target", j.target.Name, "error", o.Redactor.String(err.Error()))
 			} else {
 				log.Info("scan done", "target", j.target.Name)
@@ -171,11 +194,32 @@ func Run(ctx context.Context, cfg *config.Config, reg *scanners.Registry, o Opti
 			env.Progress.Step(j.target.Name, status, 1, 1)
 		}()
 	}
-	wg.Wait()
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		select {
+		case <-finished:
+		case <-time.After(o.Grace):
+			log.Warn("scanners did not stop in time after cancellation; abandoning them", "grace", o.Grace.String())
+		}
+	}
+	mu.Lock()
+	abandoned = true
+	for i := range results {
+		if !results[i].finished {
+			results[i].err = fmt.Errorf("did not stop within %s of cancellation: %w", o.Grace, context.Canceled)
+			env.Progress.Step(results[i].target.Name, "cancelled", 1, 1)
+		}
+	}
+	final := slices.Clone(results)
+	mu.Unlock()
+	results = nil
 
 	partial := ctx.Err() != nil
 	var parts []*findings.Snapshot
-	for _, r := range results {
+	for _, r := range final {
 		snap := r.snap
 		if snap == nil {
 			snap = &findings.Snapshot{}
@@ -187,8 +231,13 @@ func Run(ctx context.Context, cfg *config.Config, reg *scanners.Registry, o Opti
 		if r.err != nil {
 			reason := findings.GapFailed
 			msg := o.Redactor.String(r.err.Error())
+			if class, why := scanners.Classify(r.err); class == scanners.ClassUnreachable || class == scanners.ClassTLS {
+				msg = o.Redactor.String(why) + ": " + msg
+			}
 			switch {
-			case errors.Is(r.err, context.Canceled), errors.Is(r.err, context.DeadlineExceeded):
+			case ctx.Err() != nil && (errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded)):
+				// The run was cancelled (a source's own timeout is not a
+				// cancellation: it stays a failure below).
 				partial = true
 				msg = "scan cancelled before it finished: " + msg
 			case errors.Is(r.err, scanners.ErrDenied):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -46,6 +47,16 @@ func (f *fakeScanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 		return nil, fmt.Errorf("fake: bind: %w", scanners.ErrDenied)
 	case "panic":
 		panic("boom")
+	case "stuck":
+		// Ignores ctx, like a library blocked in a read without deadline.
+		time.Sleep(time.Minute)
+		return snap, nil
+	case "refused":
+		_, err := net.Dial("tcp", "127.0.0.1:1")
+		return nil, fmt.Errorf("fake: connect: %w", err)
+	case "gaps":
+		snap.Gaps = append(snap.Gaps, findings.Gap{ID: findings.GapID(f.name, "grants/pim"), System: f.name, Collection: "grants/pim", Reason: findings.GapUnlicensed})
+		return snap, nil
 	case "hang":
 		<-ctx.Done()
 		snap.Gaps = append(snap.Gaps, findings.Gap{ID: findings.GapID(f.name, "grants"), System: f.name, Collection: "grants", Reason: findings.GapFailed, Error: "cancelled"})
@@ -241,5 +252,77 @@ func TestDeterministic(t *testing.T) {
 			t.Fatal("runs differ")
 		}
 		prev = b
+	}
+}
+
+// Issue 14 item 1: a scanner that ignores cancellation does not hold the
+// run: Run returns within its grace period with a partial snapshot that
+// marks the stuck target cancelled.
+func TestIssue14StuckScannerIsAbandoned(t *testing.T) {
+	var started atomic.Int32
+	cfg := loadCfg(t, `  - {type: fake, name: ok1}
+  - {type: fake, name: stuck, mode: stuck}
+  - {type: fake, name: hang, mode: hang}`)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for started.Load() < 3 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	done := make(chan struct{})
+	var snap *findings.Snapshot
+	var err error
+	go func() {
+		snap, err = Run(ctx, cfg, fakeRegistry(&started), Options{Now: fixed, Grace: 100 * time.Millisecond})
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run waited for a scanner that ignores cancellation")
+	}
+	if !errors.Is(err, context.Canceled) || snap == nil || !snap.Partial {
+		t.Fatalf("err %v, snap %v", err, snap)
+	}
+	sum := Summarize(snap)
+	got := map[string]TargetSummary{}
+	for _, s := range sum {
+		got[s.Target] = s
+	}
+	if s := got["stuck"]; s.Outcome != Failed || !strings.Contains(s.Reason, "did not stop within") {
+		t.Fatalf("stuck: %+v", s)
+	}
+	if s := got["ok1"]; s.Outcome != Scanned {
+		t.Fatalf("ok1: %+v", s)
+	}
+}
+
+// Issue 14 item 3: a refused connection is reported as unreachable, and
+// the end-of-scan summary says scanned / scanned with N gaps / failed
+// (reason) per target.
+func TestIssue14SummaryAndUnreachable(t *testing.T) {
+	var started atomic.Int32
+	cfg := loadCfg(t, `  - {type: fake, name: ok1}
+  - {type: fake, name: gappy, mode: gaps}
+  - {type: fake, name: down, mode: refused}`)
+	snap, err := Run(context.Background(), cfg, fakeRegistry(&started), Options{Now: fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, s := range Summarize(snap) {
+		lines = append(lines, s.String())
+	}
+	want := []string{
+		"down: failed (unreachable: connection refused (127.0.0.1:1): fake: connect: dial tcp 127.0.0.1:1: connect: connection refused)",
+		"gappy: scanned with 1 gap",
+		"ok1: scanned",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("summary:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	if !AnyFailed(Summarize(snap)) {
+		t.Fatal("AnyFailed")
 	}
 }

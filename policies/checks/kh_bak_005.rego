@@ -13,6 +13,7 @@
 #     provider principal in the vault or bucket policy, and keep the
 #     provider out of the storage account's admin roles.
 #   reads: [backups, grants]
+#   not_affected_by: [grants/aws_tags]
 package keyholder.checks.kh_bak_005
 
 import rego.v1

@@ -15,6 +15,7 @@
 #     assignments, trusts, apps, keys), transfer the licences and backup
 #     copies, then re-scan with --profile exit.
 #   reads: [principals, grants, trusts, credentials, licences, backups, inventory]
+#   not_affected_by: [grants/aws_tags]
 #   profiles: [exit]
 package keyholder.checks.kh_exit_001
 

@@ -8,10 +8,14 @@
 #   configured OpenLDAP admin groups, GitHub organisation owner. On AWS the
 #   root user's e-mail must be the customer's and at least one other
 #   customer principal (IAM user, role or Identity Center user) must hold
-#   full access; the root user counts towards the minimum. A route to the
-#   top privilege (level_basis takeover_route: Account or Backup Operators,
+#   full access; the root user counts towards the minimum. Only usable
+#   accounts count: enabled, not expired, not locked out, not deleted; the
+#   message names the accounts left out and why. A route to the top
+#   privilege (level_basis takeover_route: Account or Backup Operators,
 #   Application Administrator…) is not the top privilege itself and does
-#   not count.
+#   not count. A system on which nobody at all could be read holding the
+#   top privilege is unknown, never a pass or a plain fail: every system has
+#   someone holding it.
 # custom:
 #   id: KH-KEY-001
 #   severity: blocker
@@ -21,6 +25,7 @@
 #     AWS root user's e-mail to a customer-controlled address.
 #   reads: [principals, grants]
 #   not_affected_by:
+#     - grants/aws_tags
 #     - grants/pim
 #     - grants/enterprise_owners
 #     - grants/repo
@@ -45,8 +50,31 @@ customer_top(sys) := {r.principal |
 	r.level == "super_admin"
 	r.top
 	r.active
-	r.enabled
+	r.usable
 	lib.key_holder(r.kind)
+}
+
+# Customer accounts that hold the top privilege actively but cannot log
+# on: they are not keys the customer holds.
+excluded(sys) := {r.principal |
+	some r in lib.rows_of(sys, "customer")
+	r.level == "super_admin"
+	r.active
+	not r.usable
+	lib.key_holder(r.kind)
+}
+
+excluded_text(sys) := "" if count(excluded(sys)) == 0
+else := sprintf(" (not counted, cannot log on: %s)", [lib.join_names([sprintf("%s: %s", [lib.label(id), why]) |
+	some id in excluded(sys)
+	why := object.get(lib.principal(id), "unusable_reason", "disabled")
+])])
+
+# Anyone at all (any party, groups included) seen holding the top
+# privilege on a system.
+any_top(sys) if {
+	some r in lib.rows(sys)
+	r.level == "super_admin"
 }
 
 eligible_only(sys) := {r.principal |
@@ -72,15 +100,43 @@ results contains res if {
 	input.systems[sys].kind != "aws"
 	n := count(customer_top(sys))
 	n >= minimum
-	res := lib.result("pass", sys, [sys], sprintf("%d enabled customer %s the top privilege actively (minimum %d)", [n, lib.plural(n, "principal holds", "principals hold"), minimum]), evidence(sys))
+	res := lib.result("pass", sys, [sys], sprintf("%d usable customer %s the top privilege actively (minimum %d)%s", [n, lib.plural(n, "principal holds", "principals hold"), minimum, excluded_text(sys)]), evidence(sys))
 }
+
+# Every top-privilege holder is attributed to a known party: facts that
+# only attribute principals (e-mails, profiles) cannot add a customer
+# holder (a provider match wins over a customer one), so the fail holds
+# whatever they hide.
+all_attributed(sys) if {
+	every r in lib.rows(sys) {
+		not unknown_top(r)
+	}
+}
+
+unknown_top(r) if {
+	r.level == "super_admin"
+	r.party_kind == "unknown"
+}
+
+fail_result(sys, res) := lib.holds_without(res, lib.attribution_only) if all_attributed(sys)
+else := res
 
 results contains res if {
 	some sys in lib.key_systems
 	input.systems[sys].kind != "aws"
+	any_top(sys)
 	n := count(customer_top(sys))
 	n < minimum
-	res := lib.absent_result("fail", sys, [sys], sprintf("only %d enabled customer %s the top privilege actively; at least %d required", [n, lib.plural(n, "principal holds", "principals hold"), minimum]), evidence(sys))
+	res := fail_result(sys, lib.absent_result("fail", sys, [sys], sprintf("only %d usable customer %s the top privilege actively; at least %d required%s", [n, lib.plural(n, "principal holds", "principals hold"), minimum, excluded_text(sys)]), evidence(sys)))
+}
+
+# Nobody at all holds the top privilege as far as was read: the holders
+# were not readable, which proves nothing either way.
+results contains res if {
+	some sys in lib.key_systems
+	input.systems[sys].kind != "aws"
+	not any_top(sys)
+	res := lib.result("unknown", sys, [sys], "no holder of the top privilege could be read on this system, so who holds its keys is unknown", [])
 }
 
 # AWS: the root user must be the customer's, plus a customer admin.
@@ -95,9 +151,9 @@ aws_status(sys) := ["unknown", "the root user was not read, so its owner is unkn
 } else := ["fail", sprintf("the root user belongs to %s, not the customer (%s)", [p.party, p.reason]), false] if {
 	p := lib.principal(root(sys))
 	p.party_kind != "customer"
-} else := ["fail", "no customer principal other than root holds full access", true] if {
+} else := ["fail", sprintf("no usable customer principal other than root holds full access%s", [excluded_text(sys)]), true] if {
 	count(customer_top(sys) - {root(sys)}) == 0
-} else := ["fail", sprintf("only %d enabled customer principals (including root) hold full access; at least %d required", [count(customer_top(sys)), minimum]), true] if {
+} else := ["fail", sprintf("only %d usable customer principals (including root) hold full access; at least %d required%s", [count(customer_top(sys)), minimum, excluded_text(sys)]), true] if {
 	count(customer_top(sys)) < minimum
 } else := ["pass", sprintf("the root user is the customer's and %d customer principals hold full access (minimum %d)", [count(customer_top(sys)), minimum]), false]
 

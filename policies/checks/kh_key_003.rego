@@ -1,7 +1,8 @@
 # METADATA
 # title: Break-glass accounts exist and hold the top role
 # description: >-
-#   Every account listed in organization.break_glass exists, is enabled,
+#   Every account listed in organization.break_glass exists, is usable
+#   (enabled, not expired, locked out or deleted),
 #   belongs to the customer, is cloud-only (not synchronised from an
 #   on-premises directory) and holds a permanent, active top role, so the
 #   customer can get in without the MSP. No configured break-glass account
@@ -16,6 +17,7 @@
 #     list them under organization.break_glass.
 #   reads: [principals, grants]
 #   not_affected_by:
+#     - grants/aws_tags
 #     - grants/pim_eligibility
 #     - grants/enterprise_owners
 #     - grants/repo
@@ -37,15 +39,27 @@ results contains res if {
 	res := lib.result("warn", "", [], "no break-glass accounts are configured (organization.break_glass)", [])
 }
 
+# The system a break-glass entry lives in (organization.break_glass_targets
+# or its UPN domain): its absence is judged there, so a gap in an
+# unrelated system cannot make it unknown.
+home(entry) := s if {
+	ss := object.get(input.break_glass_systems, entry, [])
+	count(ss) == 1
+	s := ss[0]
+} else := ""
+
+where(entry) := "any scanned system" if home(entry) == ""
+else := home(entry)
+
 results contains res if {
 	some entry in input.organization.break_glass
 	count(input.break_glass[entry]) == 0
-	res := lib.absent_result("fail", "", [entry], sprintf("break-glass account %s does not exist in any scanned system", [entry]), [])
+	res := lib.absent_result("fail", home(entry), [entry], sprintf("break-glass account %s does not exist in %s", [entry, where(entry)]), [])
 }
 
 problem_kinds := ["disabled", "party", "synced", "inactive", "time_bound"]
 
-problem(p, "disabled") := "disabled" if p.enabled == false
+problem(p, "disabled") := sprintf("cannot log on (%s)", [object.get(p, "unusable_reason", "disabled")]) if p.usable == false
 
 problem(p, "party") := sprintf("not the customer's (%s: %s)", [p.party, p.reason]) if p.party_kind != "customer"
 

@@ -17,6 +17,7 @@
 #     narrower roles, and eligible (just-in-time) assignments for the rest.
 #   reads: [principals, grants]
 #   not_affected_by:
+#     - grants/aws_tags
 #     - grants/repo
 #     - grants/team_repos
 #     - grants/administrative_units

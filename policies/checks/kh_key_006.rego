@@ -14,6 +14,7 @@
 #     config (domains, tenant or account ids, OUs, name patterns), or an
 #     explicit entry under accounts; remove it if nobody owns it.
 #   reads: [principals, grants, trusts]
+#   not_affected_by: [grants/aws_tags]
 #   profiles: [readiness, exit]
 package keyholder.checks.kh_key_006
 

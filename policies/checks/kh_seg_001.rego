@@ -6,7 +6,9 @@
 #   target, privilege names, assignment), and the privileges they are
 #   allowed are held as eligible or time-bound, never permanently. Access
 #   carried to a provider through a trust (an AWS role its account may
-#   assume, a GDAP relationship) counts too.
+#   assume, a GDAP relationship) counts too. An AWS role the provider can
+#   only assume with a pinned sts:ExternalId (short-lived sessions, no
+#   standing credential) satisfies an allowance without an assignment.
 # custom:
 #   id: KH-SEG-001
 #   severity: high
@@ -15,6 +17,7 @@
 #     provider's allowed list and assign it as eligible (PIM) or time-bound
 #     instead of permanently.
 #   reads: [principals, grants, trusts]
+#   not_affected_by: [grants/aws_tags]
 #   system_kinds: [entra, aws, ldap, github, workspace, azure]
 package keyholder.checks.kh_seg_001
 
@@ -60,6 +63,14 @@ assignment_ok(a, r) if {
 assignment_ok(a, r) if {
 	a.assignment == ""
 	not r.permanent
+}
+
+# An AWS role the provider can only assume with a pinned sts:ExternalId
+# gives it short-lived sessions, not a standing credential: an allowance
+# without an assignment accepts it.
+assignment_ok(a, r) if {
+	a.assignment == ""
+	r.session
 }
 
 wanted(allow) := "eligible" if {

@@ -23,6 +23,7 @@
 #     Principal "*" with the exact accounts.
 #   reads: [trusts, grants]
 #   not_affected_by:
+#     - grants/aws_tags
 #     - trusts/webhooks
 #   system_kinds: [entra, aws, ldap, github, workspace, azure]
 package keyholder.checks.kh_seg_003

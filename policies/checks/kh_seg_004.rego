@@ -17,6 +17,7 @@
 #     technicians over app-only permissions.
 #   reads: [trusts, principals, grants]
 #   not_affected_by:
+#     - grants/aws_tags
 #     - trusts/webhooks
 #     - trusts/deploy_keys
 #   system_kinds: [entra, aws, ldap, github, workspace, azure]

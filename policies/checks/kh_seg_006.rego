@@ -14,6 +14,7 @@
 #     privileges away from disabled accounts (then delete them).
 #   reads: [principals, grants, activity]
 #   not_affected_by:
+#     - grants/aws_tags
 #     - activity/audit_log
 #   system_kinds: [entra, aws, ldap, github, workspace, azure]
 package keyholder.checks.kh_seg_006

@@ -756,3 +756,21 @@ func uniqueNonEmpty(vs ...string) []string {
 	}
 	return out
 }
+
+// riskRank orders party kinds by the harm a wrong attribution could
+// hide: unknown, then an MSP, a vendor, the customer, first parties.
+var riskRank = map[string]int{KindUnknown: 5, KindMSP: 4, KindVendor: 3, KindCustomer: 2, KindFirstParty: 1}
+
+// Riskiest returns the riskiest of rs (see riskRank); ties keep the
+// first. A principal several parties can use (an AWS role trusting
+// several accounts) is attributed to it. It returns unknown for none.
+func Riskiest(rs []Result) Result {
+	best := unknown
+	best.Reason = "no party"
+	for i, r := range rs {
+		if i == 0 || riskRank[r.Kind] > riskRank[best.Kind] {
+			best = r
+		}
+	}
+	return best
+}

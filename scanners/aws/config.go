@@ -37,6 +37,9 @@ type Config struct {
 	// 10 000); a listing still sending next tokens after it stops with a
 	// gap.
 	MaxPages int `yaml:"max_pages"`
+	// Timeout bounds each HTTP attempt, connecting included (default
+	// 60s), so an endpoint that does not answer fails as unreachable.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // AssumeRole names a role to assume for the scan.
@@ -68,6 +71,8 @@ const (
 	DefaultSessionName    = "keyholder"
 	DefaultRegion         = "us-east-1"
 	DefaultMaxPages       = 10000
+	// DefaultTimeout bounds one HTTP attempt.
+	DefaultTimeout = 60 * time.Second
 	// MaxMaxPages is the largest max_pages accepted.
 	MaxMaxPages = 1000000
 )
@@ -126,6 +131,11 @@ func parseConfig(t config.Target) (*settings, error) {
 		bad("max_attempts", "must be between 1 and 20")
 	} else if c.MaxAttempts > 0 {
 		s.maxAttempts = c.MaxAttempts
+	}
+	if c.Timeout < 0 {
+		bad("timeout", "must be positive, like 30s")
+	} else if c.Timeout == 0 {
+		s.Timeout = DefaultTimeout
 	}
 	if c.MaxPages < 0 || c.MaxPages > MaxMaxPages {
 		bad("max_pages", "must be between 1 and %d", MaxMaxPages)

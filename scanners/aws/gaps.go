@@ -46,3 +46,7 @@ var gapCollections = []string{
 	"trusts/iam_roles",
 	"trusts/role_trust_policy",
 }
+
+// hiddenPathGaps are the collections of the federation, Roles Anywhere and
+// Systems Manager inventory reads (issue 13).
+var hiddenPathGaps = []string{"trusts/federation", "trusts/roles_anywhere", "inventory/ssm"}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -26,12 +28,11 @@ import (
 // Factory returns the factory of aws targets.
 func Factory() scanners.Factory {
 	return scanners.Factory{
-		Gaps:        gapCollections,
+		Gaps:        append(slices.Clone(gapCollections), hiddenPathGaps...),
 		Type:        "aws",
 		Summary:     "AWS accounts and organisations: IAM, root, Identity Center, role trusts, Organizations, contacts, Backup, S3, KMS, License Manager",
 		New:         newScanner,
 		Permissions: permissions,
-		Gaps:        []string{"trusts/federation", "trusts/roles_anywhere", "inventory/ssm"},
 	}
 }
 
@@ -200,7 +201,12 @@ func (s *Scanner) loadConfig(ctx context.Context) (aws.Config, error) {
 	}
 	if s.httpClient != nil {
 		opts = append(opts, awsconfig.WithHTTPClient(s.httpClient))
+	} else {
+		opts = append(opts, awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(s.set.Timeout).
+			WithDialerOptions(func(d *net.Dialer) { d.Timeout = min(15*time.Second, s.set.Timeout) })))
 	}
+	// The SDK's own warnings go through keyholder's logger (text or JSON).
+	opts = append(opts, awsconfig.WithLogger(sdkLogger{s.env.Logger}))
 	if s.credentials != nil {
 		opts = append(opts, awsconfig.WithCredentialsProvider(s.credentials))
 	}

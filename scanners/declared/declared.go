@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/keyholder/keyholder/findings"
@@ -99,9 +101,18 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 			KeyOwner:          b.KeyOwner,
 			Immutable:         b.Immutable,
 			LastRecoveryPoint: b.LastRecoveryPoint.Ptr(),
-			Deleters:          b.Deleters,
+			Deleters:          append(slices.Clone(b.Deleters), b.DeletableBy...),
 			Provider:          b.Provider,
 			Attributes:        map[string]string{"source": "declared"},
+		}
+		if r := b.Retention; r != nil {
+			bk.Attributes["retention_days"] = strconv.Itoa(r.Days)
+			bk.Attributes["retention_locked"] = strconv.FormatBool(r.Locked)
+			// A locked retention is immutability: nobody can delete early.
+			bk.Immutable = bk.Immutable || r.Locked
+		}
+		if b.LastRestoreTest != nil {
+			bk.Attributes["last_restore_test"] = b.LastRestoreTest.String()
 		}
 		if b.KeyOwner != "" {
 			bk.KeyOwnerKind = "name"

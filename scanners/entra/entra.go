@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,14 +19,11 @@ const Type = "entra"
 // Factory returns the Entra ID scanner factory.
 func Factory() scanners.Factory {
 	return scanners.Factory{
-		Gaps:        gapCollections,
+		Gaps:        append(slices.Clone(gapCollections), hiddenPathGaps...),
 		Type:        Type,
 		Summary:     "Microsoft Entra ID / Microsoft 365 tenant through Microsoft Graph: roles, PIM, guests, apps, partners, subscriptions, backups",
 		New:         newScanner,
 		Permissions: permissions,
-		Gaps: []string{
-			"grants/pim_groups", "trusts/tenant_names", "inventory/intune", "inventory/intune_devices",
-		},
 	}
 }
 

@@ -26,3 +26,7 @@ var gapCollections = []string{
 	"trusts/cross_tenant",
 	"trusts/gdap",
 }
+
+// hiddenPathGaps are the collections of the PIM-for-Groups, tenant-name and
+// Intune inventory reads (issue 13).
+var hiddenPathGaps = []string{"grants/pim_groups", "trusts/tenant_names", "inventory/intune", "inventory/intune_devices"}

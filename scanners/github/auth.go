@@ -24,7 +24,7 @@ import (
 
 // errAuth marks a failure to authenticate: the target as a whole cannot
 // be scanned.
-var errAuth = errors.New("authentication failed")
+var errAuth = scanners.ErrAuth
 
 // tokenSource returns the bearer token for the next request.
 type tokenSource interface {

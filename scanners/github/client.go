@@ -44,9 +44,10 @@ func (s *Scanner) connect() (*client, error) {
 	base := s.base
 	if base == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.ResponseHeaderTimeout = 60 * time.Second
-		tr.TLSHandshakeTimeout = 15 * time.Second
-		tr.DialContext = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+		dial := min(15*time.Second, s.cfg.Timeout)
+		tr.ResponseHeaderTimeout = s.cfg.Timeout
+		tr.TLSHandshakeTimeout = dial
+		tr.DialContext = (&net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}).DialContext
 		tr.MaxIdleConnsPerHost = s.cfg.Concurrency + 2
 		if s.cfg.CAFile != "" {
 			pool, err := httpx.LoadCAFile(s.cfg.CAFile)
@@ -58,7 +59,7 @@ func (s *Scanner) connect() (*client, error) {
 		base = tr
 	}
 	hx, err := httpx.NewTransport(httpx.Options{
-		Timeout:   60 * time.Second,
+		Timeout:   s.cfg.Timeout,
 		MaxWait:   s.cfg.RateLimitMaxWait,
 		UserAgent: ua,
 		Logger:    env.Logger,

@@ -18,6 +18,7 @@ const (
 	DefaultRateLimitMaxWait   = 15 * time.Minute
 	DefaultDeployKeysMaxRepos = 100
 	DefaultAuditLogDays       = 90
+	DefaultTimeout            = 60 * time.Second
 )
 
 // targetConfig is a "type: github" target:
@@ -65,6 +66,9 @@ type targetConfig struct {
 	MaxPages         int           `yaml:"max_pages"`
 	Concurrency      int           `yaml:"concurrency"`
 	RateLimitMaxWait time.Duration `yaml:"rate_limit_max_wait"`
+	// Timeout bounds connecting and each request's wait for an answer
+	// (default 60s), so a silent endpoint fails as unreachable.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 type appConfig struct {
@@ -179,6 +183,11 @@ func decodeConfig(t config.Target) (*targetConfig, error) {
 		c.Concurrency = DefaultConcurrency
 	} else if c.Concurrency < 0 || c.Concurrency > 32 {
 		bad("concurrency", "want 1 to 32 (GitHub asks integrators not to make many concurrent requests)")
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	} else if c.Timeout < 0 {
+		bad("timeout", "must be positive, like 30s")
 	}
 	if c.RateLimitMaxWait == 0 {
 		c.RateLimitMaxWait = DefaultRateLimitMaxWait

@@ -165,4 +165,4 @@ func (sc *scan) readOrg(ctx context.Context) error {
 var errNoOrg = errors.New("organisation not found")
 
 // errUnreachable is wrapped when no HTTP answer came back.
-var errUnreachable = errors.New("unreachable")
+var errUnreachable = scanners.ErrUnreachable

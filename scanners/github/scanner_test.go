@@ -545,7 +545,7 @@ func TestConfig(t *testing.T) {
 		{"bad url", "    org: contoso\n    token_env: T\n    base_url: ftp://x\n", "want an http(s) URL"},
 		{"both urls", "    org: contoso\n    token_env: T\n    base_url: https://a\n    api_url: https://b\n", "not both"},
 		{"concurrency", "    org: contoso\n    token_env: T\n    concurrency: 100\n", "want 1 to 32"},
-		{"bad duration", "    org: contoso\n    token_env: T\n    rate_limit_max_wait: soon\n", "keyholder.yaml:18: cannot unmarshal !!str `soon` into time.Duration"},
+		{"bad duration", "    org: contoso\n    token_env: T\n    rate_limit_max_wait: soon\n", "keyholder.yaml:18: targets.gh.rate_limit_max_wait: cannot unmarshal !!str `soon` into time.Duration"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

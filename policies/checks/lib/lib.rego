@@ -88,6 +88,16 @@ absent_result(status, sys, subjects, msg, evidence) := object.union(
 # not make it unknown. An immutable vault is safe whoever holds grants.
 narrowed(res, reads) := object.union(res, {"reads": reads})
 
+# holds_without(res, cols) says a result holds whatever the listed
+# collections hide: their gaps do not make it unknown (a "system" gap
+# still does). Use it only where no fact those collections could bring
+# would change the answer.
+holds_without(res, cols) := object.union(res, {"holds_without": cols})
+
+# attribution_only are the gap collections that hide only facts used to
+# attribute principals (e-mails, profile names), never who holds what.
+attribution_only := ["principals/verified_emails", "principals/profiles"]
+
 row_evidence(r) := sprintf("%s holds %s (%s) at %s, %s%s", [
 	label(r.principal), r.privilege, r.level, r.scope, r.assignment, via_text(r.via),
 ])
