@@ -144,7 +144,12 @@ func diffArgs(ctx context.Context, a *app, storeFlag, estate string, args []stri
 	if st != nil && from.run != 0 && !from.isSnapshot && !to.isSnapshot {
 		// A run that missed a system is not its baseline: take each such
 		// system from the last stored run before it that read it.
-		earlier, err := earlierReads(ctx, st, from.run, prev, cur)
+		// ...of the same estate as the run compared from.
+		fr, err := st.Run(ctx, from.run)
+		if err != nil {
+			return nil, diffview.Options{}, err
+		}
+		earlier, err := earlierReads(ctx, st, fr.Estate, from.run, prev, cur)
 		if err != nil {
 			return nil, diffview.Options{}, err
 		}

@@ -286,7 +286,7 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 		// A run that missed a system is not its baseline: take each
 		// such system from the last run that read it.
 		base := pa
-		if earlier, err := earlierReads(ctx, p.store, prev.ID, pa, as); err != nil {
+		if earlier, err := earlierReads(ctx, p.store, estate, prev.ID, pa, as); err != nil {
 			return reviewResult{}, err
 		} else if len(earlier) > 0 {
 			base = findings.Baseline(pa, as, earlier)
@@ -307,9 +307,9 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 const maxBaselineLookback = 20
 
 // earlierReads returns, newest first, the runs before prevID (same
-// organization and profile) needed to cover the systems cur read and prev
+// estate, organization and profile) needed to cover the systems cur read and prev
 // did not; nil when prev read them all.
-func earlierReads(ctx context.Context, st *store.Store, prevID int64, prev, cur *findings.Assessment) ([]*findings.Assessment, error) {
+func earlierReads(ctx context.Context, st *store.Store, estate string, prevID int64, prev, cur *findings.Assessment) ([]*findings.Assessment, error) {
 	need := map[string]bool{}
 	pr := findings.ReadSystems(prev)
 	for id := range findings.ReadSystems(cur) {
@@ -320,7 +320,7 @@ func earlierReads(ctx context.Context, st *store.Store, prevID int64, prev, cur 
 	var out []*findings.Assessment
 	id := prevID
 	for i := 0; len(need) > 0 && i < maxBaselineLookback; i++ {
-		r, ok, err := st.Previous(ctx, id, store.Match{Organization: cur.Organization, Profile: cur.Profile})
+		r, ok, err := st.Previous(ctx, id, store.Match{Estate: estate, Organization: cur.Organization, Profile: cur.Profile})
 		if err != nil || !ok {
 			return out, err
 		}
