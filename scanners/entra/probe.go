@@ -39,12 +39,13 @@ func (s *Scanner) Probe(ctx context.Context) ([]scanners.ProbeResult, error) {
 		return nil, s.env.Redactor.Error(err)
 	}
 	r := &run{c: c, env: s.env, sys: s.target.Name, tenant: s.cfg.TenantID, now: s.env.Now()}
-	out := []scanners.ProbeResult{{Collection: "organization", Status: scanners.ProbeGranted}}
+	// GET /organization feeds the tenant's contacts (its gap collection).
+	out := []scanners.ProbeResult{{Collection: "contacts", Status: scanners.ProbeGranted}}
 	if err := r.organization(ctx); err != nil {
 		if errors.Is(err, errAuthentication) || errors.Is(err, errWrongTenant) || ctx.Err() != nil || !isHTTPAnswer(err) {
 			return nil, s.env.Redactor.Error(err)
 		}
-		out[0] = scanners.ProbeFromError("organization", s.env.Redactor.Error(err), "Organization.Read.All (or Directory.Read.All)", "grant Organization.Read.All (or Directory.Read.All)")
+		out[0] = scanners.ProbeFromError("contacts", s.env.Redactor.Error(err), "Organization.Read.All (or Directory.Read.All)", "grant Organization.Read.All (or Directory.Read.All)")
 	}
 	urls := make([]string, len(entraProbes))
 	for i, p := range entraProbes {

@@ -27,7 +27,7 @@ func TestIssue14ProbeGraph(t *testing.T) {
 		got[r.Collection] = r.Status
 	}
 	want := map[string]scanners.ProbeStatus{
-		"organization":           scanners.ProbeGranted,
+		"contacts":               scanners.ProbeGranted,
 		"principals/users":       scanners.ProbeGranted,
 		"grants":                 scanners.ProbeGranted,
 		"trusts/cross_tenant":    scanners.ProbeDenied,
