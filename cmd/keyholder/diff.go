@@ -13,7 +13,7 @@ import (
 )
 
 func newDiffCmd(a *app) *cobra.Command {
-	var storeFlag, format, failOnChange string
+	var storeFlag, format, failOnChange, estate string
 	var maxItems int
 	cmd := &cobra.Command{
 		Use:   "diff [RUN_A [RUN_B]] | diff A.json B.json",
@@ -45,7 +45,7 @@ change is found.`,
 			default:
 				return withCode(exitUsage, fmt.Errorf("--format %q: want text, md or json", format))
 			}
-			c, opts, err := diffArgs(cmd.Context(), a, storeFlag, args)
+			c, opts, err := diffArgs(cmd.Context(), a, storeFlag, estate, args)
 			if err != nil {
 				return err
 			}
@@ -60,6 +60,7 @@ change is found.`,
 		},
 	}
 	addStoreFlag(cmd, &storeFlag)
+	addEstateFlag(cmd, &estate, "compare runs of this estate (latest, latest~N resolve within it)")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, md or json")
 	cmd.Flags().StringVar(&failOnChange, "fail-on-change", "none", "exit 5 when privileged access changed (privileged) or anything changed (any)")
 	cmd.Flags().IntVar(&maxItems, "max-items", 0, "show at most N items per section in text and md (0: all)")
@@ -75,7 +76,7 @@ type side struct {
 }
 
 // diffArgs loads both sides and diffs them.
-func diffArgs(ctx context.Context, a *app, storeFlag string, args []string) (*findings.Changes, diffview.Options, error) {
+func diffArgs(ctx context.Context, a *app, storeFlag, estate string, args []string) (*findings.Changes, diffview.Options, error) {
 	var st *store.Store
 	defer func() {
 		if st != nil {
@@ -97,7 +98,7 @@ func diffArgs(ctx context.Context, a *app, storeFlag string, args []string) (*fi
 			}
 			st = s
 		}
-		id, err := resolveRun(ctx, st, ref)
+		id, err := resolveRunIn(ctx, st, estate, ref)
 		if err != nil {
 			return side{}, err
 		}
@@ -116,7 +117,7 @@ func diffArgs(ctx context.Context, a *app, storeFlag string, args []string) (*fi
 			return nil, diffview.Options{}, err
 		}
 		st = s
-		runs, err := st.List(ctx, store.ListOptions{Limit: 2})
+		runs, err := st.List(ctx, store.ListOptions{Limit: 2, Estate: estate})
 		if err != nil {
 			return nil, diffview.Options{}, err
 		}
@@ -143,7 +144,12 @@ func diffArgs(ctx context.Context, a *app, storeFlag string, args []string) (*fi
 	if st != nil && from.run != 0 && !from.isSnapshot && !to.isSnapshot {
 		// A run that missed a system is not its baseline: take each such
 		// system from the last stored run before it that read it.
-		earlier, err := earlierReads(ctx, st, from.run, prev, cur)
+		// ...of the same estate as the run compared from.
+		fr, err := st.Run(ctx, from.run)
+		if err != nil {
+			return nil, diffview.Options{}, err
+		}
+		earlier, err := earlierReads(ctx, st, fr.Estate, from.run, prev, cur)
 		if err != nil {
 			return nil, diffview.Options{}, err
 		}

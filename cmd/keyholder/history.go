@@ -12,10 +12,10 @@ import (
 )
 
 func newHistoryCmd(a *app) *cobra.Command {
-	var storeFlag, format string
+	var storeFlag, format, estate string
 	var limit int
 	cmd := &cobra.Command{
-		Use:   "history [--store PATH] [--limit N]",
+		Use:   "history [--store PATH|URL] [--estate NAME] [--limit N]",
 		Short: "List the runs in the run history, newest first",
 		Long: `history lists the runs that review (and demo) stored: id, start time,
 verdict, failing/blocker/unknown finding counts, principals, privileged
@@ -31,7 +31,7 @@ run was not diffed). Use a run id with show and diff.`,
 				return err
 			}
 			defer s.Close()
-			runs, err := s.List(cmd.Context(), store.ListOptions{Limit: limit})
+			runs, err := s.List(cmd.Context(), store.ListOptions{Limit: limit, Estate: estate})
 			if err != nil {
 				return err
 			}
@@ -43,19 +43,20 @@ run was not diffed). Use a run id with show and diff.`,
 				return nil
 			}
 			tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "RUN\tSTARTED (UTC)\tORGANIZATION\tVERDICT\tFAIL\tBLOCKERS\tUNKNOWN\tPRINCIPALS\tPRIV. GRANTS\tCHANGES\tVERSION")
+			fmt.Fprintln(tw, "RUN\tSTARTED (UTC)\tESTATE\tORGANIZATION\tVERDICT\tFAIL\tBLOCKERS\tUNKNOWN\tPRINCIPALS\tPRIV. GRANTS\tCHANGES\tVERSION")
 			for _, r := range runs {
 				changes := "-"
 				if r.Changes >= 0 {
 					changes = fmt.Sprint(r.Changes)
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.Started.UTC().Format("2006-01-02 15:04"),
-					r.Organization, r.Verdict, r.Failing, r.Blockers, r.Unknown, r.Principals, r.PrivilegedGrants, changes, r.ToolVersion)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.Started.UTC().Format("2006-01-02 15:04"),
+					orDash(r.Estate), r.Organization, r.Verdict, r.Failing, r.Blockers, r.Unknown, r.Principals, r.PrivilegedGrants, changes, r.ToolVersion)
 			}
 			return tw.Flush()
 		},
 	}
 	addStoreFlag(cmd, &storeFlag)
+	addEstateFlag(cmd, &estate, "list only this estate's runs")
 	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "show at most N runs (0: all)")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	return cmd
@@ -64,6 +65,7 @@ run was not diffed). Use a run id with show and diff.`,
 // historyRun is the JSON form of a run summary.
 type historyRun struct {
 	ID               int64     `json:"id"`
+	Estate           string    `json:"estate"`
 	Started          time.Time `json:"started"`
 	Finished         time.Time `json:"finished"`
 	StoredAt         time.Time `json:"stored_at"`
@@ -85,7 +87,7 @@ type historyRun struct {
 func writeHistoryJSON(a *app, runs []store.Run) error {
 	out := make([]historyRun, 0, len(runs))
 	for _, r := range runs {
-		h := historyRun{ID: r.ID, Started: r.Started, Finished: r.Finished, StoredAt: r.StoredAt, Organization: r.Organization,
+		h := historyRun{ID: r.ID, Estate: r.Estate, Started: r.Started, Finished: r.Finished, StoredAt: r.StoredAt, Organization: r.Organization,
 			Profile: r.Profile, Verdict: string(r.Verdict), Failing: r.Failing, Blockers: r.Blockers, Unknown: r.Unknown,
 			Principals: r.Principals, PrivilegedGrants: r.PrivilegedGrants, ConfigHash: r.ConfigHash, ToolVersion: r.ToolVersion,
 			SnapshotSHA: r.SnapshotSHA}

@@ -184,6 +184,7 @@ tomorrow without losing anything.
 		newShowCmd(a),
 		newDiffCmd(a),
 		newPruneCmd(a),
+		newFleetCmd(a),
 		newReviewCmd(a),
 		newDemoCmd(a),
 		newReportCmd(a),

@@ -10,7 +10,7 @@ import (
 )
 
 func newPruneCmd(a *app) *cobra.Command {
-	var storeFlag, olderThan string
+	var storeFlag, olderThan, estate string
 	var keep int
 	var dryRun bool
 	cmd := &cobra.Command{
@@ -19,7 +19,9 @@ func newPruneCmd(a *app) *cobra.Command {
 		Long: `prune deletes runs from the run history. --keep N keeps the newest N runs;
 --older-than AGE deletes runs that started more than AGE ago (90d, 12w or a
 Go duration such as 720h). With both, a run is deleted only when both rules
-say so: "--keep 10 --older-than 90d" never leaves fewer than 10 runs.`,
+say so: "--keep 10 --older-than 90d" never leaves fewer than 10 runs.
+--keep counts per estate, so a shared store keeps N runs of every estate;
+--estate NAME prunes that estate only.`,
 		Example: `  keyholder prune --keep 52
   keyholder prune --older-than 400d --keep 2 --dry-run`,
 		Args: cobra.NoArgs,
@@ -39,7 +41,7 @@ say so: "--keep 10 --older-than 90d" never leaves fewer than 10 runs.`,
 				return err
 			}
 			defer s.Close()
-			ids, err := s.Prune(cmd.Context(), store.PruneOptions{Keep: keep, OlderThan: age, DryRun: dryRun})
+			ids, err := s.Prune(cmd.Context(), store.PruneOptions{Keep: keep, OlderThan: age, DryRun: dryRun, Estate: estate})
 			if err != nil {
 				return err
 			}
@@ -60,6 +62,7 @@ say so: "--keep 10 --older-than 90d" never leaves fewer than 10 runs.`,
 		},
 	}
 	addStoreFlag(cmd, &storeFlag)
+	addEstateFlag(cmd, &estate, "prune only this estate's runs (--keep always counts per estate)")
 	cmd.Flags().IntVar(&keep, "keep", 0, "keep the newest N runs")
 	cmd.Flags().StringVar(&olderThan, "older-than", "", "delete runs started more than AGE ago (90d, 12w, 720h)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "only print what would be deleted")

@@ -37,6 +37,7 @@ type reviewFlags struct {
 	exitProvider string
 	paper        string
 	maxItems     int
+	estate       string
 }
 
 func newReviewCmd(a *app) *cobra.Command {
@@ -87,6 +88,7 @@ run of a store has nothing to compare with and never exits 5.`,
 	fl.StringVar(&f.profile, "profile", policies.ProfileReadiness, "check profile: readiness or exit")
 	fl.StringVar(&f.exitProvider, "exit-provider", "", "the departed provider (exit profile), or the provider the runbook is about")
 	fl.StringVar(&f.paper, "paper", "a4", "print page size of the HTML report: a4 or letter")
+	addEstateFlag(cmd, &f.estate, "store the run under this estate name (default: the config's organization.name)")
 	fl.IntVar(&f.maxItems, "max-items", 50, "show at most N items per section of the printed changes (0: all)")
 	return cmd
 }
@@ -137,7 +139,7 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 	}
 	res, err := runReview(ctx, a, reviewParams{
 		cfg: cfg, store: st, engine: engine, registry: all.Registry(), now: now,
-		targets: f.targets, concurrency: f.concurrency, progress: true, partialOut: f.out,
+		targets: f.targets, concurrency: f.concurrency, progress: true, partialOut: f.out, estate: f.estate,
 		eval: policies.EvalOptions{Profile: f.profile, ExitProvider: f.exitProvider, Version: version},
 	})
 	if err != nil {
@@ -150,7 +152,7 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 	}
 	a.sayf("run %d stored in %s (verdict %s)", res.run.ID, st.Path(), as.Verdict)
 	if as.Changes == nil {
-		fmt.Fprintf(a.stdout, "First run of %s in this store: nothing to compare with yet.\n", orDash(as.Organization))
+		fmt.Fprintf(a.stdout, "First run of %s in this store: nothing to compare with yet.\n", orDash(res.run.Estate))
 	} else {
 		if err := diffview.Write(a.stdout, f.diffFormat, as.Changes, diffview.Options{MaxItems: f.maxItems}); err != nil {
 			return err
@@ -217,6 +219,9 @@ type reviewParams struct {
 	// partialOut, when set, receives the partial snapshot of an
 	// interrupted scan.
 	partialOut string
+	// estate names the estate the run is stored under; the assessment's
+	// organization when empty.
+	estate string
 }
 
 // reviewResult is a stored, diffed run.
@@ -261,11 +266,15 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 		}
 		return reviewResult{}, err
 	}
-	run, err := p.store.Save(ctx, as)
+	estate := p.estate
+	if estate == "" {
+		estate = as.Organization
+	}
+	run, err := p.store.SaveEstate(ctx, estate, as)
 	if err != nil {
 		return reviewResult{}, err
 	}
-	prev, ok, err := p.store.Previous(ctx, run.ID, store.Match{Organization: as.Organization, Profile: as.Profile})
+	prev, ok, err := p.store.Previous(ctx, run.ID, store.Match{Estate: estate, Organization: as.Organization, Profile: as.Profile})
 	if err != nil {
 		return reviewResult{}, err
 	}
@@ -277,7 +286,7 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 		// A run that missed a system is not its baseline: take each
 		// such system from the last run that read it.
 		base := pa
-		if earlier, err := earlierReads(ctx, p.store, prev.ID, pa, as); err != nil {
+		if earlier, err := earlierReads(ctx, p.store, estate, prev.ID, pa, as); err != nil {
 			return reviewResult{}, err
 		} else if len(earlier) > 0 {
 			base = findings.Baseline(pa, as, earlier)
@@ -298,9 +307,9 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 const maxBaselineLookback = 20
 
 // earlierReads returns, newest first, the runs before prevID (same
-// organization and profile) needed to cover the systems cur read and prev
+// estate, organization and profile) needed to cover the systems cur read and prev
 // did not; nil when prev read them all.
-func earlierReads(ctx context.Context, st *store.Store, prevID int64, prev, cur *findings.Assessment) ([]*findings.Assessment, error) {
+func earlierReads(ctx context.Context, st *store.Store, estate string, prevID int64, prev, cur *findings.Assessment) ([]*findings.Assessment, error) {
 	need := map[string]bool{}
 	pr := findings.ReadSystems(prev)
 	for id := range findings.ReadSystems(cur) {
@@ -311,7 +320,7 @@ func earlierReads(ctx context.Context, st *store.Store, prevID int64, prev, cur 
 	var out []*findings.Assessment
 	id := prevID
 	for i := 0; len(need) > 0 && i < maxBaselineLookback; i++ {
-		r, ok, err := st.Previous(ctx, id, store.Match{Organization: cur.Organization, Profile: cur.Profile})
+		r, ok, err := st.Previous(ctx, id, store.Match{Estate: estate, Organization: cur.Organization, Profile: cur.Profile})
 		if err != nil || !ok {
 			return out, err
 		}

@@ -15,7 +15,7 @@ import (
 )
 
 func newShowCmd(a *app) *cobra.Command {
-	var storeFlag, format, out, formats string
+	var storeFlag, format, out, formats, estate string
 	cmd := &cobra.Command{
 		Use:   "show RUN [--format text|json|md] [-o DIR [--report html,md,json]]",
 		Short: "Show one stored run: verdict, systems, failing findings, changes",
@@ -34,7 +34,7 @@ func newShowCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			id, err := resolveRun(ctx, s, args[0])
+			id, err := resolveRunIn(ctx, s, estate, args[0])
 			if err != nil {
 				return err
 			}
@@ -72,6 +72,7 @@ func newShowCmd(a *app) *cobra.Command {
 		},
 	}
 	addStoreFlag(cmd, &storeFlag)
+	addEstateFlag(cmd, &estate, "resolve RUN (latest, latest~N) within this estate")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or md")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write the run's reports into this directory")
 	cmd.Flags().StringVar(&formats, "report", "html,md,json", "report formats for -o (html, md, json, csv, sarif, all)")

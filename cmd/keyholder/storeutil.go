@@ -26,7 +26,12 @@ const storeEnv = "KEYHOLDER_STORE"
 
 // addStoreFlag adds --store to cmd.
 func addStoreFlag(cmd *cobra.Command, path *string) {
-	cmd.Flags().StringVar(path, "store", "", "run history database (default $"+storeEnv+", else $XDG_DATA_HOME/keyholder/keyholder.db or ~/.local/share/keyholder/keyholder.db)")
+	cmd.Flags().StringVar(path, "store", "", "run history: an SQLite file, or postgres://USER@HOST/DB (password from PGPASSWORD or PGPASSFILE, never the URL) (default $"+storeEnv+", else $XDG_DATA_HOME/keyholder/keyholder.db or ~/.local/share/keyholder/keyholder.db)")
+}
+
+// addEstateFlag adds --estate to cmd.
+func addEstateFlag(cmd *cobra.Command, estate *string, usage string) {
+	cmd.Flags().StringVar(estate, "estate", "", usage)
 }
 
 // storePath returns the --store value, $KEYHOLDER_STORE, or the default.
@@ -54,7 +59,7 @@ func openStore(ctx context.Context, a *app, flag string, mustExist bool) (*store
 	}
 	s, err := store.Open(ctx, path, store.Options{MustExist: mustExist, Now: now})
 	if err != nil {
-		if errors.Is(err, store.ErrNoStore) || errors.Is(err, store.ErrNotStore) || errors.Is(err, store.ErrNewer) {
+		if errors.Is(err, store.ErrNoStore) || errors.Is(err, store.ErrNotStore) || errors.Is(err, store.ErrNewer) || errors.Is(err, store.ErrPasswordInURL) {
 			return nil, withCode(exitUsage, err)
 		}
 		return nil, err
@@ -65,7 +70,12 @@ func openStore(ctx context.Context, a *app, flag string, mustExist bool) (*store
 // resolveRun maps a run reference to an id; a bad or unknown reference is
 // a usage error.
 func resolveRun(ctx context.Context, s *store.Store, ref string) (int64, error) {
-	id, err := s.Resolve(ctx, ref)
+	return resolveRunIn(ctx, s, "", ref)
+}
+
+// resolveRunIn is resolveRun within one estate ("" for all).
+func resolveRunIn(ctx context.Context, s *store.Store, estate, ref string) (int64, error) {
+	id, err := s.ResolveIn(ctx, estate, ref)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrBadRef) {
 			return 0, withCode(exitUsage, err)

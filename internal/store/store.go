@@ -72,8 +72,9 @@ type Options struct {
 // several processes may open the same file.
 type Store struct {
 	db   *sql.DB
-	path string
+	path string // the SQLite file, or the PostgreSQL URL without secrets
 	now  func() time.Time
+	pg   bool // PostgreSQL backend
 }
 
 // DefaultPath returns $XDG_DATA_HOME/keyholder/keyholder.db, or
@@ -97,9 +98,15 @@ func DefaultPath() (string, error) {
 // 0700) unless opts.MustExist is set, and applies pending migrations. A
 // file that is not a keyholder store is never modified: Open returns an
 // error wrapping ErrNotStore, ErrCorrupt or ErrNewer.
+//
+// A path that is a postgres:// or postgresql:// URL opens a store in that
+// PostgreSQL database instead (see IsURL and ErrPasswordInURL).
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("store: empty path")
+	}
+	if IsURL(path) {
+		return openPostgres(ctx, path, opts)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -252,8 +259,17 @@ func (s *Store) wrap(what string, err error) error {
 	return fmt.Errorf("store: %s: %w", what, err)
 }
 
-// Path returns the absolute path of the store file.
+// Path returns the absolute path of the store file, or the PostgreSQL
+// URL (without secrets).
 func (s *Store) Path() string { return s.path }
+
+// Backend returns "sqlite" or "postgres".
+func (s *Store) Backend() string {
+	if s.pg {
+		return "postgres"
+	}
+	return "sqlite"
+}
 
 // Close closes the store.
 func (s *Store) Close() error { return s.db.Close() }
@@ -261,7 +277,11 @@ func (s *Store) Close() error { return s.db.Close() }
 // SchemaVersion returns the store's applied schema version.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+	q := "PRAGMA user_version"
+	if s.pg {
+		q = "SELECT version FROM keyholder_schema"
+	}
+	if err := s.db.QueryRowContext(ctx, q).Scan(&v); err != nil {
 		return 0, s.wrap("read schema version", err)
 	}
 	return v, nil
@@ -269,7 +289,10 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 
 // Run is one stored run, without its documents.
 type Run struct {
-	ID           int64
+	ID int64
+	// Estate is the estate the run belongs to: the config's
+	// organization.name unless review was given --estate.
+	Estate       string
 	Started      time.Time
 	Finished     time.Time
 	StoredAt     time.Time
@@ -298,6 +321,14 @@ type Run struct {
 // the policy engine already has); the assessment is stored without its
 // embedded copy and gets it back on Get.
 func (s *Store) Save(ctx context.Context, a *findings.Assessment) (Run, error) {
+	if a == nil {
+		return Run{}, errors.New("store: save: the assessment has no snapshot")
+	}
+	return s.SaveEstate(ctx, a.Organization, a)
+}
+
+// SaveEstate is Save under an explicit estate name.
+func (s *Store) SaveEstate(ctx context.Context, estate string, a *findings.Assessment) (Run, error) {
 	if a == nil || a.Snapshot == nil {
 		return Run{}, errors.New("store: save: the assessment has no snapshot")
 	}
@@ -317,7 +348,12 @@ func (s *Store) Save(ctx context.Context, a *findings.Assessment) (Run, error) {
 		return Run{}, fmt.Errorf("store: save: encode assessment: %w", err)
 	}
 	r := summarize(a)
+	r.Estate = estate
 	r.SnapshotSHA = sha
+	sumDoc, err := encodeSummary(Summarize(a))
+	if err != nil {
+		return Run{}, fmt.Errorf("store: save: encode summary: %w", err)
+	}
 	r.StoredAt = s.now().UTC()
 
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -333,17 +369,14 @@ func (s *Store) Save(ctx context.Context, a *findings.Assessment) (Run, error) {
 	if err != nil {
 		return Run{}, fmt.Errorf("store: save: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO runs
-		(started, finished, stored_at, config_hash, tool_version, organization, profile, verdict,
-		 snapshot_sha, snapshot, assessment, encoding, failing, blockers, unknown, principals, privileged_grants, changes)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		fmtTime(r.Started), fmtTime(r.Finished), fmtTime(r.StoredAt), r.ConfigHash, r.ToolVersion,
+	err = tx.QueryRowContext(ctx, s.rebind(`INSERT INTO runs
+		(estate, started, finished, stored_at, config_hash, tool_version, organization, profile, verdict,
+		 snapshot_sha, snapshot, assessment, encoding, failing, blockers, unknown, principals, privileged_grants, changes, summary)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`),
+		estate, fmtTime(r.Started), fmtTime(r.Finished), fmtTime(r.StoredAt), r.ConfigHash, r.ToolVersion,
 		r.Organization, r.Profile, string(r.Verdict), sha, snapDoc, assessDoc, encodingGzip,
-		r.Failing, r.Blockers, r.Unknown, r.Principals, r.PrivilegedGrants, r.Changes)
+		r.Failing, r.Blockers, r.Unknown, r.Principals, r.PrivilegedGrants, r.Changes, sumDoc).Scan(&r.ID)
 	if err != nil {
-		return Run{}, s.wrap("save", err)
-	}
-	if r.ID, err = res.LastInsertId(); err != nil {
 		return Run{}, s.wrap("save", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -362,7 +395,11 @@ func (s *Store) SetChanges(ctx context.Context, id int64, c *findings.Changes) e
 	defer tx.Rollback() //nolint:errcheck
 	var doc []byte
 	var enc string
-	if err := tx.QueryRowContext(ctx, "SELECT assessment, encoding FROM runs WHERE id = ?", id).Scan(&doc, &enc); err != nil {
+	lock := ""
+	if s.pg {
+		lock = " FOR UPDATE" // SQLite's immediate transaction already holds the write lock
+	}
+	if err := tx.QueryRowContext(ctx, s.rebind("SELECT assessment, encoding FROM runs WHERE id = ?"+lock), id).Scan(&doc, &enc); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: run %d: %w", id, ErrNotFound)
 		}
@@ -392,7 +429,7 @@ func (s *Store) SetChanges(ctx context.Context, id int64, c *findings.Changes) e
 	} else {
 		doc = []byte(ab.String())
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE runs SET assessment = ?, changes = ? WHERE id = ?", docValue(doc, enc), count, id); err != nil {
+	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE runs SET assessment = ?, changes = ? WHERE id = ?"), docValue(doc, enc), count, id); err != nil {
 		return s.wrap("set changes", err)
 	}
 	return s.wrap("set changes", tx.Commit())
@@ -439,7 +476,7 @@ func summarize(a *findings.Assessment) Run {
 	return r
 }
 
-const runColumns = `id, started, finished, stored_at, config_hash, tool_version, organization, profile,
+const runColumns = `id, estate, started, finished, stored_at, config_hash, tool_version, organization, profile,
 	verdict, snapshot_sha, failing, blockers, unknown, principals, privileged_grants, changes`
 
 type scanner interface{ Scan(dest ...any) error }
@@ -447,7 +484,7 @@ type scanner interface{ Scan(dest ...any) error }
 func scanRun(sc scanner) (Run, error) {
 	var r Run
 	var started, finished, stored, verdict string
-	err := sc.Scan(&r.ID, &started, &finished, &stored, &r.ConfigHash, &r.ToolVersion, &r.Organization,
+	err := sc.Scan(&r.ID, &r.Estate, &started, &finished, &stored, &r.ConfigHash, &r.ToolVersion, &r.Organization,
 		&r.Profile, &verdict, &r.SnapshotSHA, &r.Failing, &r.Blockers, &r.Unknown, &r.Principals,
 		&r.PrivilegedGrants, &r.Changes)
 	if err != nil {
@@ -464,17 +501,24 @@ func scanRun(sc scanner) (Run, error) {
 type ListOptions struct {
 	// Limit caps the number of runs returned (newest first); 0 means all.
 	Limit int
+	// Estate keeps the runs of one estate; empty means all estates.
+	Estate string
 }
 
 // List returns stored runs, newest first.
 func (s *Store) List(ctx context.Context, opts ListOptions) ([]Run, error) {
-	q := "SELECT " + runColumns + " FROM runs ORDER BY id DESC"
+	q := "SELECT " + runColumns + " FROM runs"
 	var args []any
+	if opts.Estate != "" {
+		q += " WHERE estate = ?"
+		args = append(args, opts.Estate)
+	}
+	q += " ORDER BY id DESC"
 	if opts.Limit > 0 {
 		q += " LIMIT ?"
 		args = append(args, opts.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, s.wrap("list runs", err)
 	}
@@ -492,7 +536,7 @@ func (s *Store) List(ctx context.Context, opts ListOptions) ([]Run, error) {
 
 // Run returns the summary of run id.
 func (s *Store) Run(ctx context.Context, id int64) (Run, error) {
-	r, err := scanRun(s.db.QueryRowContext(ctx, "SELECT "+runColumns+" FROM runs WHERE id = ?", id))
+	r, err := scanRun(s.db.QueryRowContext(ctx, s.rebind("SELECT "+runColumns+" FROM runs WHERE id = ?"), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, fmt.Errorf("store: run %d: %w", id, ErrNotFound)
 	}
@@ -510,7 +554,7 @@ func (s *Store) Get(ctx context.Context, id int64) (Run, *findings.Assessment, e
 	}
 	var snapDoc, assessDoc []byte
 	var enc string
-	err = s.db.QueryRowContext(ctx, "SELECT snapshot, assessment, encoding FROM runs WHERE id = ?", id).Scan(&snapDoc, &assessDoc, &enc)
+	err = s.db.QueryRowContext(ctx, s.rebind("SELECT snapshot, assessment, encoding FROM runs WHERE id = ?"), id).Scan(&snapDoc, &assessDoc, &enc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, nil, fmt.Errorf("store: run %d: %w", id, ErrNotFound) // pruned meanwhile
 	}
@@ -537,6 +581,8 @@ func (s *Store) Get(ctx context.Context, id int64) (Run, *findings.Assessment, e
 
 // Match narrows Previous: empty fields match anything.
 type Match struct {
+	// Estate keeps runs of different estates apart.
+	Estate string
 	// Organization keeps a store shared by several customers' reviews
 	// from comparing one customer with another.
 	Organization string
@@ -549,6 +595,10 @@ type Match struct {
 func (s *Store) Previous(ctx context.Context, id int64, m Match) (Run, bool, error) {
 	q := "SELECT " + runColumns + " FROM runs WHERE id < ?"
 	args := []any{id}
+	if m.Estate != "" {
+		q += " AND estate = ?"
+		args = append(args, m.Estate)
+	}
 	if m.Organization != "" {
 		q += " AND organization = ?"
 		args = append(args, m.Organization)
@@ -557,7 +607,7 @@ func (s *Store) Previous(ctx context.Context, id int64, m Match) (Run, bool, err
 		q += " AND profile = ?"
 		args = append(args, m.Profile)
 	}
-	r, err := scanRun(s.db.QueryRowContext(ctx, q+" ORDER BY id DESC LIMIT 1", args...))
+	r, err := scanRun(s.db.QueryRowContext(ctx, s.rebind(q+" ORDER BY id DESC LIMIT 1"), args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, false, nil
 	}
@@ -570,10 +620,21 @@ func (s *Store) Previous(ctx context.Context, id int64, m Match) (Run, bool, err
 // Resolve turns a run reference into a run id: a number ("42"), "latest"
 // (or "last"), or "latest~N" for the Nth run before the latest.
 func (s *Store) Resolve(ctx context.Context, ref string) (int64, error) {
+	return s.ResolveIn(ctx, "", ref)
+}
+
+// ResolveIn is Resolve within one estate: "latest" is the estate's latest
+// run, and a run id of another estate is not found. An empty estate
+// means all runs.
+func (s *Store) ResolveIn(ctx context.Context, estate, ref string) (int64, error) {
 	ref = strings.TrimSpace(ref)
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		if _, err := s.Run(ctx, id); err != nil {
+		r, err := s.Run(ctx, id)
+		if err != nil {
 			return 0, err
+		}
+		if estate != "" && r.Estate != estate {
+			return 0, fmt.Errorf("store: run %d belongs to estate %q, not %q: %w", id, r.Estate, estate, ErrNotFound)
 		}
 		return id, nil
 	}
@@ -590,8 +651,17 @@ func (s *Store) Resolve(ctx context.Context, ref string) (int64, error) {
 		return 0, fmt.Errorf("store: run reference %q: want a run id, latest or latest~N: %w", ref, ErrBadRef)
 	}
 	var id int64
-	err := s.db.QueryRowContext(ctx, "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?", back).Scan(&id)
+	q, args := "SELECT id FROM runs", []any{}
+	if estate != "" {
+		q += " WHERE estate = ?"
+		args = append(args, estate)
+	}
+	args = append(args, back)
+	err := s.db.QueryRowContext(ctx, s.rebind(q+" ORDER BY id DESC LIMIT 1 OFFSET ?"), args...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
+		if estate != "" {
+			return 0, fmt.Errorf("store: run %q of estate %q: %w", ref, estate, ErrNotFound)
+		}
 		return 0, fmt.Errorf("store: run %q: %w", ref, ErrNotFound)
 	}
 	if err != nil {
@@ -604,8 +674,11 @@ func (s *Store) Resolve(ctx context.Context, ref string) (int64, error) {
 // rule that is set would delete it: with Keep 10 and OlderThan 90 days,
 // the newest ten runs are kept even when older than 90 days.
 type PruneOptions struct {
-	// Keep keeps the newest Keep runs (by id); 0 means the rule is unset.
+	// Keep keeps the newest Keep runs (by id) of each estate; 0 means
+	// the rule is unset.
 	Keep int
+	// Estate prunes only that estate's runs; empty means every estate.
+	Estate string
 	// OlderThan deletes runs started more than OlderThan ago; 0 means the
 	// rule is unset.
 	OlderThan time.Duration
@@ -625,12 +698,17 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) ([]int64, error) {
 	var conds []string
 	var args []any
 	if opts.Keep > 0 {
-		conds = append(conds, "id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?)")
+		conds = append(conds, `id NOT IN (SELECT id FROM
+			(SELECT id, row_number() OVER (PARTITION BY estate ORDER BY id DESC) AS n FROM runs) AS ranked WHERE n <= ?)`)
 		args = append(args, opts.Keep)
 	}
 	if opts.OlderThan > 0 {
 		conds = append(conds, "started < ?")
 		args = append(args, fmtTime(s.now().Add(-opts.OlderThan)))
+	}
+	if opts.Estate != "" {
+		conds = append(conds, "estate = ?")
+		args = append(args, opts.Estate)
 	}
 	where := strings.Join(conds, " AND ")
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -638,7 +716,7 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) ([]int64, error) {
 		return nil, s.wrap("prune", err)
 	}
 	defer tx.Rollback() //nolint:errcheck
-	rows, err := tx.QueryContext(ctx, "SELECT id FROM runs WHERE "+where+" ORDER BY id", args...)
+	rows, err := tx.QueryContext(ctx, s.rebind("SELECT id FROM runs WHERE "+where+" ORDER BY id"), args...)
 	if err != nil {
 		return nil, s.wrap("prune", err)
 	}
@@ -658,8 +736,18 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) ([]int64, error) {
 	if opts.DryRun || len(ids) == 0 {
 		return ids, nil
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM runs WHERE "+where, args...); err != nil {
-		return nil, s.wrap("prune", err)
+	// Delete exactly the runs selected: a run another writer stores
+	// meanwhile is not one this prune reported.
+	for start := 0; start < len(ids); start += 500 {
+		batch := ids[start:min(start+500, len(ids))]
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(batch)), ",")
+		bargs := make([]any, len(batch))
+		for i, id := range batch {
+			bargs[i] = id
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind("DELETE FROM runs WHERE id IN ("+marks+")"), bargs...); err != nil {
+			return nil, s.wrap("prune", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, s.wrap("prune", err)

@@ -134,16 +134,16 @@ func TestDefaultPath(t *testing.T) {
 	}
 }
 
-func TestSaveGetRoundTrip(t *testing.T) {
+func confSaveGetRoundTrip(t *testing.T, target func(*testing.T) string) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "k.db"), Options{Now: func() time.Time { return t0.Add(time.Hour) }})
+	s := openTest(t, target(t), Options{Now: func() time.Time { return t0.Add(time.Hour) }})
 	a := testAssessment(t, t0, findings.VerdictNotReady, "alice", "bob")
 	a.Changes = &findings.Changes{PrincipalsAdded: []findings.ChangeItem{{ID: "x", Summary: "x"}}, VerdictFrom: findings.VerdictReady, VerdictTo: findings.VerdictNotReady}
 	r, err := s.Save(ctx, a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Run{ID: 1, Started: t0, Finished: t0.Add(time.Minute), StoredAt: t0.Add(time.Hour), ConfigHash: "cfg123",
+	want := Run{ID: 1, Estate: "Contoso Ltd", Started: t0, Finished: t0.Add(time.Minute), StoredAt: t0.Add(time.Hour), ConfigHash: "cfg123",
 		ToolVersion: "test", Organization: "Contoso Ltd", Profile: "default", Verdict: findings.VerdictNotReady,
 		SnapshotSHA: a.SnapshotSHA256, Failing: 2, Blockers: 1, Unknown: 1, Principals: 2, PrivilegedGrants: 2, Changes: 2}
 	if d := cmp.Diff(want, r); d != "" {
@@ -171,8 +171,8 @@ func TestSaveGetRoundTrip(t *testing.T) {
 	}
 }
 
-func TestSaveRejectsMismatchedSnapshot(t *testing.T) {
-	s := openTest(t, filepath.Join(t.TempDir(), "k.db"), Options{})
+func confSaveRejectsMismatchedSnapshot(t *testing.T, target func(*testing.T) string) {
+	s := openTest(t, target(t), Options{})
 	a := testAssessment(t, t0, findings.VerdictReady, "alice")
 	a.SnapshotSHA256 = "deadbeef"
 	if _, err := s.Save(context.Background(), a); err == nil {
@@ -184,9 +184,9 @@ func TestSaveRejectsMismatchedSnapshot(t *testing.T) {
 	}
 }
 
-func TestListResolvePrevious(t *testing.T) {
+func confListResolvePrevious(t *testing.T, target func(*testing.T) string) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "k.db"), Options{})
+	s := openTest(t, target(t), Options{})
 	for i := 0; i < 4; i++ {
 		if _, err := s.Save(ctx, testAssessment(t, t0.Add(time.Duration(i)*24*time.Hour), findings.VerdictNotReady, fmt.Sprintf("u%d", i))); err != nil {
 			t.Fatal(err)
@@ -252,9 +252,9 @@ func TestListResolvePrevious(t *testing.T) {
 	}
 }
 
-func TestSetChanges(t *testing.T) {
+func confSetChanges(t *testing.T, target func(*testing.T) string) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "k.db"), Options{})
+	s := openTest(t, target(t), Options{})
 	r, err := s.Save(ctx, testAssessment(t, t0, findings.VerdictNotReady, "alice"))
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +278,7 @@ func TestSetChanges(t *testing.T) {
 	}
 }
 
-func TestPrune(t *testing.T) {
+func confPrune(t *testing.T, target func(*testing.T) string) {
 	ctx := context.Background()
 	now := t0.Add(10 * 24 * time.Hour)
 	cases := []struct {
@@ -295,7 +295,7 @@ func TestPrune(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := openTest(t, filepath.Join(t.TempDir(), "k.db"), Options{Now: func() time.Time { return now }})
+			s := openTest(t, target(t), Options{Now: func() time.Time { return now }})
 			// runs started 0, 1, 2, 3, 4 days after t0 (ids 1..5)
 			for i := 0; i < 5; i++ {
 				if _, err := s.Save(ctx, testAssessment(t, t0.Add(time.Duration(i)*24*time.Hour), findings.VerdictReady, "a")); err != nil {
@@ -326,7 +326,7 @@ func TestPrune(t *testing.T) {
 			}
 		})
 	}
-	s := openTest(t, filepath.Join(t.TempDir(), "k.db"), Options{})
+	s := openTest(t, target(t), Options{})
 	if _, err := s.Prune(ctx, PruneOptions{}); err == nil {
 		t.Error("Prune without rules succeeded")
 	}
@@ -385,6 +385,14 @@ func TestMigrationFromOldSchema(t *testing.T) {
 	if len(runs) != 2 || runs[1].Verdict != findings.VerdictReady || runs[1].Changes != -1 || runs[1].SnapshotSHA != "abc" || runs[0].Failing != 2 {
 		t.Errorf("runs after upgrade = %+v", runs)
 	}
+	// Schema 4: old runs belong to the estate named by their organization,
+	// and fleet lists them without a summary.
+	if runs[0].Estate != "Contoso Ltd" || runs[1].Estate != "" {
+		t.Errorf("estates after upgrade = %q, %q; want the organizations", runs[0].Estate, runs[1].Estate)
+	}
+	if es, err := s.Estates(ctx); err != nil || len(es) != 2 || es[0].Summary != nil {
+		t.Errorf("Estates after upgrade = %+v, %v", es, err)
+	}
 	// The old plain-JSON run still reads, and can take a diff.
 	_, got, err := s.Get(ctx, 2)
 	if err != nil || got.Snapshot == nil || len(got.Snapshot.Principals) != 1 {
@@ -416,9 +424,9 @@ func TestMigrationFromOldSchema(t *testing.T) {
 	}
 }
 
-func TestConcurrentWriters(t *testing.T) {
+func confConcurrentWriters(t *testing.T, target func(*testing.T) string) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "k.db")
+	path := target(t)
 	const writers, perWriter = 6, 5
 	// One assessment per writer: Save canonicalises the snapshot it gets.
 	as := make([]*findings.Assessment, writers)
