@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +26,10 @@ const RequireEnv = "KEYHOLDER_REQUIRE_SERVERS"
 // ErrMissing wraps errors about missing PostgreSQL binaries or privileges.
 var ErrMissing = errors.New("PostgreSQL not available")
 
+// runAs is the user the server runs as when the tests run as root
+// (PostgreSQL refuses to run as root).
+type runAs struct{ uid, gid int }
+
 // Server is a running throwaway cluster.
 type Server struct {
 	// URL is a connection URL for database "postgres" as user
@@ -35,7 +38,7 @@ type Server struct {
 	Port int
 	dir  string
 	bin  string
-	cred *syscall.Credential
+	cred *runAs
 }
 
 // Start starts a server for t and stops it at the end of the test. A
@@ -129,7 +132,7 @@ func start(password string) (*Server, error) {
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
-		s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		s.cred = &runAs{uid: uid, gid: gid}
 		if err := os.Chown(dir, uid, gid); err != nil {
 			os.RemoveAll(dir)
 			return nil, err
@@ -144,7 +147,7 @@ func start(password string) (*Server, error) {
 			return nil, err
 		}
 		if s.cred != nil {
-			if err := os.Chown(pw, int(s.cred.Uid), int(s.cred.Gid)); err != nil {
+			if err := os.Chown(pw, s.cred.uid, s.cred.gid); err != nil {
 				os.RemoveAll(dir)
 				return nil, err
 			}
@@ -184,7 +187,7 @@ func (s *Server) run(name string, args ...string) ([]byte, error) {
 	cmd.Dir = s.dir
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"}
 	if s.cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred}
+		s.cred.apply(cmd)
 	}
 	return cmd.CombinedOutput()
 }
