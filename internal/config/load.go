@@ -123,7 +123,7 @@ func parseAll(data []byte, name string) (*Config, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
-		return nil, Problems{yamlProblem(name, err)}
+		return nil, Problems{syntaxProblem(name, data, err)}
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, Problems{{File: name, Msg: "empty config"}}
@@ -194,6 +194,34 @@ func yamlProblem(file string, err error) *Problem {
 		}
 	}
 	return &Problem{File: file, Line: line, Msg: msg}
+}
+
+// syntaxProblem is yamlProblem for a syntax error of data, on the line
+// where the problem is. yaml.v3 reports the line of the construct a parser
+// error is in, not of the offending token: "did not find expected key"
+// points at the start of the enclosing mapping, a tab at the line before
+// it, an unknown anchor at no line at all. The first line whose prefix of
+// the document fails with the very same error is where it went wrong
+// (a truncated but valid multi-line construct fails differently, or at
+// another context line).
+func syntaxProblem(file string, data []byte, err error) *Problem {
+	p := yamlProblem(file, err)
+	const maxLines = 5000
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines) > maxLines {
+		return p
+	}
+	want := err.Error()
+	n := 0
+	for k, l := range lines {
+		n += len(l)
+		var node yaml.Node
+		if perr := yaml.NewDecoder(bytes.NewReader(data[:n])).Decode(&node); perr != nil && perr.Error() == want {
+			p.Line = k + 1
+			break
+		}
+	}
+	return p
 }
 
 func toProblems(file string, err error) Problems {
