@@ -1,10 +1,14 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -47,3 +51,76 @@ func TestIssue14ValidateSyntaxErrorLines(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Issue 14 item 3: every scanner's timeout key applies. An AWS endpoint
+// that never answers, with timeout: 1s, is reported unreachable ("no
+// answer within 1s") instead of waiting the 60 s default per attempt; the
+// same for GitHub. Request counts, not times, are asserted: each attempt
+// is one request the silent endpoint saw.
+func TestIssue14TimeoutKeyAWSAndGitHub(t *testing.T) {
+	f := startFakes(t)
+	var mu sync.Mutex
+	hits := map[string]int{}
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if r.URL.Path == "/" {
+			hits["aws"]++
+		} else {
+			hits["github"]++
+		}
+		mu.Unlock()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); hang.CloseClientConnections(); hang.Close() })
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir,
+		"  - type: aws\n    name: aws-silent\n    region: us-east-1\n    endpoint_url: "+hang.URL+"\n    timeout: 1s\n    max_attempts: 2\n",
+		ghTarget("gh-silent", hang.URL, "KH_GH_OWNER", "timeout: 1s"),
+	)
+	env := append(f.env, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
+		"AWS_CONFIG_FILE="+filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"), "AWS_EC2_METADATA_DISABLED=true")
+	r := runBin(t, dir, env, "scan", "-c", cfg, "-o", filepath.Join(dir, "out"), "--now", "2026-11-01T00:00:00Z")
+	if r.code != exitTargetFailed {
+		t.Fatalf("exit %d, want 6\n%s", r.code, r.stderr)
+	}
+	for _, re := range []string{
+		`(?m)^aws-silent: failed \(unreachable: no answer within 1s\)$`,
+		`(?m)^gh-silent: failed \(unreachable: no answer within 1s\)$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(r.stderr) {
+			t.Errorf("stderr lacks %s:\n%s", re, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, "authentication failed") {
+		t.Errorf("a silent endpoint is not an authentication failure:\n%s", r.stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// max_attempts: 2 and one sts:GetCallerIdentity before anything else:
+	// two requests, each cut by the timeout (with the 60 s default the run
+	// would still be waiting on the first).
+	if hits["aws"] != 2 {
+		t.Errorf("the silent AWS endpoint saw %d requests, want 2 (max_attempts)", hits["aws"])
+	}
+	if hits["github"] == 0 {
+		t.Error("the silent GitHub endpoint saw no request")
+	}
+
+	// check says the same, per target.
+	r = runBin(t, dir, env, "check", "-c", cfg)
+	if r.code != exitTargetFailed {
+		t.Fatalf("check: exit %d, want 6\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, re := range []string{
+		`aws-silent \(aws\): CANNOT BE SCANNED: unreachable: no answer within the timeout`,
+		`gh-silent \(github\): CANNOT BE SCANNED: unreachable: no answer within the timeout`,
+	} {
+		if !regexp.MustCompile(re).MatchString(r.stdout) {
+			t.Errorf("check output lacks %s:\n%s", re, r.stdout)
+		}
+	}
+}

@@ -147,8 +147,8 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 	}
 	as := res.assessment
 	summary := scan.Summarize(as.Snapshot)
-	for _, s := range summary {
-		a.say(s.String())
+	for _, l := range summaryLines(summary, cfg) {
+		a.say(l)
 	}
 	a.sayf("run %d stored in %s (verdict %s)", res.run.ID, st.Path(), as.Verdict)
 	if as.Changes == nil {

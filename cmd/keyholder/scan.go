@@ -120,8 +120,9 @@ func runScanCmd(ctx context.Context, a *app, f scanFlags, ef evalFlags) error {
 		return err
 	}
 	summary := scan.Summarize(snap)
-	for _, s := range summary {
-		a.say(s.String())
+	sumCfg, _ := config.Load(f.config) // for the targets' timeouts only
+	for _, l := range summaryLines(summary, sumCfg) {
+		a.say(l)
 	}
 	path := filepath.Join(f.out, "snapshot.json")
 	if !toStdout {
