@@ -1,15 +1,20 @@
 package main
 
 import (
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	simgraph "github.com/keyholder/keyholder/internal/sim/graph"
 )
 
 // Issue 14 item 4: a YAML syntax error points at the line that is wrong,
@@ -121,6 +126,72 @@ func TestIssue14TimeoutKeyAWSAndGitHub(t *testing.T) {
 	} {
 		if !regexp.MustCompile(re).MatchString(r.stdout) {
 			t.Errorf("check output lacks %s:\n%s", re, r.stdout)
+		}
+	}
+}
+
+// Issue 14 item 2: keyholder check through the binary against the Graph
+// fake shows granted, missing permission and not licensed rows side by
+// side; a target with gaps can still be scanned (exit 0); one that cannot
+// be scanned at all makes it exit 6.
+func TestIssue14CheckNotLicensed(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "scanners", "entra", "testdata", "tenant.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := simgraph.ParseScenario(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Licence = "p1" // no PIM
+	sc.Permissions = slices.DeleteFunc(simgraph.DefaultPermissions(), func(p string) bool { return p == "Policy.Read.All" })
+	const token = "kh-test-graph-token-issue14"
+	srv := simgraph.NewTest(t, sc, simgraph.Options{StaticTokens: []string{token}, RequireAuth: true})
+	env := []string{"KH_TEST_GRAPH_TOKEN=" + token}
+	entra := fmt.Sprintf("  - type: entra\n    name: m365\n    tenant_id: %s\n    graph_endpoint: %s\n    auth: {method: token, token_env: KH_TEST_GRAPH_TOKEN}\n", srv.TenantID(), srv.URL)
+	dir := t.TempDir()
+	r := runBin(t, dir, env, "check", "-c", writeConfig(t, dir, entra))
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0 (gaps, but the target can be scanned)\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, re := range []string{
+		`m365 \(entra\): can be scanned; \d+ of \d+ collections readable`,
+		`(?m)^  principals/users +granted *$`,
+		`(?m)^  trusts/cross_tenant +missing permission +.*Policy\.Read\.All`,
+		`(?m)^  grants/pim_eligibility +not licensed +\S`,
+	} {
+		if !regexp.MustCompile(re).MatchString(r.stdout) {
+			t.Errorf("output lacks %s:\n%s", re, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout+r.stderr, token) {
+		t.Fatal("the token leaked")
+	}
+	if w := srv.Stats().Writes; w != 0 {
+		t.Fatalf("check sent %d writes", w)
+	}
+
+	// The same tenant beside a target that cannot be scanned at all: 6.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + l.Addr().String()
+	l.Close()
+	dir2 := t.TempDir()
+	r = runBin(t, dir2, env, "check", "-c", writeConfig(t, dir2, entra,
+		"  - type: entra\n    name: m365-down\n    tenant_id: "+srv.TenantID()+"\n    graph_endpoint: "+refused+"\n    auth: {method: token, token_env: KH_TEST_GRAPH_TOKEN}\n"))
+	if r.code != exitTargetFailed {
+		t.Fatalf("exit %d, want 6\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, re := range []string{
+		`m365 \(entra\): can be scanned`,
+		`(?m)^  grants/pim_eligibility +not licensed`,
+		`m365-down \(entra\): CANNOT BE SCANNED: unreachable: connection refused`,
+		`1 of 2 target\(s\) cannot be scanned at all`,
+	} {
+		if !regexp.MustCompile(re).MatchString(r.stdout + r.stderr) {
+			t.Errorf("output lacks %s:\n%s%s", re, r.stdout, r.stderr)
 		}
 	}
 }
