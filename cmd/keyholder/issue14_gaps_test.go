@@ -128,6 +128,9 @@ func TestIssue14TimeoutKeyAWSAndGitHub(t *testing.T) {
 			t.Errorf("check output lacks %s:\n%s", re, r.stdout)
 		}
 	}
+	if strings.Contains(r.stdout, "authentication failed") || strings.Contains(r.stdout, "cannot authenticate") {
+		t.Errorf("check calls a silent endpoint an authentication failure:\n%s", r.stdout)
+	}
 }
 
 // Issue 14 item 2: keyholder check through the binary against the Graph

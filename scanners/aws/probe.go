@@ -29,7 +29,14 @@ func (s *Scanner) Probe(ctx context.Context) ([]scanners.ProbeResult, error) {
 		return nil, fmt.Errorf("aws: %s: %w", s.target.Name, s.env.Redactor.Error(err))
 	}
 	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
-		return nil, fmt.Errorf("aws: %s: cannot authenticate: %w: %w", s.target.Name, s.env.Redactor.Error(classify("sts:GetCallerIdentity", "", err)), scanners.ErrAuth)
+		werr := s.env.Redactor.Error(classify("sts:GetCallerIdentity", "", err))
+		// No answer, a certificate problem or a cancellation is not a
+		// rejected credential: only say so when STS answered.
+		switch class, _ := scanners.Classify(err); class {
+		case scanners.ClassUnreachable, scanners.ClassTLS, scanners.ClassCancelled:
+			return nil, fmt.Errorf("aws: %s: cannot reach STS: %w", s.target.Name, werr)
+		}
+		return nil, fmt.Errorf("aws: %s: cannot authenticate: %w: %w", s.target.Name, werr, scanners.ErrAuth)
 	}
 	rcfg := cfg.Copy()
 	rcfg.Region = s.regions(cfg)[0]
