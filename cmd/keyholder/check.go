@@ -76,7 +76,7 @@ func runCheck(ctx context.Context, a *app, cfg *config.Config, f checkFlags) err
 		}
 		return err
 	}
-	failed := writeProbeTables(a.stdout, res)
+	failed := writeProbeTables(a.stdout, res, targetTimeouts(cfg))
 	if err != nil {
 		return withCode(exitRuntime, fmt.Errorf("check interrupted: %w", err))
 	}
@@ -87,8 +87,10 @@ func runCheck(ctx context.Context, a *app, cfg *config.Config, f checkFlags) err
 }
 
 // writeProbeTables prints one table per target and returns how many
-// targets cannot be scanned at all.
-func writeProbeTables(w io.Writer, res []scan.TargetProbe) int {
+// targets cannot be scanned at all. timeouts (target name → its
+// configured timeout, may be nil) turn "no answer within the timeout"
+// into "no answer within 5s".
+func writeProbeTables(w io.Writer, res []scan.TargetProbe, timeouts map[string]string) int {
 	failed := 0
 	for i, tp := range res {
 		if i > 0 {
@@ -96,7 +98,11 @@ func writeProbeTables(w io.Writer, res []scan.TargetProbe) int {
 		}
 		if tp.Err != nil {
 			failed++
-			fmt.Fprintf(w, "%s (%s): CANNOT BE SCANNED: %s\n", tp.Target, tp.Type, tp.Reason)
+			reason := tp.Reason
+			if t := timeouts[tp.Target]; t != "" {
+				reason = strings.Replace(reason, "no answer within the timeout", "no answer within "+t, 1)
+			}
+			fmt.Fprintf(w, "%s (%s): CANNOT BE SCANNED: %s\n", tp.Target, tp.Type, reason)
 			if r := remedyFor(tp.Class); r != "" {
 				fmt.Fprintf(w, "  remedy: %s\n", r)
 			}

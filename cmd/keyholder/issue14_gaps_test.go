@@ -121,8 +121,8 @@ func TestIssue14TimeoutKeyAWSAndGitHub(t *testing.T) {
 		t.Fatalf("check: exit %d, want 6\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	for _, re := range []string{
-		`aws-silent \(aws\): CANNOT BE SCANNED: unreachable: no answer within the timeout`,
-		`gh-silent \(github\): CANNOT BE SCANNED: unreachable: no answer within the timeout`,
+		`aws-silent \(aws\): CANNOT BE SCANNED: unreachable: no answer within 1s`,
+		`gh-silent \(github\): CANNOT BE SCANNED: unreachable: no answer within 1s`,
 	} {
 		if !regexp.MustCompile(re).MatchString(r.stdout) {
 			t.Errorf("check output lacks %s:\n%s", re, r.stdout)
