@@ -114,8 +114,10 @@ func TestIssue17VaultGuardedFromMSPTenant(t *testing.T) {
 	if rsv.Immutable || rsv.Attributes["resource_guard_tenant"] != mspTenant || rsv.Attributes["multi_user_authorization"] != "Enabled" {
 		t.Errorf("rsv-prod = %+v", rsv)
 	}
-	if rsv.LastRecoveryPoint == nil || !rsv.LastRecoveryPoint.Equal(time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)) || rsv.Attributes["protected_items"] != "2" {
-		t.Errorf("rsv-prod recovery point = %v, items %q; want the newest of two items", rsv.LastRecoveryPoint, rsv.Attributes["protected_items"])
+	// The vault is as fresh as its stalest item: the older of the two
+	// items' last recovery points (2026-11-01T02:00 and 2026-10-31T22:00).
+	if rsv.LastRecoveryPoint == nil || !rsv.LastRecoveryPoint.Equal(time.Date(2026, 10, 31, 22, 0, 0, 0, time.UTC)) || rsv.Attributes["protected_items"] != "2" {
+		t.Errorf("rsv-prod recovery point = %v, items %q; want the stalest of two items", rsv.LastRecoveryPoint, rsv.Attributes["protected_items"])
 	}
 	if !bv.Immutable || bv.Attributes["soft_delete"] != "Off" {
 		t.Errorf("bv-prod = %+v (want immutable, soft delete Off)", bv)
@@ -454,8 +456,10 @@ func TestIssue17BackupVaultRecoveryPoint(t *testing.T) {
 	if bv == nil {
 		t.Fatalf("bv-prod missing: %+v", snap.Backups)
 	}
-	if bv.LastRecoveryPoint == nil || !bv.LastRecoveryPoint.Equal(time.Date(2026, 11, 1, 3, 0, 0, 0, time.UTC)) {
-		t.Errorf("bv-prod last recovery point = %v, want 2026-11-01T03:00Z (newest of the first pages)", bv.LastRecoveryPoint)
+	// Each instance's newest point on its first page, and the vault is as
+	// fresh as the stalest instance: 2026-10-31T01:00.
+	if bv.LastRecoveryPoint == nil || !bv.LastRecoveryPoint.Equal(time.Date(2026, 10, 31, 1, 0, 0, 0, time.UTC)) {
+		t.Errorf("bv-prod last recovery point = %v, want 2026-10-31T01:00Z (the stalest instance's newest point)", bv.LastRecoveryPoint)
 	}
 	if bv.Attributes["protected_items"] != "2" || bv.Attributes["recovery_points_first_page_only"] != "1" {
 		t.Errorf("bv-prod attributes = %v", bv.Attributes)

@@ -347,6 +347,9 @@ func (b *builder) vault(sys string, sub *subscription, v vault) {
 	if v.itemsRead {
 		attrs["protected_items"] = strconv.Itoa(v.items)
 		bk.LastRecoveryPoint = v.lastRecovery
+		if v.itemsWithoutPoint > 0 {
+			attrs["items_without_recovery_point"] = strconv.Itoa(v.itemsWithoutPoint)
+		}
 		if v.truncated > 0 {
 			attrs["recovery_points_first_page_only"] = strconv.Itoa(v.truncated)
 		}

@@ -32,6 +32,8 @@ type vault struct {
 	// truncated counts backup instances whose recovery points came in
 	// more than one page (only the first is read).
 	truncated int
+	// itemsWithoutPoint counts protected items with no recovery point.
+	itemsWithoutPoint int
 }
 
 type vaultJSON struct {
@@ -133,7 +135,8 @@ func (r *run) vaults(ctx context.Context, sub *subscription) {
 }
 
 // protectedItems reads {vault}/backupProtectedItems: how many items the
-// vault protects and the newest lastRecoveryPoint among them.
+// vault protects and the stalest of their last recovery points (see
+// stalest).
 func (r *run) protectedItems(ctx context.Context, v *vault) error {
 	path := v.id + "/backupProtectedItems"
 	err := r.c.list(ctx, path, url.Values{"api-version": {apiRecoveryServices}}, func(raw json.RawMessage) error {
@@ -146,10 +149,7 @@ func (r *run) protectedItems(ctx context.Context, v *vault) error {
 			return fmt.Errorf("protected item does not parse: %v", err)
 		}
 		v.items++
-		if lp := it.Properties.LastRecoveryPoint; lp != nil && (v.lastRecovery == nil || lp.After(*v.lastRecovery)) {
-			t := lp.UTC()
-			v.lastRecovery = &t
-		}
+		v.stalest(it.Properties.LastRecoveryPoint)
 		return nil
 	})
 	if err != nil {
@@ -163,8 +163,8 @@ func (r *run) protectedItems(ctx context.Context, v *vault) error {
 // backupInstances reads a Data Protection backup vault's backup instances
 // (one listing) and, for each, the first page of its recovery points
 // (the API has $filter and $skipToken but no $top or $orderby): how many
-// instances the vault protects and the newest recoveryPointTime among
-// them. All or nothing: a failed call leaves the vault without a recovery
+// instances the vault protects and the stalest of their newest recovery
+// points. All or nothing: a failed call leaves the vault without a recovery
 // point and returns the error (a backups/recovery_points gap).
 func (r *run) backupInstances(ctx context.Context, v *vault) error {
 	path := v.id + "/backupInstances"
@@ -185,9 +185,9 @@ func (r *run) backupInstances(ctx context.Context, v *vault) error {
 	if err != nil {
 		return r.c.classify(ctx, "GET "+path, err)
 	}
-	var newest *time.Time
 	truncated := 0
 	for _, id := range ids {
+		var newest *time.Time
 		rpath := id + "/recoveryPoints"
 		more, err := r.c.first(ctx, rpath, url.Values{"api-version": {apiDataProtection}}, func(raw json.RawMessage) error {
 			var rp struct {
@@ -210,9 +210,26 @@ func (r *run) backupInstances(ctx context.Context, v *vault) error {
 		if more {
 			truncated++
 		}
+		v.stalest(newest)
 	}
-	v.items, v.lastRecovery, v.truncated, v.itemsRead = len(ids), newest, truncated, true
+	v.items, v.truncated, v.itemsRead = len(ids), truncated, true
 	return nil
+}
+
+// stalest folds one protected item's newest recovery point into the
+// vault's: the vault is as fresh as its stalest item, so one item that
+// stopped backing up is not hidden by another that is current (a wrong
+// "recent" is worse than a warning). An item with no recovery point at all
+// is counted in itemsWithoutPoint.
+func (v *vault) stalest(newest *time.Time) {
+	if newest == nil {
+		v.itemsWithoutPoint++
+		return
+	}
+	t := newest.UTC()
+	if v.lastRecovery == nil || t.Before(*v.lastRecovery) {
+		v.lastRecovery = &t
+	}
 }
 
 // guardProxies reads {vault}/backupResourceGuardProxies.
