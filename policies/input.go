@@ -513,6 +513,7 @@ func (st *state) principalInput(id string, pr parties.Result) map[string]any {
 		creds = append(creds, map[string]any{
 			"id": c.ID, "kind": c.Kind, "active": c.Active,
 			"created_unix": unixOrNil(c.Created), "created": dateOrEmpty(c.Created),
+			"created_at_least_unix": unixOrNil(c.CreatedAtLeast), "created_at_least": dateOrEmpty(c.CreatedAtLeast),
 			"expires_unix": unixOrNil(c.Expires), "expires": dateOrEmpty(c.Expires),
 			"last_used_unix": unixOrNil(c.LastUsed), "last_used": dateOrEmpty(c.LastUsed), "last_used_known": c.LastUsedKnown,
 		})

@@ -142,7 +142,7 @@ func (sc *scan) readCredentialAuthorizations(ctx context.Context) {
 		// carry access_granted_at).
 		if a.CredentialAuthorizedAt != nil {
 			t := a.CredentialAuthorizedAt.Time
-			cred.Created = &t
+			cred.CreatedAtLeast = &t
 		}
 		if a.AuthorizedCredentialExpiresAt != nil {
 			t := a.AuthorizedCredentialExpiresAt.Time
