@@ -302,6 +302,7 @@ func (st *state) gapsInput(gapChecks map[string][]string) []any {
 		out = append(out, map[string]any{
 			"id": g.ID, "system": g.System, "collection": g.Collection, "reason": string(g.Reason),
 			"error": g.Error, "remedy": g.Remedy, "covered_by": strs(g.CoveredBy), "covered": g.covered(),
+			"covered_reason": g.coveredReason(),
 			"leaves_unknown": strs(gapChecks[g.ID]),
 		})
 	}
