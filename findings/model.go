@@ -187,11 +187,15 @@ type Credential struct {
 	ID string `json:"id"`
 	// Kind is "access_key", "client_secret", "certificate", "ssh_key",
 	// "password", "token".
-	Kind     string     `json:"kind"`
-	Active   bool       `json:"active"`
-	Created  *time.Time `json:"created,omitempty"`
-	Expires  *time.Time `json:"expires,omitempty"`
-	LastUsed *time.Time `json:"last_used,omitempty"`
+	Kind    string     `json:"kind"`
+	Active  bool       `json:"active"`
+	Created *time.Time `json:"created,omitempty"`
+	// CreatedAtLeast is set instead of Created when the source gives only
+	// a date by which the credential existed (GitHub's authorisation of a
+	// token for the organisation): it is at least that old, maybe older.
+	CreatedAtLeast *time.Time `json:"created_at_least,omitempty"`
+	Expires        *time.Time `json:"expires,omitempty"`
+	LastUsed       *time.Time `json:"last_used,omitempty"`
 	// LastUsedKnown is false when the source does not report use.
 	LastUsedKnown bool `json:"last_used_known"`
 }

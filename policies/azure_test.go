@@ -179,6 +179,38 @@ func TestAzureChecks(t *testing.T) {
 				addGap(s, azSub, "backups/recovery_services")
 			}},
 
+		// Issue 17, "an unregistered resource provider": the gap is on
+		// record (KH-COV-001) but, with the subscription system naming the
+		// collection in unregistered_provider_collections, it leaves no
+		// check unknown: no resource of the provider can exist there.
+		{name: "issue17 unregistered backup providers: no vault is a fail, not unknown", check: "KH-BAK-001", system: azSub, want: findings.StatusFail,
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				s.Backups = s.Backups[:0:0]
+				azUnregistered(s, findings.GapUnsupported, true, "backups/recovery_services", "backups/data_protection")
+			}},
+		{name: "issue17 unregistered Data Protection leaves the vault check decided", check: "KH-BAK-007", system: azSub, want: findings.StatusPass,
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				azUnregistered(s, findings.GapUnsupported, true, "backups/data_protection")
+			}},
+		{name: "issue17 unregistered Managed Services leaves KH-SEG-001 decided", check: "KH-SEG-001", system: azSub, want: findings.StatusPass,
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				azUnregistered(s, findings.GapUnsupported, true, "trusts/lighthouse")
+			}},
+		{name: "issue17 unregistered provider gap is still reported", check: "KH-COV-001", system: azSub, want: findings.StatusPass, msg: "backups/recovery_services not read on azure/sub-1 (unsupported): the resource provider is not registered",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				azUnregistered(s, findings.GapUnsupported, true, "backups/recovery_services")
+			}},
+		{name: "issue17 a denied vault listing stays unknown despite the attribute", check: "KH-BAK-001", system: azSub, want: findings.StatusUnknown,
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				s.Backups = s.Backups[:0:0]
+				azUnregistered(s, findings.GapDenied, true, "backups/recovery_services")
+			}},
+		{name: "issue17 an unsupported gap the system does not name stays unknown", check: "KH-BAK-001", system: azSub, want: findings.StatusUnknown,
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				s.Backups = s.Backups[:0:0]
+				azUnregistered(s, findings.GapUnsupported, false, "backups/recovery_services")
+			}},
+
 		// KH-EXIT-001: a departed provider's delegation, foreign principal or guard.
 		{name: "departed MSP's Lighthouse delegation remains", check: "KH-EXIT-001", system: azSub, want: findings.StatusFail, subject: azLHTrust,
 			profile: ProfileExit, exit: "Acme IT"},
@@ -204,6 +236,24 @@ func TestAzureChecks(t *testing.T) {
 				s.Principals = ps
 			}},
 	})
+}
+
+// azUnregistered records unsupported (or other) gaps of collections on
+// azSub as the scanner does for a 409 MissingSubscriptionRegistration;
+// mark lists them in the system's unregistered_provider_collections.
+func azUnregistered(s *findings.Snapshot, reason findings.GapReason, mark bool, collections ...string) {
+	for _, c := range collections {
+		s.Gaps = append(s.Gaps, findings.Gap{ID: findings.GapID(azSub, c), System: azSub, Collection: c, Reason: reason,
+			Error: "azure: GET /subscriptions/sub-1/providers/...: HTTP 409 MissingSubscriptionRegistration"})
+	}
+	if !mark {
+		return
+	}
+	for i := range s.Systems {
+		if s.Systems[i].ID == azSub {
+			s.Systems[i].Attributes["unregistered_provider_collections"] = strings.Join(collections, ",")
+		}
+	}
 }
 
 func slicesDeleteTrust(ts []findings.Trust, id string) []findings.Trust {

@@ -532,6 +532,18 @@ func TestSegmentationChecks(t *testing.T) {
 			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, acmeApp).Credentials[0].LastUsed = nil }},
 		{name: "age unknown", check: "KH-SEG-007", system: "m365", want: findings.StatusUnknown,
 			mutate: func(s *findings.Snapshot, _ *config.Config) { prin(s, acmeApp).Credentials[0].Created = nil }},
+		// A date by which the credential existed (GitHub's token grant) is a
+		// lower bound: old enough fails, recent is unknown, never a pass.
+		{name: "at least 200 days old", check: "KH-SEG-007", system: "m365", want: findings.StatusFail, subject: acmeApp, msg: "at least 200 days",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				c := &prin(s, acmeApp).Credentials[0]
+				c.Created, c.CreatedAtLeast = nil, daysAgo(200)
+			}},
+		{name: "existed 10 days ago: age unknown", check: "KH-SEG-007", system: "m365", want: findings.StatusUnknown, msg: "the source does not say when it was created",
+			mutate: func(s *findings.Snapshot, _ *config.Config) {
+				c := &prin(s, acmeApp).Credentials[0]
+				c.Created, c.CreatedAtLeast = nil, daysAgo(10)
+			}},
 		{name: "customer's old key is not judged", check: "KH-SEG-007", system: "prod", want: findings.StatusPass,
 			mutate: func(s *findings.Snapshot, _ *config.Config) {
 				prin(s, carol).Credentials = []findings.Credential{{ID: "AKIA1", Kind: "access_key", Active: true, Created: daysAgo(900), LastUsedKnown: true}}

@@ -109,3 +109,32 @@ func TestDomainRunbook(t *testing.T) {
 		t.Errorf("runbook lacks the domain transfer (with its due date) or the DNS move: %+v", as.Runbook)
 	}
 }
+
+// Issue 19: the domains scanner now looks up other systems' verified
+// domains itself, so KH-DNS-001's "was not looked up" warning is only a
+// safety net: it names a domain nobody looked up (contoso.de), not a
+// subdomain of a looked-up domain, a platform domain or an internal name.
+func TestIssue19NotLookedUpOnlyForDomainsNobodyLookedUp(t *testing.T) {
+	snap := baseSnapshot()
+	cfg := loadConfig(t, "base.yaml")
+	for i := range snap.Systems {
+		if snap.Systems[i].ID == "m365" {
+			snap.Systems[i].Domains = append(snap.Systems[i].Domains,
+				"eu.contoso.com", "Contoso.DE", "corp.local", "ad.internal", "x.googlemail.com", "intranet")
+		}
+	}
+	snap.Canonicalize()
+	a := evaluate(t, snap, cfg, EvalOptions{})
+	var warned []string
+	for _, f := range findingsOf(a, "KH-DNS-001") {
+		if strings.Contains(f.Message, "was not looked up") {
+			if f.Status != findings.StatusWarn {
+				t.Errorf("not looked up must warn: %s %s", f.Status, f.Message)
+			}
+			warned = append(warned, f.Subjects...)
+		}
+	}
+	if strings.Join(warned, ",") != "Contoso.DE" {
+		t.Fatalf("warned about %v, want only [Contoso.DE]", warned)
+	}
+}

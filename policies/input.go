@@ -302,6 +302,7 @@ func (st *state) gapsInput(gapChecks map[string][]string) []any {
 		out = append(out, map[string]any{
 			"id": g.ID, "system": g.System, "collection": g.Collection, "reason": string(g.Reason),
 			"error": g.Error, "remedy": g.Remedy, "covered_by": strs(g.CoveredBy), "covered": g.covered(),
+			"covered_reason": g.coveredReason(),
 			"leaves_unknown": strs(gapChecks[g.ID]),
 		})
 	}
@@ -512,6 +513,7 @@ func (st *state) principalInput(id string, pr parties.Result) map[string]any {
 		creds = append(creds, map[string]any{
 			"id": c.ID, "kind": c.Kind, "active": c.Active,
 			"created_unix": unixOrNil(c.Created), "created": dateOrEmpty(c.Created),
+			"created_at_least_unix": unixOrNil(c.CreatedAtLeast), "created_at_least": dateOrEmpty(c.CreatedAtLeast),
 			"expires_unix": unixOrNil(c.Expires), "expires": dateOrEmpty(c.Expires),
 			"last_used_unix": unixOrNil(c.LastUsed), "last_used": dateOrEmpty(c.LastUsed), "last_used_known": c.LastUsedKnown,
 		})

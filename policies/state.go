@@ -82,6 +82,11 @@ type gapInfo struct {
 	findings.Gap
 	// CoveredBy lists declared relationships that cover a structural gap.
 	CoveredBy []string
+	// Unregistered is true for the gap of an Azure resource provider not
+	// registered for the subscription (the system lists the collection
+	// in unregistered_provider_collections): nothing of the provider can
+	// exist there, so the gap is on record but leaves no check unknown.
+	Unregistered bool
 	// Synthetic is true for the gap of a target missing from the snapshot.
 	Synthetic bool
 }
@@ -477,6 +482,18 @@ func (st *state) buildGaps() {
 				}
 			}
 		}
+		if g.Reason == findings.GapUnsupported {
+			// An Azure resource provider not registered for a subscription
+			// (the scanner lists the collections it left unread in
+			// unregistered_provider_collections): ARM refuses to
+			// unregister a provider while resources of its types exist,
+			// so nothing is there to read. The gap stays on record; it
+			// leaves no check unknown.
+			if s := st.sysByID[g.System]; s != nil && s.Kind == findings.SystemAzure &&
+				slices.Contains(strings.Split(s.Attributes["unregistered_provider_collections"], ","), g.Collection) {
+				gi.Unregistered = true
+			}
+		}
 		st.gaps = append(st.gaps, gi)
 	}
 	for _, s := range st.systems {
@@ -540,7 +557,19 @@ func coversGap(rk, kind string) bool {
 }
 
 // covered reports whether the gap no longer leaves checks unknown.
-func (g *gapInfo) covered() bool { return len(g.CoveredBy) > 0 }
+func (g *gapInfo) covered() bool { return len(g.CoveredBy) > 0 || g.Unregistered }
+
+// coveredReason says why a covered gap leaves nothing unknown: "declared"
+// (a declared relationship or licence) or "provider_unregistered".
+func (g *gapInfo) coveredReason() string {
+	switch {
+	case g.Unregistered:
+		return "provider_unregistered"
+	case len(g.CoveredBy) > 0:
+		return "declared"
+	}
+	return ""
+}
 
 // gapCovers reports whether gap collection gc covers a check reading
 // reads: the same collection, or one a parent of the other ("grants"

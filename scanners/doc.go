@@ -1,5 +1,7 @@
 // Package scanners defines the contract every source scanner implements
-// (Scanner, Factory, Env), the error classes scanners report with
+// (Scanner, Factory, Env), the optional interfaces a scanner may add
+// (Prober for keyholder check, Follower for a scanner that reads what the
+// other targets found), the error classes scanners report with
 // (ErrDenied, ErrUnlicensed, ...), and the Registry type. The registry of
 // all built-in scanners is built explicitly in package scanners/all; there
 // is no init() registration.

@@ -40,6 +40,35 @@ type Scanner interface {
 	Scan(ctx context.Context) (*findings.Snapshot, error)
 }
 
+// Follower is implemented by a scanner whose inputs include what other
+// targets found: the domains scanner also looks up the domains an Entra
+// tenant or a Workspace account verified.
+//
+// Contract:
+//
+//  1. The runner calls ScanAfter instead of Scan, once every other
+//     selected target (and the declared inventory) has finished or been
+//     abandoned, with their merged snapshot as prior. Followers run in one
+//     phase after all the others: a follower never sees another
+//     follower's facts.
+//  2. ScanAfter must not modify prior or anything it points to, and must
+//     not keep it after returning: prior is shared with the runner and
+//     the other followers. Facts taken from prior are copied into the
+//     result only as the follower's own (its System, ids built from its
+//     own name), never re-emitted as another system's.
+//  3. prior may be partial: a target that failed, was cancelled or was
+//     left out with --target contributes what it had, or nothing. The
+//     follower reads what is there; it does not repeat prior's gaps.
+//  4. Every item of the Scanner contract applies to ScanAfter as it does
+//     to Scan (read-only, gaps, ctx, secrets, deterministic for the same
+//     source data and prior).
+//  5. Scan still works on its own (tests, a caller without a runner): it
+//     scans the target's own inputs as if prior were empty.
+type Follower interface {
+	Scanner
+	ScanAfter(ctx context.Context, prior *findings.Snapshot) (*findings.Snapshot, error)
+}
+
 // Env is what the runner hands to every scanner.
 type Env struct {
 	Logger *slog.Logger

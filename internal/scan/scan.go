@@ -91,9 +91,14 @@ func Validate(cfg *config.Config, reg *scanners.Registry) error {
 //  2. Run them with at most Concurrency at once, plus the declared
 //     inventory. A scanner that errors or panics becomes a failed gap on
 //     its system; the others go on.
-//  3. When ctx is cancelled, running scanners return what they have; the
-//     snapshot is marked Partial and unfinished targets get a gap.
-//  4. Every configured target has a System in the result, scanned or not.
+//  3. Then run the followers (scanners.Follower, e.g. domains), which were
+//     left out of step 2, the same way, each with ScanAfter and the merged
+//     snapshot of step 2. One phase only: followers do not see each other.
+//  4. When ctx is cancelled, running scanners return what they have; the
+//     snapshot is marked Partial and unfinished targets get a gap. No
+//     scanner starts after the cancellation (followers included), and
+//     scanners still running Grace after it are abandoned.
+//  5. Every configured target has a System in the result, scanned or not.
 //
 // Run returns an error only for config problems or an internal merge
 // conflict; a cancelled run returns the partial snapshot and ctx's error.
@@ -108,7 +113,6 @@ func Run(ctx context.Context, cfg *config.Config, reg *scanners.Registry, o Opti
 		Logger: o.Logger, Now: o.Now, Config: cfg, Redactor: o.Redactor,
 		Progress: o.Progress, Version: o.Version,
 	}.WithDefaults()
-	log := env.Logger
 
 	selected := map[string]bool{}
 	for _, name := range o.Targets {
@@ -143,113 +147,40 @@ func Run(ctx context.Context, cfg *config.Config, reg *scanners.Registry, o Opti
 		jobs = append(jobs, job{target: config.Target{Type: declared.Type, Name: declared.SystemID}, scanner: ds})
 	}
 
-	type result struct {
-		target   config.Target
-		snap     *findings.Snapshot
-		err      error
-		finished bool
-	}
 	if o.Grace <= 0 {
 		o.Grace = time.Second
 	}
-	var mu sync.Mutex // guards results and abandoned
-	abandoned := false
-	results := make([]result, len(jobs))
-	for i, j := range jobs {
-		results[i].target = j.target
-	}
-	set := func(i int, r result) {
-		mu.Lock()
-		defer mu.Unlock()
-		if !abandoned {
-			r.finished = true
-			results[i] = r
-		}
-	}
-	sem := make(chan struct{}, o.Concurrency)
-	var wg sync.WaitGroup
-	for i, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				set(i, result{target: j.target, err: ctx.Err()})
-				return
-			}
-			defer func() { <-sem }()
-			env.Progress.Step(j.target.Name, "connecting", 0, 0)
-			log.Info("scan start", "target", j.target.Name, "type", j.target.Type)
-			snap, err := safeScan(ctx, j.scanner)
-			set(i, result{target: j.target, snap: snap, err: err})
-			status := "done"
-			if err != nil {
-				_, reason := scanners.Classify(err)
-				status = "failed: " + o.Redactor.String(reason)
-				log.Warn("scan failed", "target", j.target.Name, "error", o.Redactor.String(err.Error()))
-			} else {
-				log.Info("scan done", "target", j.target.Name)
-			}
-			env.Progress.Step(j.target.Name, status, 1, 1)
-		}()
-	}
-	finished := make(chan struct{})
-	go func() { wg.Wait(); close(finished) }()
-	select {
-	case <-finished:
-	case <-ctx.Done():
-		select {
-		case <-finished:
-		case <-time.After(o.Grace):
-			log.Warn("scanners did not stop in time after cancellation; abandoning them", "grace", o.Grace.String())
-		}
-	}
-	mu.Lock()
-	abandoned = true
-	for i := range results {
-		if !results[i].finished {
-			results[i].err = fmt.Errorf("did not stop within %s of cancellation: %w", o.Grace, context.Canceled)
-			env.Progress.Step(results[i].target.Name, "cancelled", 1, 1)
-		}
-	}
-	final := slices.Clone(results)
-	mu.Unlock()
-	results = nil
+	// giveUp closes Grace after ctx is cancelled. It is one deadline for
+	// the whole run, not one per phase, so a cancelled run still ends
+	// within about Grace of the cancellation with followers present.
+	giveUp := make(chan struct{})
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(o.Grace, func() { close(giveUp) }) })
+	defer stopGrace()
 
-	partial := ctx.Err() != nil
-	var parts []*findings.Snapshot
-	for _, r := range final {
-		snap := r.snap
-		if snap == nil {
-			snap = &findings.Snapshot{}
+	// Phase 1: every target but the followers, and the declared
+	// inventory. Phase 2: the followers (scanners.Follower), with the
+	// merged snapshot of phase 1.
+	var first, followers []job
+	for _, j := range jobs {
+		if _, ok := j.scanner.(scanners.Follower); ok {
+			followers = append(followers, j)
+			env.Progress.Step(j.target.Name, "waiting for the other targets", 0, 0)
+		} else {
+			first = append(first, j)
 		}
-		scrubGaps(snap, o.Redactor)
-		if r.target.Type != declared.Type {
-			ensureSystem(snap, r.target)
-		}
-		if r.err != nil {
-			reason := findings.GapFailed
-			msg := o.Redactor.String(r.err.Error())
-			if class, why := scanners.Classify(r.err); class == scanners.ClassUnreachable || class == scanners.ClassTLS {
-				msg = o.Redactor.String(why) + ": " + msg
-			}
-			switch {
-			case ctx.Err() != nil && (errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded)):
-				// The run was cancelled (a source's own timeout is not a
-				// cancellation: it stays a failure below).
-				partial = true
-				msg = "scan cancelled before it finished: " + msg
-			case errors.Is(r.err, scanners.ErrDenied):
-				reason = findings.GapDenied
-			}
-			addSystemGap(snap, findings.Gap{
-				ID: findings.GapID(r.target.Name, "system"), System: r.target.Name,
-				Collection: "system", Reason: reason, Error: msg,
-			})
-		}
-		parts = append(parts, snap)
 	}
+	r := runner{ctx: ctx, env: env, o: o, giveUp: giveUp}
+	parts := r.parts(r.phase(first, nil))
+	if len(followers) > 0 {
+		prior, err := findings.Merge(parts...)
+		if err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		prior.Partial = ctx.Err() != nil
+		prior.Canonicalize()
+		parts = append(parts, r.parts(r.phase(followers, prior))...)
+	}
+	partial := ctx.Err() != nil
 	for _, t := range skipped {
 		parts = append(parts, &findings.Snapshot{
 			Systems: []findings.System{stubSystem(t)},
@@ -276,14 +207,154 @@ func Run(ctx context.Context, cfg *config.Config, reg *scanners.Registry, o Opti
 	return merged, nil
 }
 
+// runner runs the jobs of one phase of Run.
+type runner struct {
+	ctx context.Context
+	env scanners.Env
+	o   Options
+	// giveUp is closed Grace after ctx is cancelled.
+	giveUp <-chan struct{}
+}
+
+type result struct {
+	target   config.Target
+	snap     *findings.Snapshot
+	err      error
+	finished bool
+}
+
+// phase runs jobs with at most Concurrency at once; with a non-nil prior
+// each job is a scanners.Follower and gets ScanAfter(prior). Once ctx is
+// cancelled no job starts, and phase returns when every started job has
+// returned or giveUp is closed, whichever comes first; a job still running
+// then is abandoned and its result is a cancellation error.
+func (r runner) phase(jobs []job, prior *findings.Snapshot) []result {
+	ctx, env, log := r.ctx, r.env, r.env.Logger
+	var mu sync.Mutex // guards results and abandoned
+	abandoned := false
+	results := make([]result, len(jobs))
+	for i, j := range jobs {
+		results[i].target = j.target
+	}
+	set := func(i int, res result) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !abandoned {
+			res.finished = true
+			results[i] = res
+		}
+	}
+	sem := make(chan struct{}, r.o.Concurrency)
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			notStarted := func() {
+				set(i, result{target: j.target, err: ctx.Err()})
+				env.Progress.Step(j.target.Name, "cancelled", 1, 1)
+			}
+			if ctx.Err() != nil {
+				// select below picks at random when both are ready: a
+				// cancelled run must not start anything.
+				notStarted()
+				return
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				notStarted()
+				return
+			}
+			defer func() { <-sem }()
+			env.Progress.Step(j.target.Name, "connecting", 0, 0)
+			log.Info("scan start", "target", j.target.Name, "type", j.target.Type, "after_others", prior != nil)
+			snap, err := safeScan(ctx, j.scanner, prior)
+			set(i, result{target: j.target, snap: snap, err: err})
+			status := "done"
+			if err != nil {
+				_, reason := scanners.Classify(err)
+				status = "failed: " + r.o.Redactor.String(reason)
+				log.Warn("scan failed", "target", j.target.Name, "error", r.o.Redactor.String(err.Error()))
+			} else {
+				log.Info("scan done", "target", j.target.Name)
+			}
+			env.Progress.Step(j.target.Name, status, 1, 1)
+		}()
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-r.giveUp:
+		select {
+		case <-finished:
+		default:
+			log.Warn("scanners did not stop in time after cancellation; abandoning them", "grace", r.o.Grace.String())
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	abandoned = true
+	for i := range results {
+		if !results[i].finished {
+			results[i].err = fmt.Errorf("did not stop within %s of cancellation: %w", r.o.Grace, context.Canceled)
+			env.Progress.Step(results[i].target.Name, "cancelled", 1, 1)
+		}
+	}
+	return slices.Clone(results)
+}
+
+// parts turns results into snapshot fragments: secrets scrubbed from
+// gaps, a System for every target, and a system gap for a target that
+// failed or was cancelled (what it returned is kept).
+func (r runner) parts(results []result) []*findings.Snapshot {
+	ctx, red := r.ctx, r.o.Redactor
+	var parts []*findings.Snapshot
+	for _, res := range results {
+		snap := res.snap
+		if snap == nil {
+			snap = &findings.Snapshot{}
+		}
+		scrubGaps(snap, red)
+		if res.target.Type != declared.Type {
+			ensureSystem(snap, res.target)
+		}
+		if res.err != nil {
+			reason := findings.GapFailed
+			msg := red.String(res.err.Error())
+			if class, why := scanners.Classify(res.err); class == scanners.ClassUnreachable || class == scanners.ClassTLS {
+				msg = red.String(why) + ": " + msg
+			}
+			switch {
+			case ctx.Err() != nil && (errors.Is(res.err, context.Canceled) || errors.Is(res.err, context.DeadlineExceeded)):
+				// The run was cancelled (a source's own timeout is not a
+				// cancellation: it stays a failure below).
+				msg = "scan cancelled before it finished: " + msg
+			case errors.Is(res.err, scanners.ErrDenied):
+				reason = findings.GapDenied
+			}
+			addSystemGap(snap, findings.Gap{
+				ID: findings.GapID(res.target.Name, "system"), System: res.target.Name,
+				Collection: "system", Reason: reason, Error: msg,
+			})
+		}
+		parts = append(parts, snap)
+	}
+	return parts
+}
+
 // safeScan runs a scanner, turning a panic into an error so one broken
 // scanner cannot take the run down.
-func safeScan(ctx context.Context, s scanners.Scanner) (snap *findings.Snapshot, err error) {
+func safeScan(ctx context.Context, s scanners.Scanner, prior *findings.Snapshot) (snap *findings.Snapshot, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("scanner panicked: %v\n%s", r, firstLines(string(debug.Stack()), 12))
 		}
 	}()
+	if f, ok := s.(scanners.Follower); ok && prior != nil {
+		return f.ScanAfter(ctx, prior)
+	}
 	return s.Scan(ctx)
 }
 

@@ -326,3 +326,189 @@ func TestIssue14SummaryAndUnreachable(t *testing.T) {
 		t.Fatal("AnyFailed")
 	}
 }
+
+// follower is a scanners.Follower: it records the prior snapshot it got
+// and reports it as principals of its own, so the test sees what it saw.
+type follower struct {
+	name       string
+	mode       string
+	othersDone func() int32
+	scanCalled *atomic.Int32
+	afterCalls *atomic.Int32
+	sawDone    *atomic.Int32
+	saw        chan []string
+}
+
+func (f *follower) Scan(context.Context) (*findings.Snapshot, error) {
+	f.scanCalled.Add(1)
+	return &findings.Snapshot{Systems: []findings.System{{ID: f.name, Kind: "fake", Target: f.name}}}, nil
+}
+
+func (f *follower) ScanAfter(ctx context.Context, prior *findings.Snapshot) (*findings.Snapshot, error) {
+	f.afterCalls.Add(1)
+	f.sawDone.Store(f.othersDone())
+	switch f.mode {
+	case "stuck":
+		time.Sleep(time.Minute)
+	case "hang":
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	var ids []string
+	for _, s := range prior.Systems {
+		ids = append(ids, "system:"+s.ID)
+	}
+	for _, p := range prior.Principals {
+		ids = append(ids, p.ID)
+	}
+	f.saw <- ids
+	return &findings.Snapshot{Systems: []findings.System{{ID: f.name, Kind: "fake", Target: f.name}}}, nil
+}
+
+// slowFake returns after a pause, so a follower that ran beside it would
+// not see its facts.
+type slowFake struct {
+	fakeScanner
+	done *atomic.Int32
+}
+
+func (s *slowFake) Scan(ctx context.Context) (*findings.Snapshot, error) {
+	if s.mode == "" {
+		time.Sleep(30 * time.Millisecond)
+	}
+	snap, err := s.fakeScanner.Scan(ctx)
+	s.done.Add(1)
+	return snap, err
+}
+
+type followRig struct {
+	started, done, scanCalled, afterCalls, sawDone atomic.Int32
+	saw                                            chan []string
+}
+
+func (r *followRig) registry() *scanners.Registry {
+	r.saw = make(chan []string, 4)
+	return scanners.NewRegistry(declared.Factory(), scanners.Factory{
+		Type:        "fake",
+		Permissions: func() scanners.Permissions { return scanners.Permissions{} },
+		New: func(t config.Target, env scanners.Env) (scanners.Scanner, error) {
+			var c fakeCfg
+			if err := config.DecodeTarget(t, &c); err != nil {
+				return nil, err
+			}
+			return &slowFake{fakeScanner: fakeScanner{name: t.Name, mode: c.Mode, started: &r.started}, done: &r.done}, nil
+		},
+	}, scanners.Factory{
+		Type:        "follow",
+		Permissions: func() scanners.Permissions { return scanners.Permissions{} },
+		New: func(t config.Target, env scanners.Env) (scanners.Scanner, error) {
+			var c fakeCfg
+			if err := config.DecodeTarget(t, &c); err != nil {
+				return nil, err
+			}
+			return &follower{name: t.Name, mode: c.Mode, othersDone: r.done.Load, scanCalled: &r.scanCalled,
+				afterCalls: &r.afterCalls, sawDone: &r.sawDone, saw: r.saw}, nil
+		},
+	})
+}
+
+// Issue 19 (runner): a scanners.Follower runs once every other target has
+// finished, with their merged snapshot, through ScanAfter (never Scan);
+// a failed target's facts are in it too, its failure stays a gap.
+func TestIssue19FollowerGetsOthersMergedFacts(t *testing.T) {
+	var rig followRig
+	cfg := loadCfg(t, `  - {type: follow, name: dns}
+  - {type: fake, name: ok1}
+  - {type: fake, name: ok2}
+  - {type: fake, name: bad, mode: fail}`)
+	snap, err := Run(context.Background(), cfg, rig.registry(), Options{Now: fixed, Concurrency: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rig.scanCalled.Load() != 0 || rig.afterCalls.Load() != 1 {
+		t.Fatalf("Scan called %d times, ScanAfter %d, want 0 and 1", rig.scanCalled.Load(), rig.afterCalls.Load())
+	}
+	if rig.sawDone.Load() != 3 {
+		t.Fatalf("follower started when %d of 3 other targets had finished", rig.sawDone.Load())
+	}
+	got := strings.Join(<-rig.saw, ",")
+	want := "system:bad,system:declared,system:ok1,system:ok2,user:bad:alice,user:ok1:alice,user:ok2:alice"
+	if got != want {
+		t.Fatalf("follower saw %s\nwant %s", got, want)
+	}
+	var dns, badGap bool
+	for _, s := range snap.Systems {
+		dns = dns || s.ID == "dns"
+	}
+	for _, g := range snap.Gaps {
+		badGap = badGap || g.System == "bad" && g.Collection == "system"
+		if g.System == "dns" {
+			t.Errorf("follower has a gap: %+v", g)
+		}
+	}
+	if !dns || !badGap {
+		t.Fatalf("dns system %v, bad's gap %v", dns, badGap)
+	}
+}
+
+// Issue 19 with issue 14's guarantee: with a follower present, a
+// cancelled run still returns within its grace period, whether the
+// cancellation comes while the others run (the follower never starts) or
+// while a follower that ignores ctx runs (it is abandoned).
+func TestIssue19CancellationWithFollower(t *testing.T) {
+	for _, c := range []struct {
+		name, targets string
+		cancelWhen    func(r *followRig) bool
+		wantAfter     int32
+		wantReason    string
+	}{
+		{"during the others", `  - {type: follow, name: dns}
+  - {type: fake, name: ok1}
+  - {type: fake, name: slow, mode: hang}`, func(r *followRig) bool { return r.started.Load() == 2 }, 0, "scan cancelled before it finished"},
+		{"during the follower", `  - {type: follow, name: dns, mode: stuck}
+  - {type: fake, name: ok1}`, func(r *followRig) bool { return r.afterCalls.Load() == 1 }, 1, "did not stop within"},
+		{"during a follower that stops", `  - {type: follow, name: dns, mode: hang}
+  - {type: fake, name: ok1}`, func(r *followRig) bool { return r.afterCalls.Load() == 1 }, 1, "scan cancelled before it finished"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var rig followRig
+			reg := rig.registry()
+			cfg := loadCfg(t, c.targets)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() {
+				for !c.cancelWhen(&rig) {
+					time.Sleep(time.Millisecond)
+				}
+				cancel()
+			}()
+			done := make(chan struct{})
+			var snap *findings.Snapshot
+			var err error
+			go func() {
+				snap, err = Run(ctx, cfg, reg, Options{Now: fixed, Grace: 100 * time.Millisecond})
+				close(done)
+			}()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatal("Run did not return after cancellation")
+			}
+			if !errors.Is(err, context.Canceled) || snap == nil || !snap.Partial {
+				t.Fatalf("err %v, snap %v", err, snap)
+			}
+			if rig.afterCalls.Load() != c.wantAfter {
+				t.Fatalf("ScanAfter called %d times, want %d", rig.afterCalls.Load(), c.wantAfter)
+			}
+			var found bool
+			for _, g := range snap.Gaps {
+				if g.System == "dns" && g.Collection == "system" && strings.Contains(g.Error, c.wantReason) {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("no %q gap on the follower: %+v", c.wantReason, snap.Gaps)
+			}
+		})
+	}
+}

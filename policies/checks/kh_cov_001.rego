@@ -5,7 +5,9 @@
 #   skipped or is missing from the snapshot fails. Each gap (a collection
 #   that could not be read) warns and names the checks it leaves unknown;
 #   a structural gap covered by a recently verified declared relationship
-#   does not.
+#   does not, nor does an Azure resource provider that is not registered
+#   for a subscription (reported, with the call, as a pass: nothing of the
+#   provider can exist there).
 # custom:
 #   id: KH-COV-001
 #   severity: high
@@ -47,6 +49,14 @@ results contains res if {
 results contains res if {
 	some g in input.gaps
 	g.covered
+	g.covered_reason == "provider_unregistered"
+	res := lib.result("pass", g.system, [g.id], sprintf("%s not read on %s (%s): the resource provider is not registered, so nothing of this kind can exist there: %s", [g.collection, g.system, g.reason, g.error]), [sprintf("remedy: %s", [g.remedy]) | g.remedy != ""])
+}
+
+results contains res if {
+	some g in input.gaps
+	g.covered
+	g.covered_reason != "provider_unregistered"
 	res := lib.result("pass", g.system, [g.id], sprintf("%s not readable on %s, covered by a declared relationship verified within %d days", [g.collection, g.system, input.params.declared_max_age_days]), [sprintf("declared: %s", [lib.join_names(g.covered_by)])])
 }
 

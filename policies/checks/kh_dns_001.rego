@@ -108,12 +108,41 @@ results contains res if {
 }
 
 # Verified domains other scanners found (an Entra tenant's, a Workspace
-# account's) that no domains target looked up are listed, not ignored.
+# account's) are looked up by the domains scanner itself (it runs after the
+# other targets); one that still was not (the domains target was cancelled
+# or failed, or the snapshot predates that) is listed, not ignored. A
+# subdomain counts as looked up when its registrable domain was; platform
+# domains and names that are not on the public internet are not listed.
 looked_up := {lower(a.name) | some a in domains}
+
+covered(d) if d in looked_up
+
+covered(d) if {
+	some l in looked_up
+	endswith(d, concat("", [".", l]))
+}
 
 platform(d) if endswith(d, ".onmicrosoft.com")
 
 platform(d) if d == "onmicrosoft.com"
+
+platform(d) if d in {"googlemail.com", "gserviceaccount.com"}
+
+platform(d) if {
+	some p in {"googlemail.com", "gserviceaccount.com"}
+	endswith(d, concat("", [".", p]))
+}
+
+# Special-use and never-delegated top-level labels (RFC 6761, RFC 6762,
+# common AD choices): an AD domain such as corp.local has no registry.
+internal_tlds := {"local", "localdomain", "internal", "lan", "corp", "home", "intranet", "private", "test", "example", "invalid", "localhost", "arpa"}
+
+non_public(d) if {
+	labels := split(d, ".")
+	labels[count(labels) - 1] in internal_tlds
+}
+
+non_public(d) if not contains(d, ".")
 
 results contains res if {
 	some dsys, ds in input.systems
@@ -121,7 +150,8 @@ results contains res if {
 	some sys, s in input.systems
 	s.kind != "domains"
 	some d in object.get(s, "domains", [])
-	not lower(d) in looked_up
+	not covered(lower(d))
 	not platform(lower(d))
+	not non_public(lower(d))
 	res := lib.narrowed(lib.result("warn", dsys, [d], sprintf("domain %s, verified in %s, was not looked up: add it to organization.domains", [d, sys]), []), [sprintf("organization/registration/%s", [d])])
 }

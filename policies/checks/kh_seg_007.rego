@@ -37,6 +37,11 @@ problem(c) := sprintf("%s %s is %d days old (created %s)", [c.kind, c.id, d, c.c
 	c.created_unix != null
 	d := lib.days_since(c.created_unix)
 	d > max_age
+} else := sprintf("%s %s is at least %d days old (existed on %s)", [c.kind, c.id, d, c.created_at_least]) if {
+	c.created_unix == null
+	c.created_at_least_unix != null
+	d := lib.days_since(c.created_at_least_unix)
+	d > max_age
 } else := sprintf("%s %s has never been used", [c.kind, c.id]) if {
 	c.last_used_known == true
 	c.last_used_unix == null
@@ -54,7 +59,7 @@ results contains res if {
 	not problem(c)
 	c.created_unix == null
 	p := lib.principal(id)
-	res := lib.result("unknown", p.system, [id, c.id], sprintf("the age of %s %s of %s is unknown", [c.kind, c.id, lib.label(id)]), [])
+	res := lib.result("unknown", p.system, [id, c.id], sprintf("the age of %s %s of %s is unknown%s", [c.kind, c.id, lib.label(id), at_least_text(c)]), [])
 }
 
 flagged contains lib.principal(id).system if {
@@ -72,3 +77,6 @@ results contains res if {
 	not sys in flagged
 	res := lib.result("pass", sys, [sys], sprintf("no provider access key, app secret, token or SSH key older than %d days or unused (passwords and certificates are not judged)", [max_age]), [])
 }
+
+at_least_text(c) := sprintf(" (it existed on %s; the source does not say when it was created)", [c.created_at_least]) if c.created_at_least != ""
+else := ""

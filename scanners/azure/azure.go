@@ -100,6 +100,10 @@ type subscription struct {
 	offers      []offer
 	vaults      []vault
 	gaps        []findings.Gap
+	// unregistered maps a resource provider namespace found unregistered
+	// (409 MissingSubscriptionRegistration) to the gap collections it
+	// left unread.
+	unregistered map[string][]string
 }
 
 // Scan reads the tenant's subscriptions. See the scanners.Scanner contract.
@@ -184,6 +188,30 @@ func (r *run) subGap(sub *subscription, collection string, err error, remedy str
 	r.env.Logger.Warn("azure: collection not read", "target", r.sys, "subscription", sub.id, "collection", collection, "reason", g.Reason, "error", g.Error)
 	sub.gaps = append(sub.gaps, g)
 }
+
+// unregisteredGap records a 409 MissingSubscriptionRegistration: an
+// "unsupported" gap naming the exact call and the provider namespace, and
+// the namespace on the subscription system (providers_unregistered,
+// unregistered_provider_collections) so the policy layer can tell that no
+// resource of the provider can exist there (see README, "Unregistered
+// resource providers").
+func (r *run) unregisteredGap(sub *subscription, ns, collection string, err error) {
+	msg := strings.TrimSuffix(err.Error(), ": "+errUnregistered.Error())
+	err = unsupportedError(fmt.Sprintf("%s: resource provider %s is not registered for subscription %s", msg, ns, sub.id))
+	r.subGap(sub, collection, err, "the resource provider "+ns+" is not registered: no vault / delegation of this kind can exist in it; "+
+		"registering it (a write) is not keyholder's to do — confirm and declare")
+	if sub.unregistered == nil {
+		sub.unregistered = map[string][]string{}
+	}
+	sub.unregistered[ns] = append(sub.unregistered[ns], collection)
+}
+
+// unsupportedError is an error text that unwraps to scanners.ErrUnsupported
+// without adding that sentinel's words to it.
+type unsupportedError string
+
+func (e unsupportedError) Error() string { return string(e) }
+func (e unsupportedError) Unwrap() error { return scanners.ErrUnsupported }
 
 func (r *run) addGap(g findings.Gap) {
 	r.env.Logger.Warn("azure: collection not read", "target", r.sys, "collection", g.Collection, "reason", g.Reason, "error", g.Error)

@@ -16,9 +16,12 @@ const benchMSP = "9a5e0000-0000-4000-8000-00000000b0b0"
 
 // benchScenario is the README's benchmark estate: 200 subscriptions, 100
 // role assignments each (20 000) plus 2 inherited from management groups,
-// every subscription delegated through Lighthouse, a vault in every 10th.
+// every subscription delegated through Lighthouse, a Recovery Services vault
+// in every 10th and a Data Protection backup vault with 3 backup instances
+// in every 20th.
 func benchScenario() azsim.Scenario {
-	return azsim.Generate(tenantID, azsim.GenerateOptions{Subscriptions: 200, AssignmentsPerSubscription: 100, MSPTenant: benchMSP, VaultsEvery: 10})
+	return azsim.Generate(tenantID, azsim.GenerateOptions{Subscriptions: 200, AssignmentsPerSubscription: 100, MSPTenant: benchMSP, VaultsEvery: 10,
+		BackupVaultsEvery: 20, BackupInstances: 3})
 }
 
 // wantRequests is the request count of a scan of benchScenario, by route,
@@ -26,14 +29,17 @@ func benchScenario() azsim.Scenario {
 // items: 2 pages), PIM eligibility and assignment schedules (1 each),
 // Lighthouse assignments with definitions expanded (1), Recovery Services
 // and Data Protection vault lists (1 each): 7. Plus 2 pages of
-// subscriptions, 3 pages of the hierarchy (204 entries), and one
-// Resource Guard proxy list and one protected-items list per vault (20
-// each). Built-in roles are graded
-// from a table, so no role definition is fetched.
+// subscriptions, 3 pages of the hierarchy (204 entries), one Resource
+// Guard proxy list per vault (20 + 10), one protected-items list per
+// Recovery Services vault (20), and per backup vault one backup-instances
+// list (10) and one recovery-points page per backup instance (30).
+// Built-in roles are graded from a table, so no role definition is
+// fetched.
 var wantRequests = map[string]int{
 	"subscriptions": 2, "descendants": 3, "roleAssignments": 400, "roleEligibilitySchedules": 200,
 	"roleAssignmentSchedules": 200, "registrationAssignments": 200, "recoveryServicesVaults": 200,
-	"backupVaults": 200, "backupResourceGuardProxies": 20, "backupProtectedItems": 20,
+	"backupVaults": 200, "backupResourceGuardProxies": 30, "backupProtectedItems": 20,
+	"backupInstances": 10, "recoveryPoints": 30,
 }
 
 // TestRequestBudget pins the number of ARM requests of the benchmark

@@ -114,8 +114,10 @@ func TestIssue17VaultGuardedFromMSPTenant(t *testing.T) {
 	if rsv.Immutable || rsv.Attributes["resource_guard_tenant"] != mspTenant || rsv.Attributes["multi_user_authorization"] != "Enabled" {
 		t.Errorf("rsv-prod = %+v", rsv)
 	}
-	if rsv.LastRecoveryPoint == nil || !rsv.LastRecoveryPoint.Equal(time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)) || rsv.Attributes["protected_items"] != "2" {
-		t.Errorf("rsv-prod recovery point = %v, items %q; want the newest of two items", rsv.LastRecoveryPoint, rsv.Attributes["protected_items"])
+	// The vault is as fresh as its stalest item: the older of the two
+	// items' last recovery points (2026-11-01T02:00 and 2026-10-31T22:00).
+	if rsv.LastRecoveryPoint == nil || !rsv.LastRecoveryPoint.Equal(time.Date(2026, 10, 31, 22, 0, 0, 0, time.UTC)) || rsv.Attributes["protected_items"] != "2" {
+		t.Errorf("rsv-prod recovery point = %v, items %q; want the stalest of two items", rsv.LastRecoveryPoint, rsv.Attributes["protected_items"])
 	}
 	if !bv.Immutable || bv.Attributes["soft_delete"] != "Off" {
 		t.Errorf("bv-prod = %+v (want immutable, soft delete Off)", bv)
@@ -141,7 +143,7 @@ func TestIssue17VaultGuardedFromMSPTenant(t *testing.T) {
 // Issue 17 case: a subscription the identity cannot read (in the hierarchy,
 // not in /subscriptions) is a system with a denied "system" gap, so every
 // check on it is unknown; a denied Lighthouse listing is a gap naming the
-// call; an unregistered backup provider is no gap (no vault can exist).
+// call.
 func TestIssue17UnreadableSubscriptionIsGap(t *testing.T) {
 	snap := newFixture(t, loadScenario(t), "").scan(t)
 	g := gapOf(snap, sysOf(subHidden), gapSystem)
@@ -152,8 +154,55 @@ func TestIssue17UnreadableSubscriptionIsGap(t *testing.T) {
 	if lg == nil || lg.Reason != findings.GapDenied || !strings.Contains(lg.Error, "registrationAssignments") {
 		t.Errorf("dev Lighthouse gap = %+v", lg)
 	}
-	if gapOf(snap, sysOf(subDev), gapRecovery) != nil || gapOf(snap, sysOf(subDev), gapDataProtection) != nil {
-		t.Errorf("unregistered providers reported as gaps: %+v", snap.Gaps)
+}
+
+// Issue 17, "an unregistered resource provider … named with the exact
+// call": a 409 MissingSubscriptionRegistration is an unsupported gap on the
+// subscription naming the call and the namespace, and the subscription
+// system lists the provider and the collections (the policy layer then
+// leaves no check unknown: no resource of the provider can exist there).
+func TestIssue17UnregisteredProviderIsGapNamingCall(t *testing.T) {
+	sc := loadScenario(t)
+	for i := range sc.Subscriptions {
+		if sc.Subscriptions[i].ID == subDev {
+			sc.Subscriptions[i].Deny = nil
+			sc.Subscriptions[i].Unregistered = append(sc.Subscriptions[i].Unregistered, "Microsoft.ManagedServices")
+		}
+	}
+	snap := newFixture(t, sc, "").scan(t)
+	for _, c := range []struct{ collection, call, ns string }{
+		{gapRecovery, "GET /subscriptions/" + subDev + "/providers/Microsoft.RecoveryServices/vaults", "Microsoft.RecoveryServices"},
+		{gapDataProtection, "GET /subscriptions/" + subDev + "/providers/Microsoft.DataProtection/backupVaults", "Microsoft.DataProtection"},
+		{gapLighthouse, "GET /subscriptions/" + subDev + "/providers/Microsoft.ManagedServices/registrationAssignments?$expandRegistrationDefinition=true", "Microsoft.ManagedServices"},
+	} {
+		g := gapOf(snap, sysOf(subDev), c.collection)
+		if g == nil {
+			t.Errorf("%s: no gap; gaps %+v", c.collection, snap.Gaps)
+			continue
+		}
+		if g.Reason != findings.GapUnsupported || !strings.Contains(g.Error, c.call+":") || !strings.Contains(g.Error, "MissingSubscriptionRegistration") ||
+			!strings.Contains(g.Error, "resource provider "+c.ns+" is not registered") || !strings.Contains(g.Remedy, "not keyholder's to do") {
+			t.Errorf("%s gap = %+v", c.collection, g)
+		}
+	}
+	var sys *findings.System
+	for i := range snap.Systems {
+		if snap.Systems[i].ID == sysOf(subDev) {
+			sys = &snap.Systems[i]
+		}
+	}
+	if sys == nil {
+		t.Fatal("no dev subscription system")
+	}
+	if got, want := sys.Attributes["providers_unregistered"], "Microsoft.DataProtection,Microsoft.ManagedServices,Microsoft.RecoveryServices"; got != want {
+		t.Errorf("providers_unregistered = %q, want %q", got, want)
+	}
+	if got, want := sys.Attributes["unregistered_provider_collections"], "backups/data_protection,backups/recovery_services,trusts/lighthouse"; got != want {
+		t.Errorf("unregistered_provider_collections = %q, want %q", got, want)
+	}
+	// A registered provider on another subscription leaves no such gap.
+	if g := gapOf(snap, sysOf(subProd), gapRecovery); g != nil {
+		t.Errorf("prod recovery gap = %+v", g)
 	}
 }
 
@@ -378,7 +427,73 @@ func TestPacesOnRemainingReads(t *testing.T) {
 			t.Errorf("wait %v, want 1s", d)
 		}
 	}
-	if len(snap.Grants) == 0 || len(snap.Gaps) != 2 {
+	// Denied Lighthouse and the hidden subscription, plus the two
+	// unregistered backup providers of the dev subscription.
+	if len(snap.Grants) == 0 || len(snap.Gaps) != 4 {
 		t.Errorf("pacing changed the result: %d grants, gaps %+v", len(snap.Grants), snap.Gaps)
+	}
+}
+
+func backupNamed(snap *findings.Snapshot, name string) *findings.Backup {
+	for i := range snap.Backups {
+		if snap.Backups[i].Name == name {
+			return &snap.Backups[i]
+		}
+	}
+	return nil
+}
+
+// Issue 17, Data Protection backup vaults: the newest recovery point comes
+// from the vault's backup instances (one listing) and the first page of
+// each instance's recovery points (the API has no $top/$orderby), so
+// KH-BAK-006 can decide. bv-prod's blob-docs has three points at page size
+// 2: the third (2026-11-02) is on a page that is not read, and the vault
+// says so.
+func TestIssue17BackupVaultRecoveryPoint(t *testing.T) {
+	f := newFixture(t, loadScenario(t), "")
+	snap := f.scan(t)
+	bv := backupNamed(snap, "bv-prod")
+	if bv == nil {
+		t.Fatalf("bv-prod missing: %+v", snap.Backups)
+	}
+	// Each instance's newest point on its first page, and the vault is as
+	// fresh as the stalest instance: 2026-10-31T01:00.
+	if bv.LastRecoveryPoint == nil || !bv.LastRecoveryPoint.Equal(time.Date(2026, 10, 31, 1, 0, 0, 0, time.UTC)) {
+		t.Errorf("bv-prod last recovery point = %v, want 2026-10-31T01:00Z (the stalest instance's newest point)", bv.LastRecoveryPoint)
+	}
+	if bv.Attributes["protected_items"] != "2" || bv.Attributes["recovery_points_first_page_only"] != "1" {
+		t.Errorf("bv-prod attributes = %v", bv.Attributes)
+	}
+	c := f.srv.Counts()
+	if c["backupInstances"] != 1 || c["recoveryPoints"] != 2 {
+		t.Errorf("backupInstances = %d, recoveryPoints = %d; want 1 and 2 (one page per instance)", c["backupInstances"], c["recoveryPoints"])
+	}
+	if g := gapOf(snap, sysOf(subProd), gapRecoveryPoints); g != nil {
+		t.Errorf("unexpected recovery points gap %+v", g)
+	}
+}
+
+// A denied backup-instances listing is a backups/recovery_points gap naming
+// the call, and the backup vault reports no recovery point (KH-BAK-006
+// unknown, not a pass on stale data).
+func TestIssue17BackupVaultRecoveryPointDenied(t *testing.T) {
+	sc := loadScenario(t)
+	for i := range sc.Subscriptions {
+		if sc.Subscriptions[i].ID == subProd {
+			sc.Subscriptions[i].Deny = append(sc.Subscriptions[i].Deny, "recovery_points")
+		}
+	}
+	snap := newFixture(t, sc, "").scan(t)
+	g := gapOf(snap, sysOf(subProd), gapRecoveryPoints)
+	if g == nil || g.Reason != findings.GapDenied || !strings.Contains(g.Error, "/providers/Microsoft.DataProtection/backupVaults/bv-prod/backupInstances") {
+		t.Fatalf("recovery points gap = %+v", g)
+	}
+	bv := backupNamed(snap, "bv-prod")
+	if bv == nil || bv.LastRecoveryPoint != nil || bv.Attributes["protected_items"] != "" {
+		t.Errorf("bv-prod = %+v, want no recovery point and no item count", bv)
+	}
+	// The Recovery Services vault's own recovery point is unaffected.
+	if rsv := backupNamed(snap, "rsv-prod"); rsv == nil || rsv.LastRecoveryPoint == nil {
+		t.Errorf("rsv-prod lost its recovery point: %+v", rsv)
 	}
 }

@@ -138,6 +138,20 @@ type armPage struct {
 // another host are refused (the token would go with them) and a link that
 // repeats is a loop.
 func (c *client) list(ctx context.Context, path string, query url.Values, each func(json.RawMessage) error) error {
+	_, err := c.listPages(ctx, path, query, 0, each)
+	return err
+}
+
+// first reads only the first page of a listing (for APIs with no $top or
+// $orderby, where one page is the bound); more reports that the server
+// had further pages, which were not read.
+func (c *client) first(ctx context.Context, path string, query url.Values, each func(json.RawMessage) error) (more bool, err error) {
+	return c.listPages(ctx, path, query, 1, each)
+}
+
+// listPages is list reading at most limit pages (0: all, up to maxPages);
+// more reports that a page was left unread.
+func (c *client) listPages(ctx context.Context, path string, query url.Values, limit int, each func(json.RawMessage) error) (more bool, err error) {
 	pl := c.arm.Pipeline()
 	seen := map[string]bool{}
 	pages := 0
@@ -179,18 +193,23 @@ func (c *client) list(ctx context.Context, path string, query url.Values, each f
 			return p, nil
 		},
 	})
+	read := 0
 	for pager.More() {
+		if limit > 0 && read == limit {
+			return true, nil
+		}
 		p, err := pager.NextPage(ctx)
 		if err != nil {
-			return err
+			return false, err
 		}
+		read++
 		for _, v := range p.Value {
 			if err := each(v); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // probeTenant asks ARM about a subscription of another tenant: ARM answers

@@ -88,6 +88,7 @@ func (r *run) lighthouse(ctx context.Context, sub *subscription) {
 			// Microsoft.ManagedServices is not registered: no delegation
 			// can exist in the subscription.
 			sub.offers = nil
+			r.unregisteredGap(sub, "Microsoft.ManagedServices", gapLighthouse, err)
 			return
 		}
 		sub.offers = nil

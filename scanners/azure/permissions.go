@@ -22,11 +22,14 @@ func permissions() scanners.Permissions {
 			{Name: "Microsoft.RecoveryServices/vaults/backupProtectedItems/read", Why: "the newest recovery point of a Recovery Services vault", Optional: true},
 			{Name: "Microsoft.DataProtection/backupVaults/read", Why: "Backup vaults: soft delete, immutability, cross-region restore", Optional: true},
 			{Name: "Microsoft.DataProtection/backupVaults/backupResourceGuardProxies/read", Why: "the Resource Guard a backup vault is linked to", Optional: true},
+			{Name: "Microsoft.DataProtection/backupVaults/backupInstances/read", Why: "the backup instances of a backup vault", Optional: true},
+			{Name: "Microsoft.DataProtection/backupVaults/backupInstances/recoveryPoints/read", Why: "the newest recovery point of a backup vault (first page per instance)", Optional: true},
 		},
 		Document: `az role assignment create --assignee <app-id> --role Reader --scope /providers/Microsoft.Management/managementGroups/<tenant-id>`,
 		Notes: []string{
 			"Reader on the root management group covers every item; assign it at subscription scope instead to limit the scan.",
 			"The scanner never calls a write API; the SDK's automatic resource-provider registration (a POST) is disabled.",
+			"A resource provider not registered for a subscription (409 MissingSubscriptionRegistration) is an unsupported gap naming the call; registering it is a write keyholder does not do.",
 			"A Resource Guard's tenant is learnt from ARM's 401 answer for its subscription (no access to that tenant is needed).",
 		},
 	}

@@ -56,6 +56,15 @@ func (b *builder) subscription(sub *subscription) {
 	if p := r.mgPath(sub); len(p) > 0 {
 		attrs["management_groups"] = strings.Join(p, "/")
 	}
+	if len(sub.unregistered) > 0 {
+		var cols []string
+		for _, ns := range sortedKeys(sub.unregistered) {
+			cols = append(cols, sub.unregistered[ns]...)
+		}
+		sort.Strings(cols)
+		attrs["providers_unregistered"] = strings.Join(sortedKeys(sub.unregistered), ",")
+		attrs["unregistered_provider_collections"] = strings.Join(cols, ",")
+	}
 	b.snap.Systems = append(b.snap.Systems, findings.System{ID: sys, Kind: findings.SystemAzure, Target: r.sys,
 		Name: firstNonEmpty(sub.name, sub.id), NativeID: sub.id, Endpoint: r.cfg.endpoint, Flavour: "subscription", Attributes: attrs})
 	if sub.unreadable {
@@ -338,6 +347,12 @@ func (b *builder) vault(sys string, sub *subscription, v vault) {
 	if v.itemsRead {
 		attrs["protected_items"] = strconv.Itoa(v.items)
 		bk.LastRecoveryPoint = v.lastRecovery
+		if v.itemsWithoutPoint > 0 {
+			attrs["items_without_recovery_point"] = strconv.Itoa(v.itemsWithoutPoint)
+		}
+		if v.truncated > 0 {
+			attrs["recovery_points_first_page_only"] = strconv.Itoa(v.truncated)
+		}
 	}
 	if v.keyURI == "" {
 		bk.KeyOwner, bk.KeyOwnerKind = "Microsoft", "name"

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/keyholder/keyholder/scanners"
 )
 
 // vault is a Recovery Services vault or a Data Protection backup vault.
@@ -22,10 +24,16 @@ type vault struct {
 	// keyURI is the customer-managed key, "" for platform-managed keys.
 	keyURI string
 	// items and lastRecovery come from backupProtectedItems (Recovery
-	// Services only); itemsRead says they were read.
+	// Services) or from the backup instances and their recovery points
+	// (backup vaults); itemsRead says they were read.
 	items        int
 	lastRecovery *time.Time
 	itemsRead    bool
+	// truncated counts backup instances whose recovery points came in
+	// more than one page (only the first is read).
+	truncated int
+	// itemsWithoutPoint counts protected items with no recovery point.
+	itemsWithoutPoint int
 }
 
 type vaultJSON struct {
@@ -74,10 +82,10 @@ const (
 // proxies (the guard that must approve destructive operations).
 func (r *run) vaults(ctx context.Context, sub *subscription) {
 	kinds := []struct {
-		kind, ns, api, gap, remedy string
+		kind, provider, ns, api, gap, remedy string
 	}{
-		{kindRecoveryServices, "Microsoft.RecoveryServices/vaults", apiRecoveryServices, gapRecovery, "Reader (Microsoft.RecoveryServices/vaults/read) on the subscription"},
-		{kindBackupVault, "Microsoft.DataProtection/backupVaults", apiDataProtection, gapDataProtection, "Reader (Microsoft.DataProtection/backupVaults/read) on the subscription"},
+		{kindRecoveryServices, "Microsoft.RecoveryServices", "Microsoft.RecoveryServices/vaults", apiRecoveryServices, gapRecovery, "Reader (Microsoft.RecoveryServices/vaults/read) on the subscription"},
+		{kindBackupVault, "Microsoft.DataProtection", "Microsoft.DataProtection/backupVaults", apiDataProtection, gapDataProtection, "Reader (Microsoft.DataProtection/backupVaults/read) on the subscription"},
 	}
 	for _, k := range kinds {
 		path := "/subscriptions/" + sub.id + "/providers/" + k.ns
@@ -101,7 +109,10 @@ func (r *run) vaults(ctx context.Context, sub *subscription) {
 		if err != nil {
 			err = r.c.classify(ctx, "GET "+path, err)
 			if errors.Is(err, errUnregistered) {
-				continue // no vault of this kind can exist
+				// No vault of this kind can exist: a gap that names the
+				// call, marked on the system so it leaves nothing unknown.
+				r.unregisteredGap(sub, k.provider, k.gap, err)
+				continue
 			}
 			r.subGap(sub, k.gap, err, k.remedy)
 			continue
@@ -115,6 +126,8 @@ func (r *run) vaults(ctx context.Context, sub *subscription) {
 				if err := r.protectedItems(ctx, &got[i]); err != nil {
 					r.subGap(sub, gapRecoveryPoints, err, "Reader (Microsoft.RecoveryServices/vaults/backupProtectedItems/read) on the vault")
 				}
+			} else if err := r.backupInstances(ctx, &got[i]); err != nil {
+				r.subGap(sub, gapRecoveryPoints, err, "Reader (Microsoft.DataProtection/backupVaults/backupInstances/read and …/recoveryPoints/read) on the vault")
 			}
 		}
 		sub.vaults = append(sub.vaults, got...)
@@ -122,7 +135,8 @@ func (r *run) vaults(ctx context.Context, sub *subscription) {
 }
 
 // protectedItems reads {vault}/backupProtectedItems: how many items the
-// vault protects and the newest lastRecoveryPoint among them.
+// vault protects and the stalest of their last recovery points (see
+// stalest).
 func (r *run) protectedItems(ctx context.Context, v *vault) error {
 	path := v.id + "/backupProtectedItems"
 	err := r.c.list(ctx, path, url.Values{"api-version": {apiRecoveryServices}}, func(raw json.RawMessage) error {
@@ -135,10 +149,7 @@ func (r *run) protectedItems(ctx context.Context, v *vault) error {
 			return fmt.Errorf("protected item does not parse: %v", err)
 		}
 		v.items++
-		if lp := it.Properties.LastRecoveryPoint; lp != nil && (v.lastRecovery == nil || lp.After(*v.lastRecovery)) {
-			t := lp.UTC()
-			v.lastRecovery = &t
-		}
+		v.stalest(it.Properties.LastRecoveryPoint)
 		return nil
 	})
 	if err != nil {
@@ -147,6 +158,78 @@ func (r *run) protectedItems(ctx context.Context, v *vault) error {
 	}
 	v.itemsRead = true
 	return nil
+}
+
+// backupInstances reads a Data Protection backup vault's backup instances
+// (one listing) and, for each, the first page of its recovery points
+// (the API has $filter and $skipToken but no $top or $orderby): how many
+// instances the vault protects and the stalest of their newest recovery
+// points. All or nothing: a failed call leaves the vault without a recovery
+// point and returns the error (a backups/recovery_points gap).
+func (r *run) backupInstances(ctx context.Context, v *vault) error {
+	path := v.id + "/backupInstances"
+	var ids []string
+	err := r.c.list(ctx, path, url.Values{"api-version": {apiDataProtection}}, func(raw json.RawMessage) error {
+		var bi struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(raw, &bi); err != nil {
+			return fmt.Errorf("backup instance does not parse: %v: %w", err, scanners.ErrMalformed)
+		}
+		if bi.ID == "" {
+			return fmt.Errorf("backup instance without id: %w", scanners.ErrMalformed)
+		}
+		ids = append(ids, bi.ID)
+		return nil
+	})
+	if err != nil {
+		return r.c.classify(ctx, "GET "+path, err)
+	}
+	truncated := 0
+	for _, id := range ids {
+		var newest *time.Time
+		rpath := id + "/recoveryPoints"
+		more, err := r.c.first(ctx, rpath, url.Values{"api-version": {apiDataProtection}}, func(raw json.RawMessage) error {
+			var rp struct {
+				Properties struct {
+					RecoveryPointTime *time.Time `json:"recoveryPointTime"`
+				} `json:"properties"`
+			}
+			if err := json.Unmarshal(raw, &rp); err != nil {
+				return fmt.Errorf("recovery point does not parse: %v: %w", err, scanners.ErrMalformed)
+			}
+			if t := rp.Properties.RecoveryPointTime; t != nil && (newest == nil || t.After(*newest)) {
+				u := t.UTC()
+				newest = &u
+			}
+			return nil
+		})
+		if err != nil {
+			return r.c.classify(ctx, "GET "+rpath, err)
+		}
+		if more {
+			truncated++
+		}
+		v.stalest(newest)
+	}
+	v.items, v.truncated, v.itemsRead = len(ids), truncated, true
+	return nil
+}
+
+// stalest folds one protected item's newest recovery point into the
+// vault's: the vault is as fresh as its stalest item, so one item that
+// stopped backing up is not hidden by another that is current (a wrong
+// "recent" is worse than a warning). An item with no recovery point at all
+// is counted in itemsWithoutPoint.
+func (v *vault) stalest(newest *time.Time) {
+	if newest == nil {
+		v.itemsWithoutPoint++
+		return
+	}
+	t := newest.UTC()
+	if v.lastRecovery == nil || t.Before(*v.lastRecovery) {
+		v.lastRecovery = &t
+	}
 }
 
 // guardProxies reads {vault}/backupResourceGuardProxies.

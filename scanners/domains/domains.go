@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/scanners"
@@ -66,10 +68,8 @@ var platformSuffixes = []string{"onmicrosoft.com", "mail.onmicrosoft.com", "goog
 func (s *Scanner) inventory() (domains, addrs []string) {
 	add := func(d string) {
 		d = normDomain(d)
-		for _, p := range platformSuffixes {
-			if d == p || strings.HasSuffix(d, "."+p) {
-				return
-			}
+		if platform(d) {
+			return
 		}
 		if validDomain(d) {
 			domains = append(domains, d)
@@ -94,11 +94,80 @@ func (s *Scanner) inventory() (domains, addrs []string) {
 	return slices.Compact(domains), slices.Compact(addrs)
 }
 
-// Scan looks everything up. A lookup that fails is a gap naming the domain
-// or address and the query; the scan itself fails only when ctx ends.
+// Scan looks up the inventory: organization.domains, the target's domains
+// and addresses, declared internet assets' ip. A lookup that fails is a gap
+// naming the domain or address and the query; the scan itself fails only
+// when ctx ends.
 func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
+	return s.scan(ctx, s.domains)
+}
+
+// ScanAfter is Scan plus the domains the other systems of prior own (an
+// Entra tenant's or a Workspace account's verified domains, an AD domain's
+// DNS name): see followed. The runner calls it once the other targets have
+// finished (scanners.Follower).
+func (s *Scanner) ScanAfter(ctx context.Context, prior *findings.Snapshot) (*findings.Snapshot, error) {
+	return s.scan(ctx, followed(s.domains, prior))
+}
+
+// followed returns own plus the domains of prior's systems other than
+// domains systems, sorted and unique. Like the inventory it leaves out
+// platform domains (contoso.onmicrosoft.com); it also leaves out names that
+// are not on the public internet (corp.local, ad.internal, an unlisted
+// suffix), and looks a subdomain up at its registrable domain
+// (eu.contoso.com → contoso.com), where the registry keeps the record.
+// prior is only read.
+func followed(own []string, prior *findings.Snapshot) []string {
+	out := slices.Clone(own)
+	if prior != nil {
+		for _, sys := range prior.Systems {
+			if sys.Kind == findings.SystemDomains {
+				continue
+			}
+			for _, d := range sys.Domains {
+				if r, ok := registrable(d); ok {
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// registrable returns the registrable domain of d (its public suffix plus
+// one label), or false when d is a platform domain or not a public
+// internet name.
+func registrable(d string) (string, bool) {
+	d = normDomain(d)
+	if !validDomain(d) || platform(d) {
+		return "", false
+	}
+	suffix, icann := publicsuffix.PublicSuffix(d)
+	if !icann || suffix == d {
+		// An unlisted top-level label (local, internal, lan, corp) or
+		// a public suffix itself.
+		return "", false
+	}
+	r, err := publicsuffix.EffectiveTLDPlusOne(d)
+	if err != nil || platform(r) {
+		return "", false
+	}
+	return r, true
+}
+
+func platform(d string) bool {
+	for _, p := range platformSuffixes {
+		if d == p || strings.HasSuffix(d, "."+p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Scanner) scan(ctx context.Context, domains []string) (*findings.Snapshot, error) {
 	sys := findings.System{ID: s.name, Kind: findings.SystemDomains, Target: s.name, Name: "Domains and internet",
-		NativeID: s.name, Domains: slices.Clone(s.domains)}
+		NativeID: s.name, Domains: slices.Clone(domains)}
 	out := &findings.Snapshot{Systems: []findings.System{sys}}
 	if err := ctx.Err(); err != nil {
 		return out, err
@@ -116,7 +185,7 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 	}
 	sem := make(chan struct{}, s.cfg.Concurrency)
 	var wg sync.WaitGroup
-	total := len(s.domains) + len(s.addresses)
+	total := len(domains) + len(s.addresses)
 	var done int
 	progress := func() {
 		mu.Lock()
@@ -125,7 +194,7 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 		mu.Unlock()
 		s.env.Progress.Step(s.name, "lookups", d, total)
 	}
-	for _, d := range s.domains {
+	for _, d := range domains {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -256,4 +325,4 @@ func setTime(a *findings.Asset, key string, t *time.Time) {
 	}
 }
 
-var _ scanners.Scanner = (*Scanner)(nil)
+var _ scanners.Follower = (*Scanner)(nil)

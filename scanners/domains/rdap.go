@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openrdap/rdap"
@@ -25,14 +26,18 @@ type rdapClient struct {
 	c       *rdap.Client
 	servers map[string]*url.URL
 	timeout time.Duration
+	// bootMu serialises the bootstrap client (see do).
+	bootMu sync.Mutex
 }
 
 func (s *Scanner) newRDAP() *rdapClient {
 	hc := &http.Client{Timeout: s.cfg.Timeout, Transport: s.transport()}
 	base, _ := url.Parse(s.cfg.RDAP.BootstrapURL)
 	rc := &rdapClient{
-		c: &rdap.Client{HTTP: hc, UserAgent: "keyholder/" + s.env.Version,
-			Bootstrap: &bootstrap.Client{HTTP: hc, BaseURL: base}},
+		// Every field openrdap would fill on first use is set here, so
+		// concurrent lookups never write to the shared clients.
+		c: &rdap.Client{HTTP: hc, UserAgent: "keyholder/" + s.env.Version, Verbose: func(string) {},
+			Bootstrap: &bootstrap.Client{HTTP: hc, BaseURL: base, Verbose: func(string) {}}},
 		servers: map[string]*url.URL{}, timeout: s.cfg.Timeout,
 	}
 	for k, v := range s.cfg.RDAP.Servers {
@@ -94,6 +99,11 @@ func (r *rdapClient) server(key string) *url.URL {
 	return r.servers["*"]
 }
 
+func copyURL(u *url.URL) *url.URL {
+	c := *u
+	return &c
+}
+
 // registration is what RDAP says about a domain.
 type registration struct {
 	registrar, registrarID, registrarURL string
@@ -107,11 +117,51 @@ type registration struct {
 
 func (r *rdapClient) do(ctx context.Context, req *rdap.Request) (*rdap.Response, error) {
 	req.Timeout = r.timeout
-	resp, err := r.c.Do(req.WithContext(ctx))
-	if err != nil {
-		return nil, classifyRDAP(req, resp, err)
+	if req.Server != nil {
+		// Request.URL writes to its Server; give it its own copy.
+		req = req.WithServer(copyURL(req.Server))
+		resp, err := r.c.Do(req.WithContext(ctx))
+		if err != nil {
+			return nil, classifyRDAP(req, resp, err)
+		}
+		return resp, nil
 	}
-	return resp, nil
+	// Bootstrap here, not in rdap.Client.Do: openrdap's bootstrap client
+	// is not safe for concurrent use (its first download fills a map
+	// without a lock), and lookups run concurrently. The lock is held for
+	// the bootstrap answer only (a download once, a map read after), never
+	// for the RDAP request itself.
+	typ := bootstrap.DNS
+	if req.Type == rdap.IPRequest {
+		typ = bootstrap.IPv4
+		if strings.Contains(req.Query, ":") {
+			typ = bootstrap.IPv6
+		}
+	}
+	r.bootMu.Lock()
+	ans, err := r.c.Bootstrap.Lookup((&bootstrap.Question{RegistryType: typ, Query: req.Query}).WithContext(ctx))
+	r.bootMu.Unlock()
+	if err != nil {
+		return nil, classifyRDAP(req, nil, err)
+	}
+	if ans == nil || len(ans.URLs) == 0 {
+		return nil, classifyRDAP(req, nil, &rdap.ClientError{Type: rdap.BootstrapNoMatch, Text: "no RDAP servers found for " + req.Query})
+	}
+	// Like rdap.Client.Do: the registry's servers in its order, until one
+	// answers.
+	var last error
+	for _, u := range ans.URLs {
+		one := req.WithServer(copyURL(u))
+		resp, err := r.c.Do(one.WithContext(ctx))
+		if err == nil {
+			return resp, nil
+		}
+		last = classifyRDAP(one, resp, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, last
 }
 
 // domain looks up one domain (one request: the registry's answer).

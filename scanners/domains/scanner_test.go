@@ -128,6 +128,8 @@ func TestConformance(t *testing.T) {
 	cfg := testConfig(t, srv, good, "")
 	scannertest.Run(t, scannertest.Suite{
 		New: func(t *testing.T, env scanners.Env) scanners.Scanner { return build(t, cfg, env) },
+		Prior: &findings.Snapshot{Systems: []findings.System{{ID: "m365", Kind: findings.SystemEntra, Target: "m365",
+			Domains: []string{"servfail.com", "eu.contoso.com", "contoso.onmicrosoft.com"}}}},
 	})
 }
 

@@ -81,6 +81,10 @@ func TestRequestBudget(t *testing.T) {
 		// are not asked for with a token (GitHub lists them to apps only).
 		"GET /orgs/{org}/organization-roles":      1,
 		"GET /orgs/{org}/custom-repository-roles": 1,
+		// Classic tokens authorised for SAML SSO: one call; GitHub
+		// answers 404 to an organisation without SAML SSO, and the plan
+		// (not enterprise) settles it without asking GraphQL.
+		"GET /orgs/{org}/credential-authorizations": 1,
 	}
 	got := h.fake.Counts()
 	total := 0

@@ -29,6 +29,7 @@ var gapCollections = []string{
 	"trusts/deploy_keys",
 	"trusts/webhooks",
 	// Issue 13 (ACLs, GPOs, referrals; org and custom repository roles, PATs).
+	"credentials/credential_authorizations",
 	"credentials/personal_access_tokens",
 	"grants/custom_repo_roles",
 	"grants/org_roles",

@@ -126,6 +126,7 @@ func (sc *scan) steps() []struct {
 		{"organization roles", sc.readOrgRoles},
 		{"repository collaborators", sc.readCollaborators},
 		{"personal access tokens", sc.readPATs},
+		{"SSO credential authorizations", sc.readCredentialAuthorizations},
 		{"deploy keys", sc.readDeployKeys},
 		{"app installations", sc.readInstallations},
 		{"webhooks", sc.readHooks},

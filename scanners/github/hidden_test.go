@@ -3,12 +3,20 @@ package github
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/config"
 	ghsim "github.com/keyholder/keyholder/internal/sim/github"
+	"github.com/keyholder/keyholder/policies"
+	"github.com/keyholder/keyholder/scanners/scannertest"
 )
 
 // TestIssue13OrgRoles: an organisation role with a repository base role
@@ -102,7 +110,9 @@ func TestIssue13FineGrainedTokens(t *testing.T) {
 			cred = &erin.Credentials[i]
 		}
 	}
-	if cred == nil || cred.Kind != "token" || !cred.Active || cred.Expires == nil || cred.LastUsed == nil || cred.Created == nil {
+	// GitHub gives when access was granted, not when the token was made:
+	// a lower bound of its age, never its creation date.
+	if cred == nil || cred.Kind != "token" || !cred.Active || cred.Expires == nil || cred.LastUsed == nil || cred.Created != nil || cred.CreatedAtLeast == nil {
 		t.Fatalf("erin's token credential = %+v (all: %+v)", cred, erin.Credentials)
 	}
 	g := findGrant(t, snap, uid("202"), "fine-grained token 6001", "org:contoso")
@@ -118,5 +128,186 @@ func TestIssue13FineGrainedTokens(t *testing.T) {
 	}
 	if bob := principal(t, snap, uid("201")); bob.Attributes["pending_token_requests"] != "1" {
 		t.Errorf("bob = %+v", bob.Attributes)
+	}
+}
+
+// TestIssue13ClassicTokens: scanning as an owner of a SAML-SSO
+// organisation, the MSP member's classic token with the repo scope,
+// authorised for SSO six months ago, is a token credential of hers
+// (classic_pat:<credential_id>, no token characters) that KH-SEG-007
+// fails and the exit profile's KH-EXIT-001 lists, through the real
+// policies; a read-only token (read:org, read:user) is skipped; an SSH
+// key authorised for SSO is an ssh_key credential of its owner.
+func TestIssue13ClassicTokens(t *testing.T) {
+	h := newHarness(t, contoso(t), ghsim.Options{})
+	snap, _ := h.scan(h.target(ownerToken))
+	if _, ok := gapOf(snap, "credentials/credential_authorizations"); ok {
+		t.Fatalf("an owner can list credential authorisations: gaps %+v", snap.Gaps)
+	}
+	erin := principal(t, snap, uid("202"))
+	var cred *findings.Credential
+	for i, c := range erin.Credentials {
+		if c.ID == "classic_pat:7001" {
+			cred = &erin.Credentials[i]
+		}
+	}
+	if cred == nil || cred.Kind != "token" || !cred.Active || cred.Created != nil || cred.CreatedAtLeast == nil || !cred.CreatedAtLeast.Equal(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)) ||
+		cred.LastUsed == nil || !cred.LastUsedKnown || cred.Expires != nil {
+		t.Fatalf("erin's classic token = %+v (all: %+v)", cred, erin.Credentials)
+	}
+	for _, c := range principal(t, snap, uid("102")).Credentials {
+		if strings.HasPrefix(c.ID, "classic_pat:") {
+			t.Errorf("read-only classic token listed: %+v", c)
+		}
+	}
+	bob := principal(t, snap, uid("201"))
+	if len(bob.Credentials) != 1 || bob.Credentials[0].ID != "sso_ssh_key:7003" || bob.Credentials[0].Kind != "ssh_key" {
+		t.Errorf("bob's SSO SSH key = %+v", bob.Credentials)
+	}
+	raw, err := json.Marshal(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte("a1b2c3d4")) {
+		t.Error("the token's last eight characters are in the snapshot")
+	}
+	if n := h.fake.Count("GET /orgs/{org}/credential-authorizations"); n != 1 {
+		t.Errorf("credential authorisations asked %d times, want 1", n)
+	}
+
+	cfgPath := filepath.Join(t.TempDir(), "keyholder.yaml")
+	doc := `organization: {name: Contoso Ltd, domains: [contoso.com], github_orgs: [contoso]}
+providers:
+  - {name: Acme IT, kind: msp, domains: [acme-it.com], github_orgs: [acme-it], github_users: [acme-erin, acme-bob]}
+targets:
+  - {type: github, name: gh, org: contoso, token_env: X}
+`
+	if err := os.WriteFile(cfgPath, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := policies.NewEngine(policies.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := func(a *findings.Assessment, check string, st findings.Status, subject string) bool {
+		for _, f := range a.Findings {
+			if f.Check == check && f.Status == st && slices.Contains(f.Subjects, subject) {
+				return true
+			}
+		}
+		return false
+	}
+	ready, err := engine.Evaluate(context.Background(), snap, cfg, policies.EvalOptions{Profile: policies.ProfileReadiness, AsOf: scannertest.FixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !has(ready, "KH-SEG-007", findings.StatusFail, "classic_pat:7001") {
+		t.Errorf("KH-SEG-007 does not fail the MSP member's 184-day-old classic token: %+v", findingsOf(ready, "KH-SEG-007"))
+	}
+	// At the exit: Erin's account is disabled and holds no role, but her
+	// classic token survives it, so she is a failure, not a deletion
+	// warning (KH-EXIT-001's disabled_without_access needs no
+	// credentials).
+	exitOf := func(keepToken bool) *findings.Assessment {
+		var buf bytes.Buffer
+		if err := json.NewEncoder(&buf).Encode(snap); err != nil {
+			t.Fatal(err)
+		}
+		var s findings.Snapshot
+		if err := json.NewDecoder(&buf).Decode(&s); err != nil {
+			t.Fatal(err)
+		}
+		s.Grants = slices.DeleteFunc(s.Grants, func(g findings.Grant) bool { return g.PrincipalID == uid("202") })
+		s.Memberships = slices.DeleteFunc(s.Memberships, func(m findings.Membership) bool { return m.MemberID == uid("202") })
+		for i := range s.Principals {
+			if s.Principals[i].ID == uid("202") {
+				s.Principals[i].Enabled = false
+				if !keepToken {
+					s.Principals[i].Credentials = nil
+				}
+			}
+		}
+		a, err := engine.Evaluate(context.Background(), &s, cfg, policies.EvalOptions{Profile: policies.ProfileExit, ExitProvider: "Acme IT", AsOf: scannertest.FixedNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	if a := exitOf(true); !has(a, "KH-EXIT-001", findings.StatusFail, uid("202")) {
+		t.Errorf("KH-EXIT-001 does not fail on the disabled MSP member still holding the classic token: %+v", findingsOf(a, "KH-EXIT-001"))
+	}
+	if a := exitOf(false); has(a, "KH-EXIT-001", findings.StatusFail, uid("202")) || !has(a, "KH-EXIT-001", findings.StatusWarn, uid("202")) {
+		t.Errorf("control: without the token the disabled member is a warning: %+v", findingsOf(a, "KH-EXIT-001"))
+	}
+}
+
+func findingsOf(a *findings.Assessment, check string) []findings.Finding {
+	var out []findings.Finding
+	for _, f := range a.Findings {
+		if f.Check == check {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// TestIssue13ClassicTokensDenied: a 403 on the credential authorisations
+// is a denied gap naming the call, and no classic token is invented.
+func TestIssue13ClassicTokensDenied(t *testing.T) {
+	h := newHarness(t, contoso(t), ghsim.Options{})
+	h.fake.SetHook(onceHook("/orgs/contoso/credential-authorizations", http.StatusForbidden, func() http.Header { return http.Header{} }))
+	snap, _ := h.scan(h.target(ownerToken))
+	g, ok := gapOf(snap, "credentials/credential_authorizations")
+	if !ok || g.Reason != findings.GapDenied || !strings.Contains(g.Error, "GET /orgs/contoso/credential-authorizations") || !strings.Contains(g.Error, "403") {
+		t.Errorf("gap = %+v", g)
+	}
+	for _, p := range snap.Principals {
+		for _, c := range p.Credentials {
+			if strings.HasPrefix(c.ID, "classic_pat:") || strings.HasPrefix(c.ID, "sso_ssh_key:") {
+				t.Errorf("credential without the list read: %+v", c)
+			}
+		}
+	}
+	if snap.Systems[0].Attributes["saml_sso"] != "" {
+		t.Errorf("saml_sso claimed without the list: %+v", snap.Systems[0].Attributes)
+	}
+}
+
+// TestIssue13ClassicTokensNoSAML: GitHub answers 404 when the
+// organisation has no SAML SSO. An owner's scan of an Enterprise Cloud
+// organisation asks GraphQL for its identity provider: none, so no gap.
+// A non-enterprise plan settles it without GraphQL. A member's scan
+// (plan unseen) cannot tell, so the 404 is a gap.
+func TestIssue13ClassicTokensNoSAML(t *testing.T) {
+	sc := contoso(t)
+	sc.Org.SAMLSSO = false
+	h := newHarness(t, sc, ghsim.Options{})
+	snap, _ := h.scan(h.target(ownerToken))
+	if g, ok := gapOf(snap, "credentials/credential_authorizations"); ok {
+		t.Errorf("gap on an organisation without SAML SSO: %+v", g)
+	}
+	if snap.Systems[0].Attributes["saml_sso"] != "false" {
+		t.Errorf("saml_sso = %q", snap.Systems[0].Attributes["saml_sso"])
+	}
+
+	sc = contoso(t)
+	sc.Org.SAMLSSO = false
+	sc.Org.Plan.Name = "team"
+	h = newHarness(t, sc, ghsim.Options{})
+	snap, _ = h.scan(h.target(ownerToken))
+	if g, ok := gapOf(snap, "credentials/credential_authorizations"); ok {
+		t.Errorf("gap on a Team-plan organisation: %+v", g)
+	}
+
+	sc = contoso(t)
+	sc.Org.SAMLSSO = false
+	h = newHarness(t, sc, ghsim.Options{})
+	snap, _ = h.scan(h.target(memberToken))
+	if g, ok := gapOf(snap, "credentials/credential_authorizations"); !ok || g.Reason != findings.GapDenied || !strings.Contains(g.Error, "404") {
+		t.Errorf("member's 404 = %+v, want a gap", g)
 	}
 }

@@ -18,6 +18,7 @@ func permissions() scanners.Permissions {
 			{Name: "Repository permissions: Administration (read), all repositories", Why: "deploy keys", Optional: true},
 			{Name: "Organization permissions: Custom organization roles (read)", Why: "organisation roles (all_repo_admin and the other pre-defined roles, security managers, custom roles) and the users and teams holding them: an org-wide repository admin is admin on every repository", Optional: true},
 			{Name: "Organization permissions: Custom repository roles (read)", Why: "the base role and added permissions of custom repository roles, to grade collaborators holding them", Optional: true},
+			{Name: "Organisation owner (Administration read; classic: read:org), Enterprise Cloud with SAML SSO: credential authorizations", Why: "classic personal access tokens and SSH keys members authorised for SAML single sign-on (GET /orgs/{org}/credential-authorizations) and whether a SAML identity provider is configured: a provider member's classic token with write scopes is a credential to revoke at exit", Optional: true},
 			{Name: "Organization permissions: Personal access tokens (read), GitHub App only", Why: "fine-grained personal access tokens (and requests) with access to the organisation: a provider member's token with write access is a credential to revoke at exit; GitHub lists them to apps only, so a token-authenticated scan records a gap", Optional: true},
 		},
 		Notes: []string{

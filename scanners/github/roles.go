@@ -370,9 +370,11 @@ func (sc *scan) readPATs(ctx context.Context) {
 			Kind:   "token",
 			Active: !p.TokenExpired,
 		}
+		// GitHub gives when the organisation granted access, not when
+		// the token was created: it is at least that old.
 		if p.AccessGrantedAt != nil {
 			t := p.AccessGrantedAt.Time
-			cred.Created = &t
+			cred.CreatedAtLeast = &t
 		}
 		if p.TokenExpiresAt != nil {
 			t := p.TokenExpiresAt.Time

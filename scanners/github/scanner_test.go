@@ -285,6 +285,8 @@ func TestNonOwnerToken(t *testing.T) {
 		// Issue 13: owners-only role listings, and the app-only token list.
 		"grants/org_roles":                   findings.GapDenied,
 		"credentials/personal_access_tokens": findings.GapDenied,
+		// Owners only: SSO-authorised classic tokens and SSH keys.
+		"credentials/credential_authorizations": findings.GapDenied,
 	}
 	got := map[string]findings.GapReason{}
 	for _, g := range snap.Gaps {

@@ -3,6 +3,7 @@ package scannertest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,6 +44,10 @@ type Suite struct {
 	// CancelTimeout bounds how long Scan may take to return after its
 	// context is cancelled (default 10s).
 	CancelTimeout time.Duration
+	// Prior is the snapshot of the other targets a scanners.Follower's
+	// ScanAfter gets in the "follower" check (default: empty). Set it to
+	// facts the follower reads.
+	Prior *findings.Snapshot
 }
 
 // FixedNow is the clock the suite gives scanners.
@@ -80,6 +85,13 @@ func Run(t *testing.T, s Suite) {
 			fn   func(*testing.T, Suite) error
 		}{"denied_is_gap", checkDenied})
 	}
+	var logs bytes.Buffer
+	if _, ok := s.New(t, Env(&logs)).(scanners.Follower); ok {
+		checks = append(checks, struct {
+			name string
+			fn   func(*testing.T, Suite) error
+		}{"follower", checkFollower})
+	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
 			if err := c.fn(t, s); err != nil {
@@ -110,6 +122,43 @@ func checkDeterministic(t *testing.T, s Suite) error {
 	}
 	if !bytes.Equal(out[0], out[1]) {
 		return fmt.Errorf("two scans of the same data differ:\n%s", firstDiff(out[0], out[1]))
+	}
+	return nil
+}
+
+// checkFollower: ScanAfter (scanners.Follower contract) leaves prior as
+// it was, and its result is deterministic and valid with unique ids.
+func checkFollower(t *testing.T, s Suite) error {
+	prior := s.Prior
+	if prior == nil {
+		prior = &findings.Snapshot{}
+	}
+	before, err := json.Marshal(prior)
+	if err != nil {
+		return err
+	}
+	var out [2][]byte
+	for i := range out {
+		var logs bytes.Buffer
+		snap, err := s.New(t, Env(&logs)).(scanners.Follower).ScanAfter(context.Background(), prior)
+		if err != nil {
+			return fmt.Errorf("ScanAfter: %w", err)
+		}
+		if after, _ := json.Marshal(prior); !bytes.Equal(before, after) {
+			return errors.New("ScanAfter modified prior")
+		}
+		if _, err := findings.Merge(snap); err != nil {
+			return fmt.Errorf("ScanAfter: ids not unique: %w", err)
+		}
+		if errs := snap.Validate(); len(errs) > 0 {
+			return fmt.Errorf("ScanAfter: snapshot not valid: %w", errors.Join(errs...))
+		}
+		if out[i], err = snap.CanonicalJSON(); err != nil {
+			return err
+		}
+	}
+	if !bytes.Equal(out[0], out[1]) {
+		return fmt.Errorf("two ScanAfter runs on the same data differ:\n%s", firstDiff(out[0], out[1]))
 	}
 	return nil
 }

@@ -48,6 +48,39 @@ func (s *toy) Scan(ctx context.Context) (*findings.Snapshot, error) {
 	return snap, nil
 }
 
+// follows is a toy that is a scanners.Follower.
+type follows struct{ toy }
+
+func (f *follows) ScanAfter(ctx context.Context, prior *findings.Snapshot) (*findings.Snapshot, error) {
+	if f.bug == "modifies_prior" && len(prior.Systems) > 0 {
+		prior.Systems[0].Domains = append(prior.Systems[0].Domains[:0], "stolen.example")
+	}
+	return f.Scan(ctx)
+}
+
+// Issue 19: the suite runs the follower check for a scanners.Follower and
+// catches one that modifies prior.
+func TestSuiteChecksFollowers(t *testing.T) {
+	mk := func(bug string) Suite {
+		var n atomic.Int32
+		return Suite{
+			New: func(_ *testing.T, env scanners.Env) scanners.Scanner {
+				return &follows{toy{env: env, bug: bug, counter: &n}}
+			},
+			Prior: &findings.Snapshot{Systems: []findings.System{{ID: "m365", Kind: "entra", Domains: []string{"contoso.com"}}}},
+		}
+	}
+	if err := checkFollower(t, mk("")); err != nil {
+		t.Fatalf("well-behaved follower: %v", err)
+	}
+	if err := checkFollower(t, mk("modifies_prior")); err == nil || !strings.Contains(err.Error(), "modified prior") {
+		t.Fatalf("got %v, want a modified prior error", err)
+	}
+	if err := checkFollower(t, mk("nondeterministic")); err == nil || !strings.Contains(err.Error(), "differ") {
+		t.Fatalf("got %v, want a nondeterminism error", err)
+	}
+}
+
 func suite(bug string) Suite {
 	var n atomic.Int32
 	mk := func(b string) func(*testing.T, scanners.Env) scanners.Scanner {

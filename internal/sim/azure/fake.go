@@ -379,6 +379,48 @@ func (f *Fake) subscriptionRoute(w http.ResponseWriter, r *http.Request, q url.V
 				"type": "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems", "properties": props})
 		}
 		f.list(w, r, q, out)
+	case strings.HasSuffix(rest, "/backupinstances") && len(ls) == 9:
+		// .../backupVaults/{v}/backupInstances
+		f.count("backupInstances")
+		v := f.vaultByPath(s, ls)
+		if v == nil || v.Kind != "backup_vault" {
+			armError(w, 404, "ResourceNotFound", "vault not found")
+			return
+		}
+		if s.denied("recovery_points") {
+			armError(w, 403, "AuthorizationFailed", "The client does not have authorization to perform action 'Microsoft.DataProtection/backupVaults/backupInstances/read'.")
+			return
+		}
+		var out []any
+		for _, bi := range v.BackupInstances {
+			out = append(out, f.backupInstanceJSON(s, v, bi))
+		}
+		f.list(w, r, q, out)
+	case strings.HasSuffix(rest, "/recoverypoints") && len(ls) == 11 && ls[8] == "backupinstances":
+		// .../backupVaults/{v}/backupInstances/{bi}/recoveryPoints
+		f.count("recoveryPoints")
+		v := f.vaultByPath(s, ls)
+		var bi *BackupInstance
+		if v != nil && v.Kind == "backup_vault" {
+			for i := range v.BackupInstances {
+				if strings.EqualFold(v.BackupInstances[i].Name, ls[9]) {
+					bi = &v.BackupInstances[i]
+				}
+			}
+		}
+		if bi == nil {
+			armError(w, 404, "ResourceNotFound", "backup instance not found")
+			return
+		}
+		iid := vaultID(s, v) + "/backupInstances/" + bi.Name
+		var out []any
+		for i, t := range bi.RecoveryPoints {
+			rp := fmt.Sprintf("%032x", i+1)
+			out = append(out, obj{"id": iid + "/recoveryPoints/" + rp, "name": rp, "type": "Microsoft.DataProtection/backupVaults/backupInstances/recoveryPoints",
+				"properties": obj{"objectType": "AzureBackupDiscreteRecoveryPoint", "recoveryPointId": rp, "recoveryPointTime": t,
+					"recoveryPointType": "Full", "policyName": "daily", "retentionTagName": "Default"}})
+		}
+		f.list(w, r, q, out)
 	case strings.HasSuffix(rest, "/backupresourceguardproxies"):
 		f.count("backupResourceGuardProxies")
 		v := f.vaultByPath(s, ls)
@@ -708,6 +750,19 @@ func (f *Fake) registrationAssignments(s *Subscription, expand bool) []any {
 			"type": "Microsoft.ManagedServices/registrationAssignments", "properties": props})
 	}
 	return out
+}
+
+func (f *Fake) backupInstanceJSON(s *Subscription, v *Vault, bi BackupInstance) obj {
+	dt := bi.DatasourceType
+	if dt == "" {
+		dt = "Microsoft.Compute/disks"
+	}
+	src := "/subscriptions/" + s.ID + "/resourceGroups/rg-data/providers/" + dt + "/" + bi.Name
+	return obj{"id": vaultID(s, v) + "/backupInstances/" + bi.Name, "name": bi.Name, "type": "Microsoft.DataProtection/backupVaults/backupInstances",
+		"properties": obj{"objectType": "BackupInstance", "friendlyName": bi.Name, "currentProtectionState": "ProtectionConfigured",
+			"protectionStatus": obj{"status": "ProtectionConfigured"}, "provisioningState": "Succeeded",
+			"dataSourceInfo": obj{"objectType": "Datasource", "datasourceType": dt, "resourceID": src, "resourceName": bi.Name, "resourceLocation": "westeurope"},
+			"policyInfo":     obj{"policyId": vaultID(s, v) + "/backupPolicies/daily"}}}
 }
 
 func vaultType(v *Vault) string {

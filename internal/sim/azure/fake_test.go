@@ -75,3 +75,37 @@ func TestFakeSpeaksARM(t *testing.T) {
 		t.Errorf("counts = %v", s.Counts())
 	}
 }
+
+// Data Protection backup instances and recovery points in ARM's shape:
+// {value, nextLink} pages, recoveryPointTime under properties, 404 for a
+// backup instance that does not exist.
+func TestFakeBackupInstancesAndRecoveryPoints(t *testing.T) {
+	sc := Generate("c0570500-0000-4000-8000-000000000001", GenerateOptions{Subscriptions: 1, BackupVaultsEvery: 1, BackupInstances: 1})
+	sc.PageSize = 1
+	s := StartTest(t, sc, Options{StaticTokens: []string{"tok"}})
+	vault := "/subscriptions/" + sc.Subscriptions[0].ID + "/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/bv-000"
+	code, body, _ := get(t, s, vault+"/backupInstances?api-version=2024-04-01", "tok")
+	items, _ := body["value"].([]any)
+	if code != 200 || len(items) != 1 {
+		t.Fatalf("backup instances: %d %v", code, body)
+	}
+	bi := items[0].(map[string]any)
+	id, _ := bi["id"].(string)
+	props, _ := bi["properties"].(map[string]any)
+	if id != vault+"/backupInstances/disk-0" || props["objectType"] != "BackupInstance" || props["dataSourceInfo"] == nil {
+		t.Errorf("backup instance = %v", bi)
+	}
+	code, body, _ = get(t, s, id+"/recoveryPoints?api-version=2024-04-01", "tok")
+	items, _ = body["value"].([]any)
+	next, _ := body["nextLink"].(string)
+	if code != 200 || len(items) != 1 || !strings.HasPrefix(next, s.URL+id+"/recoveryPoints?") {
+		t.Fatalf("recovery points page 1: %d %v", code, body)
+	}
+	rp := items[0].(map[string]any)["properties"].(map[string]any)
+	if rp["recoveryPointTime"] != "2026-11-30T01:00:00Z" || rp["objectType"] != "AzureBackupDiscreteRecoveryPoint" {
+		t.Errorf("recovery point = %v", rp)
+	}
+	if code, body, _ := get(t, s, vault+"/backupInstances/nope/recoveryPoints?api-version=2024-04-01", "tok"); code != 404 || errCode(body) != "ResourceNotFound" {
+		t.Errorf("missing instance: %d %v", code, body)
+	}
+}

@@ -14,6 +14,11 @@ type GenerateOptions struct {
 	// VaultsEvery puts one Recovery Services vault in every n-th
 	// subscription (0: none).
 	VaultsEvery int
+	// BackupVaultsEvery puts one Data Protection backup vault in every
+	// n-th subscription (0: none), with BackupInstances backup instances
+	// of two recovery points each.
+	BackupVaultsEvery int
+	BackupInstances   int
 }
 
 // Generate builds a large tenant for benchmarks: subscriptions spread over
@@ -46,6 +51,14 @@ func Generate(tenant string, o GenerateOptions) Scenario {
 		}
 		if o.VaultsEvery > 0 && i%o.VaultsEvery == 0 {
 			s.Vaults = []Vault{{Name: fmt.Sprintf("rsv-%03d", i), ResourceGroup: "rg-backup"}}
+		}
+		if o.BackupVaultsEvery > 0 && i%o.BackupVaultsEvery == 0 {
+			v := Vault{Name: fmt.Sprintf("bv-%03d", i), Kind: "backup_vault", ResourceGroup: "rg-backup"}
+			for k := 0; k < o.BackupInstances; k++ {
+				v.BackupInstances = append(v.BackupInstances, BackupInstance{Name: fmt.Sprintf("disk-%d", k),
+					RecoveryPoints: []string{"2026-11-30T01:00:00Z", "2026-12-01T01:00:00Z"}})
+			}
+			s.Vaults = append(s.Vaults, v)
 		}
 		sc.Subscriptions = append(sc.Subscriptions, s)
 	}

@@ -56,7 +56,8 @@ type Subscription struct {
 	// /subscriptions, and every call on them answers 403.
 	Unreadable bool `yaml:"unreadable"`
 	// Deny lists collections answering 403: role_assignments, pim,
-	// lighthouse, recovery_services, data_protection.
+	// lighthouse, recovery_services, data_protection, recovery_points
+	// (Data Protection backup instances).
 	Deny []string `yaml:"deny"`
 	// Unregistered lists resource providers not registered for the
 	// subscription (Microsoft.ManagedServices, Microsoft.RecoveryServices,
@@ -151,6 +152,20 @@ type Vault struct {
 	// ProtectedItems are the items a Recovery Services vault backs up,
 	// with their last recovery point (RFC 3339).
 	ProtectedItems []ProtectedItem `yaml:"protected_items"`
+	// BackupInstances are the data sources a Data Protection backup vault
+	// backs up, each with its recovery points.
+	BackupInstances []BackupInstance `yaml:"backup_instances"`
+}
+
+// BackupInstance is a backup instance of a Data Protection backup vault.
+type BackupInstance struct {
+	Name string `yaml:"name"`
+	// DatasourceType is dataSourceInfo.datasourceType (default
+	// Microsoft.Compute/disks).
+	DatasourceType string `yaml:"datasource_type"`
+	// RecoveryPoints are recoveryPointTime values (RFC 3339), served in
+	// this order, page by page.
+	RecoveryPoints []string `yaml:"recovery_points"`
 }
 
 // ProtectedItem is a backup item of a Recovery Services vault.

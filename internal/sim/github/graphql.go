@@ -8,9 +8,9 @@ import (
 	"strings"
 )
 
-// serveGraphQL answers the two GraphQL queries the scanner sends:
-// membersWithRole (profiles and verified-domain e-mails) and
-// enterpriseOwners. It recognises them by the connection they ask for;
+// serveGraphQL answers the GraphQL queries the scanner sends:
+// membersWithRole (profiles and verified-domain e-mails),
+// enterpriseOwners and samlIdentityProvider. It recognises them by the connection they ask for;
 // anything else, and every mutation, is an error.
 func (f *Fake) serveGraphQL(w http.ResponseWriter, rq *request) {
 	who, ok := f.authenticate(w, rq)
@@ -42,6 +42,13 @@ func (f *Fake) serveGraphQL(w http.ResponseWriter, rq *request) {
 		f.gqlMembers(w, who, after, strings.Contains(q, "organizationVerifiedDomainEmails"))
 	case strings.Contains(q, "enterpriseOwners"):
 		f.gqlEnterpriseOwners(w, who, after)
+	case strings.Contains(q, "samlIdentityProvider"):
+		// Owners see the provider; others get null.
+		var idp any
+		if f.sc.Org.SAMLSSO && who.owner {
+			idp = obj{"id": "O_saml_" + strconv.FormatInt(f.sc.Org.ID, 10)}
+		}
+		writeJSON(w, http.StatusOK, obj{"data": obj{"organization": obj{"samlIdentityProvider": idp}}})
 	default:
 		gqlErrors(w, "Field not served by the simulator", "undefinedField", nil)
 	}

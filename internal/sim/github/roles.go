@@ -194,3 +194,47 @@ func (f *Fake) listPATsOf(w http.ResponseWriter, rq *request, who caller, list [
 	}
 	f.writePage(w, rq, items)
 }
+
+const docCredAuth = "https://docs.github.com/rest/orgs/orgs#list-saml-sso-authorizations-for-an-organization"
+
+// listCredentialAuthorizations serves GET /orgs/{org}/credential-
+// authorizations (credential-authorization shape): owners only, and 404
+// when the organisation has no SAML single sign-on.
+func (f *Fake) listCredentialAuthorizations(w http.ResponseWriter, rq *request, who caller, _ map[string]string) {
+	if !f.sc.Org.SAMLSSO {
+		writeError(w, http.StatusNotFound, "Not Found", docCredAuth)
+		return
+	}
+	if !who.owner {
+		ownerRequired(w, "list credential authorizations")
+		return
+	}
+	ts := func(t *time.Time) any {
+		if t == nil {
+			return nil
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	items := []any{}
+	for _, c := range f.sc.CredentialAuthorizations {
+		o := obj{
+			"login":                            c.Login,
+			"credential_id":                    c.CredentialID,
+			"credential_type":                  c.Type,
+			"credential_authorized_at":         c.AuthorizedAt.UTC().Format(time.RFC3339),
+			"credential_accessed_at":           ts(c.AccessedAt),
+			"authorized_credential_id":         c.CredentialID + 100000,
+			"authorized_credential_expires_at": ts(c.ExpiresAt),
+		}
+		if c.Type == "SSH key" {
+			o["fingerprint"] = c.Fingerprint
+			o["authorized_credential_title"] = "key-" + strconv.FormatInt(c.CredentialID, 10)
+		} else {
+			o["token_last_eight"] = c.TokenLastEight
+			o["scopes"] = append([]string{}, c.Scopes...)
+			o["authorized_credential_note"] = "token-" + strconv.FormatInt(c.CredentialID, 10)
+		}
+		items = append(items, o)
+	}
+	f.writePage(w, rq, items)
+}

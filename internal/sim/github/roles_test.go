@@ -8,7 +8,8 @@ import (
 )
 
 // TestIssue13WireShapes checks the simulator's organisation roles, role
-// assignments and fine-grained token grants against the required
+// assignments, fine-grained token grants and SSO credential authorisations
+// against the required
 // properties of GitHub's OpenAPI description (installed with Prism by
 // scanners/github/testdata/install-prism.sh).
 func TestIssue13WireShapes(t *testing.T) {
@@ -83,5 +84,35 @@ func TestIssue13WireShapes(t *testing.T) {
 	// Only an app's installation token may list tokens.
 	if resp, _ := get(t, root+"/orgs/contoso/personal-access-tokens", "ghp_owner_contoso_0123456789abcdef"); resp.StatusCode != 403 {
 		t.Errorf("tokens listed to a personal token: %d", resp.StatusCode)
+	}
+	// SSO credential authorisations: the credential-authorization shape to
+	// owners, 403 to members, 404 without SAML SSO.
+	resp, body := get(t, root+"/orgs/contoso/credential-authorizations", "ghp_owner_contoso_0123456789abcdef")
+	var auths []map[string]any
+	if resp.StatusCode != 200 || json.Unmarshal(body, &auths) != nil || len(auths) != len(sc.CredentialAuthorizations) {
+		t.Fatalf("credential authorizations: %d %s", resp.StatusCode, body)
+	}
+	// The endpoint is Enterprise Cloud only: its schema is in the GHEC
+	// description, not api.github.com's.
+	ghec, err := os.ReadFile(filepath.Join(dir, "node_modules", "@octokit", "openapi", "generated", "ghec.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(ghec, &spec); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range auths {
+		check("credential-authorization", a)
+	}
+	if auths[0]["credential_type"] != "personal access token" || auths[0]["token_last_eight"] != "a1b2c3d4" || auths[2]["credential_type"] != "SSH key" {
+		t.Errorf("credential authorizations = %s", body)
+	}
+	if resp, _ := get(t, root+"/orgs/contoso/credential-authorizations", "ghp_member_contoso_0123456789abcdef"); resp.StatusCode != 403 {
+		t.Errorf("credential authorizations to a member: %d", resp.StatusCode)
+	}
+	sc.Org.SAMLSSO = false
+	_, srv2 := serve(t, sc, Options{})
+	if resp, _ := get(t, srv2.URL+"/orgs/contoso/credential-authorizations", "ghp_owner_contoso_0123456789abcdef"); resp.StatusCode != 404 {
+		t.Errorf("credential authorizations without SAML SSO: %d, want 404", resp.StatusCode)
 	}
 }

@@ -33,6 +33,7 @@ var routes = []struct {
 	{"/orgs/{org}/custom-repository-roles", (*Fake).listCustomRepoRoles},
 	{"/orgs/{org}/personal-access-tokens", (*Fake).listPATs},
 	{"/orgs/{org}/personal-access-token-requests", (*Fake).listPATRequests},
+	{"/orgs/{org}/credential-authorizations", (*Fake).listCredentialAuthorizations},
 	{"/repos/{owner}/{repo}/collaborators", (*Fake).listCollaborators},
 	{"/repos/{owner}/{repo}/keys", (*Fake).listKeys},
 	{"/apps/{app_slug}", (*Fake).getApp},

@@ -38,6 +38,10 @@ type Scenario struct {
 	// organisation; PATRequests those awaiting approval.
 	PATs        []PAT `yaml:"pats"`
 	PATRequests []PAT `yaml:"pat_requests"`
+	// CredentialAuthorizations are classic tokens and SSH keys members
+	// authorised for the organisation's SAML single sign-on (served only
+	// when Org.SAMLSSO is set; otherwise GitHub answers 404).
+	CredentialAuthorizations []CredentialAuthorization `yaml:"credential_authorizations"`
 	// Tokens are the bearer tokens the fake accepts.
 	Tokens []Token `yaml:"tokens"`
 	// Apps are GitHub Apps that may authenticate with a JWT and exchange
@@ -67,8 +71,11 @@ type Org struct {
 	// Enterprise is the slug of the enterprise account the organisation
 	// belongs to. Non-empty means GitHub Enterprise Cloud: the audit log
 	// is served; empty means it answers 404.
-	Enterprise string    `yaml:"enterprise"`
-	CreatedAt  time.Time `yaml:"created_at"`
+	Enterprise string `yaml:"enterprise"`
+	// SAMLSSO says the organisation has a SAML identity provider
+	// (GraphQL samlIdentityProvider; credential authorisations served).
+	SAMLSSO   bool      `yaml:"saml_sso"`
+	CreatedAt time.Time `yaml:"created_at"`
 }
 
 // Plan is the organisation's GitHub plan.
@@ -145,6 +152,21 @@ type PAT struct {
 	ExpiresAt      *time.Time        `yaml:"expires_at"`
 	LastUsedAt     *time.Time        `yaml:"last_used_at"`
 	Expired        bool              `yaml:"expired"`
+}
+
+// CredentialAuthorization is a classic personal access token or SSH key
+// a member authorised for the organisation's SAML single sign-on.
+type CredentialAuthorization struct {
+	CredentialID int64  `yaml:"credential_id"`
+	Login        string `yaml:"login"`
+	// Type is "personal access token" or "SSH key".
+	Type           string     `yaml:"type"`
+	Scopes         []string   `yaml:"scopes"` // tokens only
+	TokenLastEight string     `yaml:"token_last_eight"`
+	Fingerprint    string     `yaml:"fingerprint"` // SSH keys only
+	AuthorizedAt   time.Time  `yaml:"authorized_at"`
+	ExpiresAt      *time.Time `yaml:"expires_at"`
+	AccessedAt     *time.Time `yaml:"accessed_at"`
 }
 
 // Invitation is a pending organisation invitation.
