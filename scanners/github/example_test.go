@@ -24,6 +24,6 @@ func ExampleFactory() {
 	// - Repository permissions: Administration (read), all repositories
 	// - Organization permissions: Custom organization roles (read)
 	// - Organization permissions: Custom repository roles (read)
-	// - Organisation owner (Administration read; classic: read:org), Enterprise Cloud with SAML SSO: credential authorizations
+	// - Organization permissions: Administration (read), Enterprise Cloud with SAML SSO (a classic token needs read:org and an owner)
 	// - Organization permissions: Personal access tokens (read), GitHub App only
 }
