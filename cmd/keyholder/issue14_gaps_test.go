@@ -86,7 +86,7 @@ func TestIssue14TimeoutKeyAWSAndGitHub(t *testing.T) {
 		"  - type: aws\n    name: aws-silent\n    region: us-east-1\n    endpoint_url: "+hang.URL+"\n    timeout: 1s\n    max_attempts: 2\n",
 		ghTarget("gh-silent", hang.URL, "KH_GH_OWNER", "timeout: 1s"),
 	)
-	env := append(f.env, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
+	env := append(f.env, "AWS_ACCESS_KEY_ID=AKIA-EXAMPLE-TIMEOUT-1", "AWS_SECRET_ACCESS_KEY=kh-test-not-a-real-secret",
 		"AWS_CONFIG_FILE="+filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"), "AWS_EC2_METADATA_DISABLED=true")
 	r := runBin(t, dir, env, "scan", "-c", cfg, "-o", filepath.Join(dir, "out"), "--now", "2026-11-01T00:00:00Z")
 	if r.code != exitTargetFailed {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,8 +45,16 @@ func New(sc Scenario) *Fake {
 		throttled: map[string]int{},
 		reports:   map[string]int{},
 	}
+	// The fake's own accounts: trust anchors get their generated
+	// certificates here, never in the caller's scenario.
+	f.sc.Accounts = slices.Clone(f.sc.Accounts)
 	for i := range f.sc.Accounts {
-		f.accounts[f.sc.Accounts[i].ID] = &f.sc.Accounts[i]
+		a := &f.sc.Accounts[i]
+		a.TrustAnchors = slices.Clone(a.TrustAnchors)
+		for j := range a.TrustAnchors {
+			a.TrustAnchors[j].bundle()
+		}
+		f.accounts[a.ID] = a
 	}
 	for _, c := range f.sc.Credentials {
 		f.creds[c.AccessKeyID] = c

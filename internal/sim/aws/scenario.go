@@ -1,7 +1,14 @@
 package awssim
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"os"
 	"strings"
 	"time"
@@ -106,14 +113,42 @@ type Account struct {
 }
 
 // TrustAnchor is an IAM Roles Anywhere trust anchor: an ACM Private CA
-// (PCAARN) or a certificate bundle (CertificatePEM).
+// (PCAARN) or a certificate bundle (CertificatePEM, or a self-signed CA
+// certificate the simulator makes at start for CertificateOrg and
+// CertificateCN, so no certificate is checked in).
 type TrustAnchor struct {
 	ID             string `yaml:"id"`
 	Name           string `yaml:"name"`
 	Region         string `yaml:"region"`
 	PCAARN         string `yaml:"pca_arn"`
 	CertificatePEM string `yaml:"certificate_pem"`
+	CertificateOrg string `yaml:"certificate_org"`
+	CertificateCN  string `yaml:"certificate_cn"`
 	Disabled       bool   `yaml:"disabled"`
+}
+
+// bundle returns the anchor's certificate bundle, making (once) a
+// throwaway self-signed CA certificate when only its names are given.
+func (ta *TrustAnchor) bundle() string {
+	if ta.CertificatePEM != "" || ta.CertificateOrg == "" && ta.CertificateCN == "" {
+		return ta.CertificatePEM
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{Organization: []string{ta.CertificateOrg}, CommonName: ta.CertificateCN},
+		NotBefore:    time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	ta.CertificatePEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	return ta.CertificatePEM
 }
 
 // SAMLProvider is an IAM SAML identity provider; its metadata document
