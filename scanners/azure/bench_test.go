@@ -46,9 +46,6 @@ var wantRequests = map[string]int{
 // estate: a change that adds calls per subscription or per assignment
 // fails here.
 func TestRequestBudget(t *testing.T) {
-	if testing.Short() {
-		t.Skip("scans 200 subscriptions")
-	}
 	f := newFixture(t, benchScenario(), "concurrency: 8\n")
 	snap := f.scan(t)
 	got := f.srv.Counts()
