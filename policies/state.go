@@ -547,11 +547,15 @@ func coversGap(rk, kind string) bool {
 		return rk == "gdap"
 	case "dap", "contracts":
 		return rk == "dap" || rk == "gdap"
-	case "partner", "partners", "reseller", "csp", "domain_wide_delegation", "oauth_apps":
-		// Google Workspace's reseller, delegation clients and OAuth apps
-		// have no read API: a fresh declaration of the target's
-		// relationships is what the customer side can know.
+	case "partner", "partners", "reseller", "csp":
 		return rk != ""
+	case "domain_wide_delegation":
+		// Google Workspace's delegation clients and OAuth apps have no
+		// read API: only a declaration that says it reviewed exactly
+		// them covers the gap, never one about another relationship.
+		return rk == "domain_wide_delegation"
+	case "oauth_apps":
+		return rk == "oauth_app"
 	}
 	return false
 }

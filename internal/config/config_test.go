@@ -147,7 +147,7 @@ func TestValidationRules(t *testing.T) {
 		{"licence notice without renews", base + "declared:\n  licences: [{product: P, owner_of_record: customer, notice: {no_earlier_than_days: 90, no_later_than_days: 30}}]\n", `a notice rule needs the renewal date`},
 		{"notice window empty", base + "declared:\n  licences: [{product: P, owner_of_record: customer, renews: 2027-01-01, notice: {no_earlier_than_days: 30, no_later_than_days: 90}}]\n", `the window is empty`},
 		{"backup unknown target", base + "declared:\n  backups: [{name: B, storage_owner: customer, target: nope}]\n", `declared.backups[0].target: no target named "nope"`},
-		{"relationship kind", base + "declared:\n  relationships: [{target: corp-ad, provider: Acme IT, kind: friendship}]\n", `kind must be gdap, dap, reseller, csp or other`},
+		{"relationship kind", base + "declared:\n  relationships: [{target: corp-ad, provider: Acme IT, kind: friendship}]\n", `kind must be gdap, dap, reseller, csp, domain_wide_delegation, oauth_app or other`},
 		{"relationship no target", base + "declared:\n  relationships: [{provider: Acme IT, kind: gdap}]\n", `declared.relationships[0].target: required`},
 		{"asset kind", base + "declared:\n  assets: [{kind: car, name: Van}]\n", `kind must be internet, hardware, domain, dns, software or other`},
 		{"attestation date", base + "declared:\n  attestations: [{name: A}]\n", `declared.attestations[0].date: required`},

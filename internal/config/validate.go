@@ -255,9 +255,9 @@ func validate(c *Config, doc *yaml.Node) Problems {
 		target(path+".target", r.Target)
 		party(path+".provider", r.Provider, true)
 		switch r.Kind {
-		case "gdap", "dap", "reseller", "csp", "other":
+		case "gdap", "dap", "reseller", "csp", "domain_wide_delegation", "oauth_app", "other":
 		default:
-			v.add(path+".kind", fmt.Sprintf("kind must be gdap, dap, reseller, csp or other, not %q", r.Kind))
+			v.add(path+".kind", fmt.Sprintf("kind must be gdap, dap, reseller, csp, domain_wide_delegation, oauth_app or other, not %q", r.Kind))
 		}
 		if r.Counterparty != "" && r.Kind == "gdap" && !IsTenantID(r.Counterparty) {
 			v.add(path+".counterparty", fmt.Sprintf("invalid tenant id %q", r.Counterparty))

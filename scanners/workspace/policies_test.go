@@ -108,25 +108,44 @@ func TestChecksJudgeWorkspace(t *testing.T) {
 }
 
 // What the API cannot show (reseller, delegation clients, OAuth apps) stays
-// unknown until declared; a fresh declaration of the target's relationships
-// covers those gaps, and the checks they blocked are decided.
+// unknown until declared; a fresh declaration of each kind covers its own
+// gap only (a reseller declaration says nothing about delegation clients),
+// and with all three the checks they blocked are decided.
 func TestDeclaredRelationshipCoversUnsupported(t *testing.T) {
 	_, a := evaluate(t, nil)
 	if !hasFinding(a, "KH-SEG-003", findings.StatusUnknown, "") {
 		t.Fatal("KH-SEG-003 is not unknown without a declaration")
 	}
+	covered := func(a *findings.Assessment, c string) bool {
+		checks, ok := a.GapChecks[findings.GapID("gws", c)]
+		return ok && len(checks) == 0
+	}
 	_, a = evaluate(t, func(target string) string {
 		return target + "declared:\n  relationships:\n    - {target: gws, provider: Acme IT, kind: reseller, verified: 2026-10-15}\n"
 	})
+	if !covered(a, gapReseller) || covered(a, gapDelegation) || covered(a, gapOAuthApps) {
+		t.Errorf("a reseller declaration must cover the reseller gap only: reseller %v, delegation %v, oauth %v",
+			covered(a, gapReseller), covered(a, gapDelegation), covered(a, gapOAuthApps))
+	}
+	if !hasFinding(a, "KH-SEG-003", findings.StatusUnknown, "") {
+		t.Error("KH-SEG-003 decided while delegation clients and OAuth apps are unread and undeclared")
+	}
+	_, a = evaluate(t, func(target string) string {
+		return target + `declared:
+  relationships:
+    - {target: gws, provider: Acme IT, kind: reseller, verified: 2026-10-15}
+    - {target: gws, provider: customer, kind: domain_wide_delegation, verified: 2026-10-15}
+    - {target: gws, provider: customer, kind: oauth_app, verified: 2026-10-15}
+`
+	})
 	for _, f := range findingsOf(a, "KH-SEG-003") {
 		if f.System == "gws" && f.Status == findings.StatusUnknown {
-			t.Errorf("KH-SEG-003 still unknown with a declaration: %s", f.Message)
+			t.Errorf("KH-SEG-003 still unknown with all three declarations: %s", f.Message)
 		}
 	}
 	for _, c := range []string{gapReseller, gapDelegation, gapOAuthApps} {
-		id := findings.GapID("gws", c)
-		if checks, ok := a.GapChecks[id]; !ok || len(checks) > 0 {
-			t.Errorf("gap %s: checks left unknown %v (present %v), want none: the declaration covers it", c, checks, ok)
+		if !covered(a, c) {
+			t.Errorf("gap %s not covered by its declaration", c)
 		}
 	}
 }

@@ -180,10 +180,10 @@ func (sc *scan) unsupported() {
 		"declare the subscription: declared.licences [{target: "+sc.s.name+", product: Google Workspace, owner_of_record: ...}]")
 	sc.out.gapAs(gapDelegation, findings.GapUnsupported,
 		"domain-wide delegation clients (Admin console > Security > API controls) have no public read API",
-		"review the list in the Admin console and declare each provider's client: declared.relationships [{target: "+sc.s.name+", provider: NAME, kind: other, verified: DATE}]")
+		"review the list in the Admin console and declare each provider's client: declared.relationships [{target: "+sc.s.name+", provider: NAME, kind: domain_wide_delegation, verified: DATE}] (provider: customer when every client is the customer's)")
 	sc.out.gapAs(gapOAuthApps, findings.GapUnsupported,
 		"third-party OAuth grants are listed only with the write-capable scope admin.directory.user.security, which keyholder does not request",
-		"review Admin console > Security > API controls > App access control and declare provider apps as declared.relationships")
+		"review Admin console > Security > API controls > App access control and declare the result: declared.relationships [{target: "+sc.s.name+", provider: NAME, kind: oauth_app, verified: DATE}]")
 }
 
 // emailKey normalises an e-mail address for lookups.
