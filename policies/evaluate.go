@@ -359,14 +359,20 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 		}
 	}
 	// gapsOf lists the uncovered gaps that concern a system: its own and,
-	// for AWS organisation members, their target's.
+	// for organisation members (AWS accounts, Azure subscriptions), those
+	// of their target that reach them (targetWide).
 	gapsOf := func(sys string) []*gapInfo {
 		if sys == "" {
 			return uncovered
 		}
 		consider := gapsBySys[sys]
 		if s := st.sysByID[sys]; s != nil && s.Target != "" && s.Target != sys {
-			consider = append(slices.Clone(consider), gapsBySys[s.Target]...)
+			consider = slices.Clone(consider)
+			for _, g := range gapsBySys[s.Target] {
+				if targetWide(s.Kind, g.Collection) {
+					consider = append(consider, g)
+				}
+			}
 		}
 		return consider
 	}

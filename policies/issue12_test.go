@@ -639,8 +639,9 @@ func TestIssue12_PassHoldsWhateverTheGapHides(t *testing.T) {
 	}
 	snap = baseSnapshot()
 	sysOf(snap, "gh").Attributes["two_factor_requirement_enabled"] = "false"
-	prin(snap, ghAlice).MFA, prin(snap, ghBob).MFA = findings.MFARegistered, findings.MFARegistered
-	addGap(snap, "gh", "mfa")
+	// Without the requirement, the 2fa_disabled filter is the only source:
+	// when it fails, the scanner leaves every member's MFA unknown.
+	mfaNotRead(snap, "gh")
 	a = evaluate(t, snap, loadConfig(t, "base.yaml"), EvalOptions{})
 	if st, _ := worst(a, "KH-KEY-002", "gh"); st != findings.StatusUnknown {
 		t.Errorf("KH-KEY-002 on gh without the requirement %s, want unknown", st)
