@@ -98,6 +98,19 @@ holds_without(res, cols) := object.union(res, {"holds_without": cols})
 # attribute principals (e-mails, profile names), never who holds what.
 attribution_only := ["principals/verified_emails", "principals/profiles"]
 
+# backup_details are the gap collections that hide only facts about
+# backups already listed (their keys and key policies, vault settings,
+# resource guards, recovery points), never a backup of their own: a vault
+# whose details fail is still recorded. Bucket details are not here: the
+# scanner decides from them whether a bucket is a backup.
+backup_details := [
+	"backups/kms",
+	"backups/kms_policy",
+	"backups/vault_details",
+	"backups/resource_guards",
+	"backups/recovery_points",
+]
+
 row_evidence(r) := sprintf("%s holds %s (%s) at %s, %s%s", [
 	label(r.principal), r.privilege, r.level, r.scope, r.assignment, via_text(r.via),
 ])
