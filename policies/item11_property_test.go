@@ -66,6 +66,8 @@ var holdsThrough = map[string][]string{
 	"KH-DNS-003": {"organization"},
 	"KH-DNS-004": {"organization"},
 	"KH-KEY-003": {},
+	"KH-OWN-002": {"organization/accounts", "organization/scp", "contacts/alternate_billing", "contacts/alternate_operations",
+		"contacts/alternate_security", "contacts/contact_information"},
 }
 
 func sanctioned(check, collection string) bool {

@@ -441,3 +441,33 @@ func TestIssue12_Item11_KH_BAK_002_NothingToCopyUnderDetailGaps(t *testing.T) {
 		}},
 	})
 }
+
+// TestIssue12_Item11_KH_OWN_002_RestsOnDescribeOrganization: the
+// management account comes from DescribeOrganization; the account list,
+// SCPs and contacts cannot change who it is.
+func TestIssue12_Item11_KH_OWN_002_RestsOnDescribeOrganization(t *testing.T) {
+	unrelated := func(s *findings.Snapshot) {
+		for _, c := range []string{"organization/accounts", "organization/scp", "contacts/alternate_billing", "contacts/contact_information"} {
+			addGap(s, "prod", c)
+		}
+	}
+	runItem11(t, "KH-OWN-002", []item11Case{
+		{"management account of the MSP, account list not read", "prod", findings.StatusFail, func(s *findings.Snapshot, _ *config.Config) {
+			unrelated(s)
+			sysOf(s, "prod").Attributes["management_account_id"] = "999999999999"
+		}},
+		{"management account the customer's, account list and contacts not read", "prod", findings.StatusPass, func(s *findings.Snapshot, _ *config.Config) {
+			unrelated(s)
+		}},
+		{"organisation not described", "prod", findings.StatusUnknown, func(s *findings.Snapshot, _ *config.Config) {
+			addGap(s, "prod", "organization/describe")
+		}},
+		{"standalone account, root e-mail not read", "prod", findings.StatusUnknown, func(s *findings.Snapshot, _ *config.Config) {
+			a := sysOf(s, "prod").Attributes
+			delete(a, "management_account_id")
+			delete(a, "management_account_email")
+			a["organization"] = "none"
+			addGap(s, "prod", "contacts/root_email")
+		}},
+	})
+}
