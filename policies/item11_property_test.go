@@ -29,7 +29,7 @@ var gapPool = map[string][]string{
 		"principals/identity_center_users", "trusts/iam_roles", "trusts/role_trust_policy", "trusts/federation", "trusts/roles_anywhere", "inventory/ssm"},
 	memberAcct: {"system", "grants/iam", "principals/iam", "mfa/root", "credentials/credential_report", "backups/vaults/eu-west-1", "backups/kms",
 		"contacts/root_email", "trusts/iam_roles", "grants/aws_tags/account"},
-	"corp-ad": {"system", "activity/lastLogonTimestamp", "grants", "grants/memberOf", "principals", "principals/users", "trusts", "trusts/domain",
+	"corp-ad": {"system", "activity/lastLogonTimestamp", "grants/group_members", "grants", "grants/memberOf", "principals", "principals/users", "trusts", "trusts/domain",
 		"grants/acl", "grants/acl/nTSecurityDescriptor", "grants/gpo", "principals/referrals"},
 	"gh": {"system", "activity/audit_log", "contacts", "grants/enterprise_owners", "grants/owners", "grants/repo_collaborators",
 		"grants/repo_collaborators_skipped", "grants/repositories", "grants/team_members", "grants/team_repos", "grants/teams", "licences", "mfa",
@@ -65,7 +65,8 @@ var holdsThrough = map[string][]string{
 	"KH-DNS-002": {"organization"},
 	"KH-DNS-003": {"organization"},
 	"KH-DNS-004": {"organization"},
-	"KH-KEY-003": {},
+	"KH-KEY-001": {"principals/service_principals", "principals/groups", "grants/group_members", "principals/referrals"},
+	"KH-KEY-003": {"principals/service_principals", "principals/groups", "grants/group_members", "principals/referrals"},
 	"KH-OWN-002": {"organization/accounts", "organization/scp", "contacts/alternate_billing", "contacts/alternate_operations",
 		"contacts/alternate_security", "contacts/contact_information"},
 }

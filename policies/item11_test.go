@@ -471,3 +471,59 @@ func TestIssue12_Item11_KH_OWN_002_RestsOnDescribeOrganization(t *testing.T) {
 		}},
 	})
 }
+
+// TestIssue12_Item11_KH_KEY_001_EnoughHoldersSeen: enough usable customer
+// holders were seen; gaps that can only add principals or paths to the
+// role (service principals, groups, group members, referrals) cannot take
+// the pass away. Gaps that could disable or re-attribute a holder can.
+func TestIssue12_Item11_KH_KEY_001_EnoughHoldersSeen(t *testing.T) {
+	runItem11(t, "KH-KEY-001", []item11Case{
+		{"one customer GA, service principals not read", "m365", findings.StatusUnknown, func(s *findings.Snapshot, _ *config.Config) {
+			// A customer's app holding Global Administrator may be what
+			// was not read: the "too few" fail is an absence.
+			dropGrants(s, alice)
+			dropMember(s, bob, gaGroup)
+			addGap(s, "m365", "principals/service_principals")
+		}},
+		{"one customer GA, MFA and sign-ins not read", "m365", findings.StatusFail, func(s *findings.Snapshot, _ *config.Config) {
+			dropGrants(s, alice)
+			dropMember(s, bob, gaGroup)
+			mfaNotRead(s, "m365")
+			activityNotRead(s, "m365")
+		}},
+		{"enough holders, service principals, groups and members not read", "m365", findings.StatusPass, func(s *findings.Snapshot, _ *config.Config) {
+			addGap(s, "m365", "principals/service_principals")
+			addGap(s, "m365", "principals/groups")
+			addGap(s, "m365", "grants/group_members")
+		}},
+		{"enough holders, referrals not followed", "corp-ad", findings.StatusPass, func(s *findings.Snapshot, c *config.Config) {
+			c.Policy.MinSuperAdmins = 1
+			addGap(s, "corp-ad", "principals/referrals")
+		}},
+		{"enough holders, users not read", "m365", findings.StatusUnknown, func(s *findings.Snapshot, _ *config.Config) {
+			addGap(s, "m365", "principals/users")
+		}},
+		{"enough holders, e-mails not read", "gh", findings.StatusUnknown, func(s *findings.Snapshot, _ *config.Config) {
+			addGap(s, "gh", "principals/verified_emails")
+		}},
+	})
+}
+
+// TestIssue12_Item11_KH_KEY_003_BreakGlassSeen: a break-glass account read
+// usable stays usable whatever gaps that can only add principals hide.
+func TestIssue12_Item11_KH_KEY_003_BreakGlassSeen(t *testing.T) {
+	runItem11(t, "KH-KEY-003", []item11Case{
+		{"break-glass disabled, groups not read", "m365", findings.StatusFail, func(s *findings.Snapshot, _ *config.Config) {
+			prin(s, bg1).Enabled = false
+			addGap(s, "m365", "principals/groups")
+		}},
+		{"break-glass usable, service principals and groups not read", "m365", findings.StatusPass, func(s *findings.Snapshot, _ *config.Config) {
+			addGap(s, "m365", "principals/service_principals")
+			addGap(s, "m365", "principals/groups")
+		}},
+		{"break-glass usable, assignment schedules not read", "m365", findings.StatusUnknown, func(s *findings.Snapshot, _ *config.Config) {
+			// Its role could be time-bound: the schedules say.
+			addGap(s, "m365", "grants/pim_assignment_schedules")
+		}},
+	})
+}

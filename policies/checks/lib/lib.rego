@@ -98,6 +98,18 @@ holds_without(res, cols) := object.union(res, {"holds_without": cols})
 # attribute principals (e-mails, profile names), never who holds what.
 attribution_only := ["principals/verified_emails", "principals/profiles"]
 
+# only_add_holders are gap collections that can only add principals or
+# paths to a privilege — service principals, groups, group members,
+# referrals to other directories — never change what was read of a
+# principal already seen (its record, its party, its grants): a pass that
+# rests on principals seen holding enough holds whatever they hide.
+only_add_holders := [
+	"principals/service_principals",
+	"principals/groups",
+	"grants/group_members",
+	"principals/referrals",
+]
+
 # backup_details are the gap collections that hide only facts about
 # backups already listed (their keys and key policies, vault settings,
 # resource guards, recovery points), never a backup of their own: a vault
