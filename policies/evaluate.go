@@ -440,6 +440,9 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 		said[[2]string{fs[i].Check, fs[i].System}] = true
 	}
 	for _, s := range st.systems {
+		if st.judgedThroughMembers(s) {
+			continue
+		}
 		for _, c := range selected {
 			if c.reportsGaps() || !c.judgesSystem(s.Kind) || said[[2]string{c.info.ID, s.ID}] {
 				continue

@@ -527,3 +527,50 @@ func TestIssue12_Item11_KH_KEY_003_BreakGlassSeen(t *testing.T) {
 		}},
 	})
 }
+
+// TestIssue12_Item11_AzureTenantGapsJudgedOnSubscriptions: a gap on an
+// Azure tenant-level system reaches its subscriptions, which turn unknown;
+// the tenant system, which holds no keys and no check judges, gets no
+// unknown of its own for checks that never speak about it (KH-COV-001
+// still reports the gap there).
+func TestIssue12_Item11_AzureTenantGapsJudgedOnSubscriptions(t *testing.T) {
+	snap := baseSnapshot()
+	addGap(snap, "azure", "grants/role_assignments")
+	a := evaluate(t, snap, loadConfig(t, "base.yaml"), EvalOptions{})
+	if st, _ := worst(a, "KH-KEY-001", azSub); st != findings.StatusUnknown {
+		t.Errorf("KH-KEY-001 on %s: %s, want unknown (management-group assignments not read)", azSub, st)
+	}
+	for _, f := range a.Findings {
+		if f.System == "azure" && f.Status == findings.StatusUnknown && f.Check != "KH-COV-001" && f.Check != "KH-KEY-006" {
+			t.Errorf("%s unknown on the tenant-level system: %s", f.Check, f.Message)
+		}
+	}
+	if st, _ := worst(a, "KH-COV-001", "azure"); st != findings.StatusWarn {
+		t.Errorf("KH-COV-001 on azure: %s, want the gap reported (warn)", st)
+	}
+	if sv := sysVerdict(a, "azure"); sv.Verdict == findings.VerdictReady {
+		t.Errorf("tenant system ready under its own gap")
+	}
+	if a.Verdict != findings.VerdictIncomplete {
+		t.Errorf("verdict %s, want incomplete", a.Verdict)
+	}
+	// A tenant with no subscription read keeps the silence unknowns: its
+	// gaps are then the only trace of what was not read.
+	snap = baseSnapshot()
+	snap.Systems = slicesDeleteSystem(snap.Systems, azSub)
+	addGap(snap, "azure", "grants/role_assignments")
+	a = evaluate(t, snap, loadConfig(t, "base.yaml"), EvalOptions{})
+	if st, ok := worst(a, "KH-KEY-001", "azure"); !ok || st != findings.StatusUnknown {
+		t.Errorf("KH-KEY-001 on a tenant without subscriptions: %s (found %v), want unknown", st, ok)
+	}
+}
+
+func slicesDeleteSystem(ss []findings.System, id string) []findings.System {
+	var out []findings.System
+	for _, s := range ss {
+		if s.ID != id {
+			out = append(out, s)
+		}
+	}
+	return out
+}

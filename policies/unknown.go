@@ -85,3 +85,23 @@ func (st *state) sensitiveSystems() map[string]any {
 	}
 	return out
 }
+
+// judgedThroughMembers reports whether s is an Azure tenant-level system
+// (flavour "tenant": it holds no keys, only the principals its
+// subscriptions share) that has subscriptions and did not fail. Its gaps
+// reach every subscription (targetWide), where they make the checks
+// unknown; the checks never judge the tenant system itself (they judge
+// lib.key_systems), so the silence rule adds nothing there: an unknown on
+// it would repeat the subscriptions' under a system that holds no keys.
+// KH-COV-001 still reports each gap.
+func (st *state) judgedThroughMembers(s *sysInfo) bool {
+	if s.Kind != findings.SystemAzure || s.Flavour != "tenant" || s.Failed {
+		return false
+	}
+	for _, m := range st.systems {
+		if m.ID != s.ID && m.Target == s.ID && m.Kind == s.Kind {
+			return true
+		}
+	}
+	return false
+}
