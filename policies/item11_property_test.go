@@ -50,8 +50,9 @@ var gapPool = map[string][]string{
 // pass.
 var holdsThrough = map[string][]string{
 	"KH-KEY-002": {"mfa"},
-	"KH-KEY-004": {"principals/verified_emails", "principals/profiles"},
-	"KH-KEY-006": {"principals/verified_emails", "principals/profiles"},
+	"KH-KEY-004": {"principals/verified_emails", "principals/profiles", "trusts/tenant_names"},
+	"KH-KEY-006": {"principals/verified_emails", "principals/profiles", "trusts/tenant_names"},
+	"KH-SEG-003": {"trusts/tenant_names"},
 	"KH-KEY-007": {"*"}, // the AWS root user's own record; AD: disabled Administrator, or narrowed to principals, credentials, activity
 	"KH-SEG-002": {"principals", "grants"},
 	"KH-SEG-004": {"trusts", "principals", "grants"},

@@ -574,3 +574,27 @@ func slicesDeleteSystem(ss []findings.System, id string) []findings.System {
 	}
 	return out
 }
+
+// TestIssue12_Item11_TenantNamesOnlyAttribute: foreign tenants' names and
+// default domains only attribute counterparties; a gap in them cannot
+// make a known party unknown (KH-KEY-006, KH-SEG-003 passes), but a
+// partner tenant nobody attributes stays a fail.
+func TestIssue12_Item11_TenantNamesOnlyAttribute(t *testing.T) {
+	for _, check := range []string{"KH-KEY-006", "KH-SEG-003"} {
+		runItem11(t, check, []item11Case{
+			{"every counterparty known, tenant names not read", "m365", findings.StatusPass, func(s *findings.Snapshot, _ *config.Config) {
+				addGap(s, "m365", "trusts/tenant_names")
+			}},
+			{"cross-tenant settings not read", "m365", findings.StatusUnknown, func(s *findings.Snapshot, _ *config.Config) {
+				addGap(s, "m365", "trusts/cross_tenant")
+			}},
+		})
+	}
+	runItem11(t, "KH-SEG-003", []item11Case{
+		{"partner tenant of no known party, tenant names not read", "m365", findings.StatusFail, func(s *findings.Snapshot, _ *config.Config) {
+			s.Trusts = append(s.Trusts, findings.Trust{ID: "trust:m365:partner:stranger", System: "m365", Kind: findings.TrustEntraPartner,
+				Name: "stranger", Counterparty: "00000000-0000-0000-0000-0000000000ff", CounterpartyKind: "entra_tenant"})
+			addGap(s, "m365", "trusts/tenant_names")
+		}},
+	})
+}

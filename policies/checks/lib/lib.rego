@@ -95,8 +95,10 @@ narrowed(res, reads) := object.union(res, {"reads": reads})
 holds_without(res, cols) := object.union(res, {"holds_without": cols})
 
 # attribution_only are the gap collections that hide only facts used to
-# attribute principals (e-mails, profile names), never who holds what.
-attribution_only := ["principals/verified_emails", "principals/profiles"]
+# attribute principals (e-mails, profile names, foreign tenants' names and
+# default domains), never who holds what. Such facts can give a principal
+# or trust a party, never take one away.
+attribution_only := ["principals/verified_emails", "principals/profiles", "trusts/tenant_names"]
 
 # only_add_holders are gap collections that can only add principals or
 # paths to a privilege — service principals, groups, group members,
