@@ -110,6 +110,7 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 	}
 	all = e.guard(st, selected, all)
 	all = st.nothingRead(selected, all)
+	gapChecks = st.leftUnknown(gapChecks, all) // unknown.go
 	keys := keyStatus(all)
 	expired := applyWaivers(cfg, asOf, all)
 	sortFindings(all)

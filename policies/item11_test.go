@@ -1,6 +1,8 @@
 package policies
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/keyholder/keyholder/findings"
@@ -597,4 +599,46 @@ func TestIssue12_Item11_TenantNamesOnlyAttribute(t *testing.T) {
 			addGap(s, "m365", "trusts/tenant_names")
 		}},
 	})
+}
+
+// TestIssue12_Item11_GapChecksNameOnlyWhatStaysUnknown: the assessment's
+// gap_checks and KH-COV-001's "leaves unknown" name the checks a gap did
+// leave unknown, not those that held through it.
+func TestIssue12_Item11_GapChecksNameOnlyWhatStaysUnknown(t *testing.T) {
+	gap := findings.GapID("m365", "mfa")
+	leaves := func(a *findings.Assessment) string {
+		for _, f := range findingsOf(a, "KH-COV-001") {
+			if len(f.Subjects) == 1 && f.Subjects[0] == gap {
+				for _, e := range f.Evidence {
+					if strings.HasPrefix(e, "leaves unknown: ") {
+						return e
+					}
+				}
+				return "(none)"
+			}
+		}
+		return "(no KH-COV-001 finding)"
+	}
+	// The report was read for every holder (a guest missing): KH-KEY-002
+	// passes, so the gap leaves it known.
+	snap := baseSnapshot()
+	addGap(snap, "m365", "mfa")
+	prin(snap, tom).MFA = findings.MFAUnknown
+	a := evaluate(t, snap, loadConfig(t, "base.yaml"), EvalOptions{})
+	if got := a.GapChecks[gap]; slices.Contains(got, "KH-KEY-002") {
+		t.Errorf("gap_checks[%s] = %v, names KH-KEY-002, which passed", gap, got)
+	}
+	if got := leaves(a); got != "(none)" {
+		t.Errorf("KH-COV-001 says %q, want no 'leaves unknown'", got)
+	}
+	// Nothing read: KH-KEY-002 is unknown, and the gap says so.
+	snap = baseSnapshot()
+	mfaNotRead(snap, "m365")
+	a = evaluate(t, snap, loadConfig(t, "base.yaml"), EvalOptions{})
+	if got := a.GapChecks[gap]; !slices.Contains(got, "KH-KEY-002") {
+		t.Errorf("gap_checks[%s] = %v, want KH-KEY-002", gap, got)
+	}
+	if got := leaves(a); !strings.Contains(got, "KH-KEY-002") {
+		t.Errorf("KH-COV-001 says %q, want KH-KEY-002", got)
+	}
 }

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/keyholder/keyholder/findings"
@@ -104,4 +105,71 @@ func (st *state) judgedThroughMembers(s *sysInfo) bool {
 		}
 	}
 	return false
+}
+
+// leftUnknown narrows gapChecks (the checks whose reads each gap covers)
+// to the checks the gap did leave unknown, once the checks and the guard
+// have run: a check with no unknown finding on any system the gap reaches
+// held through it (a pass or fail the gap could not change) and is
+// dropped, so the assessment's gap_checks, the report's Gaps table and
+// KH-COV-001's "leaves unknown" do not name a check that answered. A check
+// unknown there for any reason is kept (the gap may be why).
+func (st *state) leftUnknown(gapChecks map[string][]string, fs []findings.Finding) map[string][]string {
+	unknownOn := map[[2]string]bool{} // check, system
+	for i := range fs {
+		if fs[i].Status == findings.StatusUnknown {
+			unknownOn[[2]string{fs[i].Check, fs[i].System}] = true
+		}
+	}
+	reached := func(g *gapInfo) []string {
+		out := []string{g.System, ""}
+		for _, s := range st.systems {
+			if s.ID != g.System && s.Target == g.System && targetWide(s.Kind, g.Collection) {
+				out = append(out, s.ID)
+			}
+		}
+		return out
+	}
+	out := make(map[string][]string, len(gapChecks))
+	for _, g := range st.gaps {
+		ids, ok := gapChecks[g.ID]
+		if !ok {
+			continue
+		}
+		sys := reached(g)
+		var keep []string
+		for _, id := range ids {
+			for _, s := range sys {
+				if unknownOn[[2]string{id, s}] {
+					keep = append(keep, id)
+					break
+				}
+			}
+		}
+		out[g.ID] = keep
+	}
+	// KH-COV-001 said what each gap leaves unknown before the checks ran.
+	for i := range fs {
+		f := &fs[i]
+		if f.Check != "KH-COV-001" || len(f.Subjects) != 1 {
+			continue
+		}
+		ids, ok := out[f.Subjects[0]]
+		if !ok {
+			continue
+		}
+		ev := f.Evidence[:0:0]
+		for _, e := range f.Evidence {
+			if !strings.HasPrefix(e, "leaves unknown: ") {
+				ev = append(ev, e)
+			}
+		}
+		if len(ids) > 0 {
+			sorted := slices.Clone(ids)
+			slices.Sort(sorted)
+			ev = append([]string{"leaves unknown: " + strings.Join(slices.Compact(sorted), ", ")}, ev...)
+		}
+		f.Evidence = ev
+	}
+	return out
 }
