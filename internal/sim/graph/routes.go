@@ -29,7 +29,7 @@ type route struct {
 	// for lists whose documentation lists no $top, pages stay at Graph's
 	// default of 100, so a client cannot count on fewer pages there.
 	pageMax int
-	single bool
+	single  bool
 	// typed adds @odata.type to each item (polymorphic collections).
 	typed bool
 	list  func(s *store, p map[string]string) ([]obj, *odataError)
