@@ -67,7 +67,7 @@ func TestRequestBudget(t *testing.T) {
 	batched := map[string]bool{"/groups/{id}/transitiveMembers": true,
 		"/identityGovernance/privilegedAccess/group/eligibilitySchedules": true,
 		"/identityGovernance/privilegedAccess/group/assignmentSchedules":  true,
-		"/servicePrincipals(appId='{appId}')": true, "/servicePrincipals/{id}/appRoleAssignedTo": true,
+		"/servicePrincipals(appId='{appId}')":                             true, "/servicePrincipals/{id}/appRoleAssignedTo": true,
 		"/tenantRelationships/findTenantInformationByTenantId(tenantId='{tenantId}')": true}
 	minimum := 2
 	for route, n := range st.ByRoute {
