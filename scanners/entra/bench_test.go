@@ -64,11 +64,14 @@ func TestRequestBudget(t *testing.T) {
 	// minimum reads every collection once in pages of the documented
 	// maximum and needs two rounds of $batch (the resource apps, then
 	// their appRoleAssignedTo); everything else here is one page.
-	batched := map[string]bool{"/groups/{id}/transitiveMembers": true,
-		"/identityGovernance/privilegedAccess/group/eligibilitySchedules": true,
-		"/identityGovernance/privilegedAccess/group/assignmentSchedules":  true,
-		"/servicePrincipals(appId='{appId}')":                             true, "/servicePrincipals/{id}/appRoleAssignedTo": true,
-		"/tenantRelationships/findTenantInformationByTenantId(tenantId='{tenantId}')": true}
+	batched := map[string]bool{
+		"/groups/{id}/transitiveMembers":                                              true,
+		"/identityGovernance/privilegedAccess/group/eligibilitySchedules":             true,
+		"/identityGovernance/privilegedAccess/group/assignmentSchedules":              true,
+		"/servicePrincipals(appId='{appId}')":                                         true,
+		"/servicePrincipals/{id}/appRoleAssignedTo":                                   true,
+		"/tenantRelationships/findTenantInformationByTenantId(tenantId='{tenantId}')": true,
+	}
 	minimum := 2
 	for route, n := range st.ByRoute {
 		if batched[route] {
