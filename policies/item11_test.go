@@ -266,7 +266,14 @@ func TestIssue12_Item11_KH_KEY_004_CountIgnoresAttribution(t *testing.T) {
 // attribute principals can give one a party, never take it away.
 func TestIssue12_Item11_KH_KEY_006_AttributionOnlyAddsParties(t *testing.T) {
 	runItem11(t, "KH-KEY-006", []item11Case{
-		{"privileged stranger, e-mails not read", "gh", findings.StatusFail, func(s *findings.Snapshot, _ *config.Config) {
+		{"privileged stranger, repositories and members not read", "gh", findings.StatusFail, func(s *findings.Snapshot, _ *config.Config) {
+			s.Principals = append(s.Principals, user("user:gh:stranger", "gh", "stranger"))
+			addGrant(s, grant("gh", "user:gh:stranger", "owner", findings.LevelSuperAdmin, findings.AssignmentActive))
+			addGap(s, "gh", "grants/repositories")
+			addGap(s, "gh", "principals/members")
+		}},
+		{"privileged stranger, e-mails not read", "gh", findings.StatusUnknown, func(s *findings.Snapshot, _ *config.Config) {
+			// Its verified e-mail could name its party.
 			s.Principals = append(s.Principals, user("user:gh:stranger", "gh", "stranger"))
 			addGrant(s, grant("gh", "user:gh:stranger", "owner", findings.LevelSuperAdmin, findings.AssignmentActive))
 			addGap(s, "gh", "principals/verified_emails")
