@@ -67,7 +67,7 @@ func addMember(s *findings.Snapshot) {
 		KeyID: "arn:aws:kms:eu-west-1:222222222222:key/k2", Immutable: true, LastRecoveryPoint: daysAgo(1)})
 }
 
-// TestIssue12_Item11_AWSMember_GapsOfItsManagementAccount: a memberAcct account
+// TestIssue12_Item11_AWSMember_GapsOfItsManagementAccount: a member account
 // inherits only the organisation-wide gaps of its target (Organizations,
 // IAM Identity Center); the management account's own IAM, credential
 // report or backups say nothing about it.
@@ -88,16 +88,32 @@ func TestIssue12_Item11_AWSMember_GapsOfItsManagementAccount(t *testing.T) {
 					addGap(s, "prod", "principals/iam")
 					addGap(s, "prod", "credentials/credential_report")
 				})},
-				{"the memberAcct's own IAM not read", memberAcct, findings.StatusUnknown, with(func(s *findings.Snapshot, _ *config.Config) {
+				{"the member's own IAM not read", memberAcct, findings.StatusUnknown, with(func(s *findings.Snapshot, _ *config.Config) {
 					addGap(s, memberAcct, "grants/iam")
 					addGap(s, memberAcct, "principals/iam")
 				})},
-				{"the memberAcct failed", memberAcct, findings.StatusUnknown, with(func(s *findings.Snapshot, _ *config.Config) { systemGap(s, memberAcct) })},
+				{"the member failed", memberAcct, findings.StatusUnknown, with(func(s *findings.Snapshot, _ *config.Config) { systemGap(s, memberAcct) })},
 			})
 		})
 	}
-	// Identity Center assigns permission sets in every memberAcct account from
-	// the management account: its gap reaches the memberAcct.
+	// Identity Center assigns permission sets in every member account from
+	// the management account: its gap reaches the member. It can only add
+	// holders: KH-KEY-001's pass holds (the root user and an IAM admin were
+	// seen), KH-KEY-004's (a maximum) does not.
+	runItem11(t, "KH-KEY-001", []item11Case{
+		{"Identity Center not read, enough holders seen", memberAcct, findings.StatusPass, with(func(s *findings.Snapshot, _ *config.Config) {
+			addGap(s, "prod", "grants/identity_center_assignments")
+			addGap(s, "prod", "principals/identity_center_users")
+			addGap(s, "prod", "grants/identity_center/eu-west-1")
+		})},
+		{"Identity Center not read, one holder seen", memberAcct, findings.StatusUnknown, with(func(s *findings.Snapshot, _ *config.Config) {
+			dropGrants(s, memberDan)
+			addGap(s, "prod", "grants/identity_center_assignments")
+		})},
+		{"credential report of the member not read", memberAcct, findings.StatusUnknown, with(func(s *findings.Snapshot, _ *config.Config) {
+			addGap(s, memberAcct, "principals/credential_report")
+		})},
+	})
 	runItem11(t, "KH-KEY-004", []item11Case{
 		{"Identity Center assignments not read", memberAcct, findings.StatusUnknown, with(func(s *findings.Snapshot, _ *config.Config) {
 			addGap(s, "prod", "grants/identity_center_assignments")
@@ -111,9 +127,9 @@ func TestIssue12_Item11_AWSMember_GapsOfItsManagementAccount(t *testing.T) {
 			addGap(s, "prod", "organization/describe")
 		})},
 	})
-	// A fail in the memberAcct holds whatever the management account hides.
+	// A fail in the member holds whatever the management account hides.
 	runItem11(t, "KH-KEY-007", []item11Case{
-		{"memberAcct root without MFA, management account gaps", memberAcct, findings.StatusFail, with(func(s *findings.Snapshot, _ *config.Config) {
+		{"member root without MFA, management account gaps", memberAcct, findings.StatusFail, with(func(s *findings.Snapshot, _ *config.Config) {
 			prin(s, memberRoot).MFA = findings.MFANone
 			addGap(s, "prod", "organization/accounts")
 			addGap(s, "prod", "grants/identity_center_assignments")
@@ -325,7 +341,7 @@ func TestIssue12_Item11_KH_SEG_002_NoSegmentToReach(t *testing.T) {
 		}},
 		{"the scan marked a grant sensitive, config has none now", "corp-ad", findings.StatusUnknown, func(s *findings.Snapshot, c *config.Config) {
 			c.Sensitive = nil
-			g := grant("corp-ad", dave, "memberAcct of HR Share", findings.LevelLimited, findings.AssignmentActive)
+			g := grant("corp-ad", dave, "member of HR Share", findings.LevelLimited, findings.AssignmentActive)
 			g.Sensitive = []string{"HR"}
 			addGrant(s, g)
 			addGap(s, "corp-ad", "grants")
