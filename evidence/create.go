@@ -87,10 +87,11 @@ func Create(ctx context.Context, w io.Writer, o CreateOptions) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		members = append(members, Member{Name: TimestampName, Data: tsr})
-		if len(o.TSA.Chain) > 0 {
-			members = append(members, Member{Name: TSAChainName, Data: o.TSA.Chain})
+		chain, err := CanonicalChain(o.TSA.Chain)
+		if err != nil {
+			return nil, fmt.Errorf("tsa chain: %w", err)
 		}
+		members = append(members, Member{Name: TimestampName, Data: tsr}, Member{Name: TSAChainName, Data: chain})
 	}
 	var buf bytes.Buffer
 	if err := writeTar(&buf, members, o.ModTime); err != nil {

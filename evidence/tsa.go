@@ -31,7 +31,7 @@ type TSAClient struct {
 	// HTTP is the client to use (nil: http.DefaultClient); a test injects
 	// one trusting its loopback TSA.
 	HTTP *http.Client
-	// Chain is the TSA's certificate chain (PEM, root last) as the
+	// Chain is the TSA's certificate chain (PEM, with its root; required) as the
 	// customer configured it (--tsa-ca); it goes into the bundle so the
 	// timestamp can be checked without it, and is checked at once.
 	Chain []byte
@@ -86,14 +86,12 @@ func (c *TSAClient) Timestamp(ctx context.Context, data []byte) ([]byte, error) 
 	if ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0 {
 		return nil, fmt.Errorf("tsa %s: the answer does not carry this request's nonce", c.URL)
 	}
-	if len(c.Chain) > 0 {
-		roots, inter, err := ParseChain(c.Chain)
-		if err != nil {
-			return nil, fmt.Errorf("tsa chain: %w", err)
-		}
-		if _, err := verifyTimestamp(body, data, roots, inter); err != nil {
-			return nil, fmt.Errorf("tsa %s: %w", c.URL, err)
-		}
+	roots, inter, err := ParseChain(c.Chain)
+	if err != nil {
+		return nil, fmt.Errorf("tsa chain: %w", err)
+	}
+	if _, err := verifyTimestamp(body, data, roots, inter); err != nil {
+		return nil, fmt.Errorf("tsa %s: %w", c.URL, err)
 	}
 	return body, nil
 }
@@ -145,8 +143,12 @@ func parseTSR(b []byte) (*timestamp.Timestamp, error) {
 // intermediates) with sigstore's verifier: signature, chain with the
 // time-stamping usage, hash of data. It returns the time stamped.
 func verifyTimestamp(tsr, data []byte, roots, inter []*x509.Certificate) (time.Time, error) {
-	if _, err := parseTSR(tsr); err != nil {
+	parsed, err := parseTSR(tsr)
+	if err != nil {
 		return time.Time{}, err
+	}
+	if err := checkToken(parsed.RawToken, roots, inter); err != nil {
+		return time.Time{}, fmt.Errorf("%w: %v", ErrTimestamp, err)
 	}
 	ts, err := verification.VerifyTimestampResponse(tsr, bytes.NewReader(data), verification.VerifyOpts{
 		Roots: roots, Intermediates: inter,
@@ -155,6 +157,50 @@ func verifyTimestamp(tsr, data []byte, roots, inter []*x509.Certificate) (time.T
 		return time.Time{}, fmt.Errorf("%w: %v", ErrTimestamp, err)
 	}
 	return ts.Time, nil
+}
+
+// CanonicalChain re-encodes a PEM certificate chain in the one form a
+// bundle holds: each certificate as a PEM block, nothing else.
+func CanonicalChain(data []byte) ([]byte, error) {
+	roots, inter, err := ParseChain(data)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for _, c := range append(inter, roots...) {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	return out, nil
+}
+
+// canonicalChain checks that a bundled chain is in that form.
+func canonicalChain(data []byte) error {
+	again, err := CanonicalChain(data)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(again, data) {
+		return errors.New("not in the form keyholder writes it (the file was edited)")
+	}
+	// Every certificate must chain to a root of the file: none is along
+	// for the ride where an edit would go unnoticed.
+	roots, inter, err := ParseChain(data)
+	if err != nil {
+		return err
+	}
+	rp, ip := x509.NewCertPool(), x509.NewCertPool()
+	for _, c := range roots {
+		rp.AddCert(c)
+	}
+	for _, c := range inter {
+		ip.AddCert(c)
+	}
+	for _, c := range inter {
+		if _, err := c.Verify(x509.VerifyOptions{Roots: rp, Intermediates: ip, CurrentTime: c.NotBefore, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+			return fmt.Errorf("certificate %q does not chain to the file's root: %v", c.Subject.CommonName, err)
+		}
+	}
+	return nil
 }
 
 // ParseChain reads PEM certificates: the self-signed ones are roots, the

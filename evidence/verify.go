@@ -105,6 +105,10 @@ func Verify(ctx context.Context, b *Bundle, o VerifyOptions) (*Result, error) {
 	bundledPub, pubErr := ParsePublicKeyPEM(b.Members[PublicKeyName])
 	if _, present := b.Members[PublicKeyName]; !present {
 		pubErr = errors.New("missing")
+	} else if pubErr == nil {
+		if again, err := PublicKeyPEM(bundledPub); err != nil || !bytes.Equal(again, b.Members[PublicKeyName]) {
+			pubErr = errors.New("not in the form keyholder writes it (the file was edited)")
+		}
 	}
 	pub := o.PublicKey
 	switch {
@@ -122,6 +126,10 @@ func Verify(ctx context.Context, b *Bundle, o VerifyOptions) (*Result, error) {
 	payload, err := verifyEnvelope(ctx, env, pub, env.Signatures[0].KeyID)
 	if err != nil {
 		res.add(ProblemSignature, EnvelopeName, "%v", err)
+		if o.PublicKey == nil {
+			// Without a trusted key the two cannot be told apart.
+			res.add(ProblemSignature, PublicKeyName, "the envelope's signature does not verify with this key: the envelope or this key was changed")
+		}
 		return res, nil
 	}
 	st, err := parseStatement(payload)
@@ -180,35 +188,62 @@ func verifyTimestampMember(b *Bundle, env *dsse.Envelope, st *parsedStatement, o
 	case st.Predicate.TSA == "":
 		res.add(ProblemTimestamp, TimestampName, "present, but the signed statement names no TSA")
 	}
-	chain := o.TSAChain
-	if chain == nil {
-		chain = b.Members[TSAChainName]
-		if chain == nil {
-			res.add(ProblemTimestamp, TimestampName, "no TSA certificate chain to check it with (pass --tsa-ca)")
-			return
-		}
-		res.Notes = append(res.Notes, "timestamp checked against the TSA chain in the bundle (attestation.tsa.pem); pass --tsa-ca to check it against a chain you trust")
-	}
-	roots, inter, err := ParseChain(chain)
-	if err != nil {
-		member := TSAChainName
-		if o.TSAChain != nil {
-			member = ""
-		}
-		res.add(ProblemTimestamp, member, "TSA chain: %v", err)
+	bundled, ok := b.Members[TSAChainName]
+	if !ok {
+		res.add(ProblemTimestamp, TSAChainName, "missing: the TSA certificate chain that goes with attestation.tsr")
 		return
+	}
+	if err := canonicalChain(bundled); err != nil {
+		res.add(ProblemTimestamp, TSAChainName, "%v", err)
+		return
+	}
+	type chainSrc struct {
+		member string
+		pem    []byte
+	}
+	chains := []chainSrc{{TSAChainName, bundled}}
+	if o.TSAChain != nil {
+		chains = append(chains, chainSrc{"", o.TSAChain})
+	} else {
+		res.Notes = append(res.Notes, "timestamp checked against the TSA chain in the bundle (attestation.tsa.pem); pass --tsa-ca to check it against a chain you trust")
 	}
 	sig, err := envelopeSignature(env)
 	if err != nil {
 		res.add(ProblemTimestamp, TimestampName, "%v", err)
 		return
 	}
-	at, err := verifyTimestamp(tsr, sig, roots, inter)
-	if err != nil {
-		res.add(ProblemTimestamp, TimestampName, "%v", err)
+	for _, c := range chains {
+		roots, inter, err := ParseChain(c.pem)
+		if err != nil {
+			if c.member == "" {
+				res.add(ProblemTimestamp, "", "--tsa-ca: %v", err)
+			} else {
+				res.add(ProblemTimestamp, c.member, "%v", err)
+			}
+			return
+		}
+		at, err := verifyTimestamp(tsr, sig, roots, inter)
+		if err == nil {
+			res.TimestampedAt = at
+			continue
+		}
+		// When the trusted chain verifies the timestamp, the bundled
+		// chain is what was edited.
+		if c.member != "" && o.TSAChain != nil {
+			if r2, i2, e2 := ParseChain(o.TSAChain); e2 == nil {
+				if _, e3 := verifyTimestamp(tsr, sig, r2, i2); e3 == nil {
+					res.add(ProblemTimestamp, TSAChainName, "does not verify the timestamp, which the trusted chain (--tsa-ca) does: %v", err)
+					return
+				}
+			}
+		}
+		src := "the bundled chain"
+		if c.member == "" {
+			src = "the trusted chain (--tsa-ca)"
+		}
+		res.add(ProblemTimestamp, TimestampName, "with %s: %v", src, err)
 		return
 	}
-	res.TimestampedAt = at
 }
 
 // decodeEnvelope reads an envelope strictly and only in the form Create
