@@ -131,6 +131,9 @@ func Read(r io.Reader) (*Bundle, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrBundle, err)
 		}
+		if hdr.Typeflag == tar.TypeDir {
+			continue // a re-packed bundle may list its folders
+		}
 		if hdr.Typeflag != tar.TypeReg {
 			return nil, fmt.Errorf("%w: member %q is not a regular file", ErrBundle, hdr.Name)
 		}

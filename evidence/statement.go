@@ -39,6 +39,15 @@ type Predicate struct {
 	// SourceConfigHash is the config hash the snapshot recorded at scan
 	// time (the original file's SHA-256), when it recorded one.
 	SourceConfigHash string `json:"source_config_hash,omitempty"`
+	// SnapshotSHA256 and AssessmentSHA256 are the SHA-256 of the bundled
+	// snapshot.json and assessment.json files (also among the subjects),
+	// for readers of the predicate alone.
+	SnapshotSHA256   string `json:"snapshot_sha256"`
+	AssessmentSHA256 string `json:"assessment_sha256"`
+	// ModifiedInputs repeats the assessment's modified_inputs: inputs
+	// used with --allow-modified although their recorded digest did not
+	// match. Empty for a run of untouched inputs.
+	ModifiedInputs []string `json:"modified_inputs,omitempty"`
 	// Signer describes the key that signed: its kind (ed25519, aws-kms,
 	// azure-keyvault) and id. Never key material.
 	Signer SignerInfo `json:"signer"`

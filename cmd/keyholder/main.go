@@ -48,6 +48,7 @@ const exitCodesHelp = `Exit codes:
   5  review only: access changed since the previous run (--fail-on-change)
   6  a target could not be scanned at all (unreachable, authentication
      failed, TLS); wins over 5, 3 and 4, the reports are still written
+  7  verify only: the evidence bundle does not verify (each failure named)
 
 --fail-on none turns 3 and 4 off. Precedence: 2, then 1, then 6, 5, 3, 4.`
 
@@ -191,6 +192,8 @@ tomorrow without losing anything.
 		newEvaluateCmd(a),
 		newPoliciesCmd(a),
 		newCheckCmd(a),
+		newBundleCmd(a),
+		newVerifyCmd(a),
 	} {
 		root.AddCommand(c)
 	}
