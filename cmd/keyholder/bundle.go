@@ -199,14 +199,49 @@ func bundleInputs(ctx context.Context, a *app, ref string, f bundleFlags, format
 	if err != nil {
 		return nil, err
 	}
-	return assessmentInputs(as, formats, f.config)
+	return assessmentInputs(as, as.Snapshot, formats, f.config)
+}
+
+// addBundleFlags adds --bundle and the signing flags to scan and review.
+func addBundleFlags(cmd *cobra.Command, path *string, sf *signFlags) {
+	cmd.Flags().StringVar(path, "bundle", "", "also write a signed evidence bundle of the run to this file (see keyholder bundle; needs --key, --kms or --keyvault)")
+	addSignFlags(cmd, sf)
+}
+
+// checkBundleFlags validates --bundle with the signing flags, before
+// anything slow.
+func checkBundleFlags(path string, sf signFlags) error {
+	if path == "" {
+		if sf.any() || sf.tsa != "" {
+			return withCode(exitUsage, errors.New("--key, --kms, --keyvault and --tsa sign a bundle: give --bundle FILE too"))
+		}
+		return nil
+	}
+	if err := sf.check(); err != nil {
+		return withCode(exitUsage, fmt.Errorf("--bundle: %w", err))
+	}
+	return nil
+}
+
+// bundleRun writes the bundle of a run scan or review just made.
+func bundleRun(ctx context.Context, a *app, as *findings.Assessment, snap *findings.Snapshot, formats []string, configPath, policyDir string, sf signFlags, out string) error {
+	var rf []string
+	for _, f := range formats {
+		if f != "json" {
+			rf = append(rf, f)
+		}
+	}
+	in, err := assessmentInputs(as, snap, rf, configPath)
+	if err != nil {
+		return err
+	}
+	return writeBundle(ctx, a, in, configPath, policyDir, sf, out)
 }
 
 // assessmentInputs renders an assessment (and the snapshot it was made
 // from) into bundle files: sealed snapshot.json and assessment.json, and
 // the reports of formats.
-func assessmentInputs(as *findings.Assessment, formats []string, configPath string) (*bundleInput, error) {
-	snap := as.Snapshot
+func assessmentInputs(as *findings.Assessment, snap *findings.Snapshot, formats []string, configPath string) (*bundleInput, error) {
 	if snap == nil {
 		return nil, errors.New("the run's snapshot is not available: a bundle needs the snapshot to be re-evaluated")
 	}

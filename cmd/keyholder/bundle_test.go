@@ -278,7 +278,7 @@ func TestIssue22_ReevaluationNamesTheFinding(t *testing.T) {
 	}
 	as.Verdict = findings.VerdictReady
 	as.AssessmentSHA256 = ""
-	in, err := assessmentInputs(as, []string{"md"}, "keyholder.yaml")
+	in, err := assessmentInputs(as, as.Snapshot, []string{"md"}, "keyholder.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,5 +389,39 @@ func TestBundleUsageErrors(t *testing.T) {
 		if code, _, stderr := runCmd(t, args...); code != exitUsage {
 			t.Errorf("%v: exit %d, want 2: %s", args, code, stderr)
 		}
+	}
+}
+
+// TestIssue22_ScanAndReviewBundle: scan --bundle and review --bundle write
+// bundles that verify, and signing flags without --bundle are refused.
+func TestIssue22_ScanAndReviewBundle(t *testing.T) {
+	work := t.TempDir()
+	cfg := filepath.Join("..", "..", "examples", "declared-only.yaml")
+	key := filepath.Join(work, "k")
+	runCmd(t, "bundle", "keygen", "-o", key)
+	scanTar := filepath.Join(work, "scan.tar")
+	if code, o, e := runCmd(t, "scan", "-c", cfg, "-o", filepath.Join(work, "out"), "--now", "2026-11-01T00:00:00Z", "--format", "html,csv", "--bundle", scanTar, "--key", key+".pem"); code != exitFailing {
+		t.Fatalf("scan --bundle: exit %d %s %s", code, o, e)
+	}
+	m := readTar(t, scanTar)
+	for _, want := range []string{"snapshot.json", "assessment.json", "reports/report.html", "reports/findings.csv"} {
+		if _, ok := m[want]; !ok {
+			t.Errorf("scan bundle lacks %s: %v", want, sortedNames(m))
+		}
+	}
+	reviewTar := filepath.Join(work, "review.tar")
+	if code, o, e := runCmd(t, "review", "-c", cfg, "--store", filepath.Join(work, "s.db"), "--now", "2026-11-01T00:00:00Z", "--fail-on", "none", "--bundle", reviewTar, "--key", key+".pem"); code != 0 {
+		t.Fatalf("review --bundle: exit %d %s %s", code, o, e)
+	}
+	for _, p := range []string{scanTar, reviewTar} {
+		if code, o, _ := runCmd(t, "verify", p, "--key", key+".pub"); code != 0 || !strings.Contains(o, "re-evaluated to the same verdict") {
+			t.Errorf("verify %s: exit %d\n%s", p, code, o)
+		}
+	}
+	if code, _, e := runCmd(t, "scan", "-c", cfg, "-o", filepath.Join(work, "o2"), "--key", key+".pem"); code != exitUsage {
+		t.Errorf("--key without --bundle: exit %d %s", code, e)
+	}
+	if code, _, e := runCmd(t, "scan", "-c", cfg, "-o", filepath.Join(work, "o3"), "--bundle", filepath.Join(work, "x.tar")); code != exitUsage {
+		t.Errorf("--bundle without a key: exit %d %s", code, e)
 	}
 }
