@@ -17,6 +17,8 @@ import (
 	"github.com/keyholder/keyholder/evidence"
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
+	awssim "github.com/keyholder/keyholder/internal/sim/aws"
+	keyvaultsim "github.com/keyholder/keyholder/internal/sim/keyvault"
 	tsasim "github.com/keyholder/keyholder/internal/sim/tsa"
 )
 
@@ -423,5 +425,56 @@ func TestIssue22_ScanAndReviewBundle(t *testing.T) {
 	}
 	if code, _, e := runCmd(t, "scan", "-c", cfg, "-o", filepath.Join(work, "o3"), "--bundle", filepath.Join(work, "x.tar")); code != exitUsage {
 		t.Errorf("--bundle without a key: exit %d %s", code, e)
+	}
+}
+
+// TestIssue22_CloudKeysFromTheCLI: bundle --kms / --keyvault and verify
+// --kms / --keyvault through the SDKs' default configuration, against the
+// simulated KMS (AWS_ENDPOINT_URL_KMS) and Key Vault (TLS on 127.0.0.1).
+func TestIssue22_CloudKeysFromTheCLI(t *testing.T) {
+	work := t.TempDir()
+	cfg := filepath.Join("..", "..", "examples", "declared-only.yaml")
+	out := filepath.Join(work, "out")
+	runCmd(t, "scan", "-c", cfg, "-o", out, "--now", "2026-11-01T00:00:00Z", "--fail-on", "none")
+
+	_, srv := awssim.Start(awssim.Scenario{
+		Region:      "eu-west-1",
+		Credentials: []awssim.Credential{{AccessKeyID: "AKIDKMSCLI", Account: "111111111111"}},
+		Accounts:    []awssim.Account{{ID: "111111111111", Keys: []awssim.Key{{ID: "ev", Region: "eu-west-1", Spec: "ECC_NIST_P256"}}}},
+	})
+	defer srv.Close()
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "AKIDKMSCLI", "AWS_SECRET_ACCESS_KEY": "fake", "AWS_ENDPOINT_URL_KMS": srv.URL,
+		"AWS_CONFIG_FILE": filepath.Join(work, "none"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(work, "none"),
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "eu-west-1",
+	} {
+		t.Setenv(k, v)
+	}
+	arn := "arn:aws:kms:eu-west-1:111111111111:key/ev"
+	kmsTar := filepath.Join(work, "kms.tar")
+	if code, o, e := runCmd(t, "bundle", out, "-c", cfg, "--kms", arn, "-o", kmsTar); code != 0 {
+		t.Fatalf("bundle --kms: exit %d %s %s", code, o, e)
+	}
+	if code, o, _ := runCmd(t, "verify", kmsTar, "--kms", arn); code != 0 || !strings.Contains(o, "aws-kms key "+arn) {
+		t.Fatalf("verify --kms: exit %d\n%s", code, o)
+	}
+
+	v, err := keyvaultsim.Start("ec-kv", "rsa-kv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	hooks = &cloudHooks{keyVaultCredential: keyvaultsim.Credential{}, keyVaultTransport: v.Client, keyVaultLoopback: true}
+	defer func() { hooks = nil }()
+	kvTar := filepath.Join(work, "kv.tar")
+	if code, o, e := runCmd(t, "bundle", out, "-c", cfg, "--keyvault", v.URL+"/keys/rsa-kv", "-o", kvTar); code != 0 {
+		t.Fatalf("bundle --keyvault: exit %d %s %s", code, o, e)
+	}
+	if code, o, _ := runCmd(t, "verify", kvTar, "--keyvault", v.URL+"/keys/rsa-kv"); code != 0 || !strings.Contains(o, "azure-keyvault key "+v.KeyURL("rsa-kv")) {
+		t.Fatalf("verify --keyvault: exit %d\n%s", code, o)
+	}
+	// The other vault key is not the signer: named.
+	if code, o, _ := runCmd(t, "verify", kvTar, "--keyvault", v.URL+"/keys/ec-kv"); code != exitNotVerified || !strings.Contains(o, "FAIL signature") {
+		t.Fatalf("verify with another key: exit %d\n%s", code, o)
 	}
 }
