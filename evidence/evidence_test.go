@@ -145,7 +145,13 @@ func TestIssue22_AnyByteOfAnyMemberIsCaught(t *testing.T) {
 		for _, name := range orig.Names() {
 			content := orig.Members[name]
 			for i := range content {
-				for _, flip := range []byte{0x01, 0x80} {
+				flips := []byte{0x01, 0x80}
+				if !trusted && name != EnvelopeName && name != PublicKeyName {
+					// Without a trusted key only the key and envelope
+					// checks differ: one flip per byte of the others.
+					flips = flips[:1]
+				}
+				for _, flip := range flips {
 					b := &Bundle{Members: map[string][]byte{}}
 					for k, v := range orig.Members {
 						b.Members[k] = v

@@ -391,7 +391,7 @@ func writeBundle(ctx context.Context, a *app, in *bundleInput, configPath, polic
 		return err
 	}
 	members = append(members, evidence.Member{Name: evidence.VersionName, Data: append(vj, '\n')})
-	signer, tsa, err := newSigner(ctx, sf)
+	signer, tsa, err := newSigner(ctx, a, sf)
 	if err != nil {
 		return err
 	}

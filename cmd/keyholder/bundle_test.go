@@ -464,17 +464,54 @@ func TestIssue22_CloudKeysFromTheCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	hooks = &cloudHooks{keyVaultCredential: keyvaultsim.Credential{}, keyVaultTransport: v.Client, keyVaultLoopback: true}
-	defer func() { hooks = nil }()
+	kv := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		a := &app{stdout: &out, stderr: &errb, stdin: strings.NewReader(""), redactor: &config.Redactor{}, logw: &switchWriter{w: &errb},
+			cloud: &cloudHooks{keyVaultCredential: keyvaultsim.Credential{}, keyVaultTransport: v.Client, keyVaultLoopback: true}}
+		return runApp(a, args), out.String(), errb.String()
+	}
 	kvTar := filepath.Join(work, "kv.tar")
-	if code, o, e := runCmd(t, "bundle", out, "-c", cfg, "--keyvault", v.URL+"/keys/rsa-kv", "-o", kvTar); code != 0 {
+	if code, o, e := kv("bundle", out, "-c", cfg, "--keyvault", v.URL+"/keys/rsa-kv", "-o", kvTar); code != 0 {
 		t.Fatalf("bundle --keyvault: exit %d %s %s", code, o, e)
 	}
-	if code, o, _ := runCmd(t, "verify", kvTar, "--keyvault", v.URL+"/keys/rsa-kv"); code != 0 || !strings.Contains(o, "azure-keyvault key "+v.KeyURL("rsa-kv")) {
+	if code, o, _ := kv("verify", kvTar, "--keyvault", v.URL+"/keys/rsa-kv"); code != 0 || !strings.Contains(o, "azure-keyvault key "+v.KeyURL("rsa-kv")) {
 		t.Fatalf("verify --keyvault: exit %d\n%s", code, o)
 	}
 	// The other vault key is not the signer: named.
-	if code, o, _ := runCmd(t, "verify", kvTar, "--keyvault", v.URL+"/keys/ec-kv"); code != exitNotVerified || !strings.Contains(o, "FAIL signature") {
+	if code, o, _ := kv("verify", kvTar, "--keyvault", v.URL+"/keys/ec-kv"); code != exitNotVerified || !strings.Contains(o, "FAIL signature") {
 		t.Fatalf("verify with another key: exit %d\n%s", code, o)
+	}
+}
+
+// TestIssue22_BundleKeepsSeals: the bundled files keep the seals scan
+// wrote, and a directory whose snapshot was edited after the scan is
+// refused (the bundle would otherwise sign an edited file).
+func TestIssue22_BundleKeepsSeals(t *testing.T) {
+	work := t.TempDir()
+	cfg := filepath.Join("..", "..", "examples", "declared-only.yaml")
+	out := filepath.Join(work, "out")
+	runCmd(t, "scan", "-c", cfg, "-o", out, "--now", "2026-11-01T00:00:00Z", "--fail-on", "none")
+	key := filepath.Join(work, "k")
+	runCmd(t, "bundle", "keygen", "-o", key)
+	p := filepath.Join(work, "ok.tar")
+	if code, o, e := runCmd(t, "bundle", out, "-c", cfg, "--key", key+".pem", "-o", p); code != 0 {
+		t.Fatalf("bundle: exit %d %s %s", code, o, e)
+	}
+	m := readTar(t, p)
+	for _, name := range []string{"snapshot.json", "assessment.json"} {
+		orig, _ := os.ReadFile(filepath.Join(out, name))
+		if !bytes.Equal(m[name], orig) {
+			t.Errorf("%s is not bundled byte for byte", name)
+		}
+	}
+	snap := filepath.Join(out, "snapshot.json")
+	b, _ := os.ReadFile(snap)
+	os.WriteFile(snap, bytes.Replace(b, []byte("Acme IT"), []byte("Acme IX"), 1), 0o600)
+	code, _, stderr := runCmd(t, "bundle", out, "-c", cfg, "--key", key+".pem", "-o", filepath.Join(work, "bad.tar"))
+	if code != exitUsage || !strings.Contains(stderr, "does not match its recorded SHA-256") {
+		t.Fatalf("edited snapshot bundled: exit %d %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(work, "bad.tar")); err == nil {
+		t.Error("a bundle was written from an edited snapshot")
 	}
 }

@@ -84,6 +84,8 @@ type app struct {
 	now       string // --now: fixed clock for reproducible output
 	logger    *slog.Logger
 	redactor  *config.Redactor
+	// cloud points the KMS / Key Vault clients at fakes; nil outside tests.
+	cloud *cloudHooks
 }
 
 // clock returns the clock: time.Now, or the fixed --now time.
@@ -104,7 +106,12 @@ func main() {
 
 // run executes keyholder with args and returns the exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr, stdin: stdin, redactor: &config.Redactor{}, logw: &switchWriter{w: stderr}}
+	return runApp(&app{stdout: stdout, stderr: stderr, stdin: stdin, redactor: &config.Redactor{}, logw: &switchWriter{w: stderr}}, args)
+}
+
+// runApp is run with the app given (tests set fields such as cloud).
+func runApp(a *app, args []string) int {
+	stdin, stdout, stderr := a.stdin, a.stdout, a.stderr
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetIn(stdin)

@@ -74,9 +74,6 @@ type cloudHooks struct {
 	keyVaultLoopback   bool
 }
 
-// hooks are nil outside tests.
-var hooks *cloudHooks
-
 // kmsClient returns an AWS KMS client from the SDK's default
 // configuration (environment, profile, SSO, instance role; endpoint
 // overrides through AWS_ENDPOINT_URL_KMS), in the key ARN's region.
@@ -93,7 +90,7 @@ func kmsClient(ctx context.Context, keyID string) (*kms.Client, error) {
 }
 
 // keyVaultClient returns an azkeys client for the vault of keyURL.
-func keyVaultClient(keyURL string) (*azkeys.Client, string, string, error) {
+func keyVaultClient(hooks *cloudHooks, keyURL string) (*azkeys.Client, string, string, error) {
 	vault, name, ver, err := evidence.ParseKeyURL(keyURL)
 	if err != nil {
 		return nil, "", "", err
@@ -119,7 +116,7 @@ func keyVaultClient(keyURL string) (*azkeys.Client, string, string, error) {
 }
 
 // newSigner builds the signer the flags name and the TSA client.
-func newSigner(ctx context.Context, f signFlags) (evidence.Signer, *evidence.TSAClient, error) {
+func newSigner(ctx context.Context, a *app, f signFlags) (evidence.Signer, *evidence.TSAClient, error) {
 	var s evidence.Signer
 	var err error
 	switch {
@@ -137,7 +134,7 @@ func newSigner(ctx context.Context, f signFlags) (evidence.Signer, *evidence.TSA
 			return nil, nil, err
 		}
 	case f.keyvault != "":
-		cl, name, ver, err := keyVaultClient(f.keyvault)
+		cl, name, ver, err := keyVaultClient(a.cloud, f.keyvault)
 		if err != nil {
 			return nil, nil, withCode(exitUsage, err)
 		}
@@ -161,7 +158,7 @@ func newSigner(ctx context.Context, f signFlags) (evidence.Signer, *evidence.TSA
 
 // trustedKey reads the key verify trusts: a PEM public key file, an AWS
 // KMS key's public key, or a Key Vault key's; nil when none is given.
-func trustedKey(ctx context.Context, key, kmsKey, keyvault string) (crypto.PublicKey, string, error) {
+func trustedKey(ctx context.Context, a *app, key, kmsKey, keyvault string) (crypto.PublicKey, string, error) {
 	switch {
 	case key != "":
 		data, err := os.ReadFile(key)
@@ -185,7 +182,7 @@ func trustedKey(ctx context.Context, key, kmsKey, keyvault string) (crypto.Publi
 		}
 		return pub, "AWS KMS key " + arn, nil
 	case keyvault != "":
-		cl, name, ver, err := keyVaultClient(keyvault)
+		cl, name, ver, err := keyVaultClient(a.cloud, keyvault)
 		if err != nil {
 			return nil, "", withCode(exitUsage, err)
 		}

@@ -104,7 +104,7 @@ func runVerifyCmd(ctx context.Context, a *app, path string, f verifyFlags) error
 		return withCode(exitUsage, err)
 	}
 	defer fh.Close()
-	pub, source, err := trustedKey(ctx, f.key, f.kms, f.keyvault)
+	pub, source, err := trustedKey(ctx, a, f.key, f.kms, f.keyvault)
 	if err != nil {
 		return err
 	}
