@@ -82,7 +82,7 @@ Exit codes: 0 written; 1 runtime error (KMS, Key Vault or TSA unreachable);
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.out, "out", "o", "", "the bundle file to write (required)")
+	fl.StringVarP(&f.out, "out", "o", "", "the bundle file to write (required; - for standard output)")
 	fl.StringVarP(&f.config, "config", "c", "keyholder.yaml", "the config the run was made with (a redacted copy goes into the bundle)")
 	addStoreFlag(cmd, &f.store)
 	addEstateFlag(cmd, &f.estate, "resolve RUN (latest, latest~N) within this estate")
@@ -158,6 +158,9 @@ func runBundleCmd(ctx context.Context, a *app, ref string, f bundleFlags) error 
 	if f.out == "" {
 		return withCode(exitUsage, errors.New("-o FILE is required: where to write the bundle"))
 	}
+	if err := checkBundleOut(f.out); err != nil {
+		return err
+	}
 	if err := f.sign.check(); err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -208,6 +211,20 @@ func addBundleFlags(cmd *cobra.Command, path *string, sf *signFlags) {
 	addSignFlags(cmd, sf)
 }
 
+// checkBundleOut refuses a bundle path that exists and is not a regular
+// file: the bundle is written atomically (a temporary file renamed over
+// it), which must never replace a device or a link such as /dev/stdout.
+// "-" writes to standard output.
+func checkBundleOut(path string) error {
+	if path == "-" {
+		return nil
+	}
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return withCode(exitUsage, fmt.Errorf("%s exists and is not a regular file; give a file name, or - for standard output", path))
+	}
+	return nil
+}
+
 // checkBundleFlags validates --bundle with the signing flags, before
 // anything slow.
 func checkBundleFlags(path string, sf signFlags) error {
@@ -216,6 +233,12 @@ func checkBundleFlags(path string, sf signFlags) error {
 			return withCode(exitUsage, errors.New("--key, --kms, --keyvault and --tsa sign a bundle: give --bundle FILE too"))
 		}
 		return nil
+	}
+	if path == "-" {
+		return withCode(exitUsage, errors.New("--bundle -: scan and review print to standard output; give a file name"))
+	}
+	if err := checkBundleOut(path); err != nil {
+		return err
 	}
 	if err := sf.check(); err != nil {
 		return withCode(exitUsage, fmt.Errorf("--bundle: %w", err))
@@ -418,12 +441,21 @@ func writeBundle(ctx context.Context, a *app, in *bundleInput, configPath, polic
 	if _, err := evidence.Create(ctx, &buf, evidence.CreateOptions{Members: members, Predicate: pred, Signer: signer, TSA: tsa, ModTime: in.as.AsOf}); err != nil {
 		return err
 	}
-	if err := writeStreamed(out, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+	if out == "-" {
+		if _, err := a.stdout.Write(buf.Bytes()); err != nil {
+			return err
+		}
+	} else if err := writeStreamed(out, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
 		return err
 	}
 	info := signer.Info()
 	a.sayf("bundle: %s (%d files, signed by %s key %s%s)", out, len(members), info.Kind, info.KeyID, map[bool]string{true: ", timestamped by " + sf.tsa}[tsa != nil])
-	fmt.Fprintf(a.stdout, "bundle: %s sha256:%s\n", out, evidence.Member{Data: buf.Bytes()}.SHA256())
+	digest := evidence.Member{Data: buf.Bytes()}.SHA256()
+	if out == "-" {
+		a.sayf("bundle sha256:%s", digest)
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "bundle: %s sha256:%s\n", out, digest)
 	return nil
 }
 

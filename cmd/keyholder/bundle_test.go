@@ -385,6 +385,8 @@ func TestBundleUsageErrors(t *testing.T) {
 		{"bundle", "latest", "--key", "a"},                                     // no -o
 		{"bundle", "latest", "--key", "a", "--tsa", "http://x", "-o", "x.tar"}, // --tsa without --tsa-ca
 		{"bundle", "latest", "--keyvault", "http://vault/keys/k", "-o", "x.tar"},
+		{"bundle", "latest", "--key", "a", "-o", os.DevNull}, // not a regular file
+		{"scan", "-c", "x.yaml", "--bundle", "-", "--key", "a"},
 		{"verify", "no-such.tar"},
 		{"verify", "x.tar", "--key", "a", "--kms", "b"},
 	} {
@@ -419,6 +421,17 @@ func TestIssue22_ScanAndReviewBundle(t *testing.T) {
 		if code, o, _ := runCmd(t, "verify", p, "--key", key+".pub"); code != 0 || !strings.Contains(o, "re-evaluated to the same verdict") {
 			t.Errorf("verify %s: exit %d\n%s", p, code, o)
 		}
+	}
+	// -o - writes the tar to standard output.
+	runCmd(t, "scan", "-c", cfg, "-o", filepath.Join(work, "out3"), "--now", "2026-11-01T00:00:00Z", "--fail-on", "none")
+	code, stdout, e := runCmd(t, "bundle", filepath.Join(work, "out3"), "-c", cfg, "--key", key+".pem", "-o", "-")
+	piped := filepath.Join(work, "piped.tar")
+	os.WriteFile(piped, []byte(stdout), 0o600)
+	if code != 0 || !strings.Contains(e, "bundle sha256:") {
+		t.Fatalf("bundle -o -: exit %d %s", code, e)
+	}
+	if code, o, _ := runCmd(t, "verify", piped, "--key", key+".pub"); code != 0 {
+		t.Errorf("verify the piped bundle: exit %d\n%s", code, o)
 	}
 	if code, _, e := runCmd(t, "scan", "-c", cfg, "-o", filepath.Join(work, "o2"), "--key", key+".pem"); code != exitUsage {
 		t.Errorf("--key without --bundle: exit %d %s", code, e)
