@@ -528,3 +528,34 @@ func TestIssue22_BundleKeepsSeals(t *testing.T) {
 		t.Error("a bundle was written from an edited snapshot")
 	}
 }
+
+// TestIssue22_PolicyDirChecksTravelWithTheBundle: a run judged with
+// --policy-dir checks re-evaluates to the same findings only with them;
+// bundled with --policy-dir it verifies, bundled without, the missing
+// check's findings are named.
+func TestIssue22_PolicyDirChecksTravelWithTheBundle(t *testing.T) {
+	work := t.TempDir()
+	good := filepath.Join(evalUserPolicies, "good")
+	out := filepath.Join(work, "out")
+	if code, o, e := runCmd(t, "evaluate", evalFixtureSnapshot, "-c", evalFixtureConfig, "--policy-dir", good, "-o", out, "--fail-on", "none"); code != 0 {
+		t.Fatalf("evaluate: exit %d %s %s", code, o, e)
+	}
+	key := filepath.Join(work, "k")
+	runCmd(t, "bundle", "keygen", "-o", key)
+	with, without := filepath.Join(work, "with.tar"), filepath.Join(work, "without.tar")
+	if code, o, e := runCmd(t, "bundle", out, "-c", evalFixtureConfig, "--policy-dir", good, "--key", key+".pem", "-o", with); code != 0 {
+		t.Fatalf("bundle: exit %d %s %s", code, o, e)
+	}
+	if _, ok := readTar(t, with)["policies/guest_admins.rego"]; !ok {
+		t.Fatal("the --policy-dir check is not in the bundle")
+	}
+	if code, o, _ := runCmd(t, "verify", with, "--key", key+".pub"); code != 0 {
+		t.Fatalf("verify with the bundled checks: exit %d\n%s", code, o)
+	}
+	if code, o, e := runCmd(t, "bundle", out, "-c", evalFixtureConfig, "--key", key+".pem", "-o", without); code != 0 {
+		t.Fatalf("bundle: exit %d %s %s", code, o, e)
+	}
+	if code, o, _ := runCmd(t, "verify", without, "--key", key+".pub"); code != exitNotVerified || !strings.Contains(o, "finding CONTOSO-001") || !strings.Contains(o, "not in the re-evaluation") {
+		t.Fatalf("verify without the checks: exit %d\n%s", code, o)
+	}
+}
