@@ -20,17 +20,6 @@ type Auth struct {
 	TokenFile string `yaml:"token_file"`
 }
 
-// Auth methods.
-const (
-	MethodClientSecret     = "client_secret"
-	MethodCertificate      = "certificate"
-	MethodWorkloadIdentity = "workload_identity"
-	MethodManagedIdentity  = "managed_identity"
-	MethodAzureCLI         = "azure_cli"
-	MethodDefault          = "default"
-	MethodToken            = "token"
-)
-
 // Methods lists the auth methods in the order the messages name them.
 const Methods = "client_secret, certificate, workload_identity, managed_identity, azure_cli, default or token"
 
@@ -75,3 +64,14 @@ func CheckAuth(a Auth, add Add) {
 		add("auth", "certificate_file/certificate_password_env only apply to method certificate")
 	}
 }
+
+// Auth methods.
+const (
+	MethodClientSecret     = "client_secret"
+	MethodCertificate      = "certificate"
+	MethodWorkloadIdentity = "workload_identity"
+	MethodManagedIdentity  = "managed_identity"
+	MethodAzureCLI         = "azure_cli"
+	MethodDefault          = "default"
+	MethodToken            = "token"
+)

@@ -10,6 +10,27 @@ import (
 	"github.com/keyholder/keyholder/internal/config"
 )
 
+// Fields are the keys every Microsoft target has with the same meaning:
+// who signs in, where, and what one HTTP attempt may take. A target's
+// Config embeds them inline (`yaml:",inline"`), so its keys stay flat.
+type Fields struct {
+	// TenantID is the audited tenant's GUID.
+	TenantID string `yaml:"tenant_id"`
+	// AuthorityHost overrides the cloud's authority (https://host[:port],
+	// no path); instance discovery is then off.
+	AuthorityHost string `yaml:"authority_host"`
+	// CAFile is a PEM bundle trusted in addition to the system roots.
+	CAFile string `yaml:"ca_file"`
+	Auth   Auth   `yaml:"auth"`
+	// Timeout bounds one HTTP attempt ("60s" by default).
+	Timeout string `yaml:"timeout"`
+}
+
+// Identity is f signing in at authority (see CheckAuthority).
+func (f Fields) Identity(authority string, overridden bool) Identity {
+	return Identity{TenantID: f.TenantID, Auth: f.Auth, Authority: authority, AuthorityOverridden: overridden}
+}
+
 // Add records a problem at a key of the target ("" for the target
 // itself). Scanners pass a function that appends
 // config.TargetProblem(t, key, fmt.Sprintf(format, args...)).
@@ -20,6 +41,29 @@ func Collect(t config.Target, probs *config.Problems) Add {
 	return func(key, format string, args ...any) {
 		*probs = append(*probs, config.TargetProblem(t, key, fmt.Sprintf(format, args...)))
 	}
+}
+
+// Check reports what is wrong with the sign-in keys: tenant_id and auth
+// (CheckTenantID, CheckAuth).
+func (f Fields) Check(add Add) {
+	CheckTenantID(f.TenantID, add)
+	CheckAuth(f.Auth, add)
+}
+
+// CheckCloud returns the name of the cloud (global when unset) and its
+// entry in clouds. A name clouds does not hold is reported, naming want
+// (the valid names), and answers global's entry so that the other keys
+// can still be checked.
+func CheckCloud[H any](name string, clouds map[string]H, want string, add Add) (string, H) {
+	if name == "" {
+		name = "global"
+	}
+	hosts, ok := clouds[name]
+	if !ok {
+		add("cloud", "unknown cloud %q (want %s)", name, want)
+		hosts = clouds["global"]
+	}
+	return name, hosts
 }
 
 // CheckTenantID reports a missing tenant_id or one that is not a GUID.

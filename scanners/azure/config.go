@@ -17,17 +17,14 @@ import (
 //     tenant_id: 00000000-0000-0000-0000-000000000001
 //     auth: {method: client_secret, client_id: ..., secret_env: KH_ARM_SECRET}
 type Config struct {
-	TenantID string `yaml:"tenant_id"`
+	// Fields are tenant_id, authority_host, ca_file, auth and timeout.
+	msauth.Fields `yaml:",inline"`
 	// Cloud picks the ARM endpoint and the authority: global (default),
 	// usgov or china.
 	Cloud string `yaml:"cloud"`
-	// Endpoint and AuthorityHost override the cloud's hosts
-	// (https://host[:port], no path).
-	Endpoint      string `yaml:"endpoint"`
-	AuthorityHost string `yaml:"authority_host"`
-	// CAFile is a PEM bundle trusted in addition to the system roots.
-	CAFile string `yaml:"ca_file"`
-	Auth   Auth   `yaml:"auth"`
+	// Endpoint overrides the cloud's ARM endpoint (https://host[:port],
+	// no path).
+	Endpoint string `yaml:"endpoint"`
 	// RootManagementGroup is where the hierarchy is read (default: the
 	// tenant root group, whose id is the tenant id).
 	RootManagementGroup string `yaml:"root_management_group"`
@@ -40,13 +37,7 @@ type Config struct {
 	// Concurrency bounds subscriptions scanned in parallel (1..16,
 	// default 4).
 	Concurrency int `yaml:"concurrency"`
-	// Timeout bounds one HTTP attempt ("60s" by default).
-	Timeout string `yaml:"timeout"`
 }
-
-// Auth says how to obtain a token: the same methods and keys as the entra
-// target (internal/msauth).
-type Auth = msauth.Auth
 
 // cloudHosts are the ARM endpoint, token audience and authority of each
 // cloud.
@@ -69,16 +60,10 @@ type settings struct {
 func validateConfig(t config.Target, c Config) (*settings, error) {
 	var probs config.Problems
 	add := msauth.Collect(t, &probs)
+	c.Fields.Check(add)
 	s := &settings{Config: c}
-	msauth.CheckTenantID(c.TenantID, add)
-	if s.Cloud == "" {
-		s.Cloud = "global"
-	}
-	hosts, ok := cloudHosts[s.Cloud]
-	if !ok {
-		add("cloud", "unknown cloud %q (want global, usgov or china)", c.Cloud)
-		hosts = cloudHosts["global"]
-	}
+	var hosts [3]string
+	s.Cloud, hosts = msauth.CheckCloud(c.Cloud, cloudHosts, "global, usgov or china", add)
 	s.endpoint, s.audience = hosts[0], hosts[1]
 	if c.Endpoint != "" {
 		u, err := url.Parse(strings.TrimSuffix(c.Endpoint, "/"))
@@ -107,9 +92,8 @@ func validateConfig(t config.Target, c Config) (*settings, error) {
 	if c.CSPPartnerTenantID != "" && !config.IsTenantID(c.CSPPartnerTenantID) {
 		add("csp_partner_tenant_id", "csp_partner_tenant_id %q is not a GUID", c.CSPPartnerTenantID)
 	}
-	s.Concurrency = msauth.CheckConcurrency(c.Concurrency, add)
 	s.timeout = msauth.CheckTimeout(c.Timeout, add)
-	msauth.CheckAuth(c.Auth, add)
+	s.Concurrency = msauth.CheckConcurrency(c.Concurrency, add)
 	if len(probs) > 0 {
 		return nil, probs
 	}
@@ -118,5 +102,5 @@ func validateConfig(t config.Target, c Config) (*settings, error) {
 
 // identity is what msauth.Credential signs in with.
 func (s *settings) identity() msauth.Identity {
-	return msauth.Identity{TenantID: s.TenantID, Auth: s.Auth, Authority: s.authority, AuthorityOverridden: s.authorityOverridden}
+	return s.Fields.Identity(s.authority, s.authorityOverridden)
 }

@@ -17,30 +17,20 @@ import (
 //     cloud: global            # global | usgov | usgov-dod | china
 //     auth: {method: client_secret, client_id: ..., secret_env: KH_GRAPH_SECRET}
 type Config struct {
-	TenantID string `yaml:"tenant_id"`
+	// Fields are tenant_id, authority_host, ca_file, auth and timeout.
+	msauth.Fields `yaml:",inline"`
 	// Cloud picks the Graph host and the authority: global (default),
 	// usgov, usgov-dod or china.
 	Cloud string `yaml:"cloud"`
-	// GraphEndpoint and AuthorityHost override the cloud's hosts
-	// (https://host[:port], no path).
+	// GraphEndpoint overrides the cloud's Graph host (https://host[:port],
+	// no path; plain http on loopback only).
 	GraphEndpoint string `yaml:"graph_endpoint"`
-	AuthorityHost string `yaml:"authority_host"`
-	// CAFile is a PEM bundle trusted in addition to the system roots.
-	CAFile string `yaml:"ca_file"`
-	Auth   Auth   `yaml:"auth"`
 	// PageSize is $top for collections that support it (1..999, default
 	// 999).
 	PageSize int `yaml:"page_size"`
 	// Concurrency bounds parallel requests (1..16, default 4).
 	Concurrency int `yaml:"concurrency"`
-	// Timeout bounds one HTTP attempt ("60s" by default).
-	Timeout string `yaml:"timeout"`
 }
-
-// Auth says how to obtain a token: method client_secret, certificate,
-// workload_identity, managed_identity, azure_cli, default or token (a
-// pre-issued Graph access token). See internal/msauth.
-type Auth = msauth.Auth
 
 // cloudHosts are the Graph endpoint and authority host of each cloud
 // (Microsoft's national cloud deployments page).
@@ -65,16 +55,10 @@ type settings struct {
 func validateConfig(t config.Target, c Config) (*settings, error) {
 	var probs config.Problems
 	add := msauth.Collect(t, &probs)
+	c.Fields.Check(add)
 	s := &settings{Config: c}
-	msauth.CheckTenantID(c.TenantID, add)
-	if s.Cloud == "" {
-		s.Cloud = "global"
-	}
-	hosts, ok := cloudHosts[s.Cloud]
-	if !ok {
-		add("cloud", "unknown cloud %q (want global, usgov, usgov-dod or china)", c.Cloud)
-		hosts = cloudHosts["global"]
-	}
+	var hosts [2]string
+	s.Cloud, hosts = msauth.CheckCloud(c.Cloud, cloudHosts, "global, usgov, usgov-dod or china", add)
 	graph := hosts[0]
 	if c.GraphEndpoint != "" {
 		graph = strings.TrimSuffix(c.GraphEndpoint, "/")
@@ -99,7 +83,6 @@ func validateConfig(t config.Target, c Config) (*settings, error) {
 	}
 	s.Concurrency = msauth.CheckConcurrency(c.Concurrency, add)
 	s.timeout = msauth.CheckTimeout(c.Timeout, add)
-	msauth.CheckAuth(c.Auth, add)
 	if len(probs) > 0 {
 		return nil, probs
 	}
@@ -108,7 +91,7 @@ func validateConfig(t config.Target, c Config) (*settings, error) {
 
 // identity is what msauth.Credential signs in with.
 func (s *settings) identity() msauth.Identity {
-	return msauth.Identity{TenantID: s.TenantID, Auth: s.Auth, Authority: s.authority, AuthorityOverridden: s.authorityOverridden}
+	return s.Fields.Identity(s.authority, s.authorityOverridden)
 }
 
 // scope is the token scope for the Graph endpoint ("<endpoint>/.default").
