@@ -36,6 +36,7 @@ func conformance(t *testing.T, target func(*testing.T) string) {
 		{"ParallelEstateWriters", confParallelEstateWriters},
 		{"ListingNeverLoadsDocuments", confListingNeverLoadsDocuments},
 		{"SchemaAndMustExist", confSchemaAndMustExist},
+		{"Issue22_Chain", confChain},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, target) })
