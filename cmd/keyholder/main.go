@@ -36,6 +36,9 @@ const (
 	// network must be fixed before the findings mean much. An interrupted
 	// run (1) wins over it.
 	exitTargetFailed = 6
+	// exitTampered: history --verify found a stored run altered, removed
+	// or reordered (the evidence does not hold).
+	exitTampered = 7
 )
 
 // exitCodesHelp is the exit-code table of --help; README.md repeats it.
@@ -48,6 +51,7 @@ const exitCodesHelp = `Exit codes:
   5  review only: access changed since the previous run (--fail-on-change)
   6  a target could not be scanned at all (unreachable, authentication
      failed, TLS); wins over 5, 3 and 4, the reports are still written
+  7  history --verify: a stored run was altered, removed or reordered
 
 --fail-on none turns 3 and 4 off. Precedence: 2, then 1, then 6, 5, 3, 4.`
 
