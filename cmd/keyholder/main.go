@@ -195,6 +195,7 @@ tomorrow without losing anything.
 		newEvaluateCmd(a),
 		newPoliciesCmd(a),
 		newCheckCmd(a),
+		newAttestationCmd(a),
 	} {
 		root.AddCommand(c)
 	}
