@@ -123,6 +123,9 @@ func runDemo(ctx context.Context, a *app, f demoFlags) (demoResult, error) {
 	if err != nil {
 		return demoResult{}, withCode(exitUsage, err)
 	}
+	if f.profile == "" {
+		f.profile = policies.ProfileReadiness
+	}
 	if f.profile != policies.ProfileReadiness && f.profile != policies.ProfileExit {
 		return demoResult{}, withCode(exitUsage, fmt.Errorf("--profile %q: want readiness or exit", f.profile))
 	}

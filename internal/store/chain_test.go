@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -276,4 +277,31 @@ func TestIssue22_HistoryChainFileEdit(t *testing.T) {
 	s2 := openTest(t, path, Options{})
 	rep := verify(t, s2, "")
 	wantProblem(t, rep, 0, ChainAltered, "tool version", "tost")
+}
+
+// BenchmarkVerifyChain: history --verify over 52 weekly runs of an estate
+// whose snapshot holds 5 000 principals (every document is decompressed
+// and hashed).
+func BenchmarkVerifyChain(b *testing.B) {
+	users := make([]string, 5000)
+	for i := range users {
+		users[i] = fmt.Sprintf("user%05d", i)
+	}
+	a := testAssessment(b, t0, findings.VerdictNotReady, users...)
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), "k.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for range 52 {
+		if _, err := s.Save(context.Background(), a); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		rep, err := s.VerifyChain(context.Background(), "")
+		if err != nil || !rep.OK() {
+			b.Fatalf("%+v %v", rep, err)
+		}
+	}
 }

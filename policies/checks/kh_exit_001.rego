@@ -6,7 +6,8 @@
 #   remains in any system, nor any of its remote-management agents on the
 #   customer's devices (an agent no declared.tools entry attributes counts:
 #   it may be the provider's). A disabled account with no access left
-#   warns (delete it); anything else fails.
+#   warns (delete it); anything else fails. The provider's recorded
+#   attestations are shown with each result and never change one.
 # custom:
 #   id: KH-EXIT-001
 #   severity: blocker
