@@ -304,3 +304,24 @@ func TestIssue22_PruneThenVerify(t *testing.T) {
 		t.Errorf("after prune: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestIssue22_VerifyTextNamesUnchainedAndPruned: the text of --verify
+// says which runs predate the chain (not a failure) and which were pruned.
+func TestIssue22_VerifyTextNamesUnchainedAndPruned(t *testing.T) {
+	var b strings.Builder
+	writeChainText(&b, "k.db", store.ChainReport{Estates: []store.EstateChain{{
+		Estate: "Contoso Ltd", Runs: 4, Chained: 2, Unchained: []int64{1, 2}, ChainStart: 5,
+		Pruned: []store.PrunedLink{{Run: 3, Seq: 1}}, HeadRun: 6, HeadSeq: 3, Head: strings.Repeat("e", 64), Problems: []store.ChainProblem{},
+	}}})
+	out := b.String()
+	for _, want := range []string{
+		"estate Contoso Ltd: 4 run(s), 2 chained — the chain holds",
+		"run(s) 1, 2 predate the chain (stored before keyholder kept one; not verifiable); the chain begins at run 5",
+		"run(s) 3 were pruned; their chain records were kept",
+		"head: run 6, link 3, sha256:" + strings.Repeat("e", 64),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--verify text lacks %q:\n%s", want, out)
+		}
+	}
+}

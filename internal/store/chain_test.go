@@ -3,12 +3,17 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/keyholder/keyholder/findings"
 )
@@ -304,4 +309,80 @@ func BenchmarkVerifyChain(b *testing.B) {
 			b.Fatalf("%+v %v", rep, err)
 		}
 	}
+}
+
+// openAtSchema opens a fresh location migrated only to version (an old
+// keyholder's store), on either backend.
+func openAtSchema(t *testing.T, loc string, version int) *Store {
+	t.Helper()
+	ctx := context.Background()
+	var s *Store
+	if IsURL(loc) {
+		cfg, err := pgx.ParseConfig(loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s = &Store{db: stdlib.OpenDB(*cfg), path: loc, now: time.Now, pg: true}
+	} else {
+		if err := prepareFile(loc, false); err != nil {
+			t.Fatal(err)
+		}
+		db, err := sql.Open("sqlite", "file:"+loc+"?_txlock=immediate")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s = &Store{db: db, path: loc, now: time.Now}
+	}
+	if err := s.migrateTo(ctx, version); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// confOldRunsPredateChain: a store of schema 4 (before the chain) is
+// upgraded; its runs are reported as predating the chain, which begins at
+// the first run stored afterwards, and --verify passes.
+func confOldRunsPredateChain(t *testing.T, target func(*testing.T) string) {
+	ctx := context.Background()
+	loc := target(t)
+	old := openAtSchema(t, loc, 4)
+	a := estateAssessment(t, "Alpha", 0, findings.VerdictNotReady)
+	snapJSON, _ := a.Snapshot.CanonicalJSON()
+	snapDoc, _ := compress(snapJSON)
+	assessDoc, _ := compress([]byte(`{"schema_version":"1"}`))
+	for i := 0; i < 2; i++ {
+		if _, err := old.db.ExecContext(ctx, old.rebind(`INSERT INTO runs (estate, started, finished, stored_at, verdict, organization, snapshot_sha, snapshot, assessment, encoding)
+			VALUES ('Alpha', '2026-10-01T09:00:00.000000000Z', '2026-10-01T09:01:00.000000000Z', '2026-10-01T09:02:00.000000000Z', 'not_ready', 'Alpha', ?, ?, ?, 'gzip')`),
+			a.SnapshotSHA256, snapDoc, assessDoc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+	s := openTest(t, loc, Options{})
+	r, err := s.Save(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := verify(t, s, "")
+	if !rep.OK() || len(rep.Estates) != 1 {
+		t.Fatalf("after the upgrade: %+v", rep)
+	}
+	e := rep.Estates[0]
+	if !slices.Equal(e.Unchained, []int64{1, 2}) || e.ChainStart != r.ID || e.Chained != 1 || e.HeadRun != r.ID {
+		t.Errorf("chain after the upgrade = %+v; want runs 1, 2 predating it, the chain starting at %d", e, r.ID)
+	}
+	var rec string
+	if err := s.db.QueryRowContext(ctx, s.rebind("SELECT chain_record FROM runs WHERE id = ?"), r.ID).Scan(&rec); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rec, `"seq":1,"id":3,"prev_id":2,"prev":""`) {
+		t.Errorf("first chained record = %s; want position 1 after run 2, no previous digest", rec)
+	}
+	// A run slipped in after the chain began has no record: named.
+	if _, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO runs (estate, started, finished, stored_at, verdict, organization, snapshot_sha, snapshot, assessment, encoding)
+		VALUES ('Alpha', '2026-12-01T09:00:00.000000000Z', '2026-12-01T09:01:00.000000000Z', '2026-12-01T09:02:00.000000000Z', 'ready', 'Alpha', ?, ?, ?, 'gzip')`),
+		a.SnapshotSHA256, snapDoc, assessDoc); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, verify(t, s, ""), 4, ChainUnlinked, "after the chain began (run 3)")
 }

@@ -37,6 +37,7 @@ func conformance(t *testing.T, target func(*testing.T) string) {
 		{"ListingNeverLoadsDocuments", confListingNeverLoadsDocuments},
 		{"SchemaAndMustExist", confSchemaAndMustExist},
 		{"Issue22_Chain", confChain},
+		{"Issue22_OldRunsPredateChain", confOldRunsPredateChain},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, target) })
