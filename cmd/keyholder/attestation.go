@@ -14,6 +14,7 @@ import (
 
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/internal/store"
 	"github.com/keyholder/keyholder/report"
 )
 
@@ -49,8 +50,9 @@ the digests it rests on (snapshot, assessment, stored run and its chain
 digest, and the evidence bundle's SHA-256 with --bundle), and signature
 lines for both parties.
 
-The run is RUN in the store (an id, latest or latest~N; default latest,
-within --estate), an assessment.json, or a directory holding one.
+The run is RUN in the store (an id, latest or latest~N, within --estate;
+default: the latest exit-profile run), an assessment.json, or a directory
+holding one.
 
 Once signed, record the copy in keyholder.yaml: --signed FILE prints the
 declared.attestations entry with the file's SHA-256 (config validation
@@ -147,16 +149,28 @@ func attestationInput(ctx context.Context, a *app, ref string, f attestationFlag
 		}
 		return as, nil
 	}
-	if ref == "" {
-		ref = "latest"
-	}
 	s, err := openStore(ctx, a, f.storeFlag, true)
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
-	id, err := resolveRunIn(ctx, s, f.estate, ref)
-	if err != nil {
+	var id int64
+	if ref == "" {
+		// The latest exit-profile run (of --estate), not merely the latest.
+		runs, err := s.List(ctx, store.ListOptions{Estate: f.estate})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range runs {
+			if r.Profile == "exit" {
+				id = r.ID
+				break
+			}
+		}
+		if id == 0 {
+			return nil, withCode(exitUsage, fmt.Errorf("no exit-profile run in %s: review with --profile exit --exit-provider %q first, or name a run or file", s.Path(), f.provider))
+		}
+	} else if id, err = resolveRunIn(ctx, s, f.estate, ref); err != nil {
 		return nil, err
 	}
 	run, as, err := s.Get(ctx, id)

@@ -147,3 +147,16 @@ declared:
 		t.Error("the letter does not list the recorded attestation")
 	}
 }
+
+// TestIssue22_AttestationPicksLatestExitRun: without RUN, the latest
+// exit-profile run is used, not a later readiness run; a store with none
+// is a usage error.
+func TestIssue22_AttestationPicksLatestExitRun(t *testing.T) {
+	path := seedStore(t) // readiness runs only
+	if code, _, errOut := runCmd(t, "attestation", "--store", path, "--provider", "Acme IT", "-o", t.TempDir()); code != exitUsage || !strings.Contains(errOut, "no exit-profile run") {
+		t.Errorf("store without an exit run: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "attestation", "--store", path, "--provider", "Acme IT", "-o", t.TempDir(), "latest"); code != exitUsage || !strings.Contains(errOut, "--profile exit") {
+		t.Errorf("readiness run named: exit %d, %s", code, errOut)
+	}
+}
