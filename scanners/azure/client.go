@@ -68,13 +68,15 @@ func newClient(s *settings, env scanners.Env, deps clientDeps) (*client, error) 
 	rt, err := httpx.NewTransport(httpx.Options{
 		Timeout: s.timeout, MaxAttempts: deps.maxAttempts, CAFile: s.CAFile,
 		UserAgent: "keyholder/" + env.Version, Logger: env.Logger, Redactor: env.Redactor,
-		Sleep: deps.sleep, Now: env.Now,
+		Sleep: deps.sleep, // waits use the real clock, never env.Now (--now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("azure: %w", err)
 	}
 	hc := &http.Client{Transport: rt}
-	cred, err := credential(s, env.Redactor, hc, env.Now)
+	// A token's lifetime is real time: azcore compares it with the real
+	// clock, so the evaluation clock (--now) has no place here.
+	cred, err := credential(s, env.Redactor, hc, time.Now)
 	if err != nil {
 		return nil, err
 	}

@@ -71,7 +71,10 @@ func newClient(s *settings, env scanners.Env, deps clientDeps) (*client, error) 
 	if err != nil {
 		return nil, fmt.Errorf("entra: %w", err)
 	}
-	cred, err := credential(s, env.Redactor, &http.Client{Transport: rt}, env.Now)
+	// A token's lifetime is real time (azcore and the token cache compare
+	// it with the real clock); the evaluation clock (--now) has no place
+	// here, nor in httpx's waits.
+	cred, err := credential(s, env.Redactor, &http.Client{Transport: rt}, time.Now)
 	if err != nil {
 		return nil, err
 	}
