@@ -125,6 +125,9 @@ func runAttestation(ctx context.Context, a *app, ref string, f attestationFlags)
 	for _, p := range paths {
 		fmt.Fprintln(a.stdout, p)
 	}
+	if opts.BundleSHA256 != "" {
+		fmt.Fprintf(a.stdout, "evidence bundle %s: SHA-256 %s (cited in the letter)\n", f.bundle, opts.BundleSHA256)
+	}
 	if !l.ReadyToSign {
 		fmt.Fprintf(a.stderr, "note: the letter is not ready to sign: %d item(s) of %s remain, %d system(s) not fully verified, %d gap(s); it says so at the top\n",
 			l.Remaining, l.Provider, l.Unverified, len(l.Gaps))

@@ -47,7 +47,7 @@ func TestIssue22_DemoExitProfileWritesAttestation(t *testing.T) {
 	store := filepath.Join(dir, "keyholder.db")
 	outDir := filepath.Join(t.TempDir(), "letter")
 	code, out, errOut = runCmd(t, "attestation", "--store", store, "--provider", "Acme IT", "-o", outDir, "--bundle", bundle)
-	if code != 0 || !strings.Contains(out, filepath.Join(outDir, "attestation.html")) || !strings.Contains(errOut, "not ready to sign") {
+	if code != 0 || !strings.Contains(out, filepath.Join(outDir, "attestation.html")) || !strings.Contains(out, "SHA-256 "+sum) || !strings.Contains(errOut, "not ready to sign") {
 		t.Fatalf("attestation from the store: exit %d\n%s%s", code, out, errOut)
 	}
 	if md := readFile(t, filepath.Join(outDir, "attestation.md")); !strings.Contains(md, "| Evidence bundle evidence.tar SHA-256 | `"+sum+"` |") {

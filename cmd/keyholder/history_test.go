@@ -267,6 +267,14 @@ func TestIssue22_HistoryVerify(t *testing.T) {
 		t.Fatalf("json: exit %d\n%s", code, out)
 	}
 
+	code, out, _ = runCmd(t, "history", "--store", path, "--format", "json")
+	var list struct {
+		Runs []historyRun `json:"runs"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list.Runs) != 3 || len(list.Runs[0].ChainDigest) != 64 || list.Runs[0].ChainDigest != doc.Estates[0].Head {
+		t.Errorf("history json: the latest run's chain_digest is not the head:\n%s", out)
+	}
+
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
