@@ -122,6 +122,9 @@ func TestIssue22_AttestationLetter(t *testing.T) {
 	if !l.ReadyToSign || !slices.Contains(absentIn(l, "backups"), "contoso-prod (AWS 412345678901)") {
 		t.Errorf("clean exit: ready %v, absent %+v", l.ReadyToSign, l.Absent)
 	}
+	if md, err := RenderLetter("md", l); err != nil || !strings.Contains(string(md), "**Ready to sign:** every system was checked") || strings.Contains(string(md), "## Still found") {
+		t.Errorf("clean exit letter (%v):\n%s", err, md)
+	}
 
 	// Something left: named, and the letter is not ready.
 	a = exitAssessment()

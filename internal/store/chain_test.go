@@ -185,6 +185,17 @@ func confChain(t *testing.T, target func(*testing.T) string) {
 		wantProblem(t, rep, 3, ChainReordered, "run 5's start time")
 		wantProblem(t, rep, 5, ChainReordered, "run 3's start time")
 	})
+	t.Run("ReorderedIDsNamed", func(t *testing.T) {
+		s := chainStore(t, target(t))
+		for _, q := range []string{"UPDATE runs SET id = 1000 WHERE id = 3", "UPDATE runs SET id = 3 WHERE id = 5", "UPDATE runs SET id = 5 WHERE id = 1000"} {
+			if _, err := s.db.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep := verify(t, s, "")
+		wantProblem(t, rep, 3, ChainReordered, "stored as 3 is recorded as run 5")
+		wantProblem(t, rep, 5, ChainReordered, "stored as 5 is recorded as run 3")
+	})
 	t.Run("InsertedRunNamed", func(t *testing.T) {
 		s := chainStore(t, target(t))
 		if _, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO runs (estate, started, finished, stored_at, verdict, organization, snapshot_sha, snapshot, assessment)
