@@ -458,6 +458,9 @@ func (s *Store) verifyEstate(ctx context.Context, estate string) (EstateChain, e
 			add(ls[0].run, ChainReordered, "runs %s all claim chain position %d", strings.Join(ids, ", "), seq)
 		}
 		cur := ls[0]
+		if prev != nil && cur.prev == "" && cur.row != nil && cur.row.recOK {
+			add(cur.run, ChainAltered, "it sits at chain position %d after run %d but records no previous link", seq, prev.run)
+		}
 		if prev != nil && cur.prev != "" && cur.prev != prev.digest {
 			add(prev.run, ChainAltered, "it was rewritten or replaced: run %d, the next link, records its digest as %s, it now has %s", cur.run, short(cur.prev), short(prev.digest))
 		}
