@@ -36,6 +36,10 @@ const (
 	// network must be fixed before the findings mean much. An interrupted
 	// run (1) wins over it.
 	exitTargetFailed = 6
+	// exitTampered: the evidence does not hold — verify found a bundle
+	// whose signature, timestamp, digests or re-evaluation do not match,
+	// or history --verify found a stored run altered, removed or reordered.
+	exitTampered = 7
 )
 
 // exitCodesHelp is the exit-code table of --help; README.md repeats it.
@@ -48,7 +52,8 @@ const exitCodesHelp = `Exit codes:
   5  review only: access changed since the previous run (--fail-on-change)
   6  a target could not be scanned at all (unreachable, authentication
      failed, TLS); wins over 5, 3 and 4, the reports are still written
-  7  verify only: the evidence bundle does not verify (each failure named)
+  7  evidence does not verify: verify (the bundle; each failure named) or
+     history --verify (a stored run altered, removed or reordered)
 
 --fail-on none turns 3 and 4 off. Precedence: 2, then 1, then 6, 5, 3, 4.`
 
@@ -201,6 +206,7 @@ tomorrow without losing anything.
 		newCheckCmd(a),
 		newBundleCmd(a),
 		newVerifyCmd(a),
+		newAttestationCmd(a),
 	} {
 		root.AddCommand(c)
 	}

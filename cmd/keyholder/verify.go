@@ -18,8 +18,10 @@ import (
 	"github.com/keyholder/keyholder/policies"
 )
 
-// exitNotVerified is verify's exit code for a bundle that does not verify.
-const exitNotVerified = 7
+// exitNotVerified is verify's exit code for a bundle that does not verify:
+// the same code as history --verify's, one meaning (the evidence does not
+// hold).
+const exitNotVerified = exitTampered
 
 type verifyFlags struct {
 	key          string
