@@ -21,6 +21,7 @@ import (
 
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/httpx"
+	"github.com/keyholder/keyholder/internal/msauth"
 	"github.com/keyholder/keyholder/scanners"
 )
 
@@ -76,11 +77,14 @@ func newClient(s *settings, env scanners.Env, deps clientDeps) (*client, error) 
 	hc := &http.Client{Transport: rt}
 	// A token's lifetime is real time: azcore compares it with the real
 	// clock, so the evaluation clock (--now) has no place here.
-	cred, err := credential(s, env.Redactor, hc, time.Now)
+	// Method default is azidentity's DefaultAzureCredential here (the
+	// entra target uses msauth's own chain).
+	cred, err := msauth.Credential(s.identity(), msauth.Options{
+		Where: "azure", Redactor: env.Redactor, Transport: hc, Now: time.Now, SDKDefault: true,
+	})
 	if err != nil {
 		return nil, err
 	}
-	cred = redactingCredential{cred: cred, red: env.Redactor}
 	pace := newPacing(deps.sleep)
 	opts := &arm.ClientOptions{
 		ClientOptions: policy.ClientOptions{
