@@ -1,0 +1,126 @@
+package github
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/keyholder/keyholder/findings"
+	ghsim "github.com/keyholder/keyholder/internal/sim/github"
+	"github.com/keyholder/keyholder/policies/access"
+	"github.com/keyholder/keyholder/scanners/scannertest"
+)
+
+// effectiveAccess renders the effective access policies/access computes
+// from snap for every person (every principal that is not a team), one
+// line per privilege, sorted: principal, privilege (and its id), scope, level,
+// assignment, whether the chosen path is direct, the chosen path's chain
+// and the number of paths, and the sensitive segments. Grant ids are left
+// out: they name the grant a path starts from, which is the team itself
+// once team grants are emitted on the team (issue 21).
+func effectiveAccess(snap *findings.Snapshot) string {
+	kinds := map[string]findings.PrincipalKind{}
+	for _, p := range snap.Principals {
+		kinds[p.ID] = p.Kind
+	}
+	res := access.Compute(snap, access.Options{AsOf: scannertest.FixedNow})
+	var lines []string
+	for _, r := range res.Rows {
+		if kinds[r.Principal] == findings.PrincipalTeam {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("%s | %s | %s | %s | %s | %s | direct=%t | via=%s | paths=%d | sensitive=%s\n",
+			r.Principal, r.Privilege, r.PrivilegeID, r.Scope, r.Level, r.Assignment(), r.Direct,
+			strings.Join(r.Via, ">"), r.Paths, strings.Join(r.Sensitive, ",")))
+	}
+	// Rows come in path order, which follows grant ids; the lines are
+	// sorted so that only the access itself is compared.
+	slices.Sort(lines)
+	return strings.Join(lines, "")
+}
+
+// accessCases are the fakes whose effective access is pinned: the test
+// organisation (an owner's and a member's token) and a generated one with
+// nested teams four levels deep.
+func accessCases() []struct {
+	name  string
+	sc    func(t testing.TB) *ghsim.Scenario
+	token string
+} {
+	return []struct {
+		name  string
+		sc    func(t testing.TB) *ghsim.Scenario
+		token string
+	}{
+		{"contoso-owner", contoso, ownerToken},
+		{"contoso-member", contoso, memberToken},
+		{"generated", func(testing.TB) *ghsim.Scenario {
+			return ghsim.Generate(ghsim.Params{Org: "contoso", Members: 120, Teams: 16, Repos: 60, Token: ownerToken, Seed: 21})
+		}, ownerToken},
+	}
+}
+
+// TestIssue21EffectiveAccessUnchanged compares the effective access every
+// person holds — privilege, level, scope, assignment, path — with the
+// golden files written from the snapshots the scanner produced before
+// issue 21, when team access was emitted as one grant per member, team
+// and repository. Team grants are now emitted on the team with
+// memberships; policies/access expands them and must find the same
+// access by the same paths. (Teams themselves now have rows — their own
+// repository grants — which the comparison leaves out; see
+// effectiveAccess.)
+func TestIssue21EffectiveAccessUnchanged(t *testing.T) {
+	for _, c := range accessCases() {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, c.sc(t), ghsim.Options{})
+			snap, _ := h.scan(h.target(c.token))
+			got := effectiveAccess(snap)
+			path := filepath.Join("testdata", "golden", "access-"+c.name+".txt")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("effective access differs from %s:\n%s", path, setDiff(string(want), got))
+			}
+		})
+	}
+}
+
+// setDiff lists the lines only in want (-) and only in got (+), at most
+// 40 of each.
+func setDiff(want, got string) string {
+	w := map[string]int{}
+	for _, l := range strings.Split(want, "\n") {
+		w[l]++
+	}
+	g := map[string]int{}
+	for _, l := range strings.Split(got, "\n") {
+		g[l]++
+	}
+	var out []string
+	n := 0
+	for _, l := range strings.Split(want, "\n") {
+		if g[l] == 0 && n < 40 {
+			out = append(out, "- "+l)
+			n++
+		}
+	}
+	n = 0
+	for _, l := range strings.Split(got, "\n") {
+		if w[l] == 0 && n < 40 {
+			out = append(out, "+ "+l)
+			n++
+		}
+	}
+	return strings.Join(out, "\n")
+}
