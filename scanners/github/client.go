@@ -40,6 +40,9 @@ func (s *Scanner) connect() (*client, error) {
 	env := s.env
 	ua := "keyholder/" + env.Version
 	progress := func(msg string) { env.Progress.Step(s.name, msg, 0, 0) }
+	// The HTTP stack waits on the wall clock, never on env.Now (the
+	// evaluation time): see Scanner.wallNow.
+	wall := s.wall()
 
 	base := s.base
 	if base == nil {
@@ -65,15 +68,15 @@ func (s *Scanner) connect() (*client, error) {
 		Logger:    env.Logger,
 		Redactor:  env.Redactor,
 		Sleep:     s.sleep,
-		Now:       env.Now,
-		Base:      &retryAfterFromReset{next: base, now: env.Now, progress: progress},
+		Now:       wall,
+		Base:      &retryAfterFromReset{next: base, now: wall, progress: progress},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("github: %w", err)
 	}
 	rl := &rateLimiter{
 		next:     hx,
-		now:      env.Now,
+		now:      wall,
 		sleep:    s.sleep,
 		maxWait:  s.cfg.RateLimitMaxWait,
 		reserve:  s.cfg.Concurrency + 1,
@@ -99,7 +102,7 @@ func (s *Scanner) connect() (*client, error) {
 			appID: a.AppID, installationID: a.InstallationID, key: key,
 			exchangeURL: installationURL(rest, a.InstallationID),
 			client:      &http.Client{Transport: rl},
-			now:         env.Now, red: env.Redactor, userAgent: ua,
+			now:         wall, red: env.Redactor, userAgent: ua,
 		}
 	} else {
 		tok, err := s.cfg.tokenRef().Resolve(env.Redactor)

@@ -154,6 +154,9 @@ func (h *harness) scanner(env scanners.Env, target string) *Scanner {
 	}
 	sc := s.(*Scanner)
 	sc.sleep = h.clock.Sleep
+	// The harness clock stands for the real one too: the fake's rate
+	// windows and token lifetimes run on it.
+	sc.wallNow = h.clock.Now
 	return sc
 }
 
