@@ -115,8 +115,18 @@ type scan struct {
 	mfaMembersKnown bool
 	mfaOutsideKnown bool
 
+	// profilesRead is set when the members' GraphQL listing read their
+	// profiles too.
+	profilesRead bool
+
 	repos []repoInfo
-	teams []*teamInfo
+	// collabsRead is set when the repositories' GraphQL listing read
+	// their direct collaborators (collabs, by full name; collabErrs the
+	// repositories whose collaborators could not be read).
+	collabsRead bool
+	collabs     map[string][]collaboratorEdge
+	collabErrs  map[string]error
+	teams       []*teamInfo
 	// customRoles are the custom repository roles by lower-case name
 	// (nil when they could not be read).
 	customRoles    map[string]customRepoRole
