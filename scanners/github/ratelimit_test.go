@@ -201,7 +201,7 @@ func TestPrimaryRateLimitAnswers(t *testing.T) {
 	for _, status := range []int{http.StatusForbidden, http.StatusTooManyRequests} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			h := newHarness(t, contoso(t), ghsim.Options{})
-			h.fake.SetHook(onceHook("/orgs/contoso/teams", status, func() http.Header {
+			h.fake.SetHook(onceHook("/orgs/contoso/invitations", status, func() http.Header {
 				return http.Header{
 					"X-Ratelimit-Limit":     {"5000"},
 					"X-Ratelimit-Remaining": {"0"},
@@ -212,8 +212,8 @@ func TestPrimaryRateLimitAnswers(t *testing.T) {
 			if len(otherGaps(snap.Gaps)) != 0 {
 				t.Errorf("gaps: %+v", snap.Gaps)
 			}
-			if n := h.fake.Count("GET /orgs/{org}/teams"); n != 2 {
-				t.Errorf("teams requested %d times, want 2 (one retry)", n)
+			if n := h.fake.Count("GET /orgs/{org}/invitations"); n != 2 {
+				t.Errorf("invitations requested %d times, want 2 (one retry)", n)
 			}
 			found := false
 			for _, d := range h.clock.Sleeps() {
