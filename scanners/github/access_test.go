@@ -1,6 +1,7 @@
 package github
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/keyholder/keyholder/findings"
 	ghsim "github.com/keyholder/keyholder/internal/sim/github"
+	"github.com/keyholder/keyholder/policies"
 	"github.com/keyholder/keyholder/policies/access"
 	"github.com/keyholder/keyholder/scanners/scannertest"
 )
@@ -168,5 +170,74 @@ func checkPaths(t *testing.T, snap *findings.Snapshot) {
 	}
 	if checked == 0 {
 		t.Errorf("no team path to check")
+	}
+}
+
+// TestIssue21ChecksUnchanged: the checks and their evidence are the same
+// on the snapshots written before issue 21 (testdata/pre-issue21: team
+// access as one grant per member, team and repository) and on today's
+// (grants on the teams, expanded by policies/access): every finding's
+// status, subjects, message and evidence — each person's access with its
+// path — in both profiles.
+func TestIssue21ChecksUnchanged(t *testing.T) {
+	engine, err := policies.NewEngine(policies.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range accessCases()[:2] {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, c.sc(t), ghsim.Options{})
+			now, _ := h.scan(h.target(c.token))
+			fh, err := os.Open(filepath.Join("testdata", "pre-issue21", c.name+".snapshot.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fh.Close()
+			before, err := findings.DecodeSnapshot(fh, c.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(before.Grants) <= len(now.Grants) {
+				t.Errorf("grants: %d before, %d now: team grants should be fewer", len(before.Grants), len(now.Grants))
+			}
+			cfg := h.config(h.target(c.token))
+			for _, profile := range []string{policies.ProfileReadiness, policies.ProfileExit} {
+				opts := policies.EvalOptions{Profile: profile, AsOf: scannertest.FixedNow}
+				if profile == policies.ProfileExit {
+					opts.ExitProvider = "Acme IT"
+				}
+				render := func(s *findings.Snapshot) string {
+					// The gaps are the same collections for the same
+					// reasons; their wording names the endpoint, which
+					// is GraphQL's now.
+					cp := *s
+					cp.Gaps = slices.Clone(s.Gaps)
+					for i := range cp.Gaps {
+						cp.Gaps[i].Error = "not read"
+					}
+					a, err := engine.Evaluate(context.Background(), &cp, cfg, opts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var lines []string
+					lines = append(lines, "verdict "+string(a.Verdict))
+					for _, sv := range a.Systems {
+						lines = append(lines, fmt.Sprintf("system %s holds keys %s", sv.System, sv.HoldsKeys))
+					}
+					for _, f := range a.Findings {
+						// Evidence lists rows in path order, which
+						// follows grant ids (now the teams').
+						ev := slices.Clone(f.Evidence)
+						slices.Sort(ev)
+						lines = append(lines, fmt.Sprintf("%s %s %s %v %s %q", f.Check, f.Status, f.Severity, f.Subjects, f.Message, ev))
+					}
+					return strings.Join(lines, "\n")
+				}
+				want, got := render(before), render(now)
+				if want != got {
+					t.Errorf("%s: checks differ between the pre-issue-21 snapshot and today's:\n%s", profile, setDiff(want, got))
+				}
+			}
+		})
 	}
 }
