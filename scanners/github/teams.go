@@ -197,12 +197,38 @@ func (sc *scan) teamAccess() {
 			}
 		}
 	}
+	// reach[slug] is who the team's memberships reach: its direct
+	// members, those it is given below, and its child teams' reach.
+	reach := map[string]map[string]bool{}
+	var reachOf func(slug string, depth int) map[string]bool
+	reachOf = func(slug string, depth int) map[string]bool {
+		if r, ok := reach[slug]; ok || depth > len(sc.teams) {
+			return r
+		}
+		r := map[string]bool{}
+		reach[slug] = r // a cycle (malformed data) stops here
+		for _, c := range children[slug] {
+			for l := range reachOf(c, depth+1) {
+				r[l] = true
+			}
+		}
+		for _, m := range bySlug[slug].members {
+			r[strings.ToLower(m.Login)] = true
+		}
+		return r
+	}
 	for _, t := range sc.teams {
 		var maintainers []string
+		below := map[string]bool{}
+		for _, c := range children[t.Slug] {
+			for l := range reachOf(c, 0) {
+				below[l] = true
+			}
+		}
 		for _, m := range t.members {
 			login := strings.ToLower(m.Login)
 			isDirect := direct[t.Slug][login]
-			if !isDirect && inDescendants(children, direct, t.Slug, login) {
+			if !isDirect && below[login] {
 				continue // reached through a child team's membership
 			}
 			sc.out.membership(sc.teamMemberPrincipal(m), t.pid)
@@ -231,27 +257,6 @@ func (sc *scan) teamAccess() {
 		}
 	}
 }
-
-// inDescendants reports whether login is a direct member of a team below
-// slug.
-func inDescendants(children map[string][]string, direct map[string]map[string]bool, slug, login string) bool {
-	seen := map[string]bool{}
-	var walk func(s string) bool
-	walk = func(s string) bool {
-		for _, c := range children[s] {
-			if seen[c] {
-				continue
-			}
-			seen[c] = true
-			if direct[c][login] || walk(c) {
-				return true
-			}
-		}
-		return false
-	}
-	return walk(slug)
-}
-
 // teamMemberPrincipal returns the principal of a team member.
 func (sc *scan) teamMemberPrincipal(m teamMember) string {
 	if pid, ok := sc.knownUser(m.ID); ok {
