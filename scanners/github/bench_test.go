@@ -120,7 +120,14 @@ func TestRequestBudget(t *testing.T) {
 func TestIssue21ReferenceOrgBudget(t *testing.T) {
 	sc := ghsim.Generate(ghsim.Params{Org: "contoso", Members: 3000, Teams: 300, Repos: 2000, Token: ownerToken, Seed: 1})
 	h := newHarness(t, sc, ghsim.Options{})
-	snap, _ := h.scan(h.target(ownerToken))
+	snap, logs := h.scan(h.target(ownerToken))
+	// Each query's cost is logged at debug level (rateLimit { cost }).
+	if n, want := strings.Count(logs, "github graphql cost"), h.fake.Count("POST /graphql"); n != want {
+		t.Errorf("%d cost logs for %d GraphQL queries", n, want)
+	}
+	if !strings.Contains(logs, "query=OrgTeams cost=3") || !strings.Contains(logs, "query=OrgRepositories cost=1") {
+		t.Errorf("no cost logged for the teams and repositories queries")
+	}
 	if n := h.fake.Requests(); n != 74 {
 		t.Errorf("%d requests, want 74: %v", n, h.fake.Counts())
 	}
