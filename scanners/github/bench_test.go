@@ -28,7 +28,7 @@ func benchLargeOrg(b *testing.B, latency time.Duration) {
 	sc := ghsim.Generate(ghsim.Params{Org: "contoso", Members: 3000, Teams: 300, Repos: 2000, Token: ownerToken, Seed: 1})
 	h := newHarness(b, sc, ghsim.Options{Latency: latency})
 	target := h.target(ownerToken)
-	var requests, points, principals, grants, trusts, memberships int
+	var requests, points, principals, grants, trusts, memberships, size int
 	var wall time.Duration
 	for b.Loop() {
 		// A new quota window for each run: one run uses about half of
@@ -45,6 +45,11 @@ func benchLargeOrg(b *testing.B, latency time.Duration) {
 		}
 		requests, points = h.fake.Requests(), h.fake.Points()
 		principals, grants, trusts, memberships = len(snap.Principals), len(snap.Grants), len(snap.Trusts), len(snap.Memberships)
+		var enc bytes.Buffer
+		if err := snap.Encode(&enc); err != nil {
+			b.Fatal(err)
+		}
+		size = enc.Len()
 	}
 	b.ReportMetric(float64(requests), "requests/op")
 	b.ReportMetric(float64(points), "points/op")
@@ -52,6 +57,7 @@ func benchLargeOrg(b *testing.B, latency time.Duration) {
 	b.ReportMetric(float64(grants), "grants")
 	b.ReportMetric(float64(trusts), "trusts")
 	b.ReportMetric(float64(memberships), "memberships")
+	b.ReportMetric(float64(size), "snapshot_bytes")
 }
 
 // TestRequestBudget pins the number of requests a scan makes: one listing
