@@ -81,9 +81,9 @@ func TestRequestBudget(t *testing.T) {
 		"POST /graphql":                 pages(p.Members) + pages(p.Teams) + pages(p.Repos) + 1,
 		"GET /orgs/{org}/invitations":   1,
 		"GET /orgs/{org}/installations": 1,
-		"GET /apps/{app_slug}":                      p.Installations,
-		"GET /orgs/{org}/hooks":                     1,
-		"GET /orgs/{org}/audit-log":                 1, // 404 outside Enterprise Cloud: one call
+		"GET /apps/{app_slug}":          p.Installations,
+		"GET /orgs/{org}/hooks":         1,
+		"GET /orgs/{org}/audit-log":     1, // 404 outside Enterprise Cloud: one call
 		// Issue 13: the role lists (users and teams per organisation
 		// role; the generated organisation has none); fine-grained tokens
 		// are not asked for with a token (GitHub lists them to apps only).

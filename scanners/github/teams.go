@@ -257,6 +257,7 @@ func (sc *scan) teamAccess() {
 		}
 	}
 }
+
 // teamMemberPrincipal returns the principal of a team member.
 func (sc *scan) teamMemberPrincipal(m teamMember) string {
 	if pid, ok := sc.knownUser(m.ID); ok {
