@@ -1,6 +1,7 @@
 package github
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	ghsim "github.com/keyholder/keyholder/internal/sim/github"
 	"github.com/keyholder/keyholder/policies"
 	"github.com/keyholder/keyholder/policies/access"
+	"github.com/keyholder/keyholder/report"
 	"github.com/keyholder/keyholder/scanners/scannertest"
 )
 
@@ -236,6 +238,38 @@ func TestIssue21ChecksUnchanged(t *testing.T) {
 				want, got := render(before), render(now)
 				if want != got {
 					t.Errorf("%s: checks differ between the pre-issue-21 snapshot and today's:\n%s", profile, setDiff(want, got))
+				}
+				// The report's access table: each person's privileged
+				// access with its path, as before (teams now have rows
+				// of their own: they hold the grants).
+				table := func(s *findings.Snapshot) string {
+					a, err := engine.Evaluate(context.Background(), s, cfg, opts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					w, err := report.New("csv", report.Options{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var buf bytes.Buffer
+					if err := w.WriteFile("access.csv", &buf, a); err != nil {
+						t.Fatal(err)
+					}
+					var lines []string
+					for _, l := range strings.Split(buf.String(), "\n") {
+						if !strings.Contains(l, ",team,") {
+							lines = append(lines, l)
+						}
+					}
+					slices.Sort(lines)
+					return strings.Join(lines, "\n")
+				}
+				tb, tn := table(before), table(now)
+				if tb != tn {
+					t.Errorf("%s: access.csv differs for persons:\n%s", profile, setDiff(tb, tn))
+				}
+				if !strings.Contains(tn, "acme-erin") || !strings.Contains(tn, "SRE → Platform → Engineering") {
+					t.Errorf("%s: access.csv lacks Erin's path through the teams:\n%s", profile, tn)
 				}
 			}
 		})
