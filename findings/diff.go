@@ -41,6 +41,9 @@ func Diff(prev, cur *Assessment) *Changes {
 		notRead = systemsNotRead(prev, cur)
 		c.PrincipalsAdded, c.PrincipalsRemoved = diffPrincipals(ps.Principals, cs.Principals, pl, cl)
 		c.GrantsAdded, c.GrantsRemoved, c.GrantsChanged = diffGrants(ps.Grants, cs.Grants, pl, cl)
+		joined, left := diffMemberships(ps, cs, pl, cl)
+		c.GrantsAdded = append(c.GrantsAdded, joined...)
+		c.GrantsRemoved = append(c.GrantsRemoved, left...)
 		c.TrustsAdded, c.TrustsRemoved, c.TrustsChanged = diffTrusts(ps.Trusts, cs.Trusts, pl, cl)
 		c.LicencesChanged = diffLicences(ps.Licences, cs.Licences, pl, cl)
 		c.BackupsChanged = diffBackups(ps.Backups, cs.Backups, pl, cl)
@@ -301,6 +304,95 @@ func diffGrants(prev, cur []Grant, pl, cl *labeler) (added, removed, changed []C
 		}
 	}
 	return added, removed, changed
+}
+
+// diffMemberships reports joining or leaving a group, team or role group
+// that carries privileged access — a privileged grant on it, or on a
+// group it is a member of, transitively. Scanners state such access once,
+// on the group, with memberships (policies/access expands it), so a
+// membership change is a change of privileged access.
+func diffMemberships(ps, cs *Snapshot, pl, cl *labeler) (added, removed []ChangeItem) {
+	pp, cp := privilegedGroups(ps), privilegedGroups(cs)
+	index := func(ms []Membership) map[[2]string]Membership {
+		out := make(map[[2]string]Membership, len(ms))
+		for _, m := range ms {
+			out[[2]string{m.MemberID, m.GroupID}] = m
+		}
+		return out
+	}
+	pm, cm := index(ps.Memberships), index(cs.Memberships)
+	for k, m := range cm {
+		if _, ok := pm[k]; ok {
+			continue
+		}
+		if what, ok := cp[m.GroupID]; ok {
+			added = append(added, ChangeItem{ID: m.ID, System: m.System,
+				Summary: fmt.Sprintf("%s joined %s, which holds %s", cl.principal(m.MemberID), cl.principal(m.GroupID), what),
+				After:   "member of " + cl.principal(m.GroupID)})
+		}
+	}
+	for k, m := range pm {
+		if _, ok := cm[k]; ok {
+			continue
+		}
+		if what, ok := pp[m.GroupID]; ok {
+			removed = append(removed, ChangeItem{ID: m.ID, System: m.System,
+				Summary: fmt.Sprintf("%s left %s, which holds %s", pl.principal(m.MemberID), pl.principal(m.GroupID), what),
+				Before:  "member of " + pl.principal(m.GroupID)})
+		}
+	}
+	return added, removed
+}
+
+// privilegedGroups maps each group of s that carries privileged access
+// (its own grant, or one on a group it belongs to, transitively) to the
+// strongest such privilege.
+func privilegedGroups(s *Snapshot) map[string]string {
+	type best struct {
+		level Level
+		what  string
+	}
+	held := map[string]best{}
+	for _, g := range s.Grants {
+		if g.Level.Rank() < LevelPrivileged.Rank() {
+			continue
+		}
+		what := privAt(grantKey{g.PrincipalID, g.Privilege, g.Scope}) + " (" + string(g.Level) + ")"
+		if b, ok := held[g.PrincipalID]; !ok || g.Level.Rank() > b.level.Rank() || (g.Level == b.level && what < b.what) {
+			held[g.PrincipalID] = best{g.Level, what}
+		}
+	}
+	groupsOf := map[string][]string{}
+	for _, m := range s.Memberships {
+		groupsOf[m.MemberID] = append(groupsOf[m.MemberID], m.GroupID)
+	}
+	out := map[string]string{}
+	for _, m := range s.Memberships {
+		g := m.GroupID
+		if _, done := out[g]; done {
+			continue
+		}
+		var b best
+		seen := map[string]bool{g: true}
+		queue := []string{g}
+		for len(queue) > 0 {
+			x := queue[0]
+			queue = queue[1:]
+			if h, ok := held[x]; ok && (b.level == "" || h.level.Rank() > b.level.Rank() || (h.level == b.level && h.what < b.what)) {
+				b = h
+			}
+			for _, up := range groupsOf[x] {
+				if !seen[up] {
+					seen[up] = true
+					queue = append(queue, up)
+				}
+			}
+		}
+		if b.level != "" {
+			out[g] = b.what
+		}
+	}
+	return out
 }
 
 func privileged(gs []Grant) bool {
