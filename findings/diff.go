@@ -14,7 +14,7 @@ import (
 //
 // Principals, trusts, licences and backups are matched by id. Privileged
 // grants, including those a principal holds through its groups' grants
-// (see heldGrants), are matched by principal, privilege and scope, not by grant id
+// (see HeldGrants), are matched by principal, privilege and scope, not by grant id
 // (which includes the assignment and chain), so a grant that went from
 // eligible to permanent is one change, not a removal and an addition.
 // Findings are matched by check, system and subjects; a finding whose
@@ -41,7 +41,7 @@ func Diff(prev, cur *Assessment) *Changes {
 		cl := newLabeler(cur)
 		notRead = systemsNotRead(prev, cur)
 		c.PrincipalsAdded, c.PrincipalsRemoved = diffPrincipals(ps.Principals, cs.Principals, pl, cl)
-		c.GrantsAdded, c.GrantsRemoved, c.GrantsChanged = diffGrants(heldGrants(ps), heldGrants(cs), pl, cl)
+		c.GrantsAdded, c.GrantsRemoved, c.GrantsChanged = diffGrants(HeldGrants(ps), HeldGrants(cs), pl, cl)
 		c.TrustsAdded, c.TrustsRemoved, c.TrustsChanged = diffTrusts(ps.Trusts, cs.Trusts, pl, cl)
 		c.LicencesChanged = diffLicences(ps.Licences, cs.Licences, pl, cl)
 		c.BackupsChanged = diffBackups(ps.Backups, cs.Backups, pl, cl)
@@ -254,15 +254,16 @@ func enabledNote(p Principal) string {
 	return ""
 }
 
-// heldGrants returns the grants of s plus, for each privileged grant on a
+// HeldGrants returns the grants of s plus, for each privileged grant on a
 // group (or team), the same grant as held by each transitive member
 // through the memberships, so that a person joining or leaving a
 // privileged group is a privileged change: the scanners put a grant on the
 // group that holds it and leave the members to the memberships (issue
-// 21). Only who holds what is derived here, for matching runs; the paths
-// (via) and the effective access the checks judge are computed by
-// policies/access. Cycles are walked once.
-func heldGrants(s *Snapshot) []Grant {
+// 21). Only who holds what is derived here, for matching runs and
+// counting a party's footprint; the paths (via) and the effective access
+// the checks judge are computed by policies/access. Cycles are walked
+// once. s is not modified.
+func HeldGrants(s *Snapshot) []Grant {
 	if len(s.Memberships) == 0 {
 		return s.Grants
 	}
