@@ -39,3 +39,24 @@ func TestIssue21FootprintCountsGroupHeldGrants(t *testing.T) {
 		t.Errorf("footprint = %+v, want Acme IT holding Domain Admins through Acme Technicians", p)
 	}
 }
+
+// TestIssue21RunCountsGroupHeldGrants: the run's privileged_grants (the
+// history and fleet column) counts what each principal holds, so it does
+// not drop when a scanner stops copying a group's grant onto its members.
+func TestIssue21RunCountsGroupHeldGrants(t *testing.T) {
+	da := findings.Principal{ID: "group:corp:da", System: "corp", Kind: findings.PrincipalGroup}
+	tom := findings.Principal{ID: "user:corp:tom", System: "corp", Kind: findings.PrincipalUser}
+	ann := findings.Principal{ID: "user:corp:ann", System: "corp", Kind: findings.PrincipalUser}
+	a := &findings.Assessment{Snapshot: &findings.Snapshot{
+		Principals: []findings.Principal{da, tom, ann},
+		Grants: []findings.Grant{{ID: "grant:corp:da", System: "corp", PrincipalID: da.ID, Privilege: "Domain Admins",
+			Level: findings.LevelSuperAdmin, Scope: "DC=corp", Assignment: findings.AssignmentPermanent, Direct: true}},
+		Memberships: []findings.Membership{
+			{ID: "m1", System: "corp", MemberID: tom.ID, GroupID: da.ID},
+			{ID: "m2", System: "corp", MemberID: ann.ID, GroupID: da.ID},
+		},
+	}}
+	if r := summarize(a); r.PrivilegedGrants != 3 {
+		t.Errorf("privileged grants = %d, want 3 (the group's and its two members')", r.PrivilegedGrants)
+	}
+}
