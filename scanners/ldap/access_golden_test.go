@@ -20,7 +20,7 @@ import (
 	"github.com/keyholder/keyholder/policies"
 	"github.com/keyholder/keyholder/policies/access"
 	"github.com/keyholder/keyholder/report"
-	)
+)
 
 // Issue 21, "group access is expanded in one place": the scanner emits a
 // grant on the group that holds a privilege, plus memberships, and

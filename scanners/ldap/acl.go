@@ -404,7 +404,7 @@ func (c *collector) sidPrincipal(sid string) *object {
 	name := wellKnownSIDs[sid]
 	attrs := map[string]string{"object_sid": sid, "unresolved_sid": "true"}
 	setIf(attrs, "well_known", name)
-	o.p = findings.Principal{
+	o.p = &findings.Principal{
 		ID:          findings.PrincipalID(findings.PrincipalExternal, c.sys.ID, sid),
 		System:      c.sys.ID,
 		Kind:        findings.PrincipalExternal,

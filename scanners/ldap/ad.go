@@ -237,11 +237,11 @@ func (c *collector) adPrivilegedGroups(ctx context.Context, domainNC string, wk 
 			o := c.byKey[dnKey(e.DN)]
 			o.memberKeys = o.memberKeys[:0]
 			for _, m := range e.GetAttributeValues("member") {
-				o.memberKeys = append(o.memberKeys, dnKey(m))
+				o.memberKeys = append(o.memberKeys, c.ref(m))
 			}
 			if vals, end, ok := rangeValues(e, "member"); ok {
 				for _, m := range vals {
-					o.memberKeys = append(o.memberKeys, dnKey(m))
+					o.memberKeys = append(o.memberKeys, c.ref(m))
 				}
 				if end >= 0 {
 					more = append(more, ranged{o: o, dn: e.DN, end: end})
@@ -391,7 +391,7 @@ func (c *collector) adRangedMembers(ctx context.Context, o *object, dn string, e
 					return nil // does not advance: reported below
 				}
 				for _, m := range vals {
-					o.memberKeys = append(o.memberKeys, dnKey(m))
+					o.memberKeys = append(o.memberKeys, c.ref(m))
 				}
 				return nil
 			})
