@@ -239,8 +239,10 @@ func writeSnapshot(path string, snap *findings.Snapshot) error {
 	if err := snap.Seal(); err != nil {
 		return err
 	}
-	defer func() { snap.ContentSHA256 = "" }()
-	// Streamed into the file: the snapshot of a large directory is never
-	// held as one document besides the snapshot itself (issue 21 memory).
-	return fsx.WriteFileFunc(path, snap.Encode)
+	b, err := snap.CanonicalJSON()
+	snap.ContentSHA256 = ""
+	if err != nil {
+		return err
+	}
+	return fsx.WriteFile(path, b)
 }

@@ -1,9 +1,7 @@
 package fsx
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 )
@@ -42,17 +40,6 @@ func MkdirPrivate(dir string) error {
 // WriteFile writes data to path atomically (temporary file and rename)
 // with mode 0600, creating its directory with mode 0700.
 func WriteFile(path string, data []byte) error {
-	return WriteFileFunc(path, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
-// WriteFileFunc is WriteFile for content written by write, streamed
-// (buffered) into the temporary file: a large document, such as the
-// snapshot of a big directory, never has to sit in memory whole. Nothing
-// is left at path when write fails.
-func WriteFileFunc(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	if err := MkdirPrivate(dir); err != nil {
 		return err
@@ -71,12 +58,7 @@ func WriteFileFunc(path string, write func(io.Writer) error) error {
 		tmp.Close()
 		return err
 	}
-	bw := bufio.NewWriterSize(tmp, 1<<16)
-	if err := write(bw); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := bw.Flush(); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}

@@ -1,11 +1,8 @@
 package fsx
 
 import (
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -44,29 +41,5 @@ func TestExistingDirectoryKeepsItsMode(t *testing.T) {
 	os.WriteFile(f, nil, 0o600)
 	if err := WriteFile(filepath.Join(f, "x"), []byte("x")); err == nil {
 		t.Fatal("want an error writing under a file")
-	}
-}
-
-// TestWriteFileFuncStreamsAndFailsCleanly: content written by a function
-// (a snapshot streamed by its encoder, issue 21) lands whole; a write that
-// fails leaves the earlier file as it was and no temporary file.
-func TestWriteFileFuncStreamsAndFailsCleanly(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "snapshot.json")
-	big := strings.Repeat("x", 200_000) // beyond the write buffer
-	if err := WriteFileFunc(path, func(w io.Writer) error { _, err := io.WriteString(w, big); return err }); err != nil {
-		t.Fatal(err)
-	}
-	boom := errors.New("encoder failed")
-	err := WriteFileFunc(path, func(w io.Writer) error { _, _ = io.WriteString(w, "half"); return boom })
-	if !errors.Is(err, boom) {
-		t.Fatalf("err = %v", err)
-	}
-	b, _ := os.ReadFile(path)
-	if string(b) != big {
-		t.Fatalf("file holds %d bytes, want the %d of the first write", len(b), len(big))
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Fatalf("temporary files left behind: %v", entries)
 	}
 }
