@@ -181,6 +181,9 @@ func (c *collector) ref(dn string) string {
 	if s, ok := c.refs[k]; ok {
 		return s
 	}
+	if c.refs == nil {
+		c.refs = map[string]string{}
+	}
 	c.refs[k] = k
 	return k
 }
