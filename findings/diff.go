@@ -13,7 +13,8 @@ import (
 // compared. It returns nil when prev is nil (there is no previous run).
 //
 // Principals, trusts, licences and backups are matched by id. Privileged
-// grants are matched by principal, privilege and scope, not by grant id
+// grants, including those a principal holds through its groups' grants
+// (see HeldGrants), are matched by principal, privilege and scope, not by grant id
 // (which includes the assignment and chain), so a grant that went from
 // eligible to permanent is one change, not a removal and an addition.
 // Findings are matched by check, system and subjects; a finding whose
@@ -40,10 +41,7 @@ func Diff(prev, cur *Assessment) *Changes {
 		cl := newLabeler(cur)
 		notRead = systemsNotRead(prev, cur)
 		c.PrincipalsAdded, c.PrincipalsRemoved = diffPrincipals(ps.Principals, cs.Principals, pl, cl)
-		c.GrantsAdded, c.GrantsRemoved, c.GrantsChanged = diffGrants(ps.Grants, cs.Grants, pl, cl)
-		joined, left := diffMemberships(ps, cs, pl, cl)
-		c.GrantsAdded = append(c.GrantsAdded, joined...)
-		c.GrantsRemoved = append(c.GrantsRemoved, left...)
+		c.GrantsAdded, c.GrantsRemoved, c.GrantsChanged = diffGrants(HeldGrants(ps), HeldGrants(cs), pl, cl)
 		c.TrustsAdded, c.TrustsRemoved, c.TrustsChanged = diffTrusts(ps.Trusts, cs.Trusts, pl, cl)
 		c.LicencesChanged = diffLicences(ps.Licences, cs.Licences, pl, cl)
 		c.BackupsChanged = diffBackups(ps.Backups, cs.Backups, pl, cl)
@@ -256,6 +254,62 @@ func enabledNote(p Principal) string {
 	return ""
 }
 
+// HeldGrants returns the grants of s plus, for each privileged grant on a
+// group (or team), the same grant as held by each transitive member
+// through the memberships, so that a person joining or leaving a
+// privileged group is a privileged change: the scanners put a grant on the
+// group that holds it and leave the members to the memberships (issue
+// 21). Only who holds what is derived here, for matching runs and
+// counting a party's footprint; the paths (via) and the effective access
+// the checks judge are computed by policies/access. Cycles are walked
+// once. s is not modified.
+func HeldGrants(s *Snapshot) []Grant {
+	if len(s.Memberships) == 0 {
+		return s.Grants
+	}
+	members := map[string][]string{}
+	for _, m := range s.Memberships {
+		if m.MemberID != "" && m.GroupID != "" {
+			members[m.GroupID] = append(members[m.GroupID], m.MemberID)
+		}
+	}
+	out := s.Grants
+	copied := false
+	reached := map[string][]string{}
+	for _, g := range s.Grants {
+		if g.Level.Rank() < LevelPrivileged.Rank() || len(members[g.PrincipalID]) == 0 {
+			continue
+		}
+		ms, ok := reached[g.PrincipalID]
+		if !ok {
+			seen := map[string]bool{g.PrincipalID: true}
+			queue := []string{g.PrincipalID}
+			for len(queue) > 0 {
+				id := queue[0]
+				queue = queue[1:]
+				for _, m := range members[id] {
+					if !seen[m] {
+						seen[m] = true
+						ms = append(ms, m)
+						queue = append(queue, m)
+					}
+				}
+			}
+			reached[g.PrincipalID] = ms
+		}
+		if !copied {
+			out = slices.Clone(s.Grants)
+			copied = true
+		}
+		for _, m := range ms {
+			h := g
+			h.PrincipalID = m
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 // grantKey matches grants across runs.
 type grantKey struct{ principal, privilege, scope string }
 
@@ -304,95 +358,6 @@ func diffGrants(prev, cur []Grant, pl, cl *labeler) (added, removed, changed []C
 		}
 	}
 	return added, removed, changed
-}
-
-// diffMemberships reports joining or leaving a group, team or role group
-// that carries privileged access — a privileged grant on it, or on a
-// group it is a member of, transitively. Scanners state such access once,
-// on the group, with memberships (policies/access expands it), so a
-// membership change is a change of privileged access.
-func diffMemberships(ps, cs *Snapshot, pl, cl *labeler) (added, removed []ChangeItem) {
-	pp, cp := privilegedGroups(ps), privilegedGroups(cs)
-	index := func(ms []Membership) map[[2]string]Membership {
-		out := make(map[[2]string]Membership, len(ms))
-		for _, m := range ms {
-			out[[2]string{m.MemberID, m.GroupID}] = m
-		}
-		return out
-	}
-	pm, cm := index(ps.Memberships), index(cs.Memberships)
-	for k, m := range cm {
-		if _, ok := pm[k]; ok {
-			continue
-		}
-		if what, ok := cp[m.GroupID]; ok {
-			added = append(added, ChangeItem{ID: m.ID, System: m.System,
-				Summary: fmt.Sprintf("%s joined %s, which holds %s", cl.principal(m.MemberID), cl.principal(m.GroupID), what),
-				After:   "member of " + cl.principal(m.GroupID)})
-		}
-	}
-	for k, m := range pm {
-		if _, ok := cm[k]; ok {
-			continue
-		}
-		if what, ok := pp[m.GroupID]; ok {
-			removed = append(removed, ChangeItem{ID: m.ID, System: m.System,
-				Summary: fmt.Sprintf("%s left %s, which holds %s", pl.principal(m.MemberID), pl.principal(m.GroupID), what),
-				Before:  "member of " + pl.principal(m.GroupID)})
-		}
-	}
-	return added, removed
-}
-
-// privilegedGroups maps each group of s that carries privileged access
-// (its own grant, or one on a group it belongs to, transitively) to the
-// strongest such privilege.
-func privilegedGroups(s *Snapshot) map[string]string {
-	type best struct {
-		level Level
-		what  string
-	}
-	held := map[string]best{}
-	for _, g := range s.Grants {
-		if g.Level.Rank() < LevelPrivileged.Rank() {
-			continue
-		}
-		what := privAt(grantKey{g.PrincipalID, g.Privilege, g.Scope}) + " (" + string(g.Level) + ")"
-		if b, ok := held[g.PrincipalID]; !ok || g.Level.Rank() > b.level.Rank() || (g.Level == b.level && what < b.what) {
-			held[g.PrincipalID] = best{g.Level, what}
-		}
-	}
-	groupsOf := map[string][]string{}
-	for _, m := range s.Memberships {
-		groupsOf[m.MemberID] = append(groupsOf[m.MemberID], m.GroupID)
-	}
-	out := map[string]string{}
-	for _, m := range s.Memberships {
-		g := m.GroupID
-		if _, done := out[g]; done {
-			continue
-		}
-		var b best
-		seen := map[string]bool{g: true}
-		queue := []string{g}
-		for len(queue) > 0 {
-			x := queue[0]
-			queue = queue[1:]
-			if h, ok := held[x]; ok && (b.level == "" || h.level.Rank() > b.level.Rank() || (h.level == b.level && h.what < b.what)) {
-				b = h
-			}
-			for _, up := range groupsOf[x] {
-				if !seen[up] {
-					seen[up] = true
-					queue = append(queue, up)
-				}
-			}
-		}
-		if b.level != "" {
-			out[g] = b.what
-		}
-	}
-	return out
 }
 
 func privileged(gs []Grant) bool {

@@ -448,11 +448,11 @@ func TestIssue21DiffMembershipOfPrivilegedGroup(t *testing.T) {
 	if !c.PrivilegedChanged() || len(c.GrantsAdded) != 1 {
 		t.Fatalf("joining sre (below engineering): %+v", c.GrantsAdded)
 	}
-	if s := c.GrantsAdded[0].Summary; !strings.Contains(s, "acme-erin joined team sre") || !strings.Contains(s, `"admin" at repo:contoso/infra (admin)`) {
+	if s := c.GrantsAdded[0].Summary; !strings.Contains(s, "acme-erin now holds") || !strings.Contains(s, `"admin" at repo:contoso/infra (admin`) {
 		t.Errorf("summary = %q", s)
 	}
 	c = Diff(snap(m(erin, sre)), snap())
-	if len(c.GrantsRemoved) != 1 || !strings.Contains(c.GrantsRemoved[0].Summary, "left team sre") {
+	if len(c.GrantsRemoved) != 1 || !strings.Contains(c.GrantsRemoved[0].Summary, "acme-erin no longer holds \"admin\" at repo:contoso/infra") {
 		t.Errorf("leaving sre: %+v", c.GrantsRemoved)
 	}
 	if c := Diff(snap(), snap(m(erin, readers))); c.PrivilegedChanged() {
