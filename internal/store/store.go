@@ -94,6 +94,23 @@ func DefaultPath() (string, error) {
 	return filepath.Join(home, ".local", "share", "keyholder", "keyholder.db"), nil
 }
 
+// fileURI is the SQLite URI of the absolute path abs. On Windows the
+// path's backslashes become slashes and a drive path gets a leading slash
+// (file:///C:/Users/...), as SQLite's URI rules want: "C:\Users" as the
+// path of a URL is an authority SQLite rejects ("invalid uri authority").
+// A UNC path (\\server\share\...) becomes file:////server/share/...,
+// which SQLite opens as //server/share/....
+func fileURI(abs string) url.URL {
+	if vol := filepath.VolumeName(abs); vol != "" {
+		p := filepath.ToSlash(abs)
+		if len(vol) == 2 && vol[1] == ':' {
+			p = "/" + p
+		}
+		return url.URL{Scheme: "file", Path: p}
+	}
+	return url.URL{Scheme: "file", Path: abs}
+}
+
 // Open opens the store at path, creating it (mode 0600, parent directory
 // 0700) unless opts.MustExist is set, and applies pending migrations. A
 // file that is not a keyholder store is never modified: Open returns an
@@ -119,7 +136,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if busy <= 0 {
 		busy = DefaultBusyTimeout
 	}
-	u := url.URL{Scheme: "file", Path: abs}
+	u := fileURI(abs)
 	q := url.Values{}
 	q.Set("mode", "rw") // never create here: prepareFile did, with 0600
 	q.Set("_busy_timeout", strconv.FormatInt(busy.Milliseconds(), 10))
@@ -148,7 +165,9 @@ func prepareFile(path string, mustExist bool) error {
 		if mustExist {
 			return fmt.Errorf("store: %s: %w (run `keyholder review` or `keyholder demo` first, or pass --store)", path, ErrNoStore)
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		// 0700, or on Windows an owner-only ACL that the database's
+		// -wal and -shm files (created by SQLite) inherit.
+		if err := fsx.MkdirPrivate(filepath.Dir(path)); err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
 		nf, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
