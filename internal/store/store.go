@@ -150,7 +150,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := s.init(ctx); err != nil {
+	if err := s.init(ctx, busy); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
@@ -212,8 +212,9 @@ func prepareFile(path string, mustExist bool) error {
 }
 
 // init checks that the database is empty or ours, switches it to WAL and
-// applies migrations.
-func (s *Store) init(ctx context.Context) error {
+// applies migrations. busy bounds the wait for another process that is
+// switching the same new file to WAL.
+func (s *Store) init(ctx context.Context, busy time.Duration) error {
 	if err := s.checkOwnership(ctx, s.db); err != nil {
 		return err
 	}
@@ -221,9 +222,24 @@ func (s *Store) init(ctx context.Context) error {
 	if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 		return s.wrap("read journal mode", err)
 	}
-	if !strings.EqualFold(mode, "wal") {
-		if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
+	// Switching to WAL takes an exclusive lock without waiting for it (no
+	// busy handler): when several processes open a new store at once, the
+	// losers get SQLITE_BUSY and try again (seen on Windows, where file
+	// locks are mandatory) until the winner is done or busy has passed.
+	const pause = 20 * time.Millisecond
+	for tries := int(busy / pause); !strings.EqualFold(mode, "wal"); tries-- {
+		err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		if err == nil {
+			break
+		}
+		var se *sqlite.Error
+		if !errors.As(err, &se) || (se.Code()&0xff != 5 && se.Code()&0xff != 6) || tries <= 0 { // SQLITE_BUSY, SQLITE_LOCKED
 			return s.wrap("enable WAL", err)
+		}
+		select {
+		case <-ctx.Done():
+			return s.wrap("enable WAL", ctx.Err())
+		case <-time.After(pause):
 		}
 	}
 	return s.migrate(ctx)
