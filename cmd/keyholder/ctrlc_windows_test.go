@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyholder/keyholder/internal/fsx/fsxtest"
 	"golang.org/x/sys/windows"
 )
 
@@ -79,8 +81,21 @@ func TestIssue16CtrlBreakStopsTheScan(t *testing.T) {
 		}
 	}
 	if err := windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, uint32(cmd.Process.Pid)); err != nil {
-		cmd.Process.Kill()
-		t.Fatalf("GenerateConsoleCtrlEvent: %v", err)
+		// Wine refuses a single process group; send it to the whole
+		// console then, which includes this test: it absorbs its own copy.
+		self := make(chan os.Signal, 1)
+		signal.Notify(self, os.Interrupt)
+		defer signal.Stop(self)
+		if err2 := windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, 0); err2 != nil {
+			cmd.Process.Kill()
+			if fsxtest.UnderWine() {
+				// Wine 8 has no console to send it through when the
+				// test's output is a pipe (Invalid access either way).
+				// Real Windows sends it (Go's own os/signal tests do).
+				t.Skipf("Wine cannot send console control events here (%v); run on Windows", err2)
+			}
+			t.Fatalf("GenerateConsoleCtrlEvent: to the group: %v; to the console: %v", err, err2)
+		}
 	}
 	var err error
 	select {

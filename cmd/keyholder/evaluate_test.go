@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/fsx/fsxtest"
 	"github.com/keyholder/keyholder/policies"
 )
 
@@ -44,14 +45,8 @@ func TestEvaluateWritesAssessment(t *testing.T) {
 			t.Errorf("stdout: %s", stdout)
 		}
 		path := filepath.Join(out, "assessment.json")
-		fi, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		di, _ := os.Stat(out)
-		if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
-			t.Errorf("modes: file %v, dir %v", fi.Mode().Perm(), di.Mode().Perm())
-		}
+		fsxtest.AssertPrivate(t, path) // 0600, or an owner-only ACL on Windows
+		fsxtest.AssertPrivate(t, out)
 		b, _ := os.ReadFile(path)
 		if prev != nil && !bytes.Equal(prev, b) {
 			t.Error("two evaluations of the same snapshot differ")

@@ -7,8 +7,8 @@ import (
 
 // AssertPrivate fails t unless path (a file or a directory keyholder
 // created) is readable by its owner only: mode 0600 for a file and 0700
-// for a directory, or on Windows a protected DACL whose entries all grant
-// access to the current user and nobody else (not checkable under Wine,
+// for a directory, or on Windows a DACL whose entries all grant access to
+// the current user and nobody else (not checkable under Wine,
 // which does not keep DACLs: see UnderWine).
 func AssertPrivate(t testing.TB, path string) {
 	t.Helper()

@@ -11,8 +11,8 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// ownerOnly checks path's DACL: protected (nothing inherited from the
-// parent folder) and every entry an allow entry for the current user.
+// ownerOnly checks path's DACL: every entry, set on it or inherited from
+// an owner-only folder, an allow entry for the current user.
 //
 // Under Wine there is nothing to check: Wine does not keep DACLs (it maps
 // a DACL onto the Unix mode bits and synthesizes one from them when asked),
@@ -25,13 +25,6 @@ func ownerOnly(path string, _ os.FileInfo) error {
 	sd, err := windows.GetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION)
 	if err != nil {
 		return err
-	}
-	ctl, _, err := sd.Control()
-	if err != nil {
-		return err
-	}
-	if ctl&windows.SE_DACL_PROTECTED == 0 {
-		return fmt.Errorf("DACL not protected, it inherits from the parent folder (%s)", sd)
 	}
 	dacl, _, err := sd.DACL()
 	if err != nil {

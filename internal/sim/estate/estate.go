@@ -197,7 +197,8 @@ func Start(sc *Scenario, opts Options) (e *Estate, err error) {
 	if opts.Dir == "" {
 		return nil, fmt.Errorf("estate: no directory")
 	}
-	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+	// 0700, or an owner-only ACL on Windows that the CA files inherit.
+	if err := fsx.MkdirPrivate(opts.Dir); err != nil {
 		return nil, fmt.Errorf("estate: %w", err)
 	}
 	now := sc.Now
