@@ -245,6 +245,9 @@ func writeStreamed(path string, write func(io.Writer) error) error {
 	if err := tmp.Chmod(fsx.FileMode); err != nil {
 		return fail(err)
 	}
+	if err := fsx.Restrict(name, false); err != nil { // Windows: owner-only ACL
+		return fail(err)
+	}
 	if err := write(tmp); err != nil {
 		return fail(err)
 	}

@@ -105,7 +105,10 @@ func Summarize(a *findings.Assessment) Summary {
 				get(name).Principals++
 			}
 		}
-		for _, g := range a.Snapshot.Grants {
+		// Grants a provider's people hold through groups count too: the
+		// scanners put a grant on the group and leave its members to the
+		// memberships (issue 21).
+		for _, g := range findings.HeldGrants(a.Snapshot) {
 			name, ok := party[g.PrincipalID]
 			if !ok || g.Level.Rank() < findings.LevelPrivileged.Rank() {
 				continue
@@ -129,12 +132,14 @@ func Summarize(a *findings.Assessment) Summary {
 	return s
 }
 
-func encodeSummary(s Summary) ([]byte, error) {
+// encodeSummary returns the summary's JSON and its compressed form.
+func encodeSummary(s Summary) (raw, doc []byte, err error) {
 	b, err := json.Marshal(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return compress(b)
+	doc, err = compress(b)
+	return b, doc, err
 }
 
 func decodeSummary(doc []byte) (*Summary, error) {
