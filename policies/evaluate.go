@@ -21,8 +21,9 @@ import (
 // and waivers, and derives verdicts and the runbook. The same snapshot,
 // config and options always give the same assessment.
 //
-// Evaluate canonicalises snap (sorts its collections) and embeds it in the
-// assessment; it does not otherwise change it.
+// Evaluate canonicalises snap (sorts its collections) and sets it as the
+// assessment's Snapshot (in memory; written files carry Facts instead,
+// see findings.Assessment.Lean); it does not otherwise change it.
 func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *config.Config, ev EvalOptions) (*findings.Assessment, error) {
 	if snap == nil || cfg == nil {
 		return nil, fmt.Errorf("policies: evaluate needs a snapshot and a config")
@@ -68,7 +69,7 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		hash, hashErr = snapshotSHA256(snap)
+		hash, hashErr = snap.CanonicalSHA256()
 	}()
 
 	start := time.Now()
@@ -133,7 +134,12 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 		ExpiredWaivers: expired,
 		GapChecks:      st.gapCheckList(gapChecks),
 		Parties:        st.attributions(),
-		Snapshot:       snap,
+		SnapshotCounts: findings.CountsOf(snap),
+		Facts: findings.LeanFacts(snap, func(id string) bool {
+			r, ok := st.party[id]
+			return ok && r.Kind != findings.PartyCustomer
+		}),
+		Snapshot: snap,
 	}
 	for _, c := range selected {
 		a.Checks = append(a.Checks, c.info)

@@ -25,7 +25,7 @@ func (j jsonWriter) WriteFile(name string, w io.Writer, a *findings.Assessment) 
 }
 
 func (jsonWriter) Write(w io.Writer, a *findings.Assessment) error {
-	c, err := deepCopy(a)
+	c, err := deepCopy(a.Lean()) // the facts, not the whole snapshot (its own file)
 	if err != nil {
 		return err
 	}

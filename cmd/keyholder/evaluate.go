@@ -154,11 +154,14 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 	if modified != "" {
 		as.ModifiedInputs = append(as.ModifiedInputs, modified)
 	}
-	if as.AssessmentSHA256, err = policies.AssessmentDigest(as); err != nil {
+	// The file references its snapshot by snapshot_sha256 and carries
+	// the facts its findings and reports show, not a second copy of it.
+	lean := as.Lean()
+	if err := lean.Seal(); err != nil {
 		return err
 	}
 	path := filepath.Join(f.out, "assessment.json")
-	if err := writeStreamed(path, func(w io.Writer) error { return policies.EncodeAssessment(w, as) }); err != nil {
+	if err := writeStreamed(path, func(w io.Writer) error { return findings.EncodeAssessment(w, lean) }); err != nil {
 		return err
 	}
 	a.sayf("assessment: %s", path)

@@ -1,0 +1,138 @@
+package findings
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// encodingJSON is what the canonical encoder must equal: encoding/json,
+// indented by two spaces, HTML left unescaped.
+func encodingJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestStreamMatchesEncodingJSON (issue 21, one canonical encoder): the
+// streamed snapshot and assessment encodings, and the hashes of them,
+// are exactly encoding/json's indented bytes for every shape.
+func TestStreamMatchesEncodingJSON(t *testing.T) {
+	extras := sample(false)
+	extras.ConfigHash, extras.Partial, extras.ContentSHA256 = "abc", true, "def"
+	extras.Principals[0].DisplayName = `<script>"&'</script> ünïcode`
+	extras.Principals[0].Credentials = []Credential{{ID: "k1", Kind: "access_key", Active: true, Created: ts("2026-01-01T00:00:00Z")}}
+	empty := &Snapshot{}
+	for name, s := range map[string]*Snapshot{"sample": sample(false), "extras": extras, "empty": empty} {
+		s.Canonicalize()
+		want := encodingJSON(t, s)
+		got, err := s.CanonicalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: streamed encoding differs from encoding/json:\n%s\nwant\n%s", name, got, want)
+		}
+		sha, err := s.SHA256()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := sha256Hex(want); sha != want {
+			t.Errorf("%s: SHA256 %s, want %s", name, sha, want)
+		}
+		if c, _ := s.CanonicalSHA256(); c != sha {
+			t.Errorf("%s: CanonicalSHA256 %s, SHA256 %s", name, c, sha)
+		}
+	}
+
+	full := &Assessment{
+		Tool: Tool{Name: "keyholder", Version: "v"}, SnapshotSHA256: "x", Organization: "Contoso", Profile: "readiness",
+		AsOf: time.Unix(0, 0).UTC(), Verdict: VerdictNotReady,
+		Systems:  []SystemVerdict{{System: "m365", Kind: SystemEntra, CustomerSuperAdmins: []string{"a"}, ProviderSuperAdmins: []string{}}},
+		Parties:  []Attribution{{Subject: "a", Party: "customer", PartyKind: "customer", Reason: "<domain> & co"}},
+		Findings: []Finding{{Check: "KH-KEY-001", Status: StatusFail, Severity: SeverityBlocker, Subjects: []string{"a"}, Waiver: &Waiver{Check: "c", Reason: "r"}}},
+		Runbook:  []RunbookStep{{Phase: "secure_keys", Order: 1, Action: "do"}},
+		GapChecks: map[string][]string{"z": {"KH-1"}, "a": {}},
+		Checks:    []CheckInfo{{ID: "KH-KEY-001", Source: "builtin"}},
+		Snapshot:  extras,
+		Facts:     sample(true),
+		SnapshotCounts: &Counts{Principals: 2, Grants: 2},
+		Changes: &Changes{FromSnapshot: "x", ToTime: time.Unix(0, 0).UTC(),
+			PrincipalsAdded: []ChangeItem{{ID: "user:m365:new"}}},
+	}
+	full.Facts.Canonicalize()
+	bare := &Assessment{}
+	for name, a := range map[string]*Assessment{"full": full, "bare": bare} {
+		var got bytes.Buffer
+		if err := EncodeAssessment(&got, a); err != nil {
+			t.Fatal(err)
+		}
+		want := encodingJSON(t, a)
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Errorf("%s: streamed assessment differs from encoding/json:\n%s\nwant\n%s", name, got.Bytes(), want)
+		}
+		d, err := a.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d != sha256Hex(want) {
+			t.Errorf("%s: Digest %s, want %s", name, d, sha256Hex(want))
+		}
+	}
+}
+
+// TestOldFormatAssessmentStillVerifies (issue 21): an assessment written
+// before the lean format (it embeds its whole snapshot, sealed with
+// assessment_sha256) still loads, its recorded digests still verify with
+// the streaming encoder, and it re-encodes to the same bytes.
+func TestOldFormatAssessmentStillVerifies(t *testing.T) {
+	path := filepath.Join("testdata", "old-format.assessment.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := DecodeAssessment(bytes.NewReader(raw), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Snapshot == nil || a.Facts != nil || a.AssessmentSHA256 == "" {
+		t.Fatalf("fixture is not an old-format sealed assessment (snapshot %v, facts %v)", a.Snapshot != nil, a.Facts != nil)
+	}
+	if ok, err := a.Verify(); !ok || err != nil {
+		t.Fatalf("Verify = %v, %v", ok, err)
+	}
+	if d, _ := a.Snapshot.Digest(); d != a.SnapshotSHA256 {
+		t.Errorf("embedded snapshot digest %s, assessment names %s", d, a.SnapshotSHA256)
+	}
+	var again bytes.Buffer
+	if err := EncodeAssessment(&again, a); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again.Bytes(), raw) {
+		t.Error("re-encoding the old-format assessment changed its bytes")
+	}
+	if v := a.View(); v != a.Snapshot {
+		t.Error("View of an old-format assessment is not its embedded snapshot")
+	}
+	// An edit is still caught.
+	a.Findings[0].Message += " (edited)"
+	if _, err := a.Verify(); err == nil {
+		t.Error("an edited old-format assessment verified")
+	}
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
