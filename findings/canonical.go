@@ -159,10 +159,12 @@ func (s *Snapshot) CanonicalSHA256() (string, error) {
 }
 
 // DecodeSnapshot reads a snapshot, rejecting unknown fields, trailing data
-// and unsupported schema versions. name is used in error messages.
+// and unsupported schema versions. name is used in error messages. It
+// streams: collections are decoded item by item, never the whole file at
+// once (see decode.go).
 func DecodeSnapshot(r io.Reader, name string) (*Snapshot, error) {
 	var s Snapshot
-	if err := decodeStrict(r, name, &s); err != nil {
+	if err := decodeSnapshotStream(r, name, &s); err != nil {
 		return nil, err
 	}
 	if s.SchemaVersion != SchemaVersion {

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -135,4 +137,45 @@ func TestOldFormatAssessmentStillVerifies(t *testing.T) {
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// TestStreamingDecodeMatchesWholeDecode (issue 21): decoding a snapshot
+// item by item gives exactly what decoding the document at once gives,
+// and a null collection still decodes (to an empty one).
+func TestStreamingDecodeMatchesWholeDecode(t *testing.T) {
+	for _, path := range []string{filepath.Join("..", "policies", "testdata", "base.snapshot.json")} {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var whole Snapshot
+		if err := decodeStrict(bytes.NewReader(raw), path, &whole); err != nil {
+			t.Fatal(err)
+		}
+		whole.Canonicalize()
+		got, err := DecodeSnapshot(bytes.NewReader(raw), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, &whole) {
+			t.Errorf("%s: streamed decode differs from the whole-document decode", path)
+		}
+		b, _ := got.CanonicalJSON()
+		if !bytes.Equal(b, raw) {
+			t.Errorf("%s: decode/encode round trip changed bytes", path)
+		}
+	}
+	s, err := DecodeSnapshot(strings.NewReader(`{"schema_version":"1","grants":null,"principals":[]}`), "n.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Grants == nil || len(s.Grants) != 0 || s.Principals == nil {
+		t.Errorf("null/empty collections decoded to %v / %v", s.Grants, s.Principals)
+	}
+	if _, err := DecodeSnapshot(strings.NewReader(`{"schema_version":"1","grants":[{"id":"g","bogus":1}]}`), "n.json"); err == nil || !strings.Contains(err.Error(), `unknown field "bogus"`) {
+		t.Errorf("unknown field in an item: %v", err)
+	}
+	if _, err := DecodeSnapshot(strings.NewReader(`{"schema_version":"1","grants":{}}`), "n.json"); err == nil {
+		t.Error("an object where the grants list belongs decoded")
+	}
 }

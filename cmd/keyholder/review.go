@@ -342,11 +342,12 @@ func earlierReads(ctx context.Context, st *store.Store, estate string, prevID in
 // the config file.
 func reportOptions(reg *scanners.Registry, as *findings.Assessment, configPath string) report.Options {
 	opts := report.Options{SARIFArtifact: filepath.ToSlash(configPath)}
-	if as.Snapshot == nil {
+	view := as.View()
+	if view == nil {
 		return opts
 	}
 	seen := map[string]bool{}
-	for _, s := range as.Snapshot.Systems {
+	for _, s := range view.Systems {
 		t := string(s.Kind)
 		f, ok := reg.Lookup(t)
 		if !ok || seen[t] {
