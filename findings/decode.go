@@ -74,26 +74,32 @@ func decodeList(dec *json.Decoder, fv reflect.Value, in *interner, key string, f
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		return fail(&json.UnmarshalTypeError{Value: fmt.Sprint(tok), Type: fv.Type(), Offset: dec.InputOffset()}, key)
 	}
-	list := reflect.MakeSlice(fv.Type(), 0, 0)
+	// Items are decoded into chunks, then copied once into a list of
+	// the exact length: no growing list copied again and again, and no
+	// unused capacity left behind.
+	const chunkLen = 4096
+	var chunks []reflect.Value
+	n := 0
 	for i := 0; dec.More(); i++ {
-		if list.Len() == list.Cap() {
-			// Grow by a quarter, not double: a million-item list does
-			// not leave a million unused slots behind.
-			bigger := reflect.MakeSlice(fv.Type(), list.Len(), list.Len()+list.Len()/4+64)
-			reflect.Copy(bigger, list)
-			list = bigger
+		if n%chunkLen == 0 {
+			chunks = append(chunks, reflect.MakeSlice(fv.Type(), chunkLen, chunkLen))
 		}
-		list = list.Slice(0, list.Len()+1)
-		el := list.Index(list.Len() - 1)
+		el := chunks[len(chunks)-1].Index(n % chunkLen)
 		if err := dec.Decode(el.Addr().Interface()); err != nil {
 			return fail(err, fmt.Sprintf("%s[%d]", key, i))
 		}
 		in.item(el.Addr().Interface())
+		n++
 	}
 	if err := expectDelim(dec, ']'); err != nil {
 		return fail(err, key)
 	}
-	fv.Set(list.Slice3(0, list.Len(), list.Len()))
+	list := reflect.MakeSlice(fv.Type(), n, n)
+	for i, c := range chunks {
+		reflect.Copy(list.Slice(i*chunkLen, min(n, (i+1)*chunkLen)), c)
+		chunks[i] = reflect.Value{}
+	}
+	fv.Set(list)
 	return nil
 }
 

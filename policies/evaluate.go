@@ -63,14 +63,16 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 
 	// The snapshot's hash is the longest single step on big estates; it
 	// only reads the snapshot, so it runs alongside the evaluation.
-	var hash string
+	hash := ev.SnapshotSHA256
 	var hashErr error
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		hash, hashErr = snap.CanonicalSHA256()
-	}()
+	if hash == "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hash, hashErr = snap.CanonicalSHA256()
+		}()
+	}
 
 	start := time.Now()
 	st, err := newState(snap, cfg, asOf, profile, exit)

@@ -109,10 +109,11 @@ func BenchmarkAfterLastCall(b *testing.B) {
 		if err := fsx.MkdirPrivate(out); err != nil {
 			b.Fatal(err)
 		}
-		if err := writeSnapshot(filepath.Join(out, "snapshot.json"), snap); err != nil {
+		digest, err := writeSealedSnapshot(filepath.Join(out, "snapshot.json"), snap)
+		if err != nil {
 			b.Fatal(err)
 		}
-		as, err := engine.Evaluate(ctx, snap, cfg, policies.EvalOptions{Version: "bench"})
+		as, err := engine.Evaluate(ctx, snap, cfg, policies.EvalOptions{Version: "bench", SnapshotSHA256: digest})
 		if err != nil {
 			b.Fatal(err)
 		}

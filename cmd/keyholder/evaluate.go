@@ -126,6 +126,12 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 	if err != nil {
 		return err
 	}
+	// A seal that verified is the snapshot's digest: evaluation need not
+	// hash the snapshot a second time.
+	var digest string
+	if modified == "" {
+		digest = snap.ContentSHA256
+	}
 	if snap.ConfigHash != "" && snap.ConfigHash != cfg.Hash {
 		if !cmd.Flags().Changed("config") {
 			return withCode(exitUsage, fmt.Errorf("%s was scanned with a different config than %s (config hash %.12s…, now %.12s…): pass -c %s explicitly to evaluate it against this config anyway",
@@ -134,15 +140,16 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 		a.sayf("WARNING: %s was scanned with a different config than %s (config hash %.12s…, now %.12s…); parties, waivers and rules are taken from %s",
 			snapshotPath, f.config, snap.ConfigHash, cfg.Hash, f.config)
 	}
-	// Decoding a large snapshot leaves its raw JSON behind as garbage:
-	// collect it now rather than let it add to the evaluation's peak.
+	// Decoding a large snapshot leaves garbage behind (each item's
+	// decoded strings before they were shared): collect it now rather
+	// than let it add to the evaluation's peak.
 	runtime.GC()
 	engine, err := newEngine(a, f.policyDir)
 	if err != nil {
 		return err
 	}
 	as, err := engine.Evaluate(cmd.Context(), snap, cfg, policies.EvalOptions{
-		Profile: f.profile, ExitProvider: f.exitProvider, AsOf: asOf, Version: version,
+		Profile: f.profile, ExitProvider: f.exitProvider, AsOf: asOf, Version: version, SnapshotSHA256: digest,
 	})
 	if err != nil {
 		var ue *policies.UsageError
