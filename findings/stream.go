@@ -50,6 +50,7 @@ type streamer struct {
 	piece    bytes.Buffer
 	indented bytes.Buffer
 	enc      *json.Encoder
+	out      []byte // the direct encoder's output
 }
 
 func newStreamer(w io.Writer) *streamer {
@@ -133,8 +134,19 @@ func (s *streamer) value(v reflect.Value, depth int) error {
 	return s.leaf(v.Interface(), depth)
 }
 
-// leaf encodes x compactly, then indents it for its depth.
+// leaf writes x indented for its depth: directly when the direct
+// encoder knows its type, else encoded compactly by encoding/json and
+// then indented.
 func (s *streamer) leaf(x any, depth int) error {
+	if v := reflect.ValueOf(x); v.IsValid() && directable(v.Type()) {
+		var err error
+		s.out, err = s.direct(s.out[:0], v, depth)
+		if err != nil {
+			return err
+		}
+		_, err = s.w.Write(s.out)
+		return err
+	}
 	s.piece.Reset()
 	if err := s.enc.Encode(x); err != nil {
 		return err

@@ -34,7 +34,10 @@ func TestStreamMatchesEncodingJSON(t *testing.T) {
 	extras := sample(false)
 	extras.ConfigHash, extras.Partial, extras.ContentSHA256 = "abc", true, "def"
 	extras.Principals[0].DisplayName = `<script>"&'</script> ünïcode`
-	extras.Principals[0].Credentials = []Credential{{ID: "k1", Kind: "access_key", Active: true, Created: ts("2026-01-01T00:00:00Z")}}
+	extras.Principals[0].Credentials = []Credential{{ID: "k1", Kind: "access_key", Active: true, Created: ts("2026-01-01T00:00:00.123456789Z")}}
+	extras.Principals[0].Attributes = map[string]string{"line\nbreak": "sep\u2028arator", "é": "bad \xff utf-8", "tab\t": "\x01\x7f<>&", "": "empty key"}
+	extras.Systems[0].Attributes = map[string]string{}
+	extras.Grants[0].Via = []string{"a", `b"quoted"`, `back\slash`}
 	empty := &Snapshot{}
 	for name, s := range map[string]*Snapshot{"sample": sample(false), "extras": extras, "empty": empty} {
 		s.Canonicalize()
@@ -177,5 +180,21 @@ func TestStreamingDecodeMatchesWholeDecode(t *testing.T) {
 	}
 	if _, err := DecodeSnapshot(strings.NewReader(`{"schema_version":"1","grants":{}}`), "n.json"); err == nil {
 		t.Error("an object where the grants list belongs decoded")
+	}
+}
+
+// TestDirectEncoderCoversTheModel: the items of every collection go
+// through the one-pass encoder (the equality tests above then hold it to
+// encoding/json), not the slower fallback.
+func TestDirectEncoderCoversTheModel(t *testing.T) {
+	for _, typ := range []reflect.Type{
+		reflect.TypeFor[System](), reflect.TypeFor[Principal](), reflect.TypeFor[Membership](), reflect.TypeFor[Grant](),
+		reflect.TypeFor[Licence](), reflect.TypeFor[Backup](), reflect.TypeFor[Trust](), reflect.TypeFor[Asset](),
+		reflect.TypeFor[Attestation](), reflect.TypeFor[Gap](), reflect.TypeFor[Attribution](), reflect.TypeFor[Finding](),
+		reflect.TypeFor[RunbookStep](), reflect.TypeFor[SystemVerdict](), reflect.TypeFor[CheckInfo](), reflect.TypeFor[Counts](),
+	} {
+		if !directable(typ) {
+			t.Errorf("%s is not encoded directly", typ.Name())
+		}
 	}
 }
