@@ -235,8 +235,8 @@ func evaluationSummary(as *findings.Assessment) string {
 }
 
 // writeStreamed writes path like fsx.WriteFile (atomically, 0600 in a 0700
-// directory) from a writer function, so an assessment that embeds a large
-// snapshot is streamed to disk instead of built in memory.
+// directory) from a writer function, so a large snapshot or assessment
+// is streamed to disk instead of built in memory.
 func writeStreamed(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	if err := fsx.MkdirPrivate(dir); err != nil {
