@@ -52,8 +52,14 @@ func LeanFacts(s *Snapshot, keepAll func(principalID string) bool) *Snapshot {
 
 	// Downwards from every holder of a privileged grant.
 	down := map[string]bool{}
-	out.Grants = make([]Grant, 0, len(s.Grants)/4)
 	privileged := LevelPrivileged.Rank()
+	kept := 0
+	for i := range s.Grants {
+		if g := &s.Grants[i]; g.Level.Rank() >= privileged || up[g.PrincipalID] {
+			kept++
+		}
+	}
+	out.Grants = make([]Grant, 0, kept) // exactly: a million grants leave no spare room
 	for i := range s.Grants {
 		g := &s.Grants[i]
 		strong := g.Level.Rank() >= privileged

@@ -111,6 +111,7 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 		e.log.Debug("policies: check evaluated", "check", c.info.ID, "results", len(fs), "elapsed", time.Since(t0))
 		all = append(all, fs...)
 	}
+	val = nil // the Rego input is not needed past the checks
 	all = e.guard(st, selected, all)
 	all = st.nothingRead(selected, all)
 	keys := keyStatus(all)
@@ -137,11 +138,7 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 		GapChecks:      st.gapCheckList(gapChecks),
 		Parties:        st.attributions(),
 		SnapshotCounts: findings.CountsOf(snap),
-		Facts: findings.LeanFacts(snap, func(id string) bool {
-			r, ok := st.party[id]
-			return ok && r.Kind != findings.PartyCustomer
-		}),
-		Snapshot: snap,
+		Snapshot:       snap,
 	}
 	for _, c := range selected {
 		a.Checks = append(a.Checks, c.info)
@@ -156,6 +153,16 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 	a.Systems = st.systemVerdicts(all, keys)
 	a.Verdict = verdictOf(all)
 	a.Runbook = st.runbook(all, a.GapChecks)
+	// The facts last, once the access rows of st are no longer needed:
+	// only the few non-customer principals are kept from it.
+	notCustomer := map[string]bool{}
+	for id, r := range st.party {
+		if r.Kind != findings.PartyCustomer {
+			notCustomer[id] = true
+		}
+	}
+	st = nil
+	a.Facts = findings.LeanFacts(snap, func(id string) bool { return notCustomer[id] })
 	e.log.Debug("policies: evaluated", "findings", len(all), "verdict", a.Verdict, "elapsed", time.Since(start))
 	return a, nil
 }
