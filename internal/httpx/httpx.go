@@ -43,7 +43,17 @@ type Options struct {
 	// Sleep waits for d or until ctx ends; tests replace it. Default is a
 	// timer.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Now is the clock used to read HTTP-date Retry-After values.
+	// WallClock reads the real time: an HTTP-date Retry-After is a moment
+	// on the server's real clock, so the wait is computed against it.
+	// Default time.Now; only tests replace it. Never pass the evaluation
+	// clock (scanners.Env.Now, set by --now) here: with --now in the past
+	// a Retry-After date would become a wait of years.
+	WallClock func() time.Time
+	// Now is ignored: waits and retries always use the real clock
+	// (WallClock). It remains so that callers that still set it compile;
+	// it will be removed.
+	//
+	// Deprecated: use WallClock (tests only) or nothing.
 	Now func() time.Time
 	// Base is the transport to wrap. Default: a clone of
 	// http.DefaultTransport with CAFile applied.
@@ -93,9 +103,10 @@ func NewTransport(o Options) (*Transport, error) {
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.WallClock == nil {
+		o.WallClock = time.Now
 	}
+	o.Now = nil // never consulted: see Options.Now
 	if o.Base == nil {
 		base := http.DefaultTransport.(*http.Transport).Clone()
 		base.ResponseHeaderTimeout = o.Timeout
@@ -160,9 +171,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		actx, cancel := context.WithTimeout(ctx, t.o.Timeout)
 		r = r.WithContext(actx)
-		start := t.o.Now()
+		start := t.o.WallClock()
 		resp, err := t.o.Base.RoundTrip(r)
-		t.log(r, attempt, resp, err, t.o.Now().Sub(start))
+		t.log(r, attempt, resp, err, t.o.WallClock().Sub(start))
 		if err == nil {
 			// Keep the attempt's context alive until the body is read.
 			resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
@@ -224,7 +235,7 @@ func (t *Transport) shouldRetry(req *http.Request, resp *http.Response, err erro
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		if d, ok := retryAfter(resp.Header.Get("Retry-After"), t.o.Now()); ok {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), t.o.WallClock()); ok {
 			return true, d
 		}
 		return true, backoff
@@ -242,7 +253,8 @@ func idempotent(r *http.Request) bool {
 	return r.Header.Get("X-Keyholder-Idempotent") == "true"
 }
 
-// retryAfter parses a Retry-After value: delay seconds or an HTTP date.
+// retryAfter parses a Retry-After value: delay seconds or an HTTP date,
+// which is compared with now, the real time (never the evaluation clock).
 func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {

@@ -83,7 +83,7 @@ func TestRetryAfterHTTPDate(t *testing.T) {
 	}))
 	defer srv.Close()
 	fs := &fakeSleep{}
-	c := newClient(t, Options{Sleep: fs.sleep, Now: func() time.Time { return now }})
+	c := newClient(t, Options{Sleep: fs.sleep, WallClock: func() time.Time { return now }})
 	resp, err := c.Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -304,5 +304,44 @@ func TestTransportErrorKeptAfterRetries(t *testing.T) {
 	var op *net.OpError
 	if !errors.Is(err, ErrRetryBudget) || !errors.As(err, &op) {
 		t.Fatalf("err = %v; want ErrRetryBudget wrapping the *net.OpError", err)
+	}
+}
+
+// TestRetryAfterDateUsesRealClockIssue21 is issue 21's regression test: an
+// HTTP-date Retry-After is compared with the real clock, never with the
+// evaluation clock a caller might pass (--now). With --now in the past the
+// old code computed a wait of years (and failed the request with
+// ErrRetryBudget); with --now in the future it waited nothing.
+func TestRetryAfterDateUsesRealClockIssue21(t *testing.T) {
+	for _, evalNow := range []time.Time{
+		time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2035, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		t.Run(evalNow.Format("2006"), func(t *testing.T) {
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) == 1 {
+					w.Header().Set("Retry-After", time.Now().Add(3*time.Second).UTC().Format(http.TimeFormat))
+					w.WriteHeader(http.StatusTooManyRequests)
+				}
+			}))
+			defer srv.Close()
+			fs := &fakeSleep{}
+			// Now is the deprecated field callers filled with the
+			// evaluation clock; it must have no effect.
+			c := newClient(t, Options{Sleep: fs.sleep, MaxWait: time.Minute, Now: func() time.Time { return evalNow }})
+			resp, err := c.Get(srv.URL)
+			if err != nil {
+				t.Fatalf("request failed (wait computed against the evaluation clock?): %v", err)
+			}
+			resp.Body.Close()
+			if calls.Load() != 2 || len(fs.waits) != 1 {
+				t.Fatalf("%d calls, waits %v; want 2 calls and one wait", calls.Load(), fs.waits)
+			}
+			// The date has one-second resolution: the wait is in (1s, 3s].
+			if w := fs.waits[0]; w <= time.Second || w > 3*time.Second {
+				t.Fatalf("wait %v, want about 3s (the date minus the real now)", w)
+			}
+		})
 	}
 }

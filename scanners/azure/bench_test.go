@@ -79,11 +79,16 @@ func TestRequestBudget(t *testing.T) {
 // BenchmarkScan200Subscriptions scans the benchmark estate (see README).
 func BenchmarkScan200Subscriptions(b *testing.B) {
 	f := newFixture(b, benchScenario(), "concurrency: 8\n")
+	var principals, grants int
 	for b.Loop() {
 		var logs bytes.Buffer
-		if _, err := f.scanner(b, scannertest.Env(&logs)).Scan(context.Background()); err != nil {
+		snap, err := f.scanner(b, scannertest.Env(&logs)).Scan(context.Background())
+		if err != nil {
 			b.Fatal(err)
 		}
+		principals, grants = len(snap.Principals), len(snap.Grants)
 	}
 	b.ReportMetric(float64(f.srv.Total())/float64(b.N), "requests/op")
+	b.ReportMetric(float64(principals), "principals")
+	b.ReportMetric(float64(grants), "grants")
 }

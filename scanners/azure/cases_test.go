@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -237,6 +238,25 @@ func TestThrottlingHonoursRetryAfter(t *testing.T) {
 	for _, g := range snap.Gaps {
 		if g.Collection == gapRoleAssignments {
 			t.Errorf("throttling left a gap: %+v", g)
+		}
+	}
+}
+
+// TestRetryAfterDateUsesRealClockIssue21: an HTTP-date Retry-After is
+// waited for against the real clock, not the evaluation clock (--now, here
+// scannertest's fixed 2026-11-01): the wait is seconds, not the weeks
+// between that date and now, and the scan has no gap.
+func TestRetryAfterDateUsesRealClockIssue21(t *testing.T) {
+	f := newFixture(t, loadScenario(t), "")
+	f.srv.AddFault(azsim.Fault{PathContains: "/roleAssignments", Status: 429, Code: "TooManyRequests",
+		RetryAfter: time.Now().Add(5 * time.Second).UTC().Format(http.TimeFormat), Times: 1})
+	snap := f.scan(t)
+	if len(f.sleep.d) != 1 || f.sleep.d[0] > 5*time.Second || f.sleep.d[0] < 2*time.Second {
+		t.Errorf("waits = %v, want one wait of about 5s", f.sleep.d)
+	}
+	for _, g := range snap.Gaps {
+		if g.Collection == gapRoleAssignments {
+			t.Errorf("a dated Retry-After left a gap: %+v", g)
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/httpx"
+	"github.com/keyholder/keyholder/internal/msauth"
 	"github.com/keyholder/keyholder/scanners"
 )
 
@@ -68,17 +69,22 @@ func newClient(s *settings, env scanners.Env, deps clientDeps) (*client, error) 
 	rt, err := httpx.NewTransport(httpx.Options{
 		Timeout: s.timeout, MaxAttempts: deps.maxAttempts, CAFile: s.CAFile,
 		UserAgent: "keyholder/" + env.Version, Logger: env.Logger, Redactor: env.Redactor,
-		Sleep: deps.sleep, Now: env.Now,
+		Sleep: deps.sleep, // waits use the real clock, never env.Now (--now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("azure: %w", err)
 	}
 	hc := &http.Client{Transport: rt}
-	cred, err := credential(s, env.Redactor, hc, env.Now)
+	// A token's lifetime is real time: azcore compares it with the real
+	// clock, so the evaluation clock (--now) has no place here.
+	// Method default is azidentity's DefaultAzureCredential here (the
+	// entra target uses msauth's own chain).
+	cred, err := msauth.Credential(s.identity(), msauth.Options{
+		Where: "azure", Redactor: env.Redactor, Transport: hc, Now: time.Now, SDKDefault: true,
+	})
 	if err != nil {
 		return nil, err
 	}
-	cred = redactingCredential{cred: cred, red: env.Redactor}
 	pace := newPacing(deps.sleep)
 	opts := &arm.ClientOptions{
 		ClientOptions: policy.ClientOptions{

@@ -2,12 +2,12 @@ package azure
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/internal/msauth"
 )
 
 // Config is an azure target's section of keyholder.yaml.
@@ -17,17 +17,14 @@ import (
 //     tenant_id: 00000000-0000-0000-0000-000000000001
 //     auth: {method: client_secret, client_id: ..., secret_env: KH_ARM_SECRET}
 type Config struct {
-	TenantID string `yaml:"tenant_id"`
+	// Fields are tenant_id, authority_host, ca_file, auth and timeout.
+	msauth.Fields `yaml:",inline"`
 	// Cloud picks the ARM endpoint and the authority: global (default),
 	// usgov or china.
 	Cloud string `yaml:"cloud"`
-	// Endpoint and AuthorityHost override the cloud's hosts
-	// (https://host[:port], no path).
-	Endpoint      string `yaml:"endpoint"`
-	AuthorityHost string `yaml:"authority_host"`
-	// CAFile is a PEM bundle trusted in addition to the system roots.
-	CAFile string `yaml:"ca_file"`
-	Auth   Auth   `yaml:"auth"`
+	// Endpoint overrides the cloud's ARM endpoint (https://host[:port],
+	// no path).
+	Endpoint string `yaml:"endpoint"`
 	// RootManagementGroup is where the hierarchy is read (default: the
 	// tenant root group, whose id is the tenant id).
 	RootManagementGroup string `yaml:"root_management_group"`
@@ -40,34 +37,7 @@ type Config struct {
 	// Concurrency bounds subscriptions scanned in parallel (1..16,
 	// default 4).
 	Concurrency int `yaml:"concurrency"`
-	// Timeout bounds one HTTP attempt ("60s" by default).
-	Timeout string `yaml:"timeout"`
 }
-
-// Auth says how to obtain a token (the same methods as the entra target).
-type Auth struct {
-	// Method is client_secret, certificate, workload_identity,
-	// managed_identity, azure_cli, default or token.
-	Method                 string `yaml:"method"`
-	ClientID               string `yaml:"client_id"`
-	SecretEnv              string `yaml:"secret_env"`
-	SecretFile             string `yaml:"secret_file"`
-	CertificateFile        string `yaml:"certificate_file"`
-	CertificatePasswordEnv string `yaml:"certificate_password_env"`
-	TokenEnv               string `yaml:"token_env"`
-	TokenFile              string `yaml:"token_file"`
-}
-
-// Auth methods.
-const (
-	MethodClientSecret     = "client_secret"
-	MethodCertificate      = "certificate"
-	MethodWorkloadIdentity = "workload_identity"
-	MethodManagedIdentity  = "managed_identity"
-	MethodAzureCLI         = "azure_cli"
-	MethodDefault          = "default"
-	MethodToken            = "token"
-)
 
 // cloudHosts are the ARM endpoint, token audience and authority of each
 // cloud.
@@ -89,24 +59,12 @@ type settings struct {
 
 func validateConfig(t config.Target, c Config) (*settings, error) {
 	var probs config.Problems
-	add := func(key, format string, args ...any) {
-		probs = append(probs, config.TargetProblem(t, key, fmt.Sprintf(format, args...)))
-	}
+	add := msauth.Collect(t, &probs)
+	c.Fields.Check(add)
 	s := &settings{Config: c}
-	if c.TenantID == "" {
-		add("", "tenant_id is required (the tenant's GUID)")
-	} else if !config.IsTenantID(c.TenantID) {
-		add("tenant_id", "tenant_id %q is not a GUID", c.TenantID)
-	}
-	if s.Cloud == "" {
-		s.Cloud = "global"
-	}
-	hosts, ok := cloudHosts[s.Cloud]
-	if !ok {
-		add("cloud", "unknown cloud %q (want global, usgov or china)", c.Cloud)
-		hosts = cloudHosts["global"]
-	}
-	s.endpoint, s.audience, s.authority = hosts[0], hosts[1], hosts[2]
+	var hosts [3]string
+	s.Cloud, hosts = msauth.CheckCloud(c.Cloud, cloudHosts, "global, usgov or china", add)
+	s.endpoint, s.audience = hosts[0], hosts[1]
 	if c.Endpoint != "" {
 		u, err := url.Parse(strings.TrimSuffix(c.Endpoint, "/"))
 		switch {
@@ -118,14 +76,7 @@ func validateConfig(t config.Target, c Config) (*settings, error) {
 			s.endpoint = u.String()
 		}
 	}
-	if c.AuthorityHost != "" {
-		a, err := url.Parse(c.AuthorityHost)
-		if err != nil || a.Scheme != "https" || a.Host == "" {
-			add("authority_host", "authority_host %q must be an https URL", c.AuthorityHost)
-		}
-		s.authority = strings.TrimSuffix(c.AuthorityHost, "/") + "/"
-		s.authorityOverridden = true
-	}
+	s.authority, s.authorityOverridden = msauth.CheckAuthority(hosts[2], c.AuthorityHost, add)
 	if c.RootManagementGroup == "" {
 		s.RootManagementGroup = c.TenantID
 	}
@@ -141,67 +92,15 @@ func validateConfig(t config.Target, c Config) (*settings, error) {
 	if c.CSPPartnerTenantID != "" && !config.IsTenantID(c.CSPPartnerTenantID) {
 		add("csp_partner_tenant_id", "csp_partner_tenant_id %q is not a GUID", c.CSPPartnerTenantID)
 	}
-	switch {
-	case s.Concurrency == 0:
-		s.Concurrency = 4
-	case s.Concurrency < 1 || s.Concurrency > 16:
-		add("concurrency", "concurrency %d is out of range (1..16)", c.Concurrency)
-	}
-	s.timeout = 60 * time.Second
-	if c.Timeout != "" {
-		d, err := time.ParseDuration(c.Timeout)
-		if err != nil || d <= 0 {
-			add("timeout", "timeout %q is not a positive duration like 60s", c.Timeout)
-		}
-		s.timeout = d
-	}
-	a := c.Auth
-	secretSet := a.SecretEnv != "" || a.SecretFile != ""
-	tokenSet := a.TokenEnv != "" || a.TokenFile != ""
-	switch a.Method {
-	case MethodClientSecret:
-		if a.ClientID == "" {
-			add("auth.client_id", "client_secret needs auth.client_id")
-		}
-		if !secretSet {
-			add("auth", "client_secret needs auth.secret_env or auth.secret_file")
-		}
-	case MethodCertificate:
-		if a.ClientID == "" {
-			add("auth.client_id", "certificate needs auth.client_id")
-		}
-		if a.CertificateFile == "" {
-			add("auth", "certificate needs auth.certificate_file")
-		}
-	case MethodToken:
-		if !tokenSet {
-			add("auth", "token needs auth.token_env or auth.token_file")
-		}
-	case MethodWorkloadIdentity, MethodManagedIdentity, MethodAzureCLI, MethodDefault:
-	case "":
-		add("auth", "auth.method is required (client_secret, certificate, workload_identity, managed_identity, azure_cli, default or token)")
-	default:
-		add("auth.method", "unknown auth method %q (want client_secret, certificate, workload_identity, managed_identity, azure_cli, default or token)", a.Method)
-	}
-	if a.Method != MethodClientSecret && secretSet {
-		add("auth", "secret_env/secret_file only apply to method client_secret")
-	}
-	if a.Method != MethodToken && tokenSet {
-		add("auth", "token_env/token_file only apply to method token")
-	}
-	if a.Method != MethodCertificate && (a.CertificateFile != "" || a.CertificatePasswordEnv != "") {
-		add("auth", "certificate_file/certificate_password_env only apply to method certificate")
-	}
+	s.timeout = msauth.CheckTimeout(c.Timeout, add)
+	s.Concurrency = msauth.CheckConcurrency(c.Concurrency, add)
 	if len(probs) > 0 {
 		return nil, probs
 	}
 	return s, nil
 }
 
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+// identity is what msauth.Credential signs in with.
+func (s *settings) identity() msauth.Identity {
+	return s.Fields.Identity(s.authority, s.authorityOverridden)
 }

@@ -22,5 +22,8 @@
 // and runtime.Pager for Managed Services, Recovery Services and Data
 // Protection, which have no served module) over internal/httpx, the one
 // retry layer (azcore's own retries are off, and so is its automatic
-// resource-provider registration, which would be a write).
+// resource-provider registration, which would be a write). Sign-in (the
+// auth methods, their keys and the azidentity credential) is
+// internal/msauth's, shared with the entra target; the ARM endpoint and
+// token audience of each cloud stay here (config.go).
 package azure

@@ -16,6 +16,7 @@ import (
 
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/internal/msauth/msauthtest"
 	azsim "github.com/keyholder/keyholder/internal/sim/azure"
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/scannertest"
@@ -52,24 +53,8 @@ func loadScenario(t testing.TB) azsim.Scenario {
 	return sc
 }
 
-func target(t testing.TB, text string) config.Target {
-	t.Helper()
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
-		t.Fatal(err)
-	}
-	n := doc.Content[0]
-	tg := config.Target{Node: n, File: "keyholder.yaml", Line: n.Line}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		switch n.Content[i].Value {
-		case "type":
-			tg.Type = n.Content[i+1].Value
-		case "name":
-			tg.Name = n.Content[i+1].Value
-		}
-	}
-	return tg
-}
+// target builds a config target from YAML text.
+func target(t testing.TB, text string) config.Target { return msauthtest.Target(t, text) }
 
 // sleepLog records the waits httpx asks for instead of sleeping.
 type sleepLog struct {

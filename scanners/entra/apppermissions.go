@@ -158,6 +158,9 @@ func (r *run) delegatedGrants(ctx context.Context) {
 	filter := "consentType eq 'AllPrincipals'"
 	q := &oauth2permissiongrants.Oauth2PermissionGrantsRequestBuilderGetQueryParameters{
 		Select: []string{"id", "clientId", "consentType", "resourceId", "scope"}, Filter: &filter,
+		// "supports the OData query parameters": a directory collection,
+		// pages of up to 999 (issue 21: one page where 100 took two).
+		Top: &r.c.top,
 	}
 	var out []delegatedGrant
 	err := list(ctx, r.c, "delegated permission grants",

@@ -3,21 +3,15 @@ package entra
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/internal/msauth/msauthtest"
 	"github.com/keyholder/keyholder/internal/sim/graph"
 	"github.com/keyholder/keyholder/scanners/scannertest"
 )
@@ -96,21 +90,10 @@ auth: {method: client_secret, client_id: %s, secret_file: %s}
 // assertion with the key in a PEM file; the fake authority verifies it
 // against the certificate.
 func TestCertificateEndToEnd(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "keyholder-test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	pkcs8, _ := x509.MarshalPKCS8PrivateKey(key)
+	cert, key := msauthtest.Certificate(t)
 	dir := t.TempDir()
 	certFile := filepath.Join(dir, "app.pem")
-	pemData := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})...)
+	pemData := msauthtest.PEM(t, cert, key)
 	if err := os.WriteFile(certFile, pemData, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -139,9 +122,7 @@ auth: {method: certificate, client_id: %s, certificate_file: %s}
 		t.Fatalf("certificate path did not authenticate: %+v", srv.Stats())
 	}
 	// Another key is refused.
-	other, _ := rsa.GenerateKey(rand.Reader, 2048)
-	pkcs8, _ = x509.MarshalPKCS8PrivateKey(other)
-	pemData = append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})...)
+	pemData = msauthtest.PEM(t, cert, msauthtest.Key(t))
 	if err := os.WriteFile(certFile, pemData, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/httpx"
+	"github.com/keyholder/keyholder/internal/msauth"
 	"github.com/keyholder/keyholder/scanners"
 )
 
@@ -71,11 +72,16 @@ func newClient(s *settings, env scanners.Env, deps clientDeps) (*client, error) 
 	if err != nil {
 		return nil, fmt.Errorf("entra: %w", err)
 	}
-	cred, err := credential(s, env.Redactor, &http.Client{Transport: rt}, env.Now)
+	// A token's lifetime is real time (azcore and the token cache compare
+	// it with the real clock); the evaluation clock (--now) has no place
+	// here, nor in httpx's waits.
+	cred, err := msauth.Credential(s.identity(), msauth.Options{
+		Where: "entra", Redactor: env.Redactor, Transport: &http.Client{Transport: rt}, Now: time.Now,
+	})
 	if err != nil {
 		return nil, err
 	}
-	auth := &tokenAuth{cred: cred, scopes: []string{s.scope()}, host: s.graph.Host, red: env.Redactor}
+	auth := &tokenAuth{cred: cred, scopes: []string{s.scope()}, host: s.graph.Host}
 	// One retry layer: httpx. The kiota middleware chain is built from
 	// explicit constructors and leaves out kiota's RetryHandler (and the
 	// compression and user-agent handlers; httpx sets the User-Agent).

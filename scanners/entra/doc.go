@@ -11,7 +11,10 @@
 // It uses msgraph-sdk-go (typed request builders and models) over
 // internal/httpx, which is the only retry layer: kiota's retry handler is
 // left out of the middleware chain. Follow-up reads per group or per
-// resource go through JSON $batch (up to 20 requests per call).
+// resource go through JSON $batch (up to 20 requests per call). Sign-in
+// (the auth methods, their keys and the azidentity credential) is
+// internal/msauth's, shared with the azure target; the Graph scope and the
+// one host that may receive the token stay here (auth.go).
 //
 // The package must not judge: it never attributes a principal to a party
 // and never decides pass or fail. It must never call a Graph API that

@@ -12,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/internal/msauth/msauthtest"
 	"github.com/keyholder/keyholder/internal/sim/graph"
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/scannertest"
@@ -58,24 +57,7 @@ func loadScenario(t testing.TB) *graph.Scenario {
 }
 
 // target builds a config target from YAML text.
-func target(t testing.TB, text string) config.Target {
-	t.Helper()
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
-		t.Fatal(err)
-	}
-	n := doc.Content[0]
-	tg := config.Target{Node: n, File: "keyholder.yaml", Line: n.Line}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		switch n.Content[i].Value {
-		case "type":
-			tg.Type = n.Content[i+1].Value
-		case "name":
-			tg.Name = n.Content[i+1].Value
-		}
-	}
-	return tg
-}
+func target(t testing.TB, text string) config.Target { return msauthtest.Target(t, text) }
 
 // sleepLog records the waits the scanner asked for instead of sleeping.
 type sleepLog struct {

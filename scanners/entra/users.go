@@ -63,8 +63,18 @@ func (r *run) users(ctx context.Context) {
 	r.dir.users = out
 }
 
+// signInActivityMaxTop is the largest page of users Graph serves when
+// signInActivity is selected: "When signInActivity is selected or filtered
+// on, the maximum page size is 500" (v1.0 List users,
+// https://learn.microsoft.com/en-us/graph/api/user-list; 120 until 2025).
+const signInActivityMaxTop = 500
+
 func (r *run) listUsers(ctx context.Context, sel []string, out map[string]*user) error {
-	q := &users.UsersRequestBuilderGetQueryParameters{Select: sel, Top: &r.c.top}
+	top := r.c.top
+	if slices.Contains(sel, "signInActivity") {
+		top = min(top, signInActivityMaxTop)
+	}
+	q := &users.UsersRequestBuilderGetQueryParameters{Select: sel, Top: &top}
 	return list(ctx, r.c, "users",
 		func(ctx context.Context) (models.UserCollectionResponseable, error) {
 			return r.c.graph.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: q})

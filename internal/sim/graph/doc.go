@@ -10,7 +10,11 @@
 // unsupported filter is a 400, as on the real service), JSON $batch of up
 // to 20 requests, OData error bodies, 403 for a permission the caller's app
 // does not hold, licence errors for P1/P2 features, and 429 with
-// Retry-After. Faults (throttling, failures, a repeating nextLink, a
+// Retry-After. Page sizes follow the documentation, so request counts
+// measured here hold on Graph: $top up to 999 on directory collections,
+// up to 500 on /users with signInActivity (a larger $top is a 400), and
+// pages of at most 100 on lists that document no $top (role assignments,
+// PIM schedules) whatever $top asks. Faults (throttling, failures, a repeating nextLink, a
 // malformed page) are injected with AddFault; every request is counted.
 //
 // With Options.TLS the server listens with a self-signed certificate (write

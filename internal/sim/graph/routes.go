@@ -22,9 +22,14 @@ type route struct {
 	defaults []string
 	expands  map[string]expander
 	filters  []string
-	// maxTop is the largest $top accepted (default 999).
+	// maxTop is the largest $top accepted (default 999); a larger one is
+	// a 400, as Graph answers for directory objects.
 	maxTop int
-	single bool
+	// pageMax, when set, is the largest page served whatever $top asks:
+	// for lists whose documentation lists no $top, pages stay at Graph's
+	// default of 100, so a client cannot count on fewer pages there.
+	pageMax int
+	single  bool
 	// typed adds @odata.type to each item (polymorphic collections).
 	typed bool
 	list  func(s *store, p map[string]string) ([]obj, *odataError)
@@ -210,8 +215,13 @@ func (srv *Server) buildRoutes() []*route {
 			typeName: "unifiedRoleDefinition", filters: []string{"isBuiltIn", "templateId"},
 			props: []string{"id", "templateId", "displayName", "description", "isBuiltIn", "isEnabled", "resourceScopes", "rolePermissions", "version"},
 			list:  func(s *store, _ map[string]string) ([]obj, *odataError) { return s.roleDefs, nil }},
+		// List unifiedRoleAssignments documents $filter, $expand and
+		// $select only; the PIM schedule lists $select, $filter and
+		// $expand (v1.0 rbacapplication-list-roleassignments,
+		// -roleeligibilityschedules, -roleassignmentschedules): no $top,
+		// so pages of 100.
 		{pattern: "/roleManagement/directory/roleAssignments", perms: []string{roleReadDir, roleReadAll, dirReadAll},
-			typeName: "unifiedRoleAssignment", filters: []string{"roleDefinitionId", "principalId", "directoryScopeId"},
+			pageMax: 100, typeName: "unifiedRoleAssignment", filters: []string{"roleDefinitionId", "principalId", "directoryScopeId"},
 			props:   []string{"id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId"},
 			expands: map[string]expander{"principal": expandPrincipal},
 			check: func(q *query) (int, *odataError) {
@@ -221,12 +231,12 @@ func (srv *Server) buildRoutes() []*route {
 				return 0, nil
 			},
 			list: func(s *store, _ map[string]string) ([]obj, *odataError) { return s.roleAssigns, nil }},
-		{pattern: "/roleManagement/directory/roleEligibilitySchedules",
+		{pattern: "/roleManagement/directory/roleEligibilitySchedules", pageMax: 100,
 			perms:   []string{"RoleEligibilitySchedule.Read.Directory", roleReadDir, roleReadAll},
 			licence: "p2", typeName: "unifiedRoleEligibilitySchedule", props: scheduleProps,
 			filters: []string{"roleDefinitionId", "principalId"}, expands: map[string]expander{"principal": expandPrincipal},
 			list: func(s *store, _ map[string]string) ([]obj, *odataError) { return s.eligibilities, nil }},
-		{pattern: "/roleManagement/directory/roleAssignmentSchedules",
+		{pattern: "/roleManagement/directory/roleAssignmentSchedules", pageMax: 100,
 			perms:   []string{"RoleAssignmentSchedule.Read.Directory", roleReadDir, roleReadAll},
 			licence: "p2", typeName: "unifiedRoleAssignmentSchedule", props: scheduleProps,
 			filters: []string{"roleDefinitionId", "principalId"}, expands: map[string]expander{"principal": expandPrincipal},
@@ -333,7 +343,8 @@ func (r *route) match(path string) (map[string]string, bool) {
 }
 
 // checkSignInActivity applies the rules of users' signInActivity: it needs
-// AuditLog.Read.All and a P1 or P2 licence, and caps pages at 120 users.
+// AuditLog.Read.All and a P1 or P2 licence, and pages of at most 500 users
+// (Options.SignInActivityMaxTop): a larger $top is refused.
 func (srv *Server) checkSignInActivity(q *query) (int, *odataError) {
 	if !slices.Contains(q.selected, "signInActivity") {
 		return 0, nil
@@ -345,5 +356,8 @@ func (srv *Server) checkSignInActivity(q *query) (int, *odataError) {
 		return 0, &odataError{Status: 403, Code: "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
 			Message: "Neither tenant is B2C or tenant doesn't have premium license"}
 	}
-	return srv.opts.SignInActivityPageCap, nil
+	if q.top > srv.opts.SignInActivityMaxTop {
+		return 0, badRequest("Request_UnsupportedQuery", "Invalid page size specified: '%d'. Must be between 1 and %d inclusive when signInActivity is selected.", q.top, srv.opts.SignInActivityMaxTop)
+	}
+	return srv.opts.SignInActivityMaxTop, nil
 }

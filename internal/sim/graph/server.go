@@ -47,11 +47,13 @@ type Options struct {
 	// RequireAuth makes Graph answer 401 unless a request carries a token
 	// the authority issued or a StaticToken.
 	RequireAuth bool
-	// SignInActivityPageCap is the largest page of users when
-	// signInActivity is selected. Default 120: "Requests with $top set
-	// higher than 120 will return pages with up to 120 users" (Microsoft's
-	// user-list documentation).
-	SignInActivityPageCap int
+	// SignInActivityMaxTop is the largest $top GET /users accepts when
+	// signInActivity is selected; a larger one is a 400. Default 500:
+	// "When signInActivity is selected or filtered on, the maximum page
+	// size is 500" (Microsoft's v1.0 List users documentation since 2025,
+	// https://learn.microsoft.com/en-us/graph/api/user-list; the limit was
+	// 120 before, with larger $top values silently capped).
+	SignInActivityMaxTop int
 	// RequireRoleAssignmentFilter makes a list of role assignments without
 	// $filter a 400, as Graph answered for years ("$filter is a required
 	// operator for the LIST operation"); clients must cope with both.
@@ -130,8 +132,8 @@ func New(sc *Scenario, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.SignInActivityPageCap == 0 {
-		opts.SignInActivityPageCap = 120
+	if opts.SignInActivityMaxTop == 0 {
+		opts.SignInActivityMaxTop = 500
 	}
 	srv := &Server{opts: opts, store: st, tokens: map[string]bool{}, stats: Stats{ByRoute: map[string]int{}}}
 	srv.routes = srv.buildRoutes()
@@ -385,6 +387,9 @@ func (srv *Server) get(path, rawQuery string) response {
 		if pageCap > 0 && size > pageCap {
 			size = pageCap
 		}
+	}
+	if rt.pageMax > 0 && size > rt.pageMax {
+		size = rt.pageMax
 	}
 	items, lerr := rt.list(srv.store, params)
 	if lerr != nil {

@@ -176,11 +176,58 @@ func TestPermissionsAndLicences(t *testing.T) {
 	}
 }
 
-func TestSignInActivityPageCap(t *testing.T) {
-	srv := NewTest(t, Generate(GenerateParams{Users: 300}), Options{})
-	_, m := get(t, http.DefaultClient, srv.GraphURL()+"/users?$select=id,signInActivity&$top=999")
-	if n := len(m["value"].([]any)); n != 120 {
-		t.Fatalf("page with signInActivity = %d users, want 120", n)
+// TestSignInActivityPageCapIssue21: with signInActivity selected, GET
+// /users serves pages of up to 500 users (Microsoft's current v1.0
+// documentation; 120 until 2025) and refuses a larger $top; without it,
+// 999.
+func TestSignInActivityPageCapIssue21(t *testing.T) {
+	srv := NewTest(t, Generate(GenerateParams{Users: 1200}), Options{})
+	for _, tc := range []struct {
+		q      string
+		status int
+		n      int
+	}{
+		{"/users?$select=id,signInActivity&$top=500", 200, 500},
+		{"/users?$select=id,signInActivity", 200, 100},
+		{"/users?$select=id,signInActivity&$top=501", 400, 0},
+		{"/users?$select=id,signInActivity&$top=999", 400, 0},
+		{"/users?$select=id&$top=999", 200, 999},
+	} {
+		st, m := get(t, http.DefaultClient, srv.GraphURL()+tc.q)
+		if st != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.q, st, tc.status)
+			continue
+		}
+		if st == 200 {
+			if n := len(m["value"].([]any)); n != tc.n {
+				t.Errorf("%s: page of %d users, want %d", tc.q, n, tc.n)
+			}
+		} else if errCode(m) != "Request_UnsupportedQuery" {
+			t.Errorf("%s: error %q, want Request_UnsupportedQuery", tc.q, errCode(m))
+		}
+	}
+}
+
+// TestRoleListsPageAt100Issue21: the role assignment and PIM schedule
+// lists document no $top; whatever $top a client sends, pages hold at most
+// Graph's default 100, so a request count measured here holds on Graph.
+func TestRoleListsPageAt100Issue21(t *testing.T) {
+	srv := NewTest(t, Generate(GenerateParams{Users: 400, RoleAssignments: 250}), Options{})
+	for _, p := range []string{"/roleManagement/directory/roleAssignments", "/roleManagement/directory/roleEligibilitySchedules", "/roleManagement/directory/roleAssignmentSchedules"} {
+		st, m := get(t, http.DefaultClient, srv.GraphURL()+p+"?$top=999")
+		if st != 200 {
+			t.Fatalf("%s: status %d", p, st)
+		}
+		if n := len(m["value"].([]any)); n > 100 || n == 0 {
+			t.Errorf("%s?$top=999: page of %d, want 1..100", p, n)
+		}
+		if n := len(m["value"].([]any)); n == 100 && m["@odata.nextLink"] == nil {
+			t.Errorf("%s: full page without a nextLink", p)
+		}
+	}
+	st, m := get(t, http.DefaultClient, srv.GraphURL()+"/roleManagement/directory/roleAssignments?$top=1")
+	if st != 200 || len(m["value"].([]any)) != 1 {
+		t.Errorf("$top=1 (the probe's request) should still give one item: %d", st)
 	}
 }
 
