@@ -75,12 +75,12 @@ func peakRSS() int64 {
 	return 0
 }
 
-// BenchmarkAfterLastCall measures what `keyholder scan -o DIR --format
+// BenchmarkEndToEndAfterLastCall measures what `keyholder scan -o DIR --format
 // all` does after the last API call on the large estate of issue 21
 // (largeEstate: about 32 000 principals): canonicalise, seal and write
 // snapshot.json, evaluate, and write every report format (assessment.json
 // included). Figures are in policies/README.md.
-func BenchmarkAfterLastCall(b *testing.B) {
+func BenchmarkEndToEndAfterLastCall(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	cfgPath := filepath.Join(dir, "keyholder.yaml")
