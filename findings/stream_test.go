@@ -100,7 +100,9 @@ func TestStreamMatchesEncodingJSON(t *testing.T) {
 // TestOldFormatAssessmentStillVerifies (issue 21): an assessment written
 // before the lean format (it embeds its whole snapshot, sealed with
 // assessment_sha256) still loads, its recorded digests still verify with
-// the streaming encoder, and it re-encodes to the same bytes.
+// the streaming encoder, and it re-encodes to the same bytes. The fixture
+// is what `keyholder evaluate policies/testdata/base.snapshot.json -c
+// policies/testdata/base.yaml` wrote at 42dd169, before issue 21.
 func TestOldFormatAssessmentStillVerifies(t *testing.T) {
 	path := filepath.Join("testdata", "old-format.assessment.json")
 	raw, err := os.ReadFile(path)
