@@ -8,9 +8,14 @@ import (
 	"time"
 )
 
-// Diff says what changed from prev to cur. The assessments embed their
-// snapshots; when either has none, only findings and the verdict are
-// compared. It returns nil when prev is nil (there is no previous run).
+// Diff says what changed from prev to cur. It compares the whole
+// snapshots when they are at hand (a stored run, an evaluation in
+// memory, an assessment written before Facts existed), else the facts
+// the assessments carry: every principal, trust, licence and backup and
+// the privileged grants, so a grant that fell from privileged to below
+// shows as removed rather than changed. When either has neither, only
+// findings and the verdict are compared. It returns nil when prev is nil
+// (there is no previous run).
 //
 // Principals, trusts, licences and backups are matched by id. Privileged
 // grants are matched by principal, privilege and scope, not by grant id
