@@ -130,3 +130,30 @@ func TestIssue21_KnownDigestNotRehashed(t *testing.T) {
 		t.Errorf("recorded %s, not the digest passed in", a.SnapshotSHA256)
 	}
 }
+
+// TestIssue21_DiffAcrossFormats: diffing an old-format assessment (the
+// whole snapshot embedded) against a lean one of the same facts, or two
+// lean ones, finds no change.
+func TestIssue21_DiffAcrossFormats(t *testing.T) {
+	bench, err := config.Parse([]byte(benchConfig), "bench.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := evaluate(t, generate(2_000, 20_000, 3), bench, EvalOptions{Version: "v"})
+	whole := *a
+	whole.Facts = nil
+	lean := a.Lean()
+	for name, pair := range map[string][2]*findings.Assessment{"old→lean": {&whole, lean}, "lean→old": {lean, &whole}, "lean→lean": {lean, lean}} {
+		if c := findings.Diff(pair[0], pair[1]); c.Count() != 0 {
+			t.Errorf("%s: %d changes, want none", name, c.Count())
+		}
+	}
+	// And a real change still shows: a principal gone from the facts.
+	gone := *lean
+	facts := *lean.Facts
+	facts.Principals = facts.Principals[1:]
+	gone.Facts = &facts
+	if c := findings.Diff(lean, &gone); len(c.PrincipalsRemoved) != 1 {
+		t.Errorf("removed principal: %d changes", len(c.PrincipalsRemoved))
+	}
+}
