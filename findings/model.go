@@ -467,6 +467,10 @@ type Attestation struct {
 	Date     time.Time `json:"date"`
 	Provider string    `json:"provider,omitempty"`
 	Evidence string    `json:"evidence,omitempty"`
+	// SHA256 is the SHA-256 (lowercase hex) of the signed copy Evidence
+	// names, as declared (config validation checks it against the file
+	// when the file is present).
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // GapReason says why a collection could not be read.

@@ -687,7 +687,7 @@ func (st *state) attestationsInput() []any {
 	for _, a := range st.snap.Attestations {
 		m := map[string]any{
 			"id": a.ID, "system": a.System, "name": a.Name, "date": a.Date.UTC().Format(dateLayout),
-			"date_unix": a.Date.Unix(), "provider": a.Provider, "evidence": a.Evidence,
+			"date_unix": a.Date.Unix(), "provider": a.Provider, "evidence": a.Evidence, "sha256": a.SHA256,
 		}
 		if a.Provider != "" {
 			partyFields(m, "", st.cls.Owner(a.Provider, "name"))

@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"fmt"
 	"strings"
 
 	"github.com/keyholder/keyholder/findings"
@@ -82,6 +83,13 @@ func (ix *index) identifier(id string) identRef {
 	for i := range ix.snap.Attestations {
 		if a := &ix.snap.Attestations[i]; a.ID == id {
 			r.Exact, r.Kind = clean(a.Name), "attestation"
+			// The signed copy's digest is what makes the attestation
+			// evidence: show it in full.
+			if a.SHA256 != "" {
+				r.Name = clean(fmt.Sprintf("%s, signed copy SHA-256 %s", a.Date.UTC().Format("2006-01-02"), a.SHA256))
+			} else {
+				r.Name = clean(a.Date.UTC().Format("2006-01-02") + ", no signed copy digest recorded")
+			}
 			return r
 		}
 	}

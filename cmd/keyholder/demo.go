@@ -29,13 +29,15 @@ import (
 const demoMarker = ".keyholder-demo"
 
 // demoFiles are what a demo writes into its directory (besides reports).
-var demoFiles = []string{"keyholder.db", "keyholder.db-wal", "keyholder.db-shm", "estate", "week1"}
+var demoFiles = []string{"keyholder.db", "keyholder.db-wal", "keyholder.db-shm", "estate", "week1", "attestation"}
 
 type demoFlags struct {
-	out     string
-	users   int
-	seed    uint64
-	formats string
+	out          string
+	users        int
+	seed         uint64
+	formats      string
+	profile      string
+	exitProvider string
 }
 
 func newDemoCmd(a *app) *cobra.Command {
@@ -57,6 +59,11 @@ where they are.
 The estate is dated 2026-11-02 (and a week later); --now moves it.
 --users N replaces Contoso with a generated estate of about N users per
 system, for benchmarks.
+
+--profile exit runs both weeks as an exit review of the departed provider
+(--exit-provider, default Acme IT) and also writes the exit attestation
+the provider signs into DIR/attestation (attestation.md, attestation.html;
+see keyholder attestation).
 
 demo exits 0 whatever the findings: the simulated company is not ready to
 end its MSP contract, and the report says why.`,
@@ -83,6 +90,8 @@ end its MSP contract, and the report says why.`,
 	cmd.Flags().IntVar(&f.users, "users", 0, "simulate a generated estate of about N users per system instead of Contoso")
 	cmd.Flags().Uint64Var(&f.seed, "seed", 1, "seed of the generated estate (--users)")
 	cmd.Flags().StringVar(&f.formats, "format", "html,md,json,runbook-csv,runbook-json", "report formats (html, md, json, csv, sarif, runbook-csv, runbook-json, all)")
+	cmd.Flags().StringVar(&f.profile, "profile", policies.ProfileReadiness, "check profile: readiness, or exit (also writes the exit attestation)")
+	cmd.Flags().StringVar(&f.exitProvider, "exit-provider", "Acme IT", "with --profile exit: the departed provider")
 	return cmd
 }
 
@@ -105,12 +114,24 @@ type demoResult struct {
 	changes []string // the week-2 changes applied to the estate
 	runs    []demoRun
 	secrets []string
+	// attestation lists the exit attestation's files (--profile exit).
+	attestation []string
 }
 
 func runDemo(ctx context.Context, a *app, f demoFlags) (demoResult, error) {
 	formats, err := report.ParseFormats(f.formats)
 	if err != nil {
 		return demoResult{}, withCode(exitUsage, err)
+	}
+	if f.profile == "" {
+		f.profile = policies.ProfileReadiness
+	}
+	if f.profile != policies.ProfileReadiness && f.profile != policies.ProfileExit {
+		return demoResult{}, withCode(exitUsage, fmt.Errorf("--profile %q: want readiness or exit", f.profile))
+	}
+	eval := policies.EvalOptions{Profile: f.profile}
+	if f.profile == policies.ProfileExit {
+		eval.ExitProvider = f.exitProvider
 	}
 	if f.users < 0 {
 		return demoResult{}, withCode(exitUsage, fmt.Errorf("--users %d: must not be negative", f.users))
@@ -192,7 +213,7 @@ func runDemo(ctx context.Context, a *app, f demoFlags) (demoResult, error) {
 				return demoResult{}, err
 			}
 		}
-		run, secrets, err := demoWeek(ctx, a, sc, st, engine, estateDir, res.types, w.when)
+		run, secrets, err := demoWeek(ctx, a, sc, st, engine, estateDir, res.types, w.when, eval)
 		if err != nil {
 			return demoResult{}, fmt.Errorf("demo: %s: %w", w.label, err)
 		}
@@ -208,6 +229,16 @@ func runDemo(ctx context.Context, a *app, f demoFlags) (demoResult, error) {
 	if err := os.WriteFile(filepath.Join(estateDir, "scenario.yaml"), scenarioFile(f.users), 0o600); err != nil {
 		return demoResult{}, err
 	}
+	if f.profile == policies.ProfileExit {
+		last := res.runs[len(res.runs)-1].result
+		l, err := report.BuildLetter(last.assessment, report.LetterOptions{Provider: f.exitProvider, Run: last.run.ID, ChainDigest: last.run.ChainDigest})
+		if err != nil {
+			return demoResult{}, fmt.Errorf("demo: attestation: %w", err)
+		}
+		if res.attestation, err = report.WriteLetter(filepath.Join(dir, "attestation"), l); err != nil {
+			return demoResult{}, err
+		}
+	}
 	return res, nil
 }
 
@@ -219,7 +250,7 @@ func scenarioFile(users int) []byte {
 }
 
 // demoWeek starts the estate as of when, reviews it once, and stops it.
-func demoWeek(ctx context.Context, a *app, sc *estate.Scenario, st *store.Store, engine *policies.Engine, estateDir string, types []string, when time.Time) (demoRun, []string, error) {
+func demoWeek(ctx context.Context, a *app, sc *estate.Scenario, st *store.Store, engine *policies.Engine, estateDir string, types []string, when time.Time, eval policies.EvalOptions) (demoRun, []string, error) {
 	e, err := estate.Start(sc, estate.Options{Dir: estateDir, Types: types, Now: when})
 	if err != nil {
 		return demoRun{}, nil, err
@@ -237,7 +268,7 @@ func demoWeek(ctx context.Context, a *app, sc *estate.Scenario, st *store.Store,
 	}
 	t0 := time.Now()
 	r, err := runReview(ctx, a, reviewParams{cfg: cfg, store: st, engine: engine, registry: reg,
-		now: func() time.Time { return when }, concurrency: 4, progress: true})
+		now: func() time.Time { return when }, concurrency: 4, progress: true, eval: eval})
 	if err != nil {
 		return demoRun{}, nil, err
 	}
@@ -343,6 +374,9 @@ func printDemo(w io.Writer, res demoResult) {
 	}
 	fmt.Fprintf(w, "Also:   %s\n", strings.Join(relPaths(res.dir, last.reports), ", "))
 	fmt.Fprintf(w, "        week 1 reports in %s\n", filepath.Join(res.dir, "week1"))
+	if len(res.attestation) > 0 {
+		fmt.Fprintf(w, "Exit attestation for the provider to sign: %s\n", strings.Join(relPaths(res.dir, res.attestation), ", "))
+	}
 	fmt.Fprintf(w, "Next:   keyholder history --store %s\n", res.store)
 	fmt.Fprintf(w, "        keyholder diff --store %s --format md\n", res.store)
 }

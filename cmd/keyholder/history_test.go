@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -243,6 +244,92 @@ func TestParseAge(t *testing.T) {
 	for _, in := range []string{"-3d", "0d", "d", "3x", "-1h"} {
 		if _, err := parseAge(in); err == nil {
 			t.Errorf("parseAge(%q) accepted", in)
+		}
+	}
+}
+
+// TestIssue22_HistoryVerify: history --verify passes on an intact store,
+// names an altered or removed run with exit 7, and passes after prune.
+func TestIssue22_HistoryVerify(t *testing.T) {
+	path := seedStore(t)
+	code, out, errOut := runCmd(t, "history", "--store", path, "--verify")
+	if code != 0 || !strings.Contains(out, "the chain holds") || !strings.Contains(out, "head: run 3") {
+		t.Fatalf("intact store: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runCmd(t, "history", "--store", path, "--verify", "--format", "json")
+	var doc struct {
+		OK      bool `json:"ok"`
+		Estates []struct {
+			Head string `json:"head"`
+		} `json:"estates"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || !doc.OK || len(doc.Estates) != 1 || len(doc.Estates[0].Head) != 64 {
+		t.Fatalf("json: exit %d\n%s", code, out)
+	}
+
+	code, out, _ = runCmd(t, "history", "--store", path, "--format", "json")
+	var list struct {
+		Runs []historyRun `json:"runs"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list.Runs) != 3 || len(list.Runs[0].ChainDigest) != 64 || list.Runs[0].ChainDigest != doc.Estates[0].Head {
+		t.Errorf("history json: the latest run's chain_digest is not the head:\n%s", out)
+	}
+
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("UPDATE runs SET verdict = 'ready' WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runCmd(t, "history", "--store", path, "--verify")
+	if code != exitTampered || !strings.Contains(out, "run 1 altered: verdict is \"ready\" in the store, \"not_ready\" when it was recorded") || !strings.Contains(errOut, "does not verify") {
+		t.Errorf("altered run: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := db.Exec("UPDATE runs SET verdict = 'not_ready' WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("DELETE FROM runs WHERE id = 2"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCmd(t, "history", "--store", path, "--verify")
+	if code != exitTampered || !strings.Contains(out, "run 2 removed") {
+		t.Errorf("removed run: exit %d\n%s", code, out)
+	}
+}
+
+// TestIssue22_PruneThenVerify: prune keeps the pruned runs' chain
+// records, and the chain still verifies.
+func TestIssue22_PruneThenVerify(t *testing.T) {
+	path := seedStore(t)
+	code, out, errOut := runCmd(t, "prune", "--store", path, "--keep", "1")
+	if code != 0 || !strings.Contains(out, "chain records were kept") {
+		t.Fatalf("prune: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, "history", "--store", path, "--verify")
+	if code != 0 || !strings.Contains(out, "run(s) 1, 2 were pruned") {
+		t.Errorf("after prune: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestIssue22_VerifyTextNamesUnchainedAndPruned: the text of --verify
+// says which runs predate the chain (not a failure) and which were pruned.
+func TestIssue22_VerifyTextNamesUnchainedAndPruned(t *testing.T) {
+	var b strings.Builder
+	writeChainText(&b, "k.db", store.ChainReport{Estates: []store.EstateChain{{
+		Estate: "Contoso Ltd", Runs: 4, Chained: 2, Unchained: []int64{1, 2}, ChainStart: 5,
+		Pruned: []store.PrunedLink{{Run: 3, Seq: 1}}, HeadRun: 6, HeadSeq: 3, Head: strings.Repeat("e", 64), Problems: []store.ChainProblem{},
+	}}})
+	out := b.String()
+	for _, want := range []string{
+		"estate Contoso Ltd: 4 run(s), 2 chained — the chain holds",
+		"run(s) 1, 2 predate the chain (stored before keyholder kept one; not verifiable); the chain begins at run 5",
+		"run(s) 3 were pruned; their chain records were kept",
+		"head: run 6, link 3, sha256:" + strings.Repeat("e", 64),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--verify text lacks %q:\n%s", want, out)
 		}
 	}
 }

@@ -36,6 +36,10 @@ const (
 	// network must be fixed before the findings mean much. An interrupted
 	// run (1) wins over it.
 	exitTargetFailed = 6
+	// exitTampered: the evidence does not hold — verify found a bundle
+	// whose signature, timestamp, digests or re-evaluation do not match,
+	// or history --verify found a stored run altered, removed or reordered.
+	exitTampered = 7
 )
 
 // exitCodesHelp is the exit-code table of --help; README.md repeats it.
@@ -48,6 +52,8 @@ const exitCodesHelp = `Exit codes:
   5  review only: access changed since the previous run (--fail-on-change)
   6  a target could not be scanned at all (unreachable, authentication
      failed, TLS); wins over 5, 3 and 4, the reports are still written
+  7  evidence does not verify: verify (the bundle; each failure named) or
+     history --verify (a stored run altered, removed or reordered)
 
 --fail-on none turns 3 and 4 off. Precedence: 2, then 1, then 6, 5, 3, 4.`
 
@@ -83,6 +89,8 @@ type app struct {
 	now       string // --now: fixed clock for reproducible output
 	logger    *slog.Logger
 	redactor  *config.Redactor
+	// cloud points the KMS / Key Vault clients at fakes; nil outside tests.
+	cloud *cloudHooks
 }
 
 // clock returns the clock: time.Now, or the fixed --now time.
@@ -103,7 +111,12 @@ func main() {
 
 // run executes keyholder with args and returns the exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr, stdin: stdin, redactor: &config.Redactor{}, logw: &switchWriter{w: stderr}}
+	return runApp(&app{stdout: stdout, stderr: stderr, stdin: stdin, redactor: &config.Redactor{}, logw: &switchWriter{w: stderr}}, args)
+}
+
+// runApp is run with the app given (tests set fields such as cloud).
+func runApp(a *app, args []string) int {
+	stdin, stdout, stderr := a.stdin, a.stdout, a.stderr
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -191,6 +204,9 @@ tomorrow without losing anything.
 		newEvaluateCmd(a),
 		newPoliciesCmd(a),
 		newCheckCmd(a),
+		newBundleCmd(a),
+		newVerifyCmd(a),
+		newAttestationCmd(a),
 	} {
 		root.AddCommand(c)
 	}

@@ -21,7 +21,11 @@ func newPruneCmd(a *app) *cobra.Command {
 Go duration such as 720h). With both, a run is deleted only when both rules
 say so: "--keep 10 --older-than 90d" never leaves fewer than 10 runs.
 --keep counts per estate, so a shared store keeps N runs of every estate;
---estate NAME prunes that estate only.`,
+--estate NAME prunes that estate only.
+
+Prune keeps the chain record of each run it deletes (its metadata and
+digests, no documents), so history --verify still checks the links across
+the pruned runs and lists them as pruned.`,
 		Example: `  keyholder prune --keep 52
   keyholder prune --older-than 400d --keep 2 --dry-run`,
 		Args: cobra.NoArgs,
@@ -58,6 +62,9 @@ say so: "--keep 10 --older-than 90d" never leaves fewer than 10 runs.
 				list[i] = fmt.Sprint(id)
 			}
 			fmt.Fprintf(a.stdout, "%s %d run(s) from %s: %s\n", verb, len(ids), s.Path(), strings.Join(list, ", "))
+			if !dryRun {
+				fmt.Fprintln(a.stdout, "their chain records were kept: history --verify still checks the chain across them")
+			}
 			return nil
 		},
 	}

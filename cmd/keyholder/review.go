@@ -38,6 +38,8 @@ type reviewFlags struct {
 	paper        string
 	maxItems     int
 	estate       string
+	bundle       string
+	sign         signFlags
 }
 
 func newReviewCmd(a *app) *cobra.Command {
@@ -90,6 +92,7 @@ run of a store has nothing to compare with and never exits 5.`,
 	fl.StringVar(&f.paper, "paper", "a4", "print page size of the HTML report: a4 or letter")
 	addEstateFlag(cmd, &f.estate, "store the run under this estate name (default: the config's organization.name)")
 	fl.IntVar(&f.maxItems, "max-items", 50, "show at most N items per section of the printed changes (0: all)")
+	addBundleFlags(cmd, &f.bundle, &f.sign)
 	return cmd
 }
 
@@ -110,6 +113,9 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 		if formats, err = report.ParseFormats(f.formats); err != nil {
 			return withCode(exitUsage, err)
 		}
+	}
+	if err := checkBundleFlags(f.bundle, f.sign); err != nil {
+		return err
 	}
 	switch f.diffFormat {
 	case "text", "md", "markdown", "json":
@@ -167,6 +173,11 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 		}
 		for _, p := range paths {
 			a.sayf("report: %s", p)
+		}
+	}
+	if f.bundle != "" {
+		if err := bundleRun(ctx, a, as, res.snapshot, formats, f.config, f.policyDir, f.sign, f.bundle); err != nil {
+			return err
 		}
 	}
 	if scan.AnyFailed(summary) {
@@ -228,6 +239,8 @@ type reviewParams struct {
 type reviewResult struct {
 	run        store.Run
 	assessment *findings.Assessment
+	// snapshot is what the run read (for --bundle).
+	snapshot *findings.Snapshot
 }
 
 // runReview scans, evaluates, stores the run, and diffs it against the
@@ -299,7 +312,7 @@ func runReview(ctx context.Context, a *app, p reviewParams) (reviewResult, error
 		as.Changes = c
 		run.Changes = c.Count()
 	}
-	return reviewResult{run: run, assessment: as}, nil
+	return reviewResult{run: run, assessment: as, snapshot: snap}, nil
 }
 
 // maxBaselineLookback bounds how many earlier runs review reads to find

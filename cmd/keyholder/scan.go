@@ -35,6 +35,8 @@ type evalFlags struct {
 	paper        string
 	checks       string
 	severity     string
+	bundle       string
+	sign         signFlags
 }
 
 func newScanCmd(a *app) *cobra.Command {
@@ -76,6 +78,7 @@ keyholder files of an earlier run (--force deletes those, and only those).
 	fl.StringVar(&ef.paper, "paper", "a4", "HTML print page size: a4 or letter")
 	fl.StringVar(&ef.checks, "check", "", "reports show only the findings of these checks (comma-separated ids; assessment.json stays whole)")
 	fl.StringVar(&ef.severity, "severity", "", "reports show only findings of these severities: blocker, high, medium, low, info")
+	addBundleFlags(cmd, &ef.bundle, &ef.sign)
 	return cmd
 }
 
@@ -88,6 +91,12 @@ func runScanCmd(ctx context.Context, a *app, f scanFlags, ef evalFlags) error {
 	toStdout := f.out == "-"
 	if toStdout && ef.noEvaluate {
 		return withCode(exitUsage, errors.New("-o - writes the assessment to standard output; it cannot be combined with --no-evaluate"))
+	}
+	if ef.bundle != "" && ef.noEvaluate {
+		return withCode(exitUsage, errors.New("--bundle needs the evaluation: it cannot be combined with --no-evaluate"))
+	}
+	if err := checkBundleFlags(ef.bundle, ef.sign); err != nil {
+		return err
 	}
 	if !ef.noEvaluate {
 		var err error
@@ -178,6 +187,11 @@ func runScanCmd(ctx context.Context, a *app, f scanFlags, ef evalFlags) error {
 			a.sayf("report: %s", p)
 		}
 		fmt.Fprintf(a.stdout, "verdict: %s\n", as.Verdict)
+	}
+	if ef.bundle != "" {
+		if err := bundleRun(ctx, a, as, snap, formats, f.config, ef.policyDir, ef.sign, ef.bundle); err != nil {
+			return err
+		}
 	}
 	return exitFor(as, failOn, targetsFailed)
 }

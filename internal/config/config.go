@@ -222,6 +222,11 @@ type DeclaredAttestation struct {
 	Date     *Date  `yaml:"date"`
 	Provider string `yaml:"provider"`
 	Evidence string `yaml:"evidence"`
+	// SHA256 is the SHA-256 of the signed copy at Evidence (keyholder
+	// attestation --signed FILE prints it); validation checks it against
+	// the file when the file is present (a relative path is relative to
+	// the config file).
+	SHA256 string `yaml:"sha256"`
 }
 
 // Policy holds the policy layer's parameters.

@@ -301,6 +301,7 @@ func validate(c *Config, doc *yaml.Node) Problems {
 			v.add(path+".date", "required")
 		}
 		party(path+".provider", a.Provider, false)
+		v.attestationDigest(c.Path, path, a)
 	}
 
 	p := c.Policy

@@ -36,6 +36,8 @@ func conformance(t *testing.T, target func(*testing.T) string) {
 		{"ParallelEstateWriters", confParallelEstateWriters},
 		{"ListingNeverLoadsDocuments", confListingNeverLoadsDocuments},
 		{"SchemaAndMustExist", confSchemaAndMustExist},
+		{"Issue22_Chain", confChain},
+		{"Issue22_OldRunsPredateChain", confOldRunsPredateChain},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, target) })

@@ -23,6 +23,10 @@ import (
 //   - Unknown ids and references fail with ErrNotFound or ErrBadRef; a
 //     location that is not a keyholder store fails with ErrNotStore and is
 //     left untouched; a newer schema fails with ErrNewer.
+//   - Every run saved is linked into its estate's hash chain (chain.go)
+//     in the same transaction; Prune keeps the chain records of the runs
+//     it deletes; VerifyChain names every run altered, removed or
+//     reordered since, and runs stored before the chain existed as such.
 //   - A store judges nothing: it returns what it was given.
 type History interface {
 	Save(ctx context.Context, a *findings.Assessment) (Run, error)
@@ -35,6 +39,7 @@ type History interface {
 	Resolve(ctx context.Context, ref string) (int64, error)
 	ResolveIn(ctx context.Context, estate, ref string) (int64, error)
 	Prune(ctx context.Context, opts PruneOptions) ([]int64, error)
+	VerifyChain(ctx context.Context, estate string) (ChainReport, error)
 	Estates(ctx context.Context) ([]EstateRun, error)
 	SchemaVersion(ctx context.Context) (int, error)
 	Path() string

@@ -23,6 +23,11 @@
 // version lives in the keyholder_schema table. A database holding a runs
 // table keyholder did not create is refused and left untouched.
 //
+// Every run saved is linked into a hash chain of its estate (chain.go):
+// its chain record covers its metadata, the SHA-256 of its documents and
+// the previous link's digest; prune keeps the records of what it deletes;
+// VerifyChain names runs altered, removed or reordered since.
+//
 // It must never overwrite, convert or "repair" a file it did not create: a
 // file that is not SQLite, is another program's SQLite database, is corrupt
 // or was written by a newer keyholder is refused with a clear error and left

@@ -81,6 +81,52 @@ var migrations = []migration{
 	UPDATE runs SET estate = organization;
 	ALTER TABLE runs ADD COLUMN summary BYTEA;
 	CREATE INDEX runs_estate ON runs(estate, id);`},
+	// 5: the hash chain (chain.go). Each new run carries its chain record
+	// (canonical JSON: its metadata, the SHA-256 of its documents and the
+	// digest of the previous run of its estate) and that record's digest;
+	// chain_heads holds each estate's latest link, pruned_runs the records
+	// of pruned runs, so the chain stays verifiable. The diff against the
+	// previous run moves to its own column (changes are set after the run
+	// is stored and are derived data), so a stored assessment never
+	// changes. Older rows keep NULL records: they predate the chain.
+	{sqlite: `ALTER TABLE runs ADD COLUMN chain_seq INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE runs ADD COLUMN chain_record TEXT;
+	ALTER TABLE runs ADD COLUMN chain_digest TEXT NOT NULL DEFAULT '';
+	ALTER TABLE runs ADD COLUMN changes_doc BLOB;
+	CREATE TABLE chain_heads (
+		estate TEXT PRIMARY KEY,
+		seq    INTEGER NOT NULL,
+		run_id INTEGER NOT NULL,
+		digest TEXT NOT NULL
+	);
+	CREATE TABLE pruned_runs (
+		estate    TEXT NOT NULL,
+		seq       INTEGER NOT NULL,
+		run_id    INTEGER NOT NULL,
+		record    TEXT NOT NULL,
+		digest    TEXT NOT NULL,
+		pruned_at TEXT NOT NULL,
+		PRIMARY KEY (estate, seq)
+	);`,
+		postgres: `ALTER TABLE runs ADD COLUMN chain_seq INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE runs ADD COLUMN chain_record TEXT;
+	ALTER TABLE runs ADD COLUMN chain_digest TEXT NOT NULL DEFAULT '';
+	ALTER TABLE runs ADD COLUMN changes_doc BYTEA;
+	CREATE TABLE chain_heads (
+		estate TEXT PRIMARY KEY,
+		seq    INTEGER NOT NULL,
+		run_id BIGINT NOT NULL,
+		digest TEXT NOT NULL
+	);
+	CREATE TABLE pruned_runs (
+		estate    TEXT NOT NULL,
+		seq       INTEGER NOT NULL,
+		run_id    BIGINT NOT NULL,
+		record    TEXT NOT NULL,
+		digest    TEXT NOT NULL,
+		pruned_at TEXT NOT NULL,
+		PRIMARY KEY (estate, seq)
+	);`},
 }
 
 // migrate applies pending migrations in one transaction, so two processes

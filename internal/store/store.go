@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -314,6 +315,9 @@ type Run struct {
 	// Changes counts the change items against the previous run, -1 when
 	// the assessment carried no diff.
 	Changes int
+	// ChainDigest is the digest of the run's chain record (chain.go);
+	// empty for runs stored before the chain existed.
+	ChainDigest string
 }
 
 // Save stores a run: the assessment and the snapshot it embeds. The
@@ -343,6 +347,16 @@ func (s *Store) SaveEstate(ctx context.Context, estate string, a *findings.Asses
 	}
 	bare := *a
 	bare.Snapshot = nil
+	// The diff against the previous run lives in its own column (set
+	// later by SetChanges): the stored assessment never changes, so its
+	// digest in the chain record holds.
+	bare.Changes = nil
+	var changes []byte
+	if a.Changes != nil {
+		if changes, err = changesDoc(a.Changes); err != nil {
+			return Run{}, fmt.Errorf("store: save: encode changes: %w", err)
+		}
+	}
 	var ab bytes.Buffer
 	if err := findings.EncodeAssessment(&ab, &bare); err != nil {
 		return Run{}, fmt.Errorf("store: save: encode assessment: %w", err)
@@ -350,7 +364,7 @@ func (s *Store) SaveEstate(ctx context.Context, estate string, a *findings.Asses
 	r := summarize(a)
 	r.Estate = estate
 	r.SnapshotSHA = sha
-	sumDoc, err := encodeSummary(Summarize(a))
+	sumJSON, sumDoc, err := encodeSummary(Summarize(a))
 	if err != nil {
 		return Run{}, fmt.Errorf("store: save: encode summary: %w", err)
 	}
@@ -369,15 +383,22 @@ func (s *Store) SaveEstate(ctx context.Context, estate string, a *findings.Asses
 	if err != nil {
 		return Run{}, fmt.Errorf("store: save: %w", err)
 	}
-	err = tx.QueryRowContext(ctx, s.rebind(`INSERT INTO runs
-		(estate, started, finished, stored_at, config_hash, tool_version, organization, profile, verdict,
-		 snapshot_sha, snapshot, assessment, encoding, failing, blockers, unknown, principals, privileged_grants, changes, summary)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`),
-		estate, fmtTime(r.Started), fmtTime(r.Finished), fmtTime(r.StoredAt), r.ConfigHash, r.ToolVersion,
-		r.Organization, r.Profile, string(r.Verdict), sha, snapDoc, assessDoc, encodingGzip,
-		r.Failing, r.Blockers, r.Unknown, r.Principals, r.PrivilegedGrants, r.Changes, sumDoc).Scan(&r.ID)
+	headSeq, headDigest, err := s.lockHead(ctx, tx, estate)
 	if err != nil {
 		return Run{}, s.wrap("save", err)
+	}
+	err = tx.QueryRowContext(ctx, s.rebind(`INSERT INTO runs
+		(estate, started, finished, stored_at, config_hash, tool_version, organization, profile, verdict,
+		 snapshot_sha, snapshot, assessment, encoding, failing, blockers, unknown, principals, privileged_grants, changes, summary, changes_doc)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`),
+		estate, fmtTime(r.Started), fmtTime(r.Finished), fmtTime(r.StoredAt), r.ConfigHash, r.ToolVersion,
+		r.Organization, r.Profile, string(r.Verdict), sha, snapDoc, assessDoc, encodingGzip,
+		r.Failing, r.Blockers, r.Unknown, r.Principals, r.PrivilegedGrants, r.Changes, sumDoc, changes).Scan(&r.ID)
+	if err != nil {
+		return Run{}, s.wrap("save", err)
+	}
+	if r.ChainDigest, err = s.chainRun(ctx, tx, r, headSeq, headDigest, sha256Hex(ab.Bytes()), sha256Hex(sumJSON)); err != nil {
+		return Run{}, s.wrap("save: link the run to its estate's chain", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return Run{}, s.wrap("save", err)
@@ -386,53 +407,27 @@ func (s *Store) SaveEstate(ctx context.Context, estate string, a *findings.Asses
 }
 
 // SetChanges replaces the stored diff of run id (the assessment's Changes
-// and the change count), for callers that diff after saving.
+// and the change count), for callers that diff after saving. The diff is
+// stored beside the assessment, which stays as stored (and as its chain
+// record says).
 func (s *Store) SetChanges(ctx context.Context, id int64, c *findings.Changes) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return s.wrap("set changes", err)
-	}
-	defer tx.Rollback() //nolint:errcheck
-	var doc []byte
-	var enc string
-	lock := ""
-	if s.pg {
-		lock = " FOR UPDATE" // SQLite's immediate transaction already holds the write lock
-	}
-	if err := tx.QueryRowContext(ctx, s.rebind("SELECT assessment, encoding FROM runs WHERE id = ?"+lock), id).Scan(&doc, &enc); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: run %d: %w", id, ErrNotFound)
-		}
-		return s.wrap("set changes", err)
-	}
-	raw, err := decompress(doc, enc)
-	if err != nil {
-		return fmt.Errorf("store: run %d assessment: %w", id, err)
-	}
-	a, err := findings.DecodeAssessment(bytes.NewReader(raw), fmt.Sprintf("run %d assessment", id))
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	a.Changes = c
-	var ab bytes.Buffer
-	if err := findings.EncodeAssessment(&ab, a); err != nil {
-		return fmt.Errorf("store: set changes: %w", err)
-	}
 	count := -1
+	var doc []byte
 	if c != nil {
 		count = c.Count()
-	}
-	if enc == encodingGzip {
-		if doc, err = compress(ab.Bytes()); err != nil {
+		var err error
+		if doc, err = changesDoc(c); err != nil {
 			return fmt.Errorf("store: set changes: %w", err)
 		}
-	} else {
-		doc = []byte(ab.String())
 	}
-	if _, err := tx.ExecContext(ctx, s.rebind("UPDATE runs SET assessment = ?, changes = ? WHERE id = ?"), docValue(doc, enc), count, id); err != nil {
+	res, err := s.db.ExecContext(ctx, s.rebind("UPDATE runs SET changes_doc = ?, changes = ? WHERE id = ?"), doc, count, id)
+	if err != nil {
 		return s.wrap("set changes", err)
 	}
-	return s.wrap("set changes", tx.Commit())
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("store: run %d: %w", id, ErrNotFound)
+	}
+	return nil
 }
 
 // summarize fills the summary columns of a run from its assessment.
@@ -477,7 +472,7 @@ func summarize(a *findings.Assessment) Run {
 }
 
 const runColumns = `id, estate, started, finished, stored_at, config_hash, tool_version, organization, profile,
-	verdict, snapshot_sha, failing, blockers, unknown, principals, privileged_grants, changes`
+	verdict, snapshot_sha, failing, blockers, unknown, principals, privileged_grants, changes, chain_digest`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -486,7 +481,7 @@ func scanRun(sc scanner) (Run, error) {
 	var started, finished, stored, verdict string
 	err := sc.Scan(&r.ID, &r.Estate, &started, &finished, &stored, &r.ConfigHash, &r.ToolVersion, &r.Organization,
 		&r.Profile, &verdict, &r.SnapshotSHA, &r.Failing, &r.Blockers, &r.Unknown, &r.Principals,
-		&r.PrivilegedGrants, &r.Changes)
+		&r.PrivilegedGrants, &r.Changes, &r.ChainDigest)
 	if err != nil {
 		return Run{}, err
 	}
@@ -552,9 +547,9 @@ func (s *Store) Get(ctx context.Context, id int64) (Run, *findings.Assessment, e
 	if err != nil {
 		return Run{}, nil, err
 	}
-	var snapDoc, assessDoc []byte
+	var snapDoc, assessDoc, changesRaw []byte
 	var enc string
-	err = s.db.QueryRowContext(ctx, s.rebind("SELECT snapshot, assessment, encoding FROM runs WHERE id = ?"), id).Scan(&snapDoc, &assessDoc, &enc)
+	err = s.db.QueryRowContext(ctx, s.rebind("SELECT snapshot, assessment, encoding, changes_doc FROM runs WHERE id = ?"), id).Scan(&snapDoc, &assessDoc, &enc, &changesRaw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, nil, fmt.Errorf("store: run %d: %w", id, ErrNotFound) // pruned meanwhile
 	}
@@ -576,6 +571,17 @@ func (s *Store) Get(ctx context.Context, id int64) (Run, *findings.Assessment, e
 		return Run{}, nil, fmt.Errorf("store: %w", err)
 	}
 	a.Snapshot = snap
+	if changesRaw != nil {
+		raw, err := decompress(changesRaw, encodingGzip)
+		if err != nil {
+			return Run{}, nil, fmt.Errorf("store: run %d changes: %w", id, err)
+		}
+		var c findings.Changes
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return Run{}, nil, fmt.Errorf("store: run %d changes: %w: %v", id, ErrCorrupt, err)
+		}
+		a.Changes = &c
+	}
 	return r, a, nil
 }
 
@@ -735,6 +741,11 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) ([]int64, error) {
 	}
 	if opts.DryRun || len(ids) == 0 {
 		return ids, nil
+	}
+	// Keep the chain records of what is deleted, so the links across
+	// the pruned runs stay checkable (history --verify).
+	if err := s.tombstone(ctx, tx, ids); err != nil {
+		return nil, s.wrap("prune: record the pruned runs", err)
 	}
 	// Delete exactly the runs selected: a run another writer stores
 	// meanwhile is not one this prune reported.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -146,6 +147,10 @@ func confSaveGetRoundTrip(t *testing.T, target func(*testing.T) string) {
 	want := Run{ID: 1, Estate: "Contoso Ltd", Started: t0, Finished: t0.Add(time.Minute), StoredAt: t0.Add(time.Hour), ConfigHash: "cfg123",
 		ToolVersion: "test", Organization: "Contoso Ltd", Profile: "default", Verdict: findings.VerdictNotReady,
 		SnapshotSHA: a.SnapshotSHA256, Failing: 2, Blockers: 1, Unknown: 1, Principals: 2, PrivilegedGrants: 2, Changes: 2}
+	if len(r.ChainDigest) != 64 {
+		t.Errorf("ChainDigest = %q; want a SHA-256", r.ChainDigest)
+	}
+	want.ChainDigest = r.ChainDigest
 	if d := cmp.Diff(want, r); d != "" {
 		t.Errorf("Save run (-want +got):\n%s", d)
 	}
@@ -417,6 +422,23 @@ func TestMigrationFromOldSchema(t *testing.T) {
 	if _, got, err = s.Get(ctx, r.ID); err != nil || got.SnapshotSHA256 != a.SnapshotSHA256 {
 		t.Errorf("new run: %v", err)
 	}
+	// Issue 22: the chain begins at the first run stored after the
+	// upgrade; the older runs are named as predating it, not as a failure.
+	rep, err := s.VerifyChain(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Errorf("VerifyChain after upgrade: %+v; want no problem", rep)
+	}
+	for _, e := range rep.Estates {
+		if e.Estate == "Contoso Ltd" && (e.ChainStart != r.ID || !slices.Equal(e.Unchained, []int64{2}) || e.Chained != 1) {
+			t.Errorf("Contoso Ltd chain = %+v; want run 2 unchained, the chain starting at %d", e, r.ID)
+		}
+		if e.Estate == "" && (e.ChainStart != 0 || !slices.Equal(e.Unchained, []int64{1})) {
+			t.Errorf("unnamed estate chain = %+v; want run 1 unchained", e)
+		}
+	}
 	// Reopening an up-to-date store is a no-op.
 	s2 := openTest(t, path, Options{})
 	if v, _ := s2.SchemaVersion(ctx); v != len(migrations) {
@@ -477,6 +499,14 @@ func confConcurrentWriters(t *testing.T, target func(*testing.T) string) {
 			t.Errorf("duplicate id %d", r.ID)
 		}
 		seen[r.ID] = true
+	}
+	// Issue 22: concurrent writers of one estate still form one chain.
+	rep, err := s.VerifyChain(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || len(rep.Estates) != 1 || rep.Estates[0].HeadSeq != writers*perWriter {
+		t.Errorf("chain after concurrent writers: %+v; want one unbroken chain of %d", rep, writers*perWriter)
 	}
 }
 

@@ -129,12 +129,14 @@ func Summarize(a *findings.Assessment) Summary {
 	return s
 }
 
-func encodeSummary(s Summary) ([]byte, error) {
+// encodeSummary returns the summary's JSON and its compressed form.
+func encodeSummary(s Summary) (raw, doc []byte, err error) {
 	b, err := json.Marshal(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return compress(b)
+	doc, err = compress(b)
+	return b, doc, err
 }
 
 func decodeSummary(doc []byte) (*Summary, error) {

@@ -6,7 +6,8 @@
 #   remains in any system, nor any of its remote-management agents on the
 #   customer's devices (an agent no declared.tools entry attributes counts:
 #   it may be the provider's). A disabled account with no access left
-#   warns (delete it); anything else fails.
+#   warns (delete it); anything else fails. The provider's recorded
+#   attestations are shown with each result and never change one.
 # custom:
 #   id: KH-EXIT-001
 #   severity: blocker
@@ -98,10 +99,39 @@ remaining contains [a.system, a.id, sprintf("remote-management agent %s remains 
 	count(tool_declarations(a.name)) == 0
 }
 
+# The provider's signed attestations (declared.attestations) are shown
+# with every result, but never change one: an attestation covers only
+# what only the provider can attest (deletion of data, offline copies),
+# not access the facts show remaining, nor what a gap left unread.
+attested := [a |
+	some a in input.attestations
+	attests_for_gone(a)
+]
+
+attests_for_gone(a) if a.party == gone
+
+attests_for_gone(a) if lower(a.provider) == lower(gone)
+
+attestation_note(a) := sprintf("%s attested %q on %s; signed copy %s, SHA-256 %s", [gone, a.name, a.date, a.evidence, a.sha256]) if a.sha256 != ""
+
+else := sprintf("%s attested %q on %s; evidence %s (no SHA-256 of the signed copy recorded)", [gone, a.name, a.date, a.evidence]) if a.evidence != ""
+
+else := sprintf("%s attested %q on %s (no signed copy recorded)", [gone, a.name, a.date])
+
+attestation_evidence := [attestation_note(a) | some a in attested] if count(attested) > 0
+
+else := [sprintf("no attestation of %s is recorded (declared.attestations): only %s can attest deletion of the customer's data and offline copies; keyholder attestation --provider writes the letter", [gone, gone])]
+
+# A failing result names a recorded attestation (and that it does not
+# outweigh the access found); without one it stays as it was.
+remaining_evidence := array.concat(attestation_evidence, [sprintf("an attestation covers only what only %s can attest: it does not outweigh access found here", [gone])]) if count(attested) > 0
+
+else := []
+
 results contains res if {
 	input.profile == "exit"
 	some [sys, id, msg, st] in remaining
-	res := lib.result(st, sys, [id], msg, [])
+	res := lib.result(st, sys, [id], msg, remaining_evidence)
 }
 
 flagged contains sys if {
@@ -122,7 +152,7 @@ results contains res if {
 	some sys, s in input.systems
 	not sys in flagged
 	not inventory_unread(s)
-	res := lib.result("pass", sys, [sys], sprintf("nothing of %s remains", [gone]), [])
+	res := lib.result("pass", sys, [sys], sprintf("nothing of %s remains", [gone]), attestation_evidence)
 }
 
 results contains res if {
@@ -130,5 +160,5 @@ results contains res if {
 	some sys, s in input.systems
 	not sys in flagged
 	inventory_unread(s)
-	res := lib.result("unknown", sys, [sys], sprintf("nothing of %s remains among what was read, but the device inventory (remote-management agents) was not read", [gone]), [])
+	res := lib.result("unknown", sys, [sys], sprintf("nothing of %s remains among what was read, but the device inventory (remote-management agents) was not read", [gone]), attestation_evidence)
 }

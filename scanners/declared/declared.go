@@ -186,6 +186,7 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 			Name:     a.Name,
 			Provider: a.Provider,
 			Evidence: a.Evidence,
+			SHA256:   strings.ToLower(a.SHA256),
 		}
 		if a.Date != nil {
 			at.Date = a.Date.Time

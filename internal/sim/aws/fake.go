@@ -54,6 +54,12 @@ func New(sc Scenario) *Fake {
 		for j := range a.TrustAnchors {
 			a.TrustAnchors[j].bundle()
 		}
+		// Signing keys get their private keys here, never in the
+		// caller's scenario.
+		a.Keys = slices.Clone(a.Keys)
+		for j := range a.Keys {
+			a.Keys[j].makeSigner()
+		}
 		f.accounts[a.ID] = a
 	}
 	for _, c := range f.sc.Credentials {

@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -405,6 +406,12 @@ type Key struct {
 	Description string    `yaml:"description"`
 	Policy      string    `yaml:"policy"`
 	Created     time.Time `yaml:"created"`
+	// Spec is the key spec of an asymmetric signing key (SIGN_VERIFY):
+	// ECC_NIST_P256 or RSA_2048; empty for a symmetric encryption key.
+	// The fake makes the private key; it never leaves the fake, as in KMS.
+	Spec string `yaml:"spec"`
+
+	signer crypto.Signer
 }
 
 // ReceivedLicense is a License Manager received licence.
