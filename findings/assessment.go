@@ -103,8 +103,8 @@ type Assessment struct {
 	// LeanFacts): every system, principal, licence, backup, trust, asset,
 	// attestation and gap, the grants at level privileged or stronger,
 	// every grant a principal of a party other than the customer holds
-	// (directly or through its groups), and the memberships that lead to
-	// them. A saved assessment renders its reports from it alone.
+	// (directly or through its groups), one grant of a system that has
+	// grants but none of those, and the memberships that lead to them. A saved assessment renders its reports from it alone.
 	// Absent in assessments written before it existed (they embed
 	// Snapshot instead).
 	Facts *Snapshot `json:"facts,omitempty"`

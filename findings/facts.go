@@ -10,10 +10,12 @@ package findings
 //
 // Kept whole: the header, and every system, principal, licence, backup,
 // trust, asset, attestation and gap. Of the grants: every grant at level
-// privileged or stronger, and every grant reachable (directly or through
+// privileged or stronger, every grant reachable (directly or through
 // its groups) by a principal for which keepAll is true (the policy layer
 // passes the principals of parties other than the customer, whose every
-// right the provider views list). Of the memberships: those that lead
+// right the provider views list), and for a system with grants but none
+// of those, its first grant (the attestation letter lists where grants
+// were read). Of the memberships: those that lead
 // from such a principal to its groups, and those that lead a member to a
 // holder of a privileged grant (nested groups included), so the views'
 // effective access and its paths are the same as from s.
@@ -53,9 +55,22 @@ func LeanFacts(s *Snapshot, keepAll func(principalID string) bool) *Snapshot {
 	// Downwards from every holder of a privileged grant.
 	down := map[string]bool{}
 	privileged := LevelPrivileged.Rank()
+	// A system whose grants are all weak and the customer's keeps one of
+	// them (the first), so the facts still say grants were read there.
+	keep := make([]bool, len(s.Grants))
 	kept := 0
+	witnessed := map[string]bool{}
 	for i := range s.Grants {
 		if g := &s.Grants[i]; g.Level.Rank() >= privileged || up[g.PrincipalID] {
+			keep[i] = true
+			witnessed[g.System] = true
+			kept++
+		}
+	}
+	for i := range s.Grants {
+		if g := &s.Grants[i]; !witnessed[g.System] {
+			keep[i] = true
+			witnessed[g.System] = true
 			kept++
 		}
 	}
@@ -63,7 +78,7 @@ func LeanFacts(s *Snapshot, keepAll func(principalID string) bool) *Snapshot {
 	for i := range s.Grants {
 		g := &s.Grants[i]
 		strong := g.Level.Rank() >= privileged
-		if strong || up[g.PrincipalID] {
+		if keep[i] {
 			out.Grants = append(out.Grants, *g)
 		}
 		if strong && !down[g.PrincipalID] {

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
 
 	"github.com/keyholder/keyholder/findings"
@@ -155,5 +156,25 @@ func TestIssue21_DiffAcrossFormats(t *testing.T) {
 	gone.Facts = &facts
 	if c := findings.Diff(lean, &gone); len(c.PrincipalsRemoved) != 1 {
 		t.Errorf("removed principal: %d changes", len(c.PrincipalsRemoved))
+	}
+}
+
+// TestIssue21_LetterFromFacts: the exit attestation letter built from a
+// lean assessment (its file) is the one built from the whole snapshot.
+func TestIssue21_LetterFromFacts(t *testing.T) {
+	a := evaluate(t, baseSnapshot(), loadConfig(t, "base.yaml"), EvalOptions{Profile: ProfileExit, ExitProvider: "Acme IT", Version: "v"})
+	whole := *a
+	whole.Facts = nil
+	opts := report.LetterOptions{Provider: "Acme IT"}
+	want, err := report.BuildLetter(&whole, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := report.BuildLetter(a.Lean(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the letter from the facts differs:\n%+v\nfrom the snapshot:\n%+v", got, want)
 	}
 }
