@@ -172,6 +172,14 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 		return err
 	}
 	a.sayf("assessment: %s", path)
+	// The assessment names its snapshot and no longer embeds it: keep a
+	// copy beside it (a bundle of the directory needs it), unless it is
+	// already there.
+	if p, err := copySnapshotInto(f.out, snapshotPath); err != nil {
+		return err
+	} else if p != "" {
+		a.sayf("snapshot: %s", p)
+	}
 	fmt.Fprintln(a.stdout, evaluationSummary(as))
 	if failOn == "" {
 		return nil
@@ -268,4 +276,27 @@ func writeStreamed(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// copySnapshotInto copies the snapshot file src, byte for byte, to
+// dir/snapshot.json unless that is src itself; it returns the path
+// written, or "".
+func copySnapshotInto(dir, src string) (string, error) {
+	dst := filepath.Join(dir, "snapshot.json")
+	si, err := os.Stat(src)
+	if err != nil {
+		return "", fmt.Errorf("snapshot: %w", err)
+	}
+	if di, err := os.Stat(dst); err == nil && os.SameFile(si, di) {
+		return "", nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return "", fmt.Errorf("snapshot: %w", err)
+	}
+	defer in.Close()
+	if err := writeStreamed(dst, func(w io.Writer) error { _, err := io.Copy(w, in); return err }); err != nil {
+		return "", err
+	}
+	return dst, nil
 }
