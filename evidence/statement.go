@@ -51,9 +51,23 @@ type Predicate struct {
 	// Signer describes the key that signed: its kind (ed25519, aws-kms,
 	// azure-keyvault) and id. Never key material.
 	Signer SignerInfo `json:"signer"`
+	// StoreRun links the bundle to the run history it came from, when it
+	// was made from a stored run (bundle RUN, review --bundle): the run's
+	// id, estate and chain digest (internal/store's hash chain). A copy of
+	// that digest signed here lets anyone holding the bundle catch a store
+	// rewritten wholesale later (history --verify --format json prints
+	// each run's chain_digest to compare).
+	StoreRun *StoreRun `json:"store_run,omitempty"`
 	// Timestamped says whether an RFC 3161 timestamp was requested from
 	// TSA (its URL).
 	TSA string `json:"tsa,omitempty"`
+}
+
+// StoreRun names a stored run and its link in the estate's hash chain.
+type StoreRun struct {
+	ID          int64  `json:"id"`
+	Estate      string `json:"estate,omitempty"`
+	ChainDigest string `json:"chain_digest"`
 }
 
 // SignerInfo names a signing key.

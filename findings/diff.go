@@ -18,7 +18,8 @@ import (
 // (there is no previous run).
 //
 // Principals, trusts, licences and backups are matched by id. Privileged
-// grants are matched by principal, privilege and scope, not by grant id
+// grants, including those a principal holds through its groups' grants
+// (see HeldGrants), are matched by principal, privilege and scope, not by grant id
 // (which includes the assignment and chain), so a grant that went from
 // eligible to permanent is one change, not a removal and an addition.
 // Findings are matched by check, system and subjects; a finding whose
@@ -48,7 +49,7 @@ func Diff(prev, cur *Assessment) *Changes {
 		cl := newLabeler(cur)
 		notRead = systemsNotRead(prev, cur)
 		c.PrincipalsAdded, c.PrincipalsRemoved = diffPrincipals(ps.Principals, cs.Principals, pl, cl)
-		c.GrantsAdded, c.GrantsRemoved, c.GrantsChanged = diffGrants(ps.Grants, cs.Grants, pl, cl)
+		c.GrantsAdded, c.GrantsRemoved, c.GrantsChanged = diffGrants(HeldGrants(ps), HeldGrants(cs), pl, cl)
 		c.TrustsAdded, c.TrustsRemoved, c.TrustsChanged = diffTrusts(ps.Trusts, cs.Trusts, pl, cl)
 		c.LicencesChanged = diffLicences(ps.Licences, cs.Licences, pl, cl)
 		c.BackupsChanged = diffBackups(ps.Backups, cs.Backups, pl, cl)
@@ -259,6 +260,62 @@ func enabledNote(p Principal) string {
 		return " (disabled)"
 	}
 	return ""
+}
+
+// HeldGrants returns the grants of s plus, for each privileged grant on a
+// group (or team), the same grant as held by each transitive member
+// through the memberships, so that a person joining or leaving a
+// privileged group is a privileged change: the scanners put a grant on the
+// group that holds it and leave the members to the memberships (issue
+// 21). Only who holds what is derived here, for matching runs and
+// counting a party's footprint; the paths (via) and the effective access
+// the checks judge are computed by policies/access. Cycles are walked
+// once. s is not modified.
+func HeldGrants(s *Snapshot) []Grant {
+	if len(s.Memberships) == 0 {
+		return s.Grants
+	}
+	members := map[string][]string{}
+	for _, m := range s.Memberships {
+		if m.MemberID != "" && m.GroupID != "" {
+			members[m.GroupID] = append(members[m.GroupID], m.MemberID)
+		}
+	}
+	out := s.Grants
+	copied := false
+	reached := map[string][]string{}
+	for _, g := range s.Grants {
+		if g.Level.Rank() < LevelPrivileged.Rank() || len(members[g.PrincipalID]) == 0 {
+			continue
+		}
+		ms, ok := reached[g.PrincipalID]
+		if !ok {
+			seen := map[string]bool{g.PrincipalID: true}
+			queue := []string{g.PrincipalID}
+			for len(queue) > 0 {
+				id := queue[0]
+				queue = queue[1:]
+				for _, m := range members[id] {
+					if !seen[m] {
+						seen[m] = true
+						ms = append(ms, m)
+						queue = append(queue, m)
+					}
+				}
+			}
+			reached[g.PrincipalID] = ms
+		}
+		if !copied {
+			out = slices.Clone(s.Grants)
+			copied = true
+		}
+		for _, m := range ms {
+			h := g
+			h.PrincipalID = m
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // grantKey matches grants across runs.

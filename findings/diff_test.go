@@ -423,3 +423,39 @@ func BenchmarkDiff(b *testing.B) {
 		})
 	}
 }
+
+// TestIssue21DiffMembershipOfPrivilegedGroup: access stated once on a
+// team (or group) with memberships changes when someone joins or leaves
+// the team, or a team below it: that is a privileged change, named with
+// what the team carries; joining a team that carries only read access is
+// not.
+func TestIssue21DiffMembershipOfPrivilegedGroup(t *testing.T) {
+	eng := user("gh", "401", "engineering", PrincipalTeam)
+	sre := user("gh", "403", "sre", PrincipalTeam)
+	readers := user("gh", "405", "readers", PrincipalTeam)
+	erin := user("gh", "202", "acme-erin", PrincipalUser)
+	m := func(member, group Principal) Membership {
+		return Membership{ID: ObjectID("membership", "gh", member.NativeID, group.NativeID), System: "gh", MemberID: member.ID, GroupID: group.ID}
+	}
+	snap := func(ms ...Membership) *Assessment {
+		return &Assessment{Snapshot: &Snapshot{
+			Principals:  []Principal{eng, sre, readers, erin},
+			Grants:      []Grant{grant(eng, "admin", LevelAdmin, "repo:contoso/infra", AssignmentActive, nil), grant(readers, "read", LevelRead, "repo:contoso/docs", AssignmentActive, nil)},
+			Memberships: append([]Membership{m(sre, eng)}, ms...),
+		}}
+	}
+	c := Diff(snap(), snap(m(erin, sre), m(erin, readers)))
+	if !c.PrivilegedChanged() || len(c.GrantsAdded) != 1 {
+		t.Fatalf("joining sre (below engineering): %+v", c.GrantsAdded)
+	}
+	if s := c.GrantsAdded[0].Summary; !strings.Contains(s, "acme-erin now holds") || !strings.Contains(s, `"admin" at repo:contoso/infra (admin`) {
+		t.Errorf("summary = %q", s)
+	}
+	c = Diff(snap(m(erin, sre)), snap())
+	if len(c.GrantsRemoved) != 1 || !strings.Contains(c.GrantsRemoved[0].Summary, "acme-erin no longer holds \"admin\" at repo:contoso/infra") {
+		t.Errorf("leaving sre: %+v", c.GrantsRemoved)
+	}
+	if c := Diff(snap(), snap(m(erin, readers))); c.PrivilegedChanged() {
+		t.Errorf("joining a read-only team counted as privileged: %+v", c.GrantsAdded)
+	}
+}

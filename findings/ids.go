@@ -16,6 +16,18 @@ func PrincipalID(kind PrincipalKind, system, nativeID string) string {
 // containing whitespace are replaced by a short hash so ids stay readable.
 func ObjectID(prefix, system string, parts ...string) string {
 	var b strings.Builder
+	// One allocation of the exact size: a snapshot holds one id per
+	// membership, hundreds of thousands in a large directory.
+	n := len(prefix) + 1 + len(system)
+	for _, p := range parts {
+		n++
+		if len(p) > 64 || strings.ContainsAny(p, " \t\r\n") {
+			n += shortHashLen
+		} else {
+			n += len(p)
+		}
+	}
+	b.Grow(n)
 	b.WriteString(prefix)
 	b.WriteByte(':')
 	b.WriteString(system)
@@ -41,6 +53,9 @@ func GrantID(system, principalID, privilege, scope string, assignment Assignment
 func GapID(system, collection string) string {
 	return ObjectID("gap", system, collection)
 }
+
+// shortHashLen is the length of shortHash's result.
+const shortHashLen = 16
 
 func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))

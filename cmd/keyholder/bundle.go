@@ -19,6 +19,7 @@ import (
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/fsx"
+	"github.com/keyholder/keyholder/internal/store"
 	"github.com/keyholder/keyholder/report"
 	"github.com/keyholder/keyholder/scanners/all"
 )
@@ -182,6 +183,8 @@ type bundleInput struct {
 	reports    []evidence.Member // names under reports/
 	as         *findings.Assessment
 	snap       *findings.Snapshot
+	// run is the stored run the files came from (nil for a directory).
+	run *store.Run
 }
 
 // bundleInputs collects a stored run (RUN) or an output directory (DIR).
@@ -198,11 +201,16 @@ func bundleInputs(ctx context.Context, a *app, ref string, f bundleFlags, format
 	if err != nil {
 		return nil, err
 	}
-	_, as, err := s.Get(ctx, id)
+	run, as, err := s.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return assessmentInputs(as, as.Snapshot, formats, f.config)
+	in, err := assessmentInputs(as, as.Snapshot, formats, f.config)
+	if err != nil {
+		return nil, err
+	}
+	in.run = &run
+	return in, nil
 }
 
 // addBundleFlags adds --bundle and the signing flags to scan and review.
@@ -247,7 +255,8 @@ func checkBundleFlags(path string, sf signFlags) error {
 }
 
 // bundleRun writes the bundle of a run scan or review just made.
-func bundleRun(ctx context.Context, a *app, as *findings.Assessment, snap *findings.Snapshot, formats []string, configPath, policyDir string, sf signFlags, out string) error {
+// run is the stored run when the command stored one (review), else nil.
+func bundleRun(ctx context.Context, a *app, as *findings.Assessment, snap *findings.Snapshot, run *store.Run, formats []string, configPath, policyDir string, sf signFlags, out string) error {
 	var rf []string
 	for _, f := range formats {
 		if f != "json" {
@@ -258,6 +267,7 @@ func bundleRun(ctx context.Context, a *app, as *findings.Assessment, snap *findi
 	if err != nil {
 		return err
 	}
+	in.run = run
 	return writeBundle(ctx, a, in, configPath, policyDir, sf, out)
 }
 
@@ -436,6 +446,9 @@ func writeBundle(ctx context.Context, a *app, in *bundleInput, configPath, polic
 		SnapshotSHA256:   evidence.Member{Data: in.snapshot}.SHA256(),
 		AssessmentSHA256: evidence.Member{Data: in.assessment}.SHA256(),
 		ModifiedInputs:   in.as.ModifiedInputs,
+	}
+	if in.run != nil && in.run.ChainDigest != "" {
+		pred.StoreRun = &evidence.StoreRun{ID: in.run.ID, Estate: in.run.Estate, ChainDigest: in.run.ChainDigest}
 	}
 	var buf bytes.Buffer
 	if _, err := evidence.Create(ctx, &buf, evidence.CreateOptions{Members: members, Predicate: pred, Signer: signer, TSA: tsa, ModTime: in.as.AsOf}); err != nil {

@@ -560,3 +560,60 @@ func TestIssue22_PolicyDirChecksTravelWithTheBundle(t *testing.T) {
 		t.Fatalf("verify without the checks: exit %d\n%s", code, o)
 	}
 }
+
+// TestIssue22_RunBundleSignsChainDigest: a bundle of a stored run signs
+// that run's link in the estate's hash chain, so a store rewritten
+// wholesale later is caught against any bundle made before.
+func TestIssue22_RunBundleSignsChainDigest(t *testing.T) {
+	dir, key, pub := demoForBundle(t)
+	work := t.TempDir()
+	cfg := filepath.Join(work, "keyholder.yaml")
+	b, err := os.ReadFile(filepath.Join(dir, "estate", "keyholder.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(cfg, b, 0o600)
+	store := filepath.Join(dir, "keyholder.db")
+	code, out, stderr := runCmd(t, "history", "--store", store, "--format", "json")
+	if code != 0 {
+		t.Fatalf("history: exit %d\n%s%s", code, out, stderr)
+	}
+	var hist struct {
+		Runs []historyRun `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &hist); err != nil || len(hist.Runs) == 0 {
+		t.Fatalf("history json: %v\n%s", err, out)
+	}
+	runs := hist.Runs
+	latest := runs[0]
+	for _, r := range runs {
+		if r.ID > latest.ID {
+			latest = r
+		}
+	}
+	if len(latest.ChainDigest) != 64 {
+		t.Fatalf("latest run has no chain digest: %+v", latest)
+	}
+	tarPath := filepath.Join(work, "run.tar")
+	if code, out, stderr := runCmd(t, "bundle", "latest", "--store", store, "-c", cfg, "--key", key, "-o", tarPath); code != 0 {
+		t.Fatalf("bundle: exit %d\n%s%s", code, out, stderr)
+	}
+	code, out, stderr = runCmd(t, "verify", tarPath, "--key", pub, "--format", "json")
+	if code != 0 {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, stderr)
+	}
+	var res evidence.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("verify json: %v\n%s", err, out)
+	}
+	if res.Predicate == nil || res.Predicate.StoreRun == nil {
+		t.Fatalf("predicate has no store_run: %s", out)
+	}
+	if got := res.Predicate.StoreRun; got.ID != latest.ID || got.ChainDigest != latest.ChainDigest {
+		t.Errorf("store_run = %+v; want run %d with chain digest %s", got, latest.ID, latest.ChainDigest)
+	}
+	code, out, _ = runCmd(t, "verify", tarPath, "--key", pub)
+	if code != 0 || !strings.Contains(out, latest.ChainDigest) {
+		t.Errorf("verify text does not name the chain digest %s:\n%s", latest.ChainDigest, out)
+	}
+}

@@ -181,7 +181,7 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 		}
 	}
 	if f.bundle != "" {
-		if err := bundleRun(ctx, a, as, res.snapshot, formats, f.config, f.policyDir, f.sign, f.bundle); err != nil {
+		if err := bundleRun(ctx, a, as, res.snapshot, &res.run, formats, f.config, f.policyDir, f.sign, f.bundle); err != nil {
 			return err
 		}
 	}

@@ -189,7 +189,7 @@ func runScanCmd(ctx context.Context, a *app, f scanFlags, ef evalFlags) error {
 		fmt.Fprintf(a.stdout, "verdict: %s\n", as.Verdict)
 	}
 	if ef.bundle != "" {
-		if err := bundleRun(ctx, a, as, snap, formats, f.config, ef.policyDir, ef.sign, ef.bundle); err != nil {
+		if err := bundleRun(ctx, a, as, snap, nil, formats, f.config, ef.policyDir, ef.sign, ef.bundle); err != nil {
 			return err
 		}
 	}

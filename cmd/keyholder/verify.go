@@ -169,6 +169,9 @@ func printVerify(a *app, path string, res *evidence.Result) {
 		}
 		fmt.Fprintln(w)
 	}
+	if p := res.Predicate; p != nil && p.StoreRun != nil {
+		fmt.Fprintf(w, "  from stored run %d (estate %s), chain digest %s: compare with history --format json to catch a rewritten store\n", p.StoreRun.ID, orDash(p.StoreRun.Estate), p.StoreRun.ChainDigest)
+	}
 	for _, p := range res.Problems {
 		fmt.Fprintf(w, "  FAIL %s\n", p)
 	}

@@ -460,7 +460,10 @@ func summarize(a *findings.Assessment) Run {
 			r.Unknown++
 		}
 	}
-	for _, g := range a.Snapshot.Grants {
+	// Counted as held, through groups too (findings.HeldGrants), so the
+	// figure does not drop when a scanner stops copying group grants onto
+	// the members (issue 21).
+	for _, g := range findings.HeldGrants(a.Snapshot) {
 		if g.Level.Rank() >= findings.LevelPrivileged.Rank() {
 			r.PrivilegedGrants++
 		}

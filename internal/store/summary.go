@@ -105,7 +105,10 @@ func Summarize(a *findings.Assessment) Summary {
 				get(name).Principals++
 			}
 		}
-		for _, g := range a.Snapshot.Grants {
+		// Grants a provider's people hold through groups count too: the
+		// scanners put a grant on the group and leave its members to the
+		// memberships (issue 21).
+		for _, g := range findings.HeldGrants(a.Snapshot) {
 			name, ok := party[g.PrincipalID]
 			if !ok || g.Level.Rank() < findings.LevelPrivileged.Rank() {
 				continue

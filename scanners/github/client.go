@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -30,6 +31,7 @@ type client struct {
 	graphqlURL string
 	red        *config.Redactor
 	userAgent  string
+	logger     *slog.Logger
 }
 
 // connect builds the HTTP stack and resolves the credentials. It does no
@@ -40,6 +42,9 @@ func (s *Scanner) connect() (*client, error) {
 	env := s.env
 	ua := "keyholder/" + env.Version
 	progress := func(msg string) { env.Progress.Step(s.name, msg, 0, 0) }
+	// The HTTP stack waits on the wall clock, never on env.Now (the
+	// evaluation time): see Scanner.wallNow.
+	wall := s.wall()
 
 	base := s.base
 	if base == nil {
@@ -65,15 +70,15 @@ func (s *Scanner) connect() (*client, error) {
 		Logger:    env.Logger,
 		Redactor:  env.Redactor,
 		Sleep:     s.sleep,
-		Now:       env.Now,
-		Base:      &retryAfterFromReset{next: base, now: env.Now, progress: progress},
+		Now:       wall,
+		Base:      &retryAfterFromReset{next: base, now: wall, progress: progress},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("github: %w", err)
 	}
 	rl := &rateLimiter{
 		next:     hx,
-		now:      env.Now,
+		now:      wall,
 		sleep:    s.sleep,
 		maxWait:  s.cfg.RateLimitMaxWait,
 		reserve:  s.cfg.Concurrency + 1,
@@ -99,7 +104,7 @@ func (s *Scanner) connect() (*client, error) {
 			appID: a.AppID, installationID: a.InstallationID, key: key,
 			exchangeURL: installationURL(rest, a.InstallationID),
 			client:      &http.Client{Transport: rl},
-			now:         env.Now, red: env.Redactor, userAgent: ua,
+			now:         wall, red: env.Redactor, userAgent: ua,
 		}
 	} else {
 		tok, err := s.cfg.tokenRef().Resolve(env.Redactor)
@@ -123,7 +128,7 @@ func (s *Scanner) connect() (*client, error) {
 	}
 	gh.BaseURL = u
 	gh.UserAgent = ua
-	return &client{gh: gh, http: authed, restURL: rest, graphqlURL: gql, red: env.Redactor, userAgent: ua}, nil
+	return &client{gh: gh, http: authed, restURL: rest, graphqlURL: gql, red: env.Redactor, userAgent: ua, logger: env.Logger}, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -277,12 +282,51 @@ func (c *client) graphql(ctx context.Context, name, query string, vars map[strin
 	if err := json.Unmarshal(env.Data, data); err != nil {
 		return env.Errors, fmt.Errorf("github: %s: %w: %v", endpoint, scanners.ErrMalformed, err)
 	}
+	c.logCost(name, env.Data)
 	return env.Errors, nil
+}
+
+// logCost logs the rate-limit points a query cost, when it asked for
+// rateLimit { cost remaining resetAt }.
+func (c *client) logCost(name string, data json.RawMessage) {
+	if c.logger == nil {
+		return
+	}
+	var rl struct {
+		RateLimit *struct {
+			Cost      int    `json:"cost"`
+			Remaining int    `json:"remaining"`
+			ResetAt   string `json:"resetAt"`
+		} `json:"rateLimit"`
+	}
+	if json.Unmarshal(data, &rl) != nil || rl.RateLimit == nil {
+		return
+	}
+	c.logger.Debug("github graphql cost", "query", name, "cost", rl.RateLimit.Cost,
+		"remaining", rl.RateLimit.Remaining, "reset_at", rl.RateLimit.ResetAt)
+}
+
+// errSchema marks a GraphQL answer that rejected the query itself: a
+// field, argument or type the server's schema lacks (an older GitHub
+// Enterprise Server). The collection is then read by REST.
+var errSchema = errors.New("not in the server's GraphQL schema")
+
+// isSchemaError reports whether e rejects the query's shape.
+func isSchemaError(e gqlError) bool {
+	switch e.Type {
+	case "undefinedField", "argumentNotAccepted", "undefinedType", "missingRequiredArguments", "undefinedEnumValue":
+		return true
+	}
+	m := e.Message
+	return strings.Contains(m, "doesn't exist on type") || strings.Contains(m, "doesn't accept argument")
 }
 
 // gqlFailure classifies GraphQL errors.
 func gqlFailure(endpoint string, errs []gqlError) error {
 	e := errs[0]
+	if isSchemaError(e) {
+		return fmt.Errorf("github: %s: %w: %s", endpoint, errSchema, e.Message)
+	}
 	switch e.Type {
 	case "FORBIDDEN", "INSUFFICIENT_SCOPES":
 		return fmt.Errorf("github: %s: %w: %s", endpoint, scanners.ErrDenied, e.Message)

@@ -48,6 +48,7 @@ const samlProviderQuery = `query SAMLProvider($org: String!) {
   organization(login: $org) {
     samlIdentityProvider { id }
   }
+  rateLimit { cost remaining resetAt }
 }`
 
 // samlEnforced asks GraphQL whether the organisation has a SAML identity

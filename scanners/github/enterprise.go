@@ -17,6 +17,7 @@ const enterpriseOwnersQuery = `query EnterpriseOwners($org: String!, $after: Str
       }
     }
   }
+  rateLimit { cost remaining resetAt }
 }`
 
 type enterpriseOwnerEdge struct {

@@ -33,10 +33,29 @@ type Scanner struct {
 	cfg  *targetConfig
 	env  scanners.Env
 
-	// Test hooks: the transport under the whole stack, and the sleep used
-	// for rate-limit and retry waits. Nil means the defaults.
-	base  http.RoundTripper
-	sleep func(ctx context.Context, d time.Duration) error
+	// Test hooks: the transport under the whole stack, the sleep used
+	// for rate-limit and retry waits, and the wall clock those waits are
+	// measured on. Nil means the defaults (a real sleep, time.Now).
+	//
+	// Waits, retries and app tokens always run on the wall clock, never
+	// on env.Now: env.Now is the evaluation time (--now), which may be
+	// far from the real one, while GitHub's X-RateLimit-Reset, Retry-After
+	// and token lifetimes are real instants (issue 21: with --now a scan
+	// computed a 342-hour wait).
+	base    http.RoundTripper
+	sleep   func(ctx context.Context, d time.Duration) error
+	wallNow func() time.Time
+	// restOnly reads members, teams, repositories and collaborators by
+	// REST only, as before GraphQL did it (tests compare the two paths).
+	restOnly bool
+}
+
+// wall returns the wall clock: the test hook or time.Now.
+func (s *Scanner) wall() func() time.Time {
+	if s.wallNow != nil {
+		return s.wallNow
+	}
+	return time.Now
 }
 
 func newScanner(t config.Target, env scanners.Env) (scanners.Scanner, error) {
@@ -96,8 +115,18 @@ type scan struct {
 	mfaMembersKnown bool
 	mfaOutsideKnown bool
 
+	// profilesRead is set when the members' GraphQL listing read their
+	// profiles too.
+	profilesRead bool
+
 	repos []repoInfo
-	teams []*teamInfo
+	// collabsRead is set when the repositories' GraphQL listing read
+	// their direct collaborators (collabs, by full name; collabErrs the
+	// repositories whose collaborators could not be read).
+	collabsRead bool
+	collabs     map[string][]collaboratorEdge
+	collabErrs  map[string]error
+	teams       []*teamInfo
 	// customRoles are the custom repository roles by lower-case name
 	// (nil when they could not be read).
 	customRoles    map[string]customRepoRole

@@ -15,6 +15,7 @@ import (
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
 	ghsim "github.com/keyholder/keyholder/internal/sim/github"
+	"github.com/keyholder/keyholder/policies/access"
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/scannertest"
 )
@@ -154,6 +155,9 @@ func (h *harness) scanner(env scanners.Env, target string) *Scanner {
 	}
 	sc := s.(*Scanner)
 	sc.sleep = h.clock.Sleep
+	// The harness clock stands for the real one too: the fake's rate
+	// windows and token lifetimes run on it.
+	sc.wallNow = h.clock.Now
 	return sc
 }
 
@@ -192,6 +196,38 @@ func (h *harness) scan(target string) (*findings.Snapshot, string) {
 	}
 	scannertest.CheckGaps(h.t, Factory().Gaps, snap)
 	return snap, logs.String()
+}
+
+// scanREST is scan on the REST path only (members, teams, repositories
+// and collaborators listed by REST, as before GraphQL read them).
+func (h *harness) scanREST(target string) *findings.Snapshot {
+	h.t.Helper()
+	var logs bytes.Buffer
+	s := h.scanner(h.env(&logs), target)
+	s.restOnly = true
+	snap, err := s.Scan(context.Background())
+	if err != nil {
+		h.t.Fatalf("scan: %v\nlogs:\n%s", err, logs.String())
+	}
+	if errs := snap.Validate(); len(errs) > 0 {
+		h.t.Fatalf("invalid snapshot: %v", errs)
+	}
+	scannertest.CheckGaps(h.t, Factory().Gaps, snap)
+	return snap
+}
+
+// effRow returns the effective access row policies/access computes for
+// principal, privilege and scope.
+func effRow(t testing.TB, s *findings.Snapshot, pid, privilege, scope string) access.Row {
+	t.Helper()
+	res := access.Compute(s, access.Options{AsOf: scannertest.FixedNow})
+	for _, r := range res.Rows {
+		if r.Principal == pid && r.Privilege == privilege && r.Scope == scope {
+			return r
+		}
+	}
+	t.Fatalf("no effective access %s %s %s; grants of the principal: %+v", pid, privilege, scope, grantsOf(s, pid))
+	return access.Row{}
 }
 
 // lookups over a snapshot.

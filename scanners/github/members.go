@@ -82,22 +82,71 @@ func (sc *scan) listMembers(ctx context.Context, role, filter string) ([]*github
 		reason: "only organisation owners may use this filter"})
 }
 
-// readMembers reads owners (role=admin, super_admin grants "owner") and
-// the other members, then the 2FA-disabled filter unless the organisation
-// requires 2FA.
+// readMembers reads owners and members with their profiles in one
+// GraphQL listing (membersWithRole, 100 a page: role ADMIN is an owner),
+// or, where GraphQL cannot (its schema or answer fails), by REST:
+// owners (role=admin, super_admin grants "owner") and the other members,
+// with profiles read by GraphQL in the next step. Then the 2FA-disabled
+// filter unless the organisation requires 2FA.
 func (sc *scan) readMembers(ctx context.Context) {
+	if sc.s.restOnly || !sc.readMembersGraphQL(ctx) {
+		sc.readMembersREST(ctx)
+	}
+	sc.readTwoFactor(ctx)
+}
+
+// ownerGrant records an organisation owner.
+func (sc *scan) ownerGrant(id string) {
+	sc.out.grant(findings.Grant{
+		PrincipalID: id,
+		Privilege:   "owner",
+		PrivilegeID: "org_admin",
+		Level:       findings.LevelSuperAdmin,
+		Scope:       "org:" + sc.org,
+		Direct:      true,
+		Sensitive:   sc.allSensitive(),
+	})
+}
+
+// readMembersGraphQL lists members with their role and profile. It
+// returns false, having recorded nothing, when the listing failed: the
+// REST path then reads the members.
+func (sc *scan) readMembersGraphQL(ctx context.Context) bool {
+	edges, denied, partial, unsupported, err := sc.profilesWithFallback(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			sc.s.env.Logger.Debug("github: members by GraphQL failed; reading them by REST", "error", sc.c.red.String(err.Error()))
+		}
+		return false
+	}
+	owners, members := 0, 0
+	for _, e := range edges {
+		if e.Node.DatabaseID == nil {
+			continue
+		}
+		if e.Role == "ADMIN" {
+			owners++
+			sc.ownerGrant(sc.user(e.Node.Login, *e.Node.DatabaseID, "User", findings.PrincipalUser, orgRoleOwner))
+		} else {
+			members++
+			sc.user(e.Node.Login, *e.Node.DatabaseID, "User", findings.PrincipalUser, orgRoleMember)
+		}
+	}
+	sc.system.Attributes["owners"] = strconv.Itoa(owners)
+	sc.system.Attributes["members"] = strconv.Itoa(owners + members)
+	if unsupported != nil {
+		sc.gap(ctx, "principals/verified_emails", unsupported, "a server whose GraphQL schema has User.organizationVerifiedDomainEmails")
+	}
+	sc.applyProfiles(ctx, edges, denied, partial, nil)
+	sc.profilesRead = true
+	return true
+}
+
+// readMembersREST lists owners and members by REST.
+func (sc *scan) readMembersREST(ctx context.Context) {
 	owners, err := sc.listMembers(ctx, "admin", "")
 	for _, u := range owners {
-		id := sc.ghUser(u, findings.PrincipalUser, orgRoleOwner)
-		sc.out.grant(findings.Grant{
-			PrincipalID: id,
-			Privilege:   "owner",
-			PrivilegeID: "org_admin",
-			Level:       findings.LevelSuperAdmin,
-			Scope:       "org:" + sc.org,
-			Direct:      true,
-			Sensitive:   sc.allSensitive(),
-		})
+		sc.ownerGrant(sc.ghUser(u, findings.PrincipalUser, orgRoleOwner))
 	}
 	sc.gap(ctx, "grants/owners", err, remedyMembers)
 
@@ -108,7 +157,11 @@ func (sc *scan) readMembers(ctx context.Context) {
 	sc.gap(ctx, "principals/members", err, remedyMembers)
 	sc.system.Attributes["owners"] = strconv.Itoa(len(owners))
 	sc.system.Attributes["members"] = strconv.Itoa(len(owners) + len(members))
+}
 
+// readTwoFactor reads the 2fa_disabled filter unless the organisation
+// requires 2FA.
+func (sc *scan) readTwoFactor(ctx context.Context) {
 	if sc.twoFactorRequired != nil && *sc.twoFactorRequired {
 		return // 2FA is enforced for everyone; the filter adds nothing.
 	}
@@ -184,6 +237,7 @@ const profilesQuery = `query MemberProfiles($org: String!, $after: String) {
       }
     }
   }
+  rateLimit { cost remaining resetAt }
 }`
 
 // profilesQueryBasic is profilesQuery without verified-domain e-mails, for
@@ -198,6 +252,7 @@ const profilesQueryBasic = `query MemberProfiles($org: String!, $after: String) 
       }
     }
   }
+  rateLimit { cost remaining resetAt }
 }`
 
 type profileEdge struct {
@@ -216,13 +271,32 @@ type profileEdge struct {
 // instead of one REST call per member. The verified-domain e-mail is the
 // one link GitHub gives from a login to a company domain.
 func (sc *scan) readProfiles(ctx context.Context) {
-	edges, denied, partial, err := sc.profiles(ctx, profilesQuery)
+	if sc.profilesRead {
+		return // read with the members
+	}
+	edges, denied, partial, unsupported, err := sc.profilesWithFallback(ctx)
+	if unsupported != nil {
+		sc.gap(ctx, "principals/verified_emails", unsupported, "a server whose GraphQL schema has User.organizationVerifiedDomainEmails")
+	}
+	sc.applyProfiles(ctx, edges, denied, partial, err)
+}
+
+// profilesWithFallback runs the profile query, and again without
+// verified-domain e-mails when the schema lacks them (unsupported is then
+// the error to record).
+func (sc *scan) profilesWithFallback(ctx context.Context) (edges []profileEdge, denied *gqlError, partial []gqlError, unsupported, err error) {
+	edges, denied, partial, err = sc.profiles(ctx, profilesQuery)
 	if err != nil && mentions(err, "organizationVerifiedDomainEmails") {
 		// The schema has no such field: read the rest without it.
-		sc.gap(ctx, "principals/verified_emails", fmt.Errorf("%w: %w", scanners.ErrUnsupported, err),
-			"a server whose GraphQL schema has User.organizationVerifiedDomainEmails")
+		unsupported = fmt.Errorf("%w: %w", scanners.ErrUnsupported, err)
 		edges, denied, partial, err = sc.profiles(ctx, profilesQueryBasic)
 	}
+	return edges, denied, partial, unsupported, err
+}
+
+// applyProfiles sets names and e-mails of the registered members from
+// profile edges and records the profile gaps.
+func (sc *scan) applyProfiles(ctx context.Context, edges []profileEdge, denied *gqlError, partial []gqlError, err error) {
 	for _, e := range edges {
 		if e.Node.DatabaseID == nil {
 			continue

@@ -19,6 +19,7 @@ import (
 	"github.com/keyholder/keyholder/findings"
 	ghsim "github.com/keyholder/keyholder/internal/sim/github"
 	"github.com/keyholder/keyholder/scanners"
+	"github.com/keyholder/keyholder/scanners/scannertest"
 )
 
 // progressLog records progress steps.
@@ -200,7 +201,7 @@ func TestPrimaryRateLimitAnswers(t *testing.T) {
 	for _, status := range []int{http.StatusForbidden, http.StatusTooManyRequests} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			h := newHarness(t, contoso(t), ghsim.Options{})
-			h.fake.SetHook(onceHook("/orgs/contoso/teams", status, func() http.Header {
+			h.fake.SetHook(onceHook("/orgs/contoso/invitations", status, func() http.Header {
 				return http.Header{
 					"X-Ratelimit-Limit":     {"5000"},
 					"X-Ratelimit-Remaining": {"0"},
@@ -211,8 +212,8 @@ func TestPrimaryRateLimitAnswers(t *testing.T) {
 			if len(otherGaps(snap.Gaps)) != 0 {
 				t.Errorf("gaps: %+v", snap.Gaps)
 			}
-			if n := h.fake.Count("GET /orgs/{org}/teams"); n != 2 {
-				t.Errorf("teams requested %d times, want 2 (one retry)", n)
+			if n := h.fake.Count("GET /orgs/{org}/invitations"); n != 2 {
+				t.Errorf("invitations requested %d times, want 2 (one retry)", n)
 			}
 			found := false
 			for _, d := range h.clock.Sleeps() {
@@ -359,5 +360,73 @@ func TestRetryBudgetCauses(t *testing.T) {
 				t.Errorf("a %d is not throttling: %q", c.status, g.Error)
 			}
 		})
+	}
+}
+
+// TestIssue21RateLimitWaitsOnWallClock: the evaluation clock (--now, here
+// 342 hours in the past) plays no part in rate-limit waits: they are
+// computed from the wall clock against GitHub's X-RateLimit-Reset, so a
+// small quota is waited for (minutes), not judged 342 hours away and
+// turned into throttled gaps.
+func TestIssue21RateLimitWaitsOnWallClock(t *testing.T) {
+	want, _ := baseline(t)
+	h := newHarness(t, contoso(t), ghsim.Options{RateLimit: 15, RateWindow: 10 * time.Minute})
+	var logs bytes.Buffer
+	env := h.env(&logs)
+	past := scannertest.FixedNow.Add(-342 * time.Hour)
+	env.Now = func() time.Time { return past }
+	s := h.scanner(env, h.target(ownerToken))
+	snap, err := s.Scan(context.Background())
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	for _, g := range snap.Gaps {
+		if strings.Contains(g.Error, "rate_limit_max_wait") || strings.Contains(g.Error, "throttled") {
+			t.Errorf("throttled gap with an evaluation clock in the past: %+v", g)
+		}
+	}
+	waited := false
+	for _, d := range h.clock.Sleeps() {
+		if d > 10*time.Minute+time.Second {
+			t.Errorf("waited %v: more than the 10-minute window", d)
+		}
+		if d > 5*time.Minute {
+			waited = true
+		}
+	}
+	if !waited {
+		t.Errorf("no wait for the reset; sleeps: %v", h.clock.Sleeps())
+	}
+	if h.fake.Limited() != 0 {
+		t.Errorf("%d requests hit the exhausted quota", h.fake.Limited())
+	}
+	// The audit log window is evaluation-time business and moves with
+	// --now; everything else is the unthrottled snapshot.
+	if len(snap.Grants) != len(want.Grants) || len(snap.Principals) != len(want.Principals) {
+		t.Errorf("snapshot differs from the unthrottled one: %d/%d grants, %d/%d principals",
+			len(snap.Grants), len(want.Grants), len(snap.Principals), len(want.Principals))
+	}
+}
+
+// TestIssue21WallClockDefault: a scanner built as users build it (no test
+// hook) measures waits on time.Now, whatever env.Now says.
+func TestIssue21WallClockDefault(t *testing.T) {
+	h := newHarness(t, contoso(t), ghsim.Options{})
+	cfg := h.config(h.target(ownerToken))
+	var logs bytes.Buffer
+	env := h.env(&logs)
+	env.Config = cfg
+	env.Now = func() time.Time { return time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC) }
+	sc, err := Factory().New(cfg.Targets[0], env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := sc.(*Scanner).connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl := c.http.Transport.(*authTransport).next.(*rateLimiter)
+	if d := time.Since(rl.now()); d < -time.Minute || d > time.Minute {
+		t.Errorf("rate limiter clock is %v away from time.Now", d)
 	}
 }

@@ -29,6 +29,9 @@ func (r repoInfo) scope() string { return "repo:" + r.FullName }
 // readRepos lists the organisation's repositories (needed for direct
 // collaborators and deploy keys; teams name theirs).
 func (sc *scan) readRepos(ctx context.Context) {
+	if !sc.s.restOnly && sc.readReposGraphQL(ctx) {
+		return
+	}
 	endpoint := "/orgs/" + sc.org + "/repos?type=all"
 	repos, err := listPages(ctx, sc.s, endpoint, func(ctx context.Context, o github.ListOptions) ([]*github.Repository, *github.Response, error) {
 		return sc.c.gh.Repositories.ListByOrg(ctx, sc.org, &github.RepositoryListByOrgOptions{Type: "all", ListOptions: o})
@@ -145,6 +148,12 @@ func (sc *scan) readCollaborators(ctx context.Context) {
 	if skipped > 0 {
 		sc.out.skipped("grants/repo_collaborators_skipped", fmt.Sprintf(
 			"direct collaborators of %d repositories not read (collaborators: %s); set collaborators: all to read them", skipped, sc.s.cfg.Collaborators))
+	}
+	if sc.collabsRead {
+		if err := sc.emitGraphQLCollaborators(ctx, todo); err != nil {
+			sc.gap(ctx, "grants/repo_collaborators", err, "classic PAT: repo; fine-grained or app: Repository metadata read (and push access, which owners have)")
+		}
+		return
 	}
 	var fail failures
 	forEach(ctx, sc, "repository collaborators", todo, func(ctx context.Context, r repoInfo) {

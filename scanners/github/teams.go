@@ -25,7 +25,6 @@ type teamInfo struct {
 	// child teams included, flagged inherited.
 	members []teamMember
 	repos   []teamRepo
-	read    bool // members and repos both read
 }
 
 // teamMember is an entry of GET /orgs/{org}/teams/{slug}/members. role
@@ -46,14 +45,50 @@ type teamRepo struct {
 
 const remedyTeams = "classic PAT: read:org; fine-grained or app: Organization members read (secret teams are visible to owners only)"
 
-// readTeams lists teams, then each team's members and repositories, and
-// turns them into memberships (user → team for direct members, child team
-// → parent team) and one grant per member and repository carried by the
-// team chain (Via, nearest team first). GitHub lists a parent team's
-// members including its child teams' members, and child teams inherit the
-// parent's repository access, so a member of a child team gets the
-// parent's repositories via [child, parent].
+// readTeams reads teams, their members and their repositories — by
+// GraphQL (teams.go's readTeamsGraphQL: 100 teams a page with their
+// immediate members and repositories) or, where GraphQL cannot, by REST
+// (the team list, then each team's members and repositories) — and
+// turns them into team principals, memberships (user → team for direct
+// members, child team → parent team) and one grant per team and
+// repository on the team itself. policies/access expands a team's grants
+// to its transitive members with the chain (Via, nearest team first):
+// GitHub gives child teams their parent's repository access, so a member
+// of a child team reaches the parent's repositories via [child, parent].
 func (sc *scan) readTeams(ctx context.Context) {
+	if sc.s.restOnly || !sc.readTeamsGraphQL(ctx) {
+		sc.readTeamsREST(ctx)
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	sc.teamAccess()
+}
+
+// addTeam registers a team principal and keeps the team.
+func (sc *scan) addTeam(bySlug map[string]*teamInfo, ti *teamInfo) {
+	if bySlug[ti.Slug] != nil {
+		return
+	}
+	ti.pid = findings.PrincipalID(findings.PrincipalTeam, sc.s.name, strconv.FormatInt(ti.ID, 10))
+	attrs := map[string]string{"slug": ti.Slug}
+	if ti.Privacy != "" {
+		attrs["privacy"] = ti.Privacy
+	}
+	if ti.Parent != "" {
+		attrs["parent"] = ti.Parent
+	}
+	sc.out.principal(findings.Principal{
+		ID: ti.pid, System: sc.s.name, Kind: findings.PrincipalTeam, NativeID: strconv.FormatInt(ti.ID, 10),
+		DisplayName: ti.Name, Login: ti.Slug, Enabled: true, MFA: findings.MFAUnknown, Attributes: attrs,
+	})
+	bySlug[ti.Slug] = ti
+	sc.teams = append(sc.teams, ti)
+}
+
+// readTeamsREST lists teams, then each team's members (members of child
+// teams included, flagged inherited) and repositories.
+func (sc *scan) readTeamsREST(ctx context.Context) {
 	endpoint := "/orgs/" + sc.org + "/teams"
 	list, err := listPages(ctx, sc.s, endpoint, func(ctx context.Context, o github.ListOptions) ([]*github.Team, *github.Response, error) {
 		return sc.c.gh.Teams.ListTeams(ctx, sc.org, &o)
@@ -62,78 +97,79 @@ func (sc *scan) readTeams(ctx context.Context) {
 
 	bySlug := map[string]*teamInfo{}
 	for _, t := range list {
-		if bySlug[t.GetSlug()] != nil {
-			continue
-		}
 		ti := &teamInfo{ID: t.GetID(), Slug: t.GetSlug(), Name: t.GetName(), Privacy: t.GetPrivacy()}
 		if t.Parent != nil {
 			ti.Parent = t.Parent.GetSlug()
 		}
-		ti.pid = findings.PrincipalID(findings.PrincipalTeam, sc.s.name, strconv.FormatInt(ti.ID, 10))
-		attrs := map[string]string{"slug": ti.Slug}
-		if ti.Privacy != "" {
-			attrs["privacy"] = ti.Privacy
-		}
-		if ti.Parent != "" {
-			attrs["parent"] = ti.Parent
-		}
-		sc.out.principal(findings.Principal{
-			ID: ti.pid, System: sc.s.name, Kind: findings.PrincipalTeam, NativeID: strconv.FormatInt(ti.ID, 10),
-			DisplayName: ti.Name, Login: ti.Slug, Enabled: true, MFA: findings.MFAUnknown, Attributes: attrs,
-		})
-		bySlug[ti.Slug] = ti
-		sc.teams = append(sc.teams, ti)
+		sc.addTeam(bySlug, ti)
 	}
 	sort.Slice(sc.teams, func(i, j int) bool { return sc.teams[i].Slug < sc.teams[j].Slug })
 	sc.system.Attributes["teams"] = strconv.Itoa(len(sc.teams))
-	for _, t := range sc.teams {
-		if p := bySlug[t.Parent]; p != nil {
-			sc.out.membership(t.pid, p.pid)
-		}
-	}
 
 	var memberFail, repoFail failures
 	forEach(ctx, sc, "teams", sc.teams, func(ctx context.Context, t *teamInfo) {
-		mEndpoint := "/orgs/" + sc.org + "/teams/" + t.Slug + "/members"
-		members, err := listPages(ctx, sc.s, mEndpoint, rawList[teamMember](sc.c, "orgs/"+sc.org+"/teams/"+url.PathEscape(t.Slug)+"/members", url.Values{"role": {"all"}}))
-		memberFail.add(t.Slug, sc.c.classify(mEndpoint, err))
-		rEndpoint := "/orgs/" + sc.org + "/teams/" + t.Slug + "/repos"
-		repos, rerr := listPages(ctx, sc.s, rEndpoint, func(ctx context.Context, o github.ListOptions) ([]*github.Repository, *github.Response, error) {
-			return sc.c.gh.Teams.ListTeamReposBySlug(ctx, sc.org, t.Slug, &o)
-		})
-		repoFail.add(t.Slug, sc.c.classify(rEndpoint, rerr))
-		t.members = members
-		for _, r := range repos {
-			full := r.GetFullName()
-			if full == "" {
-				full = sc.org + "/" + r.GetName()
-			}
-			vis := r.GetVisibility()
-			if vis == "" {
-				vis = map[bool]string{true: "private", false: "public"}[r.GetPrivate()]
-			}
-			t.repos = append(t.repos, teamRepo{
-				repo:  repoInfo{ID: r.GetID(), Name: r.GetName(), FullName: full, Visibility: vis, Archived: r.GetArchived()},
-				perms: r.Permissions, role: r.GetRoleName(),
-			})
-		}
-		t.read = err == nil && rerr == nil
+		members, err := sc.restTeamMembers(ctx, t)
+		memberFail.add(t.Slug, err)
+		repos, rerr := sc.restTeamRepos(ctx, t)
+		repoFail.add(t.Slug, rerr)
+		t.members, t.repos = members, repos
 	})
 	sc.gap(ctx, "grants/team_members", memberFail.err(len(sc.teams), "teams' members"), remedyTeams)
 	sc.gap(ctx, "grants/team_repos", repoFail.err(len(sc.teams), "teams' repositories"), remedyTeams)
-	if ctx.Err() != nil {
-		return
-	}
-	sc.teamGrants(bySlug)
 }
 
-// teamGrants turns team members and repositories into memberships and
-// grants.
-func (sc *scan) teamGrants(bySlug map[string]*teamInfo) {
+// restTeamMembers lists a team's members by REST, members of child teams
+// included (flagged inherited where the server says so).
+func (sc *scan) restTeamMembers(ctx context.Context, t *teamInfo) ([]teamMember, error) {
+	mEndpoint := "/orgs/" + sc.org + "/teams/" + t.Slug + "/members"
+	members, err := listPages(ctx, sc.s, mEndpoint, rawList[teamMember](sc.c, "orgs/"+sc.org+"/teams/"+url.PathEscape(t.Slug)+"/members", url.Values{"role": {"all"}}))
+	return members, sc.c.classify(mEndpoint, err)
+}
+
+// restTeamRepos lists a team's repositories by REST, with the role name
+// (a custom repository role's name where the team holds one).
+func (sc *scan) restTeamRepos(ctx context.Context, t *teamInfo) ([]teamRepo, error) {
+	rEndpoint := "/orgs/" + sc.org + "/teams/" + t.Slug + "/repos"
+	repos, rerr := listPages(ctx, sc.s, rEndpoint, func(ctx context.Context, o github.ListOptions) ([]*github.Repository, *github.Response, error) {
+		return sc.c.gh.Teams.ListTeamReposBySlug(ctx, sc.org, t.Slug, &o)
+	})
+	var out []teamRepo
+	for _, r := range repos {
+		full := r.GetFullName()
+		if full == "" {
+			full = sc.org + "/" + r.GetName()
+		}
+		vis := r.GetVisibility()
+		if vis == "" {
+			vis = map[bool]string{true: "private", false: "public"}[r.GetPrivate()]
+		}
+		out = append(out, teamRepo{
+			repo:  repoInfo{ID: r.GetID(), Name: r.GetName(), FullName: full, Visibility: vis, Archived: r.GetArchived()},
+			perms: r.Permissions, role: r.GetRoleName(),
+		})
+	}
+	return out, sc.c.classify(rEndpoint, rerr)
+}
+
+// teamAccess turns the teams read into memberships and grants on the
+// teams. A member listed by a team is its direct member when the server
+// says so (or, on servers that do not flag inherited members, when no
+// child team lists them); a member listed as inherited whom no visible
+// descendant team holds directly (a secret child team the token cannot
+// see) is made a member of the listing team, which then carries the
+// access to them.
+func (sc *scan) teamAccess() {
+	bySlug := map[string]*teamInfo{}
 	children := map[string][]string{}
+	for _, t := range sc.teams {
+		bySlug[t.Slug] = t
+	}
 	for _, t := range sc.teams {
 		if t.Parent != "" {
 			children[t.Parent] = append(children[t.Parent], t.Slug)
+			if p := bySlug[t.Parent]; p != nil {
+				sc.out.membership(t.pid, p.pid)
+			}
 		}
 	}
 	// direct[slug] holds the lower-case logins that are direct members.
@@ -161,38 +197,63 @@ func (sc *scan) teamGrants(bySlug map[string]*teamInfo) {
 			}
 		}
 	}
+	// reach[slug] is who the team's memberships reach: its direct
+	// members, those it is given below, and its child teams' reach.
+	reach := map[string]map[string]bool{}
+	var reachOf func(slug string, depth int) map[string]bool
+	reachOf = func(slug string, depth int) map[string]bool {
+		if r, ok := reach[slug]; ok || depth > len(sc.teams) {
+			return r
+		}
+		r := map[string]bool{}
+		reach[slug] = r // a cycle (malformed data) stops here
+		for _, c := range children[slug] {
+			for l := range reachOf(c, depth+1) {
+				r[l] = true
+			}
+		}
+		for _, m := range bySlug[slug].members {
+			r[strings.ToLower(m.Login)] = true
+		}
+		return r
+	}
 	for _, t := range sc.teams {
+		var maintainers []string
+		below := map[string]bool{}
+		for _, c := range children[t.Slug] {
+			for l := range reachOf(c, 0) {
+				below[l] = true
+			}
+		}
 		for _, m := range t.members {
-			pid := sc.teamMemberPrincipal(m)
-			if direct[t.Slug][strings.ToLower(m.Login)] {
-				sc.out.membership(pid, t.pid)
+			login := strings.ToLower(m.Login)
+			isDirect := direct[t.Slug][login]
+			if !isDirect && below[login] {
+				continue // reached through a child team's membership
 			}
-			if len(t.repos) == 0 {
-				continue
+			sc.out.membership(sc.teamMemberPrincipal(m), t.pid)
+			if isDirect && m.Role == "maintainer" {
+				maintainers = append(maintainers, m.Login)
 			}
-			chain := sc.chain(bySlug, children, direct, t.Slug, strings.ToLower(m.Login))
-			if chain == nil {
-				continue
-			}
-			for _, r := range t.repos {
-				level, name := repoLevel(r.perms, r.role)
-				attrs := repoAttrs(r.repo)
-				attrs["team"] = t.Slug
-				if m.Role == "maintainer" && direct[t.Slug][strings.ToLower(m.Login)] {
-					attrs["team_role"] = "maintainer"
-				}
-				level = sc.gradeCustom(level, name, attrs)
-				sc.out.grant(findings.Grant{
-					PrincipalID: pid,
-					Privilege:   name,
-					Level:       level,
-					Scope:       r.repo.scope(),
-					Via:         chain,
-					Direct:      false,
-					Sensitive:   sc.sensitiveFor(r.repo.FullName),
-					Attributes:  attrs,
-				})
-			}
+		}
+		if len(maintainers) > 0 {
+			sort.Strings(maintainers)
+			sc.out.update(t.pid, func(p *findings.Principal) { p.Attributes["maintainers"] = strings.Join(maintainers, ",") })
+		}
+		for _, r := range t.repos {
+			level, name := repoLevel(r.perms, r.role)
+			attrs := repoAttrs(r.repo)
+			attrs["team"] = t.Slug
+			level = sc.gradeCustom(level, name, attrs)
+			sc.out.grant(findings.Grant{
+				PrincipalID: t.pid,
+				Privilege:   name,
+				Level:       level,
+				Scope:       r.repo.scope(),
+				Direct:      true,
+				Sensitive:   sc.sensitiveFor(r.repo.FullName),
+				Attributes:  attrs,
+			})
 		}
 	}
 }
@@ -230,40 +291,4 @@ func inChildren(bySlug map[string]*teamInfo, children map[string][]string, slug,
 		return false
 	}
 	return walk(slug)
-}
-
-// chain returns the team principal ids that carry team's access to login,
-// nearest first: [team] for a direct member, [child, ..., team] for a
-// member of a descendant team (the shortest such chain, ties broken by
-// slug). It returns nil when no chain is known.
-func (sc *scan) chain(bySlug map[string]*teamInfo, children map[string][]string, direct map[string]map[string]bool, team, login string) []string {
-	type node struct {
-		slug string
-		path []string // slugs from team down to slug
-	}
-	queue := []node{{slug: team, path: []string{team}}}
-	seen := map[string]bool{team: true}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		if direct[n.slug][login] {
-			out := make([]string, 0, len(n.path))
-			for i := len(n.path) - 1; i >= 0; i-- {
-				out = append(out, bySlug[n.path[i]].pid)
-			}
-			return out
-		}
-		kids := append([]string(nil), children[n.slug]...)
-		sort.Strings(kids)
-		for _, c := range kids {
-			if seen[c] || bySlug[c] == nil {
-				continue
-			}
-			seen[c] = true
-			queue = append(queue, node{slug: c, path: append(append([]string(nil), n.path...), c)})
-		}
-	}
-	// Listed without a known direct team (a child team we cannot see):
-	// the team itself carries the grant.
-	return []string{bySlug[team].pid}
 }

@@ -334,8 +334,8 @@ func aceLabel(h aclHolding) string {
 	return fmt.Sprintf("ACE on %s: allow %s to %s%s", h.t.dn, h.right, h.sid, inh)
 }
 
-// aclGrants turns the DACLs read into super_admin grants on the trustees
-// and, through nesting, on their members.
+// aclGrants turns the DACLs read into super_admin grants on the trustees;
+// the members of a trustee group hold them through its memberships.
 func (c *collector) aclGrants(domainSID, rootSID string) {
 	for _, t := range c.acls {
 		for _, h := range holdings(t, domainSID, rootSID) {
@@ -362,14 +362,11 @@ func (c *collector) aclGrants(domainSID, rootSID string) {
 			}
 			label := aceLabel(h)
 			pv := privilege{name: name, id: h.right, level: findings.LevelSuperAdmin, source: source}
+			// On the trustee only: its members reach it through the
+			// memberships, and policies/access names the chain, then
+			// the ACE.
 			c.addGrantVia(o, pv, []string{label}, attrs)
-			for _, r := range expand(o) {
-				via := make([]string, 0, len(r.via)+1)
-				for _, g := range r.via {
-					via = append(via, g.p.ID)
-				}
-				c.addGrantVia(r.o, pv, append(via, label), attrs)
-			}
+			c.reach(o)
 		}
 	}
 }
@@ -407,7 +404,7 @@ func (c *collector) sidPrincipal(sid string) *object {
 	name := wellKnownSIDs[sid]
 	attrs := map[string]string{"object_sid": sid, "unresolved_sid": "true"}
 	setIf(attrs, "well_known", name)
-	o.p = findings.Principal{
+	o.p = &findings.Principal{
 		ID:          findings.PrincipalID(findings.PrincipalExternal, c.sys.ID, sid),
 		System:      c.sys.ID,
 		Kind:        findings.PrincipalExternal,

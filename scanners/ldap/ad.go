@@ -237,11 +237,11 @@ func (c *collector) adPrivilegedGroups(ctx context.Context, domainNC string, wk 
 			o := c.byKey[dnKey(e.DN)]
 			o.memberKeys = o.memberKeys[:0]
 			for _, m := range e.GetAttributeValues("member") {
-				o.memberKeys = append(o.memberKeys, dnKey(m))
+				o.memberKeys = append(o.memberKeys, c.ref(m))
 			}
 			if vals, end, ok := rangeValues(e, "member"); ok {
 				for _, m := range vals {
-					o.memberKeys = append(o.memberKeys, dnKey(m))
+					o.memberKeys = append(o.memberKeys, c.ref(m))
 				}
 				if end >= 0 {
 					more = append(more, ranged{o: o, dn: e.DN, end: end})
@@ -391,7 +391,7 @@ func (c *collector) adRangedMembers(ctx context.Context, o *object, dn string, e
 					return nil // does not advance: reported below
 				}
 				for _, m := range vals {
-					o.memberKeys = append(o.memberKeys, dnKey(m))
+					o.memberKeys = append(o.memberKeys, c.ref(m))
 				}
 				return nil
 			})
@@ -553,13 +553,7 @@ func (c *collector) logonGap() {
 		accounts, scanners.ErrDenied), "grant the scanning account read access to lastLogonTimestamp")
 }
 
-func reachedObjects(root *object) []*object {
-	var out []*object
-	for _, r := range expand(root) {
-		out = append(out, r.o)
-	}
-	return out
-}
+func reachedObjects(root *object) []*object { return reachable(root) }
 
 // unresolvedGap records members of a privileged group, or of the groups
 // nested in it, that match no object read: hidden from this account, or
@@ -591,8 +585,8 @@ func (c *collector) unresolvedGap(name string, groups []*object) {
 // read cannot explain (some group in between is hidden).
 func (c *collector) unresolvedChains(pg *privGroup) {
 	reach := map[*object]bool{pg.o: true}
-	for _, r := range expand(pg.o) {
-		reach[r.o] = true
+	for _, o := range reachable(pg.o) {
+		reach[o] = true
 	}
 	var missing []string
 	for _, o := range pg.inChain {

@@ -16,7 +16,7 @@ import (
 // object is one directory entry that may become a principal: a user, a
 // group, a computer or a foreign security principal.
 type object struct {
-	p   findings.Principal
+	p   *findings.Principal
 	key string // dnKey of the DN
 	// isGroup marks groups; only groups have members.
 	isGroup bool
@@ -65,8 +65,12 @@ type collector struct {
 	base    string
 	baseKey string
 
-	objs   []*object
-	byKey  map[string]*object
+	objs  []*object
+	byKey map[string]*object
+	// refs interns the DN keys of member and memberOf values that name
+	// no object read yet, so each is held once however often it is
+	// named (issue 21 memory).
+	refs   map[string]string
 	byGUID map[string]*object
 	bySID  map[string]*object
 
@@ -90,7 +94,7 @@ type collector struct {
 func newCollector(s *Scanner, ss *session, dse *rootDSE) *collector {
 	c := &collector{
 		s: s, ss: ss, dse: dse,
-		byKey: map[string]*object{}, byGUID: map[string]*object{}, bySID: map[string]*object{},
+		byKey: map[string]*object{}, refs: map[string]string{}, byGUID: map[string]*object{}, bySID: map[string]*object{},
 		gapIndex: map[string]int{}, missing: map[attrKey]*missingAttr{},
 		trustSIDs: map[string]string{}, bad: map[string]*missingAttr{},
 	}
@@ -165,6 +169,34 @@ func (c *collector) add(o *object) *object {
 		c.bySID[o.sid] = o
 	}
 	return o
+}
+
+// ref returns the key of a DN another entry names (member, memberOf):
+// the named object's own key when it was read, else one interned copy.
+func (c *collector) ref(dn string) string {
+	k := dnKey(dn)
+	if o := c.byKey[k]; o != nil {
+		return o.key
+	}
+	if s, ok := c.refs[k]; ok {
+		return s
+	}
+	if c.refs == nil {
+		c.refs = map[string]string{}
+	}
+	c.refs[k] = k
+	return k
+}
+
+// keyFor returns the key of an entry's own DN: the copy interned when
+// another entry named it first, else dnKey(dn).
+func (c *collector) keyFor(dn string) string {
+	k := dnKey(dn)
+	if s, ok := c.refs[k]; ok {
+		delete(c.refs, k)
+		return s
+	}
+	return k
 }
 
 // attrKey names an attribute within a collection.
@@ -374,14 +406,27 @@ func (c *collector) isADSystemPartition(ref string) bool {
 	return false
 }
 
-// snapshot assembles what was collected.
+// snapshot assembles what was collected. It is the collector's last use:
+// it hands the principals over and releases each object's own data as it
+// goes, so the directory is not held twice at the end of a large scan
+// (issue 21 memory).
 func (c *collector) snapshot() *findings.Snapshot {
 	snap := &findings.Snapshot{Systems: []findings.System{c.sys}}
+	np, nm := 0, 0
 	for _, o := range c.objs {
-		if o.emit {
-			snap.Principals = append(snap.Principals, o.p)
+		if !o.emit {
+			continue
+		}
+		np++
+		if o.isGroup {
+			for _, m := range o.members {
+				if m.emit {
+					nm++
+				}
+			}
 		}
 	}
+	snap.Memberships = make([]findings.Membership, 0, nm)
 	for _, g := range c.objs {
 		if !g.isGroup || !g.emit {
 			continue
@@ -398,6 +443,16 @@ func (c *collector) snapshot() *findings.Snapshot {
 			})
 		}
 	}
+	c.byKey, c.byGUID, c.bySID, c.refs = nil, nil, nil, nil
+	snap.Principals = make([]findings.Principal, 0, np)
+	for i, o := range c.objs {
+		if o.emit {
+			snap.Principals = append(snap.Principals, *o.p)
+		}
+		*o = object{}
+		c.objs[i] = nil
+	}
+	c.objs = nil
 	snap.Grants = c.grants
 	snap.Trusts = c.trusts
 	snap.Gaps = c.gaps

@@ -17,6 +17,16 @@ func dnKey(dn string) string {
 		}
 		return strings.ToLower(dn)
 	}
+	if normalKey(dn) {
+		// Already a key (the usual spelling of generic directories):
+		// share the string, allocate nothing.
+		return dn
+	}
+	return foldDN(dn)
+}
+
+// foldDN lower-cases dn and drops the spaces around separators.
+func foldDN(dn string) string {
 	out := make([]byte, 0, len(dn))
 	last := byte(0)
 	for i := 0; i < len(dn); i++ {
@@ -45,6 +55,27 @@ func dnKey(dn string) string {
 		return strings.ToLower(string(out))
 	}
 	return string(out)
+}
+
+// normalKey reports whether dnKey(dn) == dn: ASCII without upper case
+// letters and without spaces next to a separator or at either end (the
+// characters that need ParseDN are checked by the caller).
+func normalKey(dn string) bool {
+	for i := 0; i < len(dn); i++ {
+		c := dn[i]
+		switch {
+		case c >= 0x80, c < 0x20, 'A' <= c && c <= 'Z':
+			return false
+		case c == ' ':
+			if i == 0 || i == len(dn)-1 {
+				return false
+			}
+			if p, n := dn[i-1], dn[i+1]; p == ',' || p == '=' || p == ' ' || n == ',' || n == '=' || n == ' ' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func isASCII(s string) bool {

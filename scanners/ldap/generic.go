@@ -34,6 +34,12 @@ func (c *collector) collectGeneric(ctx context.Context) error {
 		return err
 	}
 	c.link()
+	// The member and memberOf values are resolved into members: on a
+	// generic directory nothing reads them again.
+	for _, o := range c.objs {
+		o.parents, o.memberKeys, o.memberUIDs, o.uids = nil, nil, nil, nil
+	}
+	c.refs = nil
 	c.cycleCount = c.markCycles()
 	if c.cycleCount > 0 {
 		c.sys.Attributes["membership_cycles"] = itoa(c.cycleCount)

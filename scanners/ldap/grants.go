@@ -2,7 +2,6 @@ package ldap
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/keyholder/keyholder/findings"
@@ -25,10 +24,14 @@ type privilege struct {
 	sensitive []string
 }
 
-// grantClosure emits the grant on root itself and one grant per object
-// reachable through nesting, with Via naming the chain of groups (nearest
-// first, root last). extra adds objects the server reported as transitive
-// members for which no chain could be rebuilt from the data read.
+// grantClosure emits the grant on root, the group that holds it, and
+// marks every object reachable through nesting for the snapshot: the
+// memberships carry the access to them, and policies/access expands it
+// with the chain (issue 21: group access is expanded in one place). extra
+// adds objects the server reported as transitive members for which no
+// chain could be rebuilt from the data read: no membership explains their
+// access, so each gets a grant of its own naming root as the only hop
+// (membership "in_chain_unresolved").
 // It returns the reached objects, root included.
 func (c *collector) grantClosure(root *object, pv privilege, extra []*object) []*object {
 	scope := c.base
@@ -40,23 +43,10 @@ func (c *collector) grantClosure(root *object, pv privilege, extra []*object) []
 		base["group_dn"] = root.p.DN
 	}
 	c.addGrant(root, pv, scope, nil, true, base, "")
-	reached := []*object{root}
-	seen := map[*object]bool{root: true}
-	for _, r := range expand(root) {
-		seen[r.o] = true
-		reached = append(reached, r.o)
-		via := make([]string, len(r.via))
-		for i, g := range r.via {
-			via[i] = g.p.ID
-		}
-		how := "nested"
-		if len(r.via) == 1 {
-			how = "direct"
-			if r.o.primaryKey != "" && r.o.primaryKey == root.key {
-				how = "primary_group"
-			}
-		}
-		c.addGrant(r.o, pv, scope, via, false, base, how)
+	reached := append([]*object{root}, c.reach(root)...)
+	seen := make(map[*object]bool, len(reached))
+	for _, o := range reached {
+		seen[o] = true
 	}
 	sort.Slice(extra, func(i, j int) bool { return extra[i].p.ID < extra[j].p.ID })
 	for _, o := range extra {
@@ -72,6 +62,18 @@ func (c *collector) grantClosure(root *object, pv privilege, extra []*object) []
 	return reached
 }
 
+// reach returns every object nested in root (root itself not included)
+// and marks each for the snapshot, so the memberships that carry root's
+// grants to them are written: computers and foreign security principals
+// are otherwise left out when they hold nothing.
+func (c *collector) reach(root *object) []*object {
+	out := reachable(root)
+	for _, o := range out {
+		o.emit = true
+	}
+	return out
+}
+
 func (c *collector) addGrant(o *object, pv privilege, scope string, via []string, direct bool, base map[string]string, how string) {
 	o.emit = true
 	attrs := make(map[string]string, len(base)+2)
@@ -80,7 +82,6 @@ func (c *collector) addGrant(o *object, pv privilege, scope string, via []string
 	}
 	if how != "" {
 		attrs["membership"] = how
-		attrs["depth"] = strconv.Itoa(len(via))
 	}
 	g := findings.Grant{
 		ID:          findings.GrantID(c.sys.ID, o.p.ID, pv.name, scope, findings.AssignmentPermanent, via),

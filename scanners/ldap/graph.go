@@ -2,6 +2,7 @@ package ldap
 
 import (
 	"sort"
+	"strings"
 )
 
 // link resolves the membership edges read from both sides (a member's
@@ -42,9 +43,16 @@ func (c *collector) link() {
 		}
 		// posix primary group: a user's gidNumber names a posixGroup.
 		if byGID != nil && !o.isGroup && o.gidNumber != "" {
+			var names []string
 			for _, g := range byGID[o.gidNumber] {
 				g.members = append(g.members, o)
 				o.primaryKey = g.key
+				names = append(names, g.p.DisplayName)
+			}
+			// The membership alone does not say it is the primary group
+			// (the grant said so before issue 21 moved the expansion).
+			if len(names) > 0 && o.p.Attributes != nil {
+				o.p.Attributes["primary_group"] = strings.Join(sortedUnique(names), ", ")
 			}
 		}
 	}
@@ -98,36 +106,23 @@ func uniqueObjects(in []*object) []*object {
 	return in[:j]
 }
 
-// reach is one object reached from a group and the chain that carries it.
-type reach struct {
-	o *object
-	// via are the group objects from the nearest (the one o is a direct
-	// member of) to the root group, inclusive.
-	via []*object
-}
-
-// expand walks the members of root breadth-first and returns every object
-// it reaches once, with the shortest chain (ties broken by principal id,
-// so the result is deterministic). Cycles end the walk where an object is
-// met again; root itself is not returned.
-func expand(root *object) []reach {
+// reachable walks the members of root breadth-first and returns every
+// object it reaches once (root itself excluded), in the order met: members
+// sorted by principal id, so the result is deterministic. Cycles end the
+// walk where an object is met again. The chains themselves are not built
+// here: the snapshot carries memberships and policies/access names them.
+func reachable(root *object) []*object {
 	visited := map[*object]bool{root: true}
-	chains := map[*object][]*object{root: {root}}
-	var out []reach
-	queue := []*object{root}
-	for len(queue) > 0 {
-		g := queue[0]
-		queue = queue[1:]
+	var out []*object
+	for i := -1; i < len(out); i++ {
+		g := root
+		if i >= 0 {
+			g = out[i]
+		}
 		for _, m := range g.members {
-			if visited[m] {
-				continue
-			}
-			visited[m] = true
-			via := chains[g]
-			out = append(out, reach{o: m, via: via})
-			if m.isGroup && len(m.members) > 0 {
-				chains[m] = append([]*object{m}, via...)
-				queue = append(queue, m)
+			if !visited[m] {
+				visited[m] = true
+				out = append(out, m)
 			}
 		}
 	}

@@ -30,7 +30,7 @@ const (
 // adGroup turns an AD group entry into an object.
 func (c *collector) adGroup(e *goldap.Entry) {
 	coll := "principals/groups"
-	o := &object{key: dnKey(e.DN), isGroup: true, emit: true}
+	o := &object{key: c.keyFor(e.DN), isGroup: true, emit: true}
 	o.guid = c.guidOf(e, coll)
 	o.sid = c.sidOf(e, coll)
 	native := o.guid
@@ -51,7 +51,7 @@ func (c *collector) adGroup(e *goldap.Entry) {
 		o.adminCount = true
 		attrs["admin_count"] = "1"
 	}
-	o.p = findings.Principal{
+	o.p = &findings.Principal{
 		ID:          findings.PrincipalID(findings.PrincipalGroup, c.sys.ID, native),
 		System:      c.sys.ID,
 		Kind:        findings.PrincipalGroup,
@@ -69,11 +69,11 @@ func (c *collector) adGroup(e *goldap.Entry) {
 		}
 	}
 	for _, g := range e.GetAttributeValues("memberOf") {
-		o.parents = append(o.parents, dnKey(g))
+		o.parents = append(o.parents, c.ref(g))
 	}
 	if vals, _, ok := rangeValues(e, "memberOf"); ok {
 		for _, g := range vals {
-			o.parents = append(o.parents, dnKey(g))
+			o.parents = append(o.parents, c.ref(g))
 		}
 		c.rangedAttr(e, "memberOf", coll)
 	}
@@ -120,17 +120,17 @@ func (c *collector) genericGroup(e *goldap.Entry) {
 	if containsFold(classes, "groupOfUniqueNames") {
 		c.need(e, "uniqueMember", coll)
 	}
-	o := &object{key: dnKey(e.DN), isGroup: true, emit: true}
+	o := &object{key: c.keyFor(e.DN), isGroup: true, emit: true}
 	o.gidNumber = e.GetAttributeValue("gidNumber")
 	for _, m := range e.GetAttributeValues("member") {
-		o.memberKeys = append(o.memberKeys, dnKey(m))
+		o.memberKeys = append(o.memberKeys, c.ref(m))
 	}
 	for _, m := range e.GetAttributeValues("uniqueMember") {
-		o.memberKeys = append(o.memberKeys, dnKey(stripUID(m)))
+		o.memberKeys = append(o.memberKeys, c.ref(stripUID(m)))
 	}
 	o.memberUIDs = e.GetAttributeValues("memberUid")
 	for _, g := range e.GetAttributeValues("memberOf") {
-		o.parents = append(o.parents, dnKey(g))
+		o.parents = append(o.parents, c.ref(g))
 	}
 	attrs := map[string]string{}
 	setIf(attrs, "description", e.GetAttributeValue("description"))
@@ -145,7 +145,7 @@ func (c *collector) genericGroup(e *goldap.Entry) {
 		}
 	}
 	setIf(attrs, "object_class", strings.Join(kinds, " "))
-	o.p = findings.Principal{
+	o.p = &findings.Principal{
 		ID:          findings.PrincipalID(findings.PrincipalGroup, c.sys.ID, o.key),
 		System:      c.sys.ID,
 		Kind:        findings.PrincipalGroup,

@@ -701,3 +701,76 @@ func TestIssue13ReferralNeverBindsToUnlistedHost(t *testing.T) {
 		t.Errorf("listed host: binds %q", binds)
 	}
 }
+
+// TestIssue21InChainUnresolvedKeepsItsGrant: an account the in-chain
+// search reports as a transitive member of Domain Admins, through groups
+// this account cannot read, has no membership that carries the group's
+// grant. It keeps a grant of its own (membership in_chain_unresolved,
+// via Domain Admins), so the policies still see it holding Domain Admins,
+// and the hidden chain is a gap; the readable member holds it through its
+// membership only.
+func TestIssue21InChainUnresolvedKeepsItsGrant(t *testing.T) {
+	const base = "DC=fake,DC=test"
+	sid := func(s string) string { b, _ := encodeSID(s); return string(b) }
+	guid := func(n byte) string { return string([]byte{n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, n}) }
+	da := "CN=Domain Admins,CN=Users," + base
+	user := func(n byte) string { return "CN=u" + string('0'+n) + ",CN=Users," + base }
+	url := startFake(t, func(w *fakeConn, req fakeSearch) {
+		switch {
+		case req.base == "":
+			w.entry(req.id, "", map[string][]string{"defaultNamingContext": {base}, "supportedCapabilities": {capActiveDirectory}})
+		case req.base == base && req.filter == "(objectClass=*)":
+			w.entry(req.id, base, map[string][]string{"objectSid": {sid("S-1-5-21-1-2-3")}})
+		case strings.Contains(req.filter, oidInChain):
+			if strings.Contains(req.filter, "Domain Admins") {
+				w.entry(req.id, user(1), map[string][]string{"objectGUID": {guid(1)}})
+				w.entry(req.id, user(2), map[string][]string{"objectGUID": {guid(2)}})
+			}
+		case strings.Contains(req.filter, "objectClass=user"):
+			for n := byte(1); n <= 2; n++ {
+				attrs := map[string][]string{
+					"objectClass": {"user"}, "objectGUID": {guid(n)}, "objectSid": {sid("S-1-5-21-1-2-3-110" + string('0'+n))},
+					"sAMAccountName": {"u" + string('0'+n)}, "userAccountControl": {"512"}, "whenCreated": {"20260101000000.0Z"},
+				}
+				if n == 1 {
+					attrs["memberOf"] = []string{da}
+				}
+				w.entry(req.id, user(n), attrs)
+			}
+		case strings.Contains(req.filter, "objectSid=S-1-5-21-1-2-3-512"):
+			w.entry(req.id, da, map[string][]string{
+				"objectClass": {"group"}, "objectGUID": {guid(9)}, "objectSid": {sid("S-1-5-21-1-2-3-512")}, "cn": {"Domain Admins"},
+				"member": {user(1)},
+			})
+		}
+		w.done(req.id)
+	})
+	snap, err := fakeScanner(t, url).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newView(t, snap)
+	u1 := v.expectVia("u1", "Domain Admins", "Domain Admins")
+	if u1.Attributes["membership"] != "direct" || !v.memberOf("u1", "Domain Admins") {
+		t.Errorf("u1 = %+v", u1)
+	}
+	u2 := v.expectVia("u2", "Domain Admins", "Domain Admins")
+	if u2.Attributes["membership"] != "in_chain_unresolved" || u2.Level != findings.LevelSuperAdmin || v.memberOf("u2", "Domain Admins") {
+		t.Errorf("u2 = %+v", u2)
+	}
+	own := 0
+	for _, g := range snap.Grants {
+		if g.PrincipalID == v.principal("u1").ID {
+			t.Errorf("u1 holds a copy of the group's grant: %+v", g)
+		}
+		if g.PrincipalID == v.principal("u2").ID {
+			own++
+		}
+	}
+	if own != 1 {
+		t.Errorf("u2 holds %d grants of its own, want 1", own)
+	}
+	if g := v.gap("grants/domain_admins"); g == nil || g.Reason != findings.GapDenied || !strings.Contains(g.Error, "cannot read") {
+		t.Errorf("gap = %+v", g)
+	}
+}

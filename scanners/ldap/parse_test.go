@@ -303,3 +303,17 @@ func TestBindError(t *testing.T) {
 		t.Errorf("strong auth error lacks the hint: %v", err)
 	}
 }
+
+// FuzzDNKeyFastPath: the fast path (a DN that already is its own key is
+// returned as is, sharing its memory; issue 21 memory) gives exactly what
+// folding it would.
+func FuzzDNKeyFastPath(f *testing.F) {
+	for _, s := range []string{"uid=user00001,ou=people,dc=example,dc=test", "cn=a b,dc=c", "cn=a  b,dc=c", " cn=a", "cn=a ,dc=c", "CN=A", "cn=é"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, dn string) {
+		if normalKey(dn) && foldDN(dn) != dn {
+			t.Fatalf("normalKey(%q) but foldDN gives %q", dn, foldDN(dn))
+		}
+	})
+}

@@ -63,7 +63,7 @@ func (c *collector) adAccount(e *goldap.Entry) {
 	}
 	computer := containsFold(classes, "computer")
 	coll := "principals"
-	o := &object{key: dnKey(e.DN), emit: !computer, kindComputer: computer}
+	o := &object{key: c.keyFor(e.DN), emit: !computer, kindComputer: computer}
 	o.guid = c.guidOf(e, coll)
 	o.sid = c.sidOf(e, coll)
 	c.need(e, "sAMAccountName", coll)
@@ -188,15 +188,15 @@ func (c *collector) adAccount(e *goldap.Entry) {
 		}
 	}
 	for _, g := range e.GetAttributeValues("memberOf") {
-		o.parents = append(o.parents, dnKey(g))
+		o.parents = append(o.parents, c.ref(g))
 	}
 	if vals, _, ok := rangeValues(e, "memberOf"); ok {
 		for _, g := range vals {
-			o.parents = append(o.parents, dnKey(g))
+			o.parents = append(o.parents, c.ref(g))
 		}
 		c.rangedAttr(e, "memberOf", coll)
 	}
-	o.p = p
+	o.p = &p
 	c.add(o)
 }
 
@@ -226,7 +226,7 @@ func (c *collector) adPassword(e *goldap.Entry, attrs map[string]string) (findin
 // adForeign turns a foreignSecurityPrincipal (an account of another
 // domain placed in a local group) into an external principal.
 func (c *collector) adForeign(e *goldap.Entry) {
-	o := &object{key: dnKey(e.DN), kindForeign: true}
+	o := &object{key: c.keyFor(e.DN), kindForeign: true}
 	o.sid = c.sidOf(e, "principals/foreign")
 	if o.sid == "" {
 		o.sid = firstRDNValue(e.DN) // the RDN is the SID
@@ -235,7 +235,7 @@ func (c *collector) adForeign(e *goldap.Entry) {
 	attrs := map[string]string{"object_sid": o.sid, "foreign_security_principal": "true"}
 	name := wellKnownSIDs[o.sid]
 	setIf(attrs, "well_known", name)
-	o.p = findings.Principal{
+	o.p = &findings.Principal{
 		ID:          findings.PrincipalID(findings.PrincipalExternal, c.sys.ID, o.sid),
 		System:      c.sys.ID,
 		Kind:        findings.PrincipalExternal,
@@ -247,7 +247,7 @@ func (c *collector) adForeign(e *goldap.Entry) {
 		Attributes:  attrs,
 	}
 	for _, g := range e.GetAttributeValues("memberOf") {
-		o.parents = append(o.parents, dnKey(g))
+		o.parents = append(o.parents, c.ref(g))
 	}
 	c.add(o)
 }
@@ -281,7 +281,7 @@ func (c *collector) genericUser(e *goldap.Entry) {
 	if containsFold(classes, "posixAccount") || containsFold(classes, "account") {
 		c.need(e, "uid", coll)
 	}
-	o := &object{key: dnKey(e.DN), emit: true}
+	o := &object{key: c.keyFor(e.DN), emit: true}
 	o.uids = e.GetAttributeValues("uid")
 	o.gidNumber = e.GetAttributeValue("gidNumber")
 	attrs := map[string]string{}
@@ -332,9 +332,9 @@ func (c *collector) genericUser(e *goldap.Entry) {
 		}
 	}
 	for _, g := range e.GetAttributeValues("memberOf") {
-		o.parents = append(o.parents, dnKey(g))
+		o.parents = append(o.parents, c.ref(g))
 	}
-	o.p = p
+	o.p = &p
 	c.add(o)
 }
 

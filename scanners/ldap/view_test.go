@@ -4,8 +4,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/policies/access"
 )
 
 // view indexes a snapshot for assertions by name.
@@ -13,6 +15,7 @@ type view struct {
 	t    testing.TB
 	snap *findings.Snapshot
 	ids  map[string]findings.Principal
+	acc  *access.Result
 }
 
 func newView(t testing.TB, snap *findings.Snapshot) *view {
@@ -58,17 +61,76 @@ func (v *view) name(id string) string {
 	return p.Login
 }
 
-// grants returns the grants of privilege held by the principal called who.
+// grants returns what the principal called who holds of privilege, as
+// the policies see it: the rows of policies/access (issue 21: the scanner
+// puts a grant on the group that holds it and the memberships; access
+// expands them). Each row is returned as a grant: Via, Direct, Level and
+// Sensitive are the row's, Attributes those of the grant the row's path
+// comes from (the group's grant for a member), with "membership" added as
+// the path shows it (direct, nested, primary_group) unless the grant says
+// (in_chain_unresolved).
 func (v *view) grants(who, privilege string) []findings.Grant {
 	v.t.Helper()
 	p := v.principal(who)
 	var out []findings.Grant
-	for _, g := range v.snap.Grants {
-		if g.PrincipalID == p.ID && g.Privilege == privilege {
-			out = append(out, g)
+	for _, r := range v.access().Rows {
+		if r.Principal != p.ID || r.Privilege != privilege {
+			continue
 		}
+		g := findings.Grant{
+			ID: r.Grant, System: r.System, PrincipalID: r.Principal, Privilege: r.Privilege, PrivilegeID: r.PrivilegeID,
+			Level: r.Level, Scope: r.Scope, Assignment: r.Assignment(), Expires: r.Expires, Via: r.Via, Direct: r.Direct,
+			Sensitive: r.Sensitive, Attributes: map[string]string{},
+		}
+		if src := v.grantByID(r.Grant); src != nil {
+			for k, val := range src.Attributes {
+				g.Attributes[k] = val
+			}
+		}
+		if _, ok := g.Attributes["membership"]; !ok && !r.Direct {
+			g.Attributes["membership"] = v.membershipOf(p, r.Via)
+		}
+		out = append(out, g)
 	}
 	return out
+}
+
+// membershipOf says how the first hop of a path is held: direct, through
+// nesting, or as the member's primary group (AD primaryGroupID, posix
+// gidNumber), which the principal's primary_group attribute names.
+func (v *view) membershipOf(p findings.Principal, via []string) string {
+	groups := 0
+	for _, id := range via {
+		if _, ok := v.ids[id]; ok {
+			groups++
+		}
+	}
+	switch {
+	case groups > 1:
+		return "nested"
+	case groups == 1 && p.Attributes["primary_group"] != "" &&
+		slices.Contains(strings.Split(p.Attributes["primary_group"], ", "), v.ids[via[0]].DisplayName):
+		return "primary_group"
+	case groups == 1:
+		return "direct"
+	}
+	return ""
+}
+
+func (v *view) access() *access.Result {
+	if v.acc == nil {
+		v.acc = access.Compute(v.snap, access.Options{AsOf: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)})
+	}
+	return v.acc
+}
+
+func (v *view) grantByID(id string) *findings.Grant {
+	for i := range v.snap.Grants {
+		if v.snap.Grants[i].ID == id {
+			return &v.snap.Grants[i]
+		}
+	}
+	return nil
 }
 
 // grant returns the single grant of privilege held by who.
@@ -95,9 +157,9 @@ func (v *view) privileges(who string) []string {
 	v.t.Helper()
 	p := v.principal(who)
 	var out []string
-	for _, g := range v.snap.Grants {
-		if g.PrincipalID == p.ID {
-			out = append(out, g.Privilege)
+	for _, r := range v.access().Rows {
+		if r.Principal == p.ID {
+			out = append(out, r.Privilege)
 		}
 	}
 	slices.Sort(out)

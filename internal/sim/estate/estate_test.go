@@ -13,6 +13,7 @@ import (
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/scan"
 	ldapsim "github.com/keyholder/keyholder/internal/sim/ldap"
+	"github.com/keyholder/keyholder/policies/access"
 	"github.com/keyholder/keyholder/scanners/all"
 )
 
@@ -170,14 +171,18 @@ func TestRealScannersReadTheEstate(t *testing.T) {
 	for _, p := range snap.Principals {
 		byLogin[p.System+"/"+p.Login] = p
 	}
-	grant := func(system, login, privilege string) *findings.Grant {
+	// What a principal holds, directly or through its groups, as the
+	// policies see it (the LDAP scanner puts a grant on the group and
+	// leaves the members to the memberships).
+	rows := access.Compute(snap, access.Options{AsOf: sc.Now}).Rows
+	grant := func(system, login, privilege string) *access.Row {
 		p, ok := byLogin[system+"/"+login]
 		if !ok {
 			return nil
 		}
-		for i, g := range snap.Grants {
-			if g.PrincipalID == p.ID && g.Privilege == privilege {
-				return &snap.Grants[i]
+		for i, r := range rows {
+			if r.Principal == p.ID && r.Privilege == privilege {
+				return &rows[i]
 			}
 		}
 		return nil

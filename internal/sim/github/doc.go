@@ -20,7 +20,17 @@
 //     Enterprise Cloud;
 //   - GitHub App authentication: an RS256 JWT checked against the app's
 //     public key, exchanged for an installation token;
-//   - a request counter, a request log and a failure hook.
+//   - GraphQL at POST /graphql (and /api/graphql): {"query","variables"}
+//     → {"data","errors"} for the queries the scanner sends (members,
+//     teams with members and repositories, repositories with
+//     collaborators, their nested pages, enterprise owners, SAML), each
+//     scored as GitHub documents it (gqlcost.go) and charged to a
+//     separate "graphql" quota, rateLimit { cost remaining resetAt }
+//     answered, first/last outside 1..100 refused (EXCESSIVE_PAGINATION),
+//     and options for a schema without some fields and for teams the
+//     caller cannot see;
+//   - a request counter, a GraphQL points counter, a request log and a
+//     failure hook.
 //
 // It must not be used by production code, must not reach the network, and
 // implements no write endpoint other than the installation access-token

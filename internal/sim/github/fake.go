@@ -42,6 +42,15 @@ type Options struct {
 	// NoVerifiedEmailsField makes GraphQL reject
 	// User.organizationVerifiedDomainEmails, as schemas without it do.
 	NoVerifiedEmailsField bool
+	// MissingGraphQLFields are GraphQL field names the schema lacks, as
+	// on an older GitHub Enterprise Server: a query naming one is
+	// rejected with an undefinedField error (no data).
+	MissingGraphQLFields []string
+	// HiddenTeams are team slugs the caller cannot see (a secret team it
+	// is not in): neither REST nor GraphQL lists them, but GitHub still
+	// lists their members among the parent team's (REST, inherited) and
+	// counts them among its CHILD_TEAM members (GraphQL).
+	HiddenTeams []string
 	// OmitInheritedFlag leaves "role" and "inherited" out of team member
 	// entries, as GitHub Enterprise Server before those fields did.
 	OmitInheritedFlag bool
@@ -78,6 +87,7 @@ type Fake struct {
 	nToken   int
 	nAuthed  int
 	limited  int
+	points   int
 }
 
 type quota struct {
@@ -185,6 +195,14 @@ func (f *Fake) Counts() map[string]int {
 	return out
 }
 
+// Points returns the GraphQL rate-limit points spent (each query's
+// score, computed as GitHub documents it).
+func (f *Fake) Points() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.points
+}
+
 // Limited returns the number of requests answered with a rate limit.
 func (f *Fake) Limited() int {
 	f.mu.Lock()
@@ -204,6 +222,7 @@ func (f *Fake) ResetCounters() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests = 0
+	f.points = 0
 	f.counts = map[string]int{}
 	f.log = nil
 }
@@ -307,6 +326,12 @@ func bearer(r *http.Request) string {
 // limit applies the secondary and primary rate limits and sets the
 // X-RateLimit headers. It returns false when it answered the request.
 func (f *Fake) limit(w http.ResponseWriter, rq *request, who caller, resource string) bool {
+	return f.limitCost(w, rq, who, resource, 1)
+}
+
+// limitCost is limit for a request that spends cost points of the quota
+// (a GraphQL query's score; 1 for REST).
+func (f *Fake) limitCost(w http.ResponseWriter, rq *request, who caller, resource string, cost int) bool {
 	now := f.o.Now()
 	f.mu.Lock()
 	f.nAuthed++
@@ -317,9 +342,12 @@ func (f *Fake) limit(w http.ResponseWriter, rq *request, who caller, resource st
 		q = &quota{reset: now.Add(f.o.RateWindow)}
 		f.quotas[key] = q
 	}
-	exhausted := q.used >= f.o.RateLimit
+	exhausted := q.used+cost > f.o.RateLimit
 	if !exhausted && !secondary {
-		q.used++
+		q.used += cost
+		if resource == "graphql" {
+			f.points += cost
+		}
 	}
 	if exhausted || secondary {
 		f.limited++

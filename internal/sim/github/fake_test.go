@@ -313,3 +313,59 @@ type body struct{ *strings.Reader }
 func (body) Close() error { return nil }
 
 func nopBody(b []byte) body { return body{strings.NewReader(string(b))} }
+
+// TestGraphQLCost: the score is GitHub's documented one — the requests
+// needed to fill every connection at its first/last, parents assumed
+// full, summed, divided by 100, rounded, at least 1 — and page sizes
+// outside 1..100 are refused before the query runs.
+func TestGraphQLCost(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		q    string
+		vars map[string]any
+		want int
+	}{
+		// GitHub's worked example: 1 + 100 + 100×50 = 5 101 requests → 51.
+		{"documented example", `query { viewer { login repositories(first: 100) { edges { node { id issues(first: 50) { edges { node { id labels(first: 60) { edges { node { id name } } } } } } } } } } }`, nil, 51},
+		{"one connection", `query { viewer { repositories(first: 100) { nodes { name } } } rateLimit { cost } }`, nil, 1},
+		{"variables and aliases", `query T($org: String!, $n: Int) { organization(login: $org) { teams(first: $n) { nodes { members(first: 100, membership: IMMEDIATE) { totalCount } kids: members(first: 1) { totalCount } repositories(first: 100) { totalCount } } } } }`, map[string]any{"n": float64(100)}, 3},
+		{"fragments", `query { organization(login: "a") { repositories(first: 100) { nodes { collaborators(first: 100) { edges { permissionSources { source { __typename ... on Repository { nameWithOwner } } } } } } } } }`, nil, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := gqlCost(c.q, c.vars)
+			if err != nil || got != c.want {
+				t.Errorf("cost = %d, %v; want %d", got, err, c.want)
+			}
+		})
+	}
+	if _, err := gqlCost(`query { viewer { repositories(first: 101) { nodes { name } } } }`, nil); err == nil || !strings.Contains(err.Error(), "exceeds the `first` limit of 100") {
+		t.Errorf("first: 101 accepted: %v", err)
+	}
+
+	f, srv := serve(t, small(), Options{})
+	post := func(q string) map[string]any {
+		b, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"org": "acme"}})
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", strings.NewReader(string(b)))
+		req.Header.Set("Authorization", "Bearer "+owner)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return out
+	}
+	out := post(`query R($org: String!) { organization(login: $org) { repositories(first: 500) { nodes { name } } } }`)
+	if errs, ok := out["errors"].([]any); !ok || errs[0].(map[string]any)["type"] != "EXCESSIVE_PAGINATION" || out["data"] != nil {
+		t.Errorf("first: 500 = %v", out)
+	}
+	if f.Points() != 0 {
+		t.Errorf("a refused query was charged %d points", f.Points())
+	}
+	out = post(`query T($org: String!) { organization(login: $org) { teams(first: 100) { nodes { slug members(first: 100, membership: IMMEDIATE) { edges { role node { login } } } repositories(first: 100) { edges { permission } } } } } rateLimit { cost remaining resetAt } }`)
+	rl, _ := out["data"].(map[string]any)["rateLimit"].(map[string]any)
+	if rl["cost"] != float64(2) || rl["remaining"] != float64(4998) || f.Points() != 2 {
+		t.Errorf("rateLimit = %v, points %d", rl, f.Points())
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // serveGraphQL answers the GraphQL queries the scanner sends:
@@ -17,9 +18,6 @@ func (f *Fake) serveGraphQL(w http.ResponseWriter, rq *request) {
 	if !ok {
 		return
 	}
-	if !f.limit(w, rq, who, "graphql") {
-		return
-	}
 	var body struct {
 		Query     string         `json:"query"`
 		Variables map[string]any `json:"variables"`
@@ -29,6 +27,22 @@ func (f *Fake) serveGraphQL(w http.ResponseWriter, rq *request) {
 		return
 	}
 	q := strings.TrimSpace(body.Query)
+	// The node limit is checked before the query runs or is charged.
+	cost, err := gqlCost(q, body.Variables)
+	if err != nil {
+		gqlErrors(w, err.Error(), "EXCESSIVE_PAGINATION", nil)
+		return
+	}
+	for _, fld := range f.o.MissingGraphQLFields {
+		if gqlNames(q)[fld] {
+			gqlErrors(w, "Field '"+fld+"' doesn't exist on type '"+gqlTypeOf(fld)+"'", "undefinedField", nil)
+			return
+		}
+	}
+	if !f.limitCost(w, rq, who, "graphql", cost) {
+		return
+	}
+	g := &gqlAnswer{f: f, w: w, who: who, vars: body.Variables, cost: cost, rate: strings.Contains(q, "rateLimit")}
 	org, _ := body.Variables["org"].(string)
 	after, _ := body.Variables["after"].(string)
 	switch {
@@ -39,19 +53,85 @@ func (f *Fake) serveGraphQL(w http.ResponseWriter, rq *request) {
 	case f.o.NoVerifiedEmailsField && strings.Contains(q, "organizationVerifiedDomainEmails"):
 		gqlErrors(w, "Field 'organizationVerifiedDomainEmails' doesn't exist on type 'User'", "undefinedField", []any{"query MemberProfiles", "organization", "membersWithRole", "edges", "node", "organizationVerifiedDomainEmails"})
 	case strings.Contains(q, "membersWithRole"):
-		f.gqlMembers(w, who, after, strings.Contains(q, "organizationVerifiedDomainEmails"))
+		f.gqlMembers(g, after, strings.Contains(q, "organizationVerifiedDomainEmails"))
 	case strings.Contains(q, "enterpriseOwners"):
-		f.gqlEnterpriseOwners(w, who, after)
+		f.gqlEnterpriseOwners(g, after)
+	case strings.Contains(q, "team(slug:"):
+		f.gqlTeamPage(g, q, after)
+	case strings.Contains(q, "teams("):
+		f.gqlTeams(g, after)
+	case strings.Contains(q, "repository(owner:"):
+		f.gqlCollaboratorPage(g, after)
+	case strings.Contains(q, "repositories("):
+		f.gqlRepos(g, after, strings.Contains(q, "collaborators("))
 	case strings.Contains(q, "samlIdentityProvider"):
 		// Owners see the provider; others get null.
 		var idp any
 		if f.sc.Org.SAMLSSO && who.owner {
 			idp = obj{"id": "O_saml_" + strconv.FormatInt(f.sc.Org.ID, 10)}
 		}
-		writeJSON(w, http.StatusOK, obj{"data": obj{"organization": obj{"samlIdentityProvider": idp}}})
+		g.write(obj{"organization": obj{"samlIdentityProvider": idp}}, nil)
 	default:
 		gqlErrors(w, "Field not served by the simulator", "undefinedField", nil)
 	}
+}
+
+// gqlAnswer is one GraphQL request being answered.
+type gqlAnswer struct {
+	f    *Fake
+	w    http.ResponseWriter
+	who  caller
+	vars map[string]any
+	cost int
+	rate bool // the query asks for rateLimit
+}
+
+// write sends data and errors, adding rateLimit when the query asked
+// for it.
+func (g *gqlAnswer) write(data obj, errs []any) {
+	if g.rate && data != nil {
+		g.f.mu.Lock()
+		q := g.f.quotas[g.who.key+"\x00graphql"]
+		remaining, reset := g.f.o.RateLimit, g.f.o.Now().Add(g.f.o.RateWindow)
+		if q != nil {
+			remaining, reset = g.f.o.RateLimit-q.used, q.reset
+		}
+		g.f.mu.Unlock()
+		data["rateLimit"] = obj{"cost": g.cost, "remaining": remaining, "resetAt": reset.UTC().Format(time.RFC3339)}
+	}
+	out := obj{"data": data}
+	if data == nil {
+		out["data"] = nil
+	}
+	if len(errs) > 0 {
+		out["errors"] = errs
+	}
+	writeJSON(g.w, http.StatusOK, out)
+}
+
+// gqlNames returns the set of names in a query (fields, arguments,
+// types).
+func gqlNames(q string) map[string]bool {
+	out := map[string]bool{}
+	for _, t := range gqlTokens(q) {
+		if isName(t) {
+			out[t] = true
+		}
+	}
+	return out
+}
+
+// gqlTypeOf names the type a field belongs to, for schema errors.
+func gqlTypeOf(field string) string {
+	switch field {
+	case "permissionSources", "permission":
+		return "RepositoryCollaboratorEdge"
+	case "membersWithRole", "teams", "repositories", "enterpriseOwners":
+		return "Organization"
+	case "childTeams", "parentTeam", "members":
+		return "Team"
+	}
+	return "Query"
 }
 
 func gqlErrors(w http.ResponseWriter, msg, typ string, path []any) {
@@ -88,7 +168,8 @@ func gqlPage(n int, after string) (start, end int, pageInfo obj) {
 	return start, end, pageInfo
 }
 
-func (f *Fake) gqlMembers(w http.ResponseWriter, who caller, after string, withVerified bool) {
+func (f *Fake) gqlMembers(g *gqlAnswer, after string, withVerified bool) {
+	who := g.who
 	var members []*User
 	for _, u := range f.usersByID {
 		if u.Role == RoleAdmin || u.Role == RoleMember {
@@ -132,27 +213,21 @@ func (f *Fake) gqlMembers(w http.ResponseWriter, who caller, after string, withV
 		}
 		edges = append(edges, obj{"role": role, "node": node})
 	}
-	out := obj{"data": obj{"organization": obj{"membersWithRole": obj{
+	g.write(obj{"organization": obj{"membersWithRole": obj{
 		"totalCount": len(members),
 		"pageInfo":   pi,
 		"edges":      edges,
-	}}}}
-	if errs != nil {
-		out["errors"] = errs
-	}
-	writeJSON(w, http.StatusOK, out)
+	}}}, errs)
 }
 
-func (f *Fake) gqlEnterpriseOwners(w http.ResponseWriter, who caller, after string) {
+func (f *Fake) gqlEnterpriseOwners(g *gqlAnswer, after string) {
+	who := g.who
 	if !who.owner {
-		writeJSON(w, http.StatusOK, obj{
-			"data": obj{"organization": obj{"enterpriseOwners": nil}},
-			"errors": []any{obj{
-				"type":    "FORBIDDEN",
-				"path":    []any{"organization", "enterpriseOwners"},
-				"message": "Only organization owners can see enterprise owners.",
-			}},
-		})
+		g.write(obj{"organization": obj{"enterpriseOwners": nil}}, []any{obj{
+			"type":    "FORBIDDEN",
+			"path":    []any{"organization", "enterpriseOwners"},
+			"message": "Only organization owners can see enterprise owners.",
+		}})
 		return
 	}
 	owners := f.sc.EnterpriseOwners
@@ -179,15 +254,11 @@ func (f *Fake) gqlEnterpriseOwners(w http.ResponseWriter, who caller, after stri
 		}
 		edges = append(edges, obj{"organizationRole": role, "node": node})
 	}
-	out := obj{"data": obj{"organization": obj{"enterpriseOwners": obj{
+	g.write(obj{"organization": obj{"enterpriseOwners": obj{
 		"totalCount": len(owners),
 		"pageInfo":   pi,
 		"edges":      edges,
-	}}}}
-	if errs != nil {
-		out["errors"] = errs
-	}
-	writeJSON(w, http.StatusOK, out)
+	}}}, errs)
 }
 
 // fieldError is the GraphQL error Options.FieldErrors sets for login at

@@ -159,6 +159,9 @@ func (f *Fake) sortedTeams() []*Team {
 func (f *Fake) listTeams(w http.ResponseWriter, rq *request, _ caller, _ map[string]string) {
 	var items []any
 	for _, t := range f.sortedTeams() {
+		if f.hidden(t.Slug) {
+			continue
+		}
 		items = append(items, f.teamObj(rq.apiRoot(), t))
 	}
 	f.writePage(w, rq, items)
