@@ -287,6 +287,9 @@ var estateOut = flag.String("estate-out", "", "with TestGeneratedEstate: also wr
 func TestGeneratedEstate(t *testing.T) {
 	if *estateOut != "" {
 		big := generate(100_000, 1_000_000, 42)
+		if err := big.Seal(); err != nil { // sealed, as scan writes it
+			t.Fatal(err)
+		}
 		b, err := big.CanonicalJSON()
 		if err != nil {
 			t.Fatal(err)

@@ -278,7 +278,8 @@ func TestIssue22_ReevaluationNamesTheFinding(t *testing.T) {
 	}
 	as.Verdict = findings.VerdictReady
 	as.AssessmentSHA256 = ""
-	in, err := assessmentInputs(as, as.Snapshot, []string{"md"}, "keyholder.yaml")
+	snap := mustDecodeSnapshot(t, filepath.Join(dir, "snapshot.json")) // assessments name their snapshot (issue 21)
+	in, err := assessmentInputs(as, snap, []string{"md"}, "keyholder.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -225,6 +225,9 @@ func runDemo(ctx context.Context, a *app, f demoFlags) (demoResult, error) {
 		if err != nil {
 			return demoResult{}, err
 		}
+		if _, err := writeRunSnapshot(w.out, run.result.assessment); err != nil {
+			return demoResult{}, err
+		}
 		res.runs = append(res.runs, run)
 	}
 	if err := os.WriteFile(filepath.Join(estateDir, "scenario.yaml"), scenarioFile(f.users), 0o600); err != nil {

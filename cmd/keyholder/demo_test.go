@@ -135,7 +135,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	if err != nil || as.Changes == nil || len(as.ExpiredWaivers) == 0 {
 		t.Fatalf("assessment.json: %v, changes %v, expired waivers %d", err, as.Changes != nil, len(as.ExpiredWaivers))
 	}
-	waived, gaps := 0, len(as.Snapshot.Gaps)
+	waived, gaps := 0, len(as.View().Gaps)
 	for _, fi := range as.Findings {
 		if fi.Status == findings.StatusWaived {
 			waived++
