@@ -95,8 +95,24 @@ type Assessment struct {
 	// assessments written before it existed.
 	GapChecks map[string][]string `json:"gap_checks,omitempty"`
 	Checks    []CheckInfo         `json:"checks"`
-	// Snapshot is the snapshot the assessment was made from, so a saved
-	// assessment renders a full report on its own.
+	// SnapshotCounts counts the collections of the whole snapshot the
+	// assessment was made from (Facts holds only part of it).
+	SnapshotCounts *Counts `json:"snapshot_counts,omitempty"`
+	// Facts is the part of the snapshot (named by SnapshotSHA256) that
+	// the findings and report views show, in canonical form (see
+	// LeanFacts): every system, principal, licence, backup, trust, asset,
+	// attestation and gap, the grants at level privileged or stronger,
+	// every grant a principal of a party other than the customer holds
+	// (directly or through its groups), one grant of a system that has
+	// grants but none of those, and the memberships that lead to them. A saved assessment renders its reports from it alone.
+	// Absent in assessments written before it existed (they embed
+	// Snapshot instead).
+	Facts *Snapshot `json:"facts,omitempty"`
+	// Snapshot is the whole snapshot the assessment was made from. Only
+	// assessments written before Facts existed carry it in the file; in
+	// memory it is set by the policy engine and by the run store, and
+	// left out when the assessment is written (the snapshot is its own
+	// file, named by SnapshotSHA256).
 	Snapshot *Snapshot `json:"snapshot,omitempty"`
 	// Changes is what changed since the previous run (findings.Diff), set
 	// by `keyholder review` and `keyholder demo`; nil when there is no
@@ -221,4 +237,64 @@ type RunbookStep struct {
 	// action says what to verify and how, and the step is neither done
 	// nor known to be needed.
 	Verify bool `json:"verify,omitempty"`
+}
+
+// Counts counts the collections of a snapshot.
+type Counts struct {
+	Systems          int `json:"systems"`
+	Principals       int `json:"principals"`
+	Memberships      int `json:"memberships"`
+	Grants           int `json:"grants"`
+	PrivilegedGrants int `json:"privileged_grants"`
+	Licences         int `json:"licences"`
+	Backups          int `json:"backups"`
+	Trusts           int `json:"trusts"`
+	Assets           int `json:"assets"`
+	Attestations     int `json:"attestations"`
+	Gaps             int `json:"gaps"`
+}
+
+// CountsOf counts the collections of s.
+func CountsOf(s *Snapshot) *Counts {
+	c := &Counts{Systems: len(s.Systems), Principals: len(s.Principals), Memberships: len(s.Memberships), Grants: len(s.Grants),
+		Licences: len(s.Licences), Backups: len(s.Backups), Trusts: len(s.Trusts), Assets: len(s.Assets),
+		Attestations: len(s.Attestations), Gaps: len(s.Gaps)}
+	for i := range s.Grants {
+		if s.Grants[i].Level.Rank() >= LevelPrivileged.Rank() {
+			c.PrivilegedGrants++
+		}
+	}
+	return c
+}
+
+// View returns the facts the assessment's reports are made from: Facts,
+// or for an assessment written before Facts existed its embedded
+// snapshot; nil when it carries neither. Reports render from View alone,
+// so an assessment renders the same in memory and read back from its
+// file.
+func (a *Assessment) View() *Snapshot {
+	if a.Facts != nil {
+		return a.Facts
+	}
+	return a.Snapshot
+}
+
+// whole returns the whole snapshot when it is at hand, else Facts.
+func (a *Assessment) whole() *Snapshot {
+	if a.Snapshot != nil {
+		return a.Snapshot
+	}
+	return a.Facts
+}
+
+// Lean returns a copy of a as written to a file: Facts (and
+// SnapshotCounts) instead of the whole snapshot, which is its own file.
+// An assessment without Facts (written before they existed) keeps its
+// embedded snapshot.
+func (a *Assessment) Lean() *Assessment {
+	c := *a
+	if c.Facts != nil {
+		c.Snapshot = nil
+	}
+	return &c
 }

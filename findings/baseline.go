@@ -5,17 +5,17 @@ import "slices"
 // ReadSystems returns the ids of the systems a run read: in its snapshot
 // and not failed (no "system" gap). It is nil without a snapshot.
 func ReadSystems(a *Assessment) map[string]bool {
-	if a == nil || a.Snapshot == nil {
+	if a == nil || a.whole() == nil {
 		return nil
 	}
 	failed := map[string]bool{}
-	for _, g := range a.Snapshot.Gaps {
+	for _, g := range a.whole().Gaps {
 		if g.Collection == "system" {
 			failed[g.System] = true
 		}
 	}
 	out := map[string]bool{}
-	for _, s := range a.Snapshot.Systems {
+	for _, s := range a.whole().Systems {
 		if !failed[s.ID] {
 			out[s.ID] = true
 		}

@@ -2,8 +2,6 @@ package findings
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -123,10 +121,18 @@ func utcPtr(t **time.Time) {
 
 // Encode writes s in canonical form: canonicalised, indented JSON with a
 // trailing newline. Struct fields keep their declared order and map keys are
-// sorted, so the same facts give byte-identical output.
+// sorted, so the same facts give byte-identical output. The encoding is
+// streamed item by item (see stream.go): a large snapshot is never held in
+// memory as one document.
 func (s *Snapshot) Encode(w io.Writer) error {
 	s.Canonicalize()
-	return encodeJSON(w, s)
+	return writeCanonical(w, s)
+}
+
+// EncodeCanonical is Encode for a snapshot already in canonical form
+// (Canonicalize): it only reads s, so it may run alongside other readers.
+func (s *Snapshot) EncodeCanonical(w io.Writer) error {
+	return writeCanonical(w, s)
 }
 
 // CanonicalJSON returns the canonical encoding of s.
@@ -138,28 +144,27 @@ func (s *Snapshot) CanonicalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// SHA256 returns the hex SHA-256 of the canonical JSON of s.
+// SHA256 returns the hex SHA-256 of the canonical JSON of s, streamed
+// into the hash.
 func (s *Snapshot) SHA256() (string, error) {
-	b, err := s.CanonicalJSON()
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	s.Canonicalize()
+	return sha256Of(s)
 }
 
-func encodeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+// CanonicalSHA256 is SHA256 for a snapshot already in canonical form: it
+// only reads s, so it may run alongside other readers (the policy engine
+// hashes while it evaluates).
+func (s *Snapshot) CanonicalSHA256() (string, error) {
+	return sha256Of(s)
 }
 
 // DecodeSnapshot reads a snapshot, rejecting unknown fields, trailing data
-// and unsupported schema versions. name is used in error messages.
+// and unsupported schema versions. name is used in error messages. It
+// streams: collections are decoded item by item, never the whole file at
+// once (see decode.go).
 func DecodeSnapshot(r io.Reader, name string) (*Snapshot, error) {
 	var s Snapshot
-	if err := decodeStrict(r, name, &s); err != nil {
+	if err := decodeSnapshotStream(r, name, &s); err != nil {
 		return nil, err
 	}
 	if s.SchemaVersion != SchemaVersion {
@@ -181,8 +186,9 @@ func DecodeAssessment(r io.Reader, name string) (*Assessment, error) {
 	return &a, nil
 }
 
-// EncodeAssessment writes a as indented JSON with sorted map keys. The
-// policy layer is responsible for sorting its lists.
+// EncodeAssessment writes a as indented JSON with sorted map keys,
+// streamed like Snapshot.Encode. The policy layer is responsible for
+// sorting its lists.
 func EncodeAssessment(w io.Writer, a *Assessment) error {
 	if a.SchemaVersion == "" {
 		a.SchemaVersion = SchemaVersion
@@ -190,7 +196,7 @@ func EncodeAssessment(w io.Writer, a *Assessment) error {
 	if a.Snapshot != nil {
 		a.Snapshot.Canonicalize()
 	}
-	return encodeJSON(w, a)
+	return writeCanonical(w, a)
 }
 
 func decodeStrict(r io.Reader, name string, v any) error {

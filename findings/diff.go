@@ -8,9 +8,14 @@ import (
 	"time"
 )
 
-// Diff says what changed from prev to cur. The assessments embed their
-// snapshots; when either has none, only findings and the verdict are
-// compared. It returns nil when prev is nil (there is no previous run).
+// Diff says what changed from prev to cur. It compares the whole
+// snapshots when they are at hand (a stored run, an evaluation in
+// memory, an assessment written before Facts existed), else the facts
+// the assessments carry: every principal, trust, licence and backup and
+// the privileged grants, so a grant that fell from privileged to below
+// shows as removed rather than changed. When either has neither, only
+// findings and the verdict are compared. It returns nil when prev is nil
+// (there is no previous run).
 //
 // Principals, trusts, licences and backups are matched by id. Privileged
 // grants, including those a principal holds through its groups' grants
@@ -34,7 +39,10 @@ func Diff(prev, cur *Assessment) *Changes {
 		VerdictFrom:  prev.Verdict,
 		VerdictTo:    cur.Verdict,
 	}
-	ps, cs := prev.Snapshot, cur.Snapshot
+	// The whole snapshots when at hand (a stored run, an evaluation in
+	// memory), else the facts the assessments carry: every principal,
+	// trust, licence and backup, and the privileged grants.
+	ps, cs := prev.whole(), cur.whole()
 	notRead := map[string]string{}
 	if ps != nil && cs != nil {
 		pl := newLabeler(prev)
@@ -67,11 +75,11 @@ func Diff(prev, cur *Assessment) *Changes {
 func systemsNotRead(prev, cur *Assessment) map[string]string {
 	out := map[string]string{}
 	curSys := map[string]bool{}
-	for _, s := range cur.Snapshot.Systems {
+	for _, s := range cur.whole().Systems {
 		curSys[s.ID] = true
 	}
 	failed := map[string]string{}
-	for _, g := range cur.Snapshot.Gaps {
+	for _, g := range cur.whole().Gaps {
 		if g.Collection == "system" {
 			failed[g.System] = string(g.Reason) + ": " + g.Error
 		}
@@ -177,8 +185,8 @@ func scanTime(a *Assessment) time.Time {
 	if !a.ScannedAt.IsZero() {
 		return a.ScannedAt
 	}
-	if a.Snapshot != nil {
-		return a.Snapshot.StartedAt
+	if s := a.whole(); s != nil {
+		return s.StartedAt
 	}
 	return time.Time{}
 }
@@ -191,9 +199,9 @@ type labeler struct {
 
 func newLabeler(a *Assessment) *labeler {
 	l := &labeler{principals: map[string]*Principal{}, parties: map[string]Attribution{}}
-	if a.Snapshot != nil {
-		for i := range a.Snapshot.Principals {
-			p := &a.Snapshot.Principals[i]
+	if s := a.whole(); s != nil {
+		for i := range s.Principals {
+			p := &s.Principals[i]
 			l.principals[p.ID] = p
 		}
 	}

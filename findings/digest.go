@@ -1,8 +1,6 @@
 package findings
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 )
@@ -55,11 +53,13 @@ func (a *Assessment) Digest() (string, error) {
 	rec := a.AssessmentSHA256
 	a.AssessmentSHA256 = ""
 	defer func() { a.AssessmentSHA256 = rec }()
-	h := sha256.New()
-	if err := EncodeAssessment(h, a); err != nil {
-		return "", err
+	if a.SchemaVersion == "" {
+		a.SchemaVersion = SchemaVersion
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	if a.Snapshot != nil {
+		a.Snapshot.Canonicalize()
+	}
+	return sha256Of(a)
 }
 
 // Seal records a's Digest in AssessmentSHA256, for writing a to a file.

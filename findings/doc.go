@@ -4,9 +4,11 @@
 // and the Assessment the policy layer makes of it (parties, findings,
 // verdicts, runbook).
 //
-// It owns stable ids (PrincipalID, ObjectID, GrantID), the canonical JSON
-// encoding and its SHA-256, strict decoding, Merge of per-scanner results,
-// and snapshot Diff.
+// It owns stable ids (PrincipalID, ObjectID, GrantID), the one canonical
+// JSON encoder and its SHA-256 (streamed item by item, stream.go and
+// direct.go; scan, evaluate, the store and digests all use it), strict
+// streaming decoding, the lean facts an assessment carries instead of its
+// snapshot (LeanFacts), Merge of per-scanner results, and snapshot Diff.
 //
 // It must not judge: nothing here decides whose an account is or whether a
 // privilege is too much. That is the policies package's work. It must not do

@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -262,27 +261,6 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 }
 
-// cpuTime returns the CPU time (user and system) the process has used:
-// on a shared machine it says more than wall time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// threadCPUTime returns the CPU time of the calling OS thread (Linux
-// RUSAGE_THREAD), or 0.
-func threadCPUTime() time.Duration {
-	const rusageThread = 1
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // peakRSS returns the process's peak resident set size in bytes (Linux
 // VmHWM), or 0.
 func peakRSS() int64 {
@@ -309,6 +287,9 @@ var estateOut = flag.String("estate-out", "", "with TestGeneratedEstate: also wr
 func TestGeneratedEstate(t *testing.T) {
 	if *estateOut != "" {
 		big := generate(100_000, 1_000_000, 42)
+		if err := big.Seal(); err != nil { // sealed, as scan writes it
+			t.Fatal(err)
+		}
 		b, err := big.CanonicalJSON()
 		if err != nil {
 			t.Fatal(err)

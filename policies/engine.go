@@ -50,6 +50,12 @@ type EvalOptions struct {
 	AsOf time.Time
 	// Version is keyholder's version, recorded in the assessment.
 	Version string
+	// SnapshotSHA256, when set, is the snapshot's digest
+	// (findings.Snapshot.Digest) as the caller has just computed or
+	// verified it (a scan that sealed the snapshot it wrote, evaluate
+	// reading a file whose seal verified); Evaluate records it instead
+	// of hashing the snapshot again. Empty: Evaluate hashes it.
+	SnapshotSHA256 string
 }
 
 // check is a compiled check: its metadata, prepared query and source.

@@ -21,8 +21,9 @@ import (
 // and waivers, and derives verdicts and the runbook. The same snapshot,
 // config and options always give the same assessment.
 //
-// Evaluate canonicalises snap (sorts its collections) and embeds it in the
-// assessment; it does not otherwise change it.
+// Evaluate canonicalises snap (sorts its collections) and sets it as the
+// assessment's Snapshot (in memory; written files carry Facts instead,
+// see findings.Assessment.Lean); it does not otherwise change it.
 func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *config.Config, ev EvalOptions) (*findings.Assessment, error) {
 	if snap == nil || cfg == nil {
 		return nil, fmt.Errorf("policies: evaluate needs a snapshot and a config")
@@ -62,14 +63,16 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 
 	// The snapshot's hash is the longest single step on big estates; it
 	// only reads the snapshot, so it runs alongside the evaluation.
-	var hash string
+	hash := ev.SnapshotSHA256
 	var hashErr error
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		hash, hashErr = snapshotSHA256(snap)
-	}()
+	if hash == "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hash, hashErr = snap.CanonicalSHA256()
+		}()
+	}
 
 	start := time.Now()
 	st, err := newState(snap, cfg, asOf, profile, exit)
@@ -108,6 +111,7 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 		e.log.Debug("policies: check evaluated", "check", c.info.ID, "results", len(fs), "elapsed", time.Since(t0))
 		all = append(all, fs...)
 	}
+	val = nil // the Rego input is not needed past the checks
 	all = e.guard(st, selected, all)
 	all = st.nothingRead(selected, all)
 	gapChecks = st.leftUnknown(gapChecks, all) // unknown.go
@@ -134,6 +138,7 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 		ExpiredWaivers: expired,
 		GapChecks:      st.gapCheckList(gapChecks),
 		Parties:        st.attributions(),
+		SnapshotCounts: findings.CountsOf(snap),
 		Snapshot:       snap,
 	}
 	for _, c := range selected {
@@ -149,6 +154,16 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 	a.Systems = st.systemVerdicts(all, keys)
 	a.Verdict = verdictOf(all)
 	a.Runbook = st.runbook(all, a.GapChecks)
+	// The facts last, once the access rows of st are no longer needed:
+	// only the few non-customer principals are kept from it.
+	notCustomer := map[string]bool{}
+	for id, r := range st.party {
+		if r.Kind != findings.PartyCustomer {
+			notCustomer[id] = true
+		}
+	}
+	st = nil
+	a.Facts = findings.LeanFacts(snap, func(id string) bool { return notCustomer[id] })
 	e.log.Debug("policies: evaluated", "findings", len(all), "verdict", a.Verdict, "elapsed", time.Since(start))
 	return a, nil
 }

@@ -501,13 +501,31 @@ func (st *state) unreadFor(fs []findings.Finding, check, system string) string {
 
 // customerTop lists the enabled customer principals holding the top
 // privilege actively on a system.
+//
+// The list is computed once per system and shared by every step that
+// names it (a large estate has a step per unknown finding, each listing
+// thousands of holders): it is returned sorted and without duplicates,
+// with no spare capacity, so runbook.add leaves it as it is and an
+// append copies it. Callers must not modify its elements.
 func (st *state) customerTop(sys string) []string {
+	if out, ok := st.customerTopBySys[sys]; ok {
+		return out
+	}
 	var out []string
 	for _, id := range st.topHolders[sys] {
 		if st.partyOfPrincipal(id).Kind == parties.KindCustomer {
 			out = append(out, id)
 		}
 	}
+	if out != nil {
+		slices.Sort(out)
+		out = slices.Compact(out)
+		out = out[:len(out):len(out)]
+	}
+	if st.customerTopBySys == nil {
+		st.customerTopBySys = map[string][]string{}
+	}
+	st.customerTopBySys[sys] = out
 	return out
 }
 

@@ -49,6 +49,8 @@ type state struct {
 	// privilege actively, sorted: not groups or teams (their members are
 	// listed), nor trust counterparties (the role they assume is).
 	topHolders map[string][]string
+	// customerTopBySys caches customerTop.
+	customerTopBySys map[string][]string
 	// breakGlass maps each configured entry to the principals it matches.
 	breakGlass map[string][]string
 	bgSet      map[string]bool

@@ -112,9 +112,10 @@ var letterCategories = []struct {
 // BuildLetter builds the attestation letter of provider from an
 // exit-profile assessment (with its snapshot).
 func BuildLetter(a *findings.Assessment, opts LetterOptions) (*Letter, error) {
-	if a == nil || a.Snapshot == nil {
+	if a == nil || a.View() == nil {
 		return nil, errors.New("report: attestation: the assessment has no snapshot")
 	}
+	snap := a.View() // the facts, or an old assessment's embedded snapshot
 	if a.Profile != "exit" || !strings.EqualFold(strings.TrimSpace(a.ExitProvider), strings.TrimSpace(opts.Provider)) {
 		got := a.Profile
 		if a.ExitProvider != "" {
@@ -155,7 +156,7 @@ func BuildLetter(a *findings.Assessment, opts LetterOptions) (*Letter, error) {
 					ident = r.Kind + " " + ident
 				}
 				l.Left = append(l.Left, LetterItem{System: ix.systemName(f.System), Identifier: ident, Message: clean(ix.humanize(f.Message))})
-				for _, c := range categoriesOf(a.Snapshot, id) {
+				for _, c := range categoriesOf(snap, id) {
 					flag(f.System, c)
 				}
 			}
@@ -171,7 +172,7 @@ func BuildLetter(a *findings.Assessment, opts LetterOptions) (*Letter, error) {
 	l.Remaining = len(l.Left)
 
 	gapsOn := map[string][]findings.Gap{}
-	for _, g := range a.Snapshot.Gaps {
+	for _, g := range snap.Gaps {
 		if a.GapChecks != nil && !slices.Contains(a.GapChecks[g.ID], exitCheck) {
 			continue
 		}
@@ -186,7 +187,7 @@ func BuildLetter(a *findings.Assessment, opts LetterOptions) (*Letter, error) {
 		}
 	}
 
-	for _, s := range a.Snapshot.Systems {
+	for _, s := range snap.Systems {
 		st, checked := byStatus[s.ID]
 		ls := LetterSystem{Name: ix.systemName(s.ID), Kind: kindLabel(&s)}
 		switch {
@@ -208,7 +209,7 @@ func BuildLetter(a *findings.Assessment, opts LetterOptions) (*Letter, error) {
 	// kind were read, no gap covers them, and none is the provider's.
 	for i, c := range letterCategories {
 		lc := LetterCategory{Category: c.name}
-		for _, s := range a.Snapshot.Systems {
+		for _, s := range snap.Systems {
 			st, checked := byStatus[s.ID]
 			if !checked || st == "" || flagged[s.ID][c.name] || gapCovers(gapsOn[s.ID], c.collection) {
 				continue
@@ -216,7 +217,7 @@ func BuildLetter(a *findings.Assessment, opts LetterOptions) (*Letter, error) {
 			if c.collection == "inventory" && st == findings.StatusUnknown {
 				continue
 			}
-			if !holdsCategory(a.Snapshot, s.ID, i) {
+			if !holdsCategory(snap, s.ID, i) {
 				continue // nothing of this kind was read on this system
 			}
 			lc.Systems = append(lc.Systems, ix.systemName(s.ID))
@@ -232,12 +233,12 @@ func BuildLetter(a *findings.Assessment, opts LetterOptions) (*Letter, error) {
 		fmt.Sprintf("Every password, recovery code, key, certificate and token of %s's systems that %s held (password vault, scripts, remote-management tools) has been handed over or destroyed.", l.Customer, l.Provider),
 		fmt.Sprintf("No one acting for %s keeps access to any system of %s by any route, including systems this check did not cover.", l.Provider, l.Customer),
 	}
-	for _, b := range a.Snapshot.Backups {
+	for _, b := range snap.Backups {
 		if strings.EqualFold(b.Provider, provider) || strings.EqualFold(b.StorageOwner, provider) {
 			l.ProviderOnly = append(l.ProviderOnly, fmt.Sprintf("The backup %s (%s) and every copy of it held by %s have been handed over or deleted.", clean(b.Name), ix.systemName(b.System), l.Provider))
 		}
 	}
-	for _, at := range a.Snapshot.Attestations {
+	for _, at := range snap.Attestations {
 		if strings.EqualFold(at.Provider, provider) {
 			rec := fmt.Sprintf("%s, dated %s", clean(at.Name), at.Date.UTC().Format("2006-01-02"))
 			if at.SHA256 != "" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/fsx/fsxtest"
 )
 
 const letterDigest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
@@ -171,9 +172,7 @@ func TestIssue22_AttestationLetterFiles(t *testing.T) {
 		t.Fatalf("wrote %v", paths)
 	}
 	for _, p := range paths {
-		if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o600 {
-			t.Errorf("%s: %v %v", p, st.Mode(), err)
-		}
+		fsxtest.AssertPrivate(t, p) // 0600, or an owner-only ACL on Windows
 	}
 	md, _ := os.ReadFile(paths[0])
 	for _, want := range []string{"# Exit attestation: Acme IT for Contoso", "## Systems checked", "## Verified absent", "## Could not be verified",

@@ -40,7 +40,7 @@ type index struct {
 func newIndex(a *findings.Assessment) *index {
 	ix := &index{
 		a:          a,
-		snap:       a.Snapshot,
+		snap:       a.View(),
 		principals: map[string]*findings.Principal{},
 		systems:    map[string]*findings.System{},
 		verdicts:   map[string]*findings.SystemVerdict{},

@@ -1,10 +1,10 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/keyholder/keyholder/findings"
 )
@@ -25,9 +25,22 @@ func (j jsonWriter) WriteFile(name string, w io.Writer, a *findings.Assessment) 
 }
 
 func (jsonWriter) Write(w io.Writer, a *findings.Assessment) error {
-	c, err := deepCopy(a)
-	if err != nil {
-		return err
+	c := a.Lean() // the facts, not the whole snapshot (its own file)
+	if c.Snapshot != nil {
+		// An assessment written before facts existed embeds its
+		// snapshot, which encoding canonicalises: work on a deep copy.
+		var err error
+		if c, err = deepCopy(c); err != nil {
+			return err
+		}
+	} else {
+		// Facts are canonical already and nothing is reordered: a
+		// shallow copy whose lists normalise replaces suffices.
+		c.Systems = slices.Clone(c.Systems)
+		if c.Changes != nil {
+			ch := *c.Changes
+			c.Changes = &ch
+		}
 	}
 	normalise(c)
 	// The file records its own SHA-256, so report can refuse it once
@@ -35,12 +48,10 @@ func (jsonWriter) Write(w io.Writer, a *findings.Assessment) error {
 	if err := c.Seal(); err != nil {
 		return fmt.Errorf("report: json: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := findings.EncodeAssessment(&buf, c); err != nil {
+	if err := findings.EncodeAssessment(w, c); err != nil {
 		return fmt.Errorf("report: json: %w", err)
 	}
-	_, err = w.Write(buf.Bytes())
-	return err
+	return nil
 }
 
 // deepCopy copies a through its JSON form, so canonicalising the copy

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/fsx/fsxtest"
 )
 
 func TestParseFormats(t *testing.T) {
@@ -67,26 +68,14 @@ func TestWriteAll(t *testing.T) {
 		if filepath.Base(p) != want[i] || filepath.Dir(p) != dir {
 			t.Errorf("path %d = %s, want %s in %s", i, p, want[i], dir)
 		}
-		st, err := os.Stat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Mode().Perm() != 0o600 {
-			t.Errorf("%s mode %v, want 0600", p, st.Mode().Perm())
-		}
+		fsxtest.AssertPrivate(t, p) // 0600, or an owner-only ACL on Windows
 		got, _ := os.ReadFile(p)
 		golden, _ := os.ReadFile(filepath.Join("testdata", "golden", want[i]))
 		if !bytes.Equal(got, golden) {
 			t.Errorf("%s differs from its golden file", p)
 		}
 	}
-	st, err := os.Stat(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Mode().Perm() != 0o700 {
-		t.Errorf("dir mode %v, want 0700", st.Mode().Perm())
-	}
+	fsxtest.AssertPrivate(t, dir)
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != len(want) {
 		t.Errorf("dir holds %d entries (temporary files left?)", len(entries))

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"syscall"
 )
 
 // More error classes for a target as a whole. Scanners wrap connection and
@@ -65,16 +64,16 @@ func Classify(err error) (class, reason string) {
 		return ClassTLS, "TLS: the server's certificate is not valid (" + after(msg, "x509: ") + ")"
 	case errors.As(err, &recErr) || errors.As(err, &recErrP) || strings.Contains(msg, "first record does not look like a TLS handshake"):
 		return ClassTLS, "TLS: the server does not speak TLS on this port (wrong port or scheme?)"
-	case errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(msg, "connection refused"):
+	case isAny(err, errsRefused) || strings.Contains(msg, "connection refused"):
 		return ClassUnreachable, "unreachable: connection refused" + addr(err)
 	case errors.As(err, &dnsErr) || strings.Contains(msg, "no such host"):
 		return ClassUnreachable, "unreachable: host not found" + addr(err)
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || isAny(err, errsTimeout) ||
 		(errors.As(err, &netErr) && netErr.Timeout()) || strings.Contains(msg, "i/o timeout") ||
 		strings.Contains(msg, "Client.Timeout exceeded") || strings.Contains(msg, "timed out") ||
 		strings.Contains(msg, "timeout awaiting response headers"):
 		return ClassUnreachable, "unreachable: no answer within the timeout" + addr(err) + " (raise the target's timeout if the source is slow)"
-	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) || strings.Contains(msg, "no route to host"):
+	case isAny(err, errsNoRoute) || strings.Contains(msg, "no route to host"):
 		return ClassUnreachable, "unreachable: no route to host" + addr(err)
 	case errors.Is(err, ErrUnreachable):
 		return ClassUnreachable, "unreachable: " + msg
@@ -106,4 +105,14 @@ func addr(err error) string {
 		return " (" + dnsErr.Name + ")"
 	}
 	return ""
+}
+
+// isAny reports whether err is any of targets (errors.Is).
+func isAny(err error, targets []error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
 }

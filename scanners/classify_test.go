@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"testing"
 
@@ -69,5 +70,29 @@ func TestIssue14ProbeResults(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+}
+
+// Issue 16 (Windows): the network errors carry the platform's own error
+// numbers (Winsock's on Windows: WSAECONNREFUSED, WSAETIMEDOUT, ...); each
+// is still unreachable with its reason, never "failed" or an auth problem.
+func TestIssue16ClassifySystemErrors(t *testing.T) {
+	wrap := func(e error) error {
+		return fmt.Errorf("ldap: %w", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", e)})
+	}
+	for _, c := range []struct {
+		errs []error
+		want string
+	}{
+		{errsRefused, "unreachable: connection refused"},
+		{errsNoRoute, "unreachable: no route to host"},
+		{errsTimeout, "unreachable: no answer within the timeout"},
+	} {
+		for _, e := range c.errs {
+			class, reason := Classify(wrap(e))
+			if class != ClassUnreachable || !strings.HasPrefix(reason, c.want) {
+				t.Errorf("%v (%#v): got %q %q, want unreachable %q", e, e, class, reason, c.want)
+			}
+		}
 	}
 }

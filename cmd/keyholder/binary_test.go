@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -42,15 +43,23 @@ func TestMain(m *testing.M) {
 }
 
 // keyholderBin builds cmd/keyholder once (with -race when the tests run
-// with it) and returns its path.
+// with it) and returns its path. KEYHOLDER_TEST_BINARY names a binary built
+// beforehand instead (with -ldflags "-X main.version=v0.14.0-test"): the
+// Windows test run under Wine has no Go toolchain to build one.
 func keyholderBin(t *testing.T) string {
 	t.Helper()
+	if p := os.Getenv("KEYHOLDER_TEST_BINARY"); p != "" {
+		return p
+	}
 	binOnce.Do(func() {
 		binDir, binErr = os.MkdirTemp("", "keyholder-bin-")
 		if binErr != nil {
 			return
 		}
 		binPath = filepath.Join(binDir, "keyholder")
+		if runtime.GOOS == "windows" {
+			binPath += ".exe"
+		}
 		args := []string{"build", "-o", binPath, "-ldflags", "-X main.version=" + binVersion}
 		if raceEnabled {
 			args = append(args, "-race")

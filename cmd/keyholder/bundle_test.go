@@ -17,6 +17,7 @@ import (
 	"github.com/keyholder/keyholder/evidence"
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/internal/fsx/fsxtest"
 	awssim "github.com/keyholder/keyholder/internal/sim/aws"
 	keyvaultsim "github.com/keyholder/keyholder/internal/sim/keyvault"
 	tsasim "github.com/keyholder/keyholder/internal/sim/tsa"
@@ -43,10 +44,7 @@ func demoForBundle(t *testing.T) (dir, key, pub string) {
 	if code, out, stderr := runCmd(t, "bundle", "keygen", "-o", prefix); code != 0 {
 		t.Fatalf("keygen: exit %d\n%s%s", code, out, stderr)
 	}
-	fi, err := os.Stat(prefix + ".pem")
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("private key file: %v %v", fi, err)
-	}
+	fsxtest.AssertPrivate(t, prefix+".pem") // 0600, or an owner-only ACL on Windows
 	if code, _, stderr := runCmd(t, "bundle", "keygen", "-o", prefix); code != exitUsage || !strings.Contains(stderr, "never overwrites") {
 		t.Fatalf("keygen over an existing key: exit %d %s", code, stderr)
 	}
@@ -280,7 +278,8 @@ func TestIssue22_ReevaluationNamesTheFinding(t *testing.T) {
 	}
 	as.Verdict = findings.VerdictReady
 	as.AssessmentSHA256 = ""
-	in, err := assessmentInputs(as, as.Snapshot, []string{"md"}, "keyholder.yaml")
+	snap := mustDecodeSnapshot(t, filepath.Join(dir, "snapshot.json")) // assessments name their snapshot (issue 21)
+	in, err := assessmentInputs(as, snap, []string{"md"}, "keyholder.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/diffview"
+	"github.com/keyholder/keyholder/internal/fsx"
 	"github.com/keyholder/keyholder/internal/scan"
 	"github.com/keyholder/keyholder/internal/sim/estate"
 	"github.com/keyholder/keyholder/internal/store"
@@ -224,6 +225,9 @@ func runDemo(ctx context.Context, a *app, f demoFlags) (demoResult, error) {
 		if err != nil {
 			return demoResult{}, err
 		}
+		if _, err := writeRunSnapshot(w.out, run.result.assessment); err != nil {
+			return demoResult{}, err
+		}
 		res.runs = append(res.runs, run)
 	}
 	if err := os.WriteFile(filepath.Join(estateDir, "scenario.yaml"), scenarioFile(f.users), 0o600); err != nil {
@@ -286,7 +290,9 @@ func prepareDemoDir(out string) (string, error) {
 	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+		// 0700, or on Windows an owner-only ACL that what the demo writes
+		// inside (the estate's CA files, scenario.yaml) inherits.
+		if err := fsx.MkdirPrivate(dir); err != nil {
 			return "", err
 		}
 	case err != nil:

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/internal/fsx/fsxtest"
 	"github.com/keyholder/keyholder/internal/sim/estate"
 	"github.com/keyholder/keyholder/scanners/all"
 )
@@ -133,7 +135,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	if err != nil || as.Changes == nil || len(as.ExpiredWaivers) == 0 {
 		t.Fatalf("assessment.json: %v, changes %v, expired waivers %d", err, as.Changes != nil, len(as.ExpiredWaivers))
 	}
-	waived, gaps := 0, len(as.Snapshot.Gaps)
+	waived, gaps := 0, len(as.View().Gaps)
 	for _, fi := range as.Findings {
 		if fi.Status == findings.StatusWaived {
 			waived++
@@ -177,7 +179,9 @@ func TestDemoEndToEnd(t *testing.T) {
 				t.Errorf("%s contains a secret", p)
 			}
 		}
-		if st, _ := d.Info(); st.Mode().Perm()&0o077 != 0 {
+		if runtime.GOOS == "windows" {
+			fsxtest.AssertPrivate(t, p) // the owner-only ACL
+		} else if st, _ := d.Info(); st.Mode().Perm()&0o077 != 0 {
 			t.Errorf("%s is readable by others: %v", p, st.Mode().Perm())
 		}
 		return nil

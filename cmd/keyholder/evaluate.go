@@ -126,6 +126,12 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 	if err != nil {
 		return err
 	}
+	// A seal that verified is the snapshot's digest: evaluation need not
+	// hash the snapshot a second time.
+	var digest string
+	if modified == "" {
+		digest = snap.ContentSHA256
+	}
 	if snap.ConfigHash != "" && snap.ConfigHash != cfg.Hash {
 		if !cmd.Flags().Changed("config") {
 			return withCode(exitUsage, fmt.Errorf("%s was scanned with a different config than %s (config hash %.12s…, now %.12s…): pass -c %s explicitly to evaluate it against this config anyway",
@@ -134,15 +140,16 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 		a.sayf("WARNING: %s was scanned with a different config than %s (config hash %.12s…, now %.12s…); parties, waivers and rules are taken from %s",
 			snapshotPath, f.config, snap.ConfigHash, cfg.Hash, f.config)
 	}
-	// Decoding a large snapshot leaves its raw JSON behind as garbage:
-	// collect it now rather than let it add to the evaluation's peak.
+	// Decoding a large snapshot leaves garbage behind (each item's
+	// decoded strings before they were shared): collect it now rather
+	// than let it add to the evaluation's peak.
 	runtime.GC()
 	engine, err := newEngine(a, f.policyDir)
 	if err != nil {
 		return err
 	}
 	as, err := engine.Evaluate(cmd.Context(), snap, cfg, policies.EvalOptions{
-		Profile: f.profile, ExitProvider: f.exitProvider, AsOf: asOf, Version: version,
+		Profile: f.profile, ExitProvider: f.exitProvider, AsOf: asOf, Version: version, SnapshotSHA256: digest,
 	})
 	if err != nil {
 		var ue *policies.UsageError
@@ -154,14 +161,25 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 	if modified != "" {
 		as.ModifiedInputs = append(as.ModifiedInputs, modified)
 	}
-	if as.AssessmentSHA256, err = policies.AssessmentDigest(as); err != nil {
+	// The file references its snapshot by snapshot_sha256 and carries
+	// the facts its findings and reports show, not a second copy of it.
+	lean := as.Lean()
+	if err := lean.Seal(); err != nil {
 		return err
 	}
 	path := filepath.Join(f.out, "assessment.json")
-	if err := writeStreamed(path, func(w io.Writer) error { return policies.EncodeAssessment(w, as) }); err != nil {
+	if err := writeStreamed(path, func(w io.Writer) error { return findings.EncodeAssessment(w, lean) }); err != nil {
 		return err
 	}
 	a.sayf("assessment: %s", path)
+	// The assessment names its snapshot and no longer embeds it: keep a
+	// copy beside it (a bundle of the directory needs it), unless it is
+	// already there.
+	if p, err := copySnapshotInto(f.out, snapshotPath); err != nil {
+		return err
+	} else if p != "" {
+		a.sayf("snapshot: %s", p)
+	}
 	fmt.Fprintln(a.stdout, evaluationSummary(as))
 	if failOn == "" {
 		return nil
@@ -225,8 +243,8 @@ func evaluationSummary(as *findings.Assessment) string {
 }
 
 // writeStreamed writes path like fsx.WriteFile (atomically, 0600 in a 0700
-// directory) from a writer function, so an assessment that embeds a large
-// snapshot is streamed to disk instead of built in memory.
+// directory) from a writer function, so a large snapshot or assessment
+// is streamed to disk instead of built in memory.
 func writeStreamed(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	if err := fsx.MkdirPrivate(dir); err != nil {
@@ -245,6 +263,9 @@ func writeStreamed(path string, write func(io.Writer) error) error {
 	if err := tmp.Chmod(fsx.FileMode); err != nil {
 		return fail(err)
 	}
+	if err := fsx.Restrict(name, false); err != nil { // Windows: owner-only ACL
+		return fail(err)
+	}
 	if err := write(tmp); err != nil {
 		return fail(err)
 	}
@@ -258,4 +279,27 @@ func writeStreamed(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// copySnapshotInto copies the snapshot file src, byte for byte, to
+// dir/snapshot.json unless that is src itself; it returns the path
+// written, or "".
+func copySnapshotInto(dir, src string) (string, error) {
+	dst := filepath.Join(dir, "snapshot.json")
+	si, err := os.Stat(src)
+	if err != nil {
+		return "", fmt.Errorf("snapshot: %w", err)
+	}
+	if di, err := os.Stat(dst); err == nil && os.SameFile(si, di) {
+		return "", nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return "", fmt.Errorf("snapshot: %w", err)
+	}
+	defer in.Close()
+	if err := writeStreamed(dst, func(w io.Writer) error { _, err := io.Copy(w, in); return err }); err != nil {
+		return "", err
+	}
+	return dst, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/fsx/fsxtest"
 	"github.com/keyholder/keyholder/policies"
 )
 
@@ -44,22 +45,24 @@ func TestEvaluateWritesAssessment(t *testing.T) {
 			t.Errorf("stdout: %s", stdout)
 		}
 		path := filepath.Join(out, "assessment.json")
-		fi, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		di, _ := os.Stat(out)
-		if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
-			t.Errorf("modes: file %v, dir %v", fi.Mode().Perm(), di.Mode().Perm())
-		}
+		fsxtest.AssertPrivate(t, path) // 0600, or an owner-only ACL on Windows
+		fsxtest.AssertPrivate(t, out)
 		b, _ := os.ReadFile(path)
 		if prev != nil && !bytes.Equal(prev, b) {
 			t.Error("two evaluations of the same snapshot differ")
 		}
 		prev = b
 		a := loadAssessmentFile(t, path)
-		if a.Verdict != findings.VerdictReady || a.Snapshot == nil || len(a.Checks) != builtinChecks(t, "readiness") || a.SnapshotSHA256 == "" {
-			t.Errorf("assessment: verdict %s, %d checks, snapshot %v", a.Verdict, len(a.Checks), a.Snapshot != nil)
+		if a.Verdict != findings.VerdictReady || a.Facts == nil || len(a.Checks) != builtinChecks(t, "readiness") || a.SnapshotSHA256 == "" {
+			t.Errorf("assessment: verdict %s, %d checks, facts %v", a.Verdict, len(a.Checks), a.Facts != nil)
+		}
+		// Issue 21: the file names its snapshot by SHA-256 and carries
+		// the facts and counts, not a second copy of the snapshot.
+		if a.Snapshot != nil || a.SnapshotCounts == nil || bytes.Contains(b, []byte(`"snapshot":`)) {
+			t.Errorf("assessment.json embeds the snapshot (%v) or lacks snapshot_counts (%v)", a.Snapshot != nil, a.SnapshotCounts == nil)
+		}
+		if snap := mustDecodeSnapshot(t, evalFixtureSnapshot); a.SnapshotCounts.Principals != len(snap.Principals) || a.SnapshotSHA256 != snap.ContentSHA256 && snap.ContentSHA256 != "" {
+			t.Errorf("snapshot_counts %+v / sha %s for a snapshot of %d principals sealed %s", a.SnapshotCounts, a.SnapshotSHA256, len(snap.Principals), snap.ContentSHA256)
 		}
 	}
 }
@@ -188,4 +191,18 @@ func builtinChecks(t *testing.T, profile string) int {
 		}
 	}
 	return n
+}
+
+func mustDecodeSnapshot(t *testing.T, path string) *findings.Snapshot {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	snap, err := findings.DecodeSnapshot(fh, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
 }

@@ -2,11 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/keyholder/keyholder/internal/fsx/fsxtest"
 )
 
 // Issue 14 item 2: keyholder check prints a table per target and exits 6
@@ -79,7 +83,8 @@ func TestIssue14FailuresSayWhatFailed(t *testing.T) {
 		`(?m)^gh-silent: failed \(unreachable: no answer within 300ms\)$`,
 		`(?m)^gh-tls: failed \(TLS: the server's certificate is signed by an unknown authority \(set ca_file to the issuing CA\)\)$`,
 		// The detail is still in the log.
-		`level=WARN msg="scan failed" target=gh-down error=".*connect: connection refused"`,
+		// (the system's words: Windows says "connectex: ..." in its own).
+		`level=WARN msg="scan failed" target=gh-down error=".*` + regexp.QuoteMeta(refusedText(t)) + `"`,
 		`a target could not be scanned at all`,
 	} {
 		if !regexp.MustCompile(re).MatchString(r.stderr) {
@@ -150,15 +155,13 @@ func TestIssue14OutputDir(t *testing.T) {
 	if r.code != exitUsage || !strings.Contains(r.stderr, "cannot create the output directory") || strings.Contains(r.stderr, "snapshot:") {
 		t.Fatalf("unwritable -o: exit %d\n%s", r.code, r.stderr)
 	}
-	// Created 0700.
+	// Created 0700 (on Windows: an owner-only ACL).
 	out := filepath.Join(dir, "new", "out")
 	r = runBin(t, dir, nil, "scan", "-c", abs, "-o", out, "--fail-on", "none")
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
-	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o700 {
-		t.Fatalf("out dir: %v %v", fi, err)
-	}
+	fsxtest.AssertPrivate(t, out)
 	// Stale files of a run: refused; --force clears keyholder's own only.
 	os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o600)
 	r = runBin(t, dir, nil, "scan", "-c", abs, "-o", out, "--fail-on", "none", "--format", "md")
@@ -246,4 +249,25 @@ func TestIssue14FlagsAndOutput(t *testing.T) {
 			t.Errorf("README exit-code table lacks %s", code)
 		}
 	}
+}
+
+// refusedText is how this system words a refused TCP connection
+// ("connect: connection refused" on Linux; Winsock's text on Windows).
+func refusedText(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, err = net.Dial("tcp", addr)
+	if err == nil {
+		t.Fatal("a closed port accepted a connection")
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err.Error()
+	}
+	return err.Error()
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/internal/fsx/fsxtest"
 )
 
 // runCmd runs keyholder with args and returns exit code, stdout, stderr.
@@ -36,11 +37,8 @@ func TestScanDeclaredOnlyIsReproducible(t *testing.T) {
 			t.Fatal("two scans with --now differ")
 		}
 		prev = b
-		fi, _ := os.Stat(path)
-		di, _ := os.Stat(out)
-		if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
-			t.Fatalf("modes: file %v dir %v", fi.Mode().Perm(), di.Mode().Perm())
-		}
+		fsxtest.AssertPrivate(t, path) // 0600, or an owner-only ACL on Windows
+		fsxtest.AssertPrivate(t, out)
 	}
 	if !bytes.Contains(prev, []byte(`"product": "Microsoft 365 E3"`)) || !bytes.Contains(prev, []byte(`"schema_version": "1"`)) {
 		t.Fatal("snapshot lacks declared content")
@@ -62,13 +60,10 @@ func TestScanEvaluatesAndRenders(t *testing.T) {
 			t.Fatalf("stdout: %s", stdout)
 		}
 		for _, f := range []string{"snapshot.json", "assessment.json", "report.html", "report.md", "findings.csv", "access.csv", "report.sarif"} {
-			fi, err := os.Stat(filepath.Join(out, f))
-			if err != nil {
+			if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 				t.Fatalf("%s not written: %v", f, err)
 			}
-			if fi.Mode().Perm() != 0o600 {
-				t.Errorf("%s mode %v", f, fi.Mode().Perm())
-			}
+			fsxtest.AssertPrivate(t, filepath.Join(out, f))
 		}
 		b, _ := os.ReadFile(filepath.Join(out, "assessment.json"))
 		if prev != nil && !bytes.Equal(prev, b) {
@@ -137,10 +132,7 @@ func TestInitWritesAValidConfig(t *testing.T) {
 	if code, _, stderr := runCmd(t, "init", path); code != exitUsage || !strings.Contains(stderr, "exists") {
 		t.Fatalf("second init must refuse: %d %s", code, stderr)
 	}
-	fi, _ := os.Stat(path)
-	if fi.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %v", fi.Mode().Perm())
-	}
+	fsxtest.AssertPrivate(t, path)
 }
 
 func TestUsageErrorsExit2(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/fsx/fsxtest"
 )
 
 const contosoFixture = "../../report/testdata/contoso.assessment.json"
@@ -101,17 +102,12 @@ func TestReportWritesAllFormats(t *testing.T) {
 		if lines[i] != p {
 			t.Errorf("line %d = %s, want %s", i, lines[i], p)
 		}
-		st, err := os.Stat(p)
-		if err != nil {
+		if _, err := os.Stat(p); err != nil {
 			t.Fatal(err)
 		}
-		if st.Mode().Perm() != 0o600 {
-			t.Errorf("%s mode %v", name, st.Mode().Perm())
-		}
+		fsxtest.AssertPrivate(t, p) // 0600, or an owner-only ACL on Windows
 	}
-	if st, _ := os.Stat(out); st.Mode().Perm() != 0o700 {
-		t.Errorf("dir mode %v", st.Mode().Perm())
-	}
+	fsxtest.AssertPrivate(t, out)
 	// The JSON written re-reads as the same assessment.
 	b, _ := os.ReadFile(filepath.Join(out, "assessment.json"))
 	var m map[string]any

@@ -174,6 +174,11 @@ func runReviewCmd(ctx context.Context, a *app, f reviewFlags) error {
 		for _, p := range paths {
 			a.sayf("report: %s", p)
 		}
+		if p, err := writeRunSnapshot(f.out, as); err != nil {
+			return err
+		} else if p != "" {
+			a.sayf("snapshot: %s", p)
+		}
 	}
 	if f.bundle != "" {
 		if err := bundleRun(ctx, a, as, res.snapshot, &res.run, formats, f.config, f.policyDir, f.sign, f.bundle); err != nil {
@@ -355,11 +360,12 @@ func earlierReads(ctx context.Context, st *store.Store, estate string, prevID in
 // the config file.
 func reportOptions(reg *scanners.Registry, as *findings.Assessment, configPath string) report.Options {
 	opts := report.Options{SARIFArtifact: filepath.ToSlash(configPath)}
-	if as.Snapshot == nil {
+	view := as.View()
+	if view == nil {
 		return opts
 	}
 	seen := map[string]bool{}
-	for _, s := range as.Snapshot.Systems {
+	for _, s := range view.Systems {
 		t := string(s.Kind)
 		f, ok := reg.Lookup(t)
 		if !ok || seen[t] {
@@ -375,4 +381,19 @@ func reportOptions(reg *scanners.Registry, as *findings.Assessment, configPath s
 	}
 	sort.Slice(opts.Permissions, func(i, j int) bool { return opts.Permissions[i].Scanner < opts.Permissions[j].Scanner })
 	return opts
+}
+
+// writeRunSnapshot writes the snapshot an assessment in memory was made
+// from to dir/snapshot.json, sealed, beside the reports: assessment.json
+// names it by snapshot_sha256 and no longer embeds it (a bundle of dir
+// needs it). It returns the path, or "" when there is no snapshot.
+func writeRunSnapshot(dir string, as *findings.Assessment) (string, error) {
+	if as == nil || as.Snapshot == nil {
+		return "", nil
+	}
+	path := filepath.Join(dir, "snapshot.json")
+	if _, err := writeSealedSnapshot(path, as.Snapshot); err != nil {
+		return "", err
+	}
+	return path, nil
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
-	"github.com/keyholder/keyholder/internal/fsx"
 	"github.com/keyholder/keyholder/internal/scan"
 	"github.com/keyholder/keyholder/policies"
 	"github.com/keyholder/keyholder/report"
@@ -134,8 +133,10 @@ func runScanCmd(ctx context.Context, a *app, f scanFlags, ef evalFlags) error {
 		a.say(l)
 	}
 	path := filepath.Join(f.out, "snapshot.json")
+	var digest string
 	if !toStdout {
-		if werr := writeSnapshot(path, snap); werr != nil {
+		var werr error
+		if digest, werr = writeSealedSnapshot(path, snap); werr != nil {
 			return errors.Join(err, werr)
 		}
 		a.sayf("snapshot: %s (%d systems, %d principals, %d grants, %d gaps)",
@@ -158,7 +159,7 @@ func runScanCmd(ctx context.Context, a *app, f scanFlags, ef evalFlags) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	as, err := engine.Evaluate(ctx, snap, cfg, policies.EvalOptions{Profile: ef.profile, ExitProvider: ef.exitProvider, Version: version})
+	as, err := engine.Evaluate(ctx, snap, cfg, policies.EvalOptions{Profile: ef.profile, ExitProvider: ef.exitProvider, Version: version, SnapshotSHA256: digest})
 	if err != nil {
 		var ue *policies.UsageError
 		if errors.As(err, &ue) {
@@ -248,15 +249,24 @@ func runScan(ctx context.Context, a *app, f scanFlags) (*findings.Snapshot, erro
 }
 
 func writeSnapshot(path string, snap *findings.Snapshot) error {
+	_, err := writeSealedSnapshot(path, snap)
+	return err
+}
+
+// writeSealedSnapshot writes snap to path sealed with its digest, and
+// returns the digest (what evaluation records as snapshot_sha256).
+func writeSealedSnapshot(path string, snap *findings.Snapshot) (string, error) {
 	// The file records its own SHA-256 (content_sha256), so evaluate can
-	// refuse it once edited; the snapshot in memory stays unsealed.
+	// refuse it once edited; the snapshot in memory stays unsealed. Both
+	// the seal's hash and the file are streamed: the snapshot is never
+	// built as one document in memory.
 	if err := snap.Seal(); err != nil {
-		return err
+		return "", err
 	}
-	b, err := snap.CanonicalJSON()
-	snap.ContentSHA256 = ""
-	if err != nil {
-		return err
+	digest := snap.ContentSHA256
+	defer func() { snap.ContentSHA256 = "" }()
+	if err := writeStreamed(path, snap.EncodeCanonical); err != nil {
+		return "", err
 	}
-	return fsx.WriteFile(path, b)
+	return digest, nil
 }

@@ -60,7 +60,7 @@ func newShowCmd(a *app) *cobra.Command {
 			case "text":
 				return showText(a.stdout, run, as)
 			case "json":
-				return findings.EncodeAssessment(a.stdout, as)
+				return findings.EncodeAssessment(a.stdout, as.Lean())
 			case "md", "markdown":
 				w, err := report.New("md", report.Options{})
 				if err != nil {

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/fsx"
 	"github.com/keyholder/keyholder/report"
 )
 
@@ -85,26 +86,8 @@ func WriteAll(dir string, formats []string, v *View, paper string) ([]string, er
 			return paths, err
 		}
 		p := filepath.Join(dir, FileName(f))
-		tmp, err := os.CreateTemp(dir, ".fleet-*")
-		if err != nil {
-			return paths, err
-		}
-		if _, err := tmp.Write(buf.Bytes()); err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			return paths, err
-		}
-		if err := tmp.Chmod(0o600); err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			return paths, err
-		}
-		if err := tmp.Close(); err != nil {
-			os.Remove(tmp.Name())
-			return paths, err
-		}
-		if err := os.Rename(tmp.Name(), p); err != nil {
-			os.Remove(tmp.Name())
+		// Atomic, 0600 (an owner-only ACL on Windows), like every report.
+		if err := fsx.WriteFile(p, buf.Bytes()); err != nil {
 			return paths, err
 		}
 		paths = append(paths, p)

@@ -95,6 +95,23 @@ func DefaultPath() (string, error) {
 	return filepath.Join(home, ".local", "share", "keyholder", "keyholder.db"), nil
 }
 
+// fileURI is the SQLite URI of the absolute path abs. On Windows the
+// path's backslashes become slashes and a drive path gets a leading slash
+// (file:///C:/Users/...), as SQLite's URI rules want: "C:\Users" as the
+// path of a URL is an authority SQLite rejects ("invalid uri authority").
+// A UNC path (\\server\share\...) becomes file:////server/share/...,
+// which SQLite opens as //server/share/....
+func fileURI(abs string) url.URL {
+	if vol := filepath.VolumeName(abs); vol != "" {
+		p := filepath.ToSlash(abs)
+		if len(vol) == 2 && vol[1] == ':' {
+			p = "/" + p
+		}
+		return url.URL{Scheme: "file", Path: p}
+	}
+	return url.URL{Scheme: "file", Path: abs}
+}
+
 // Open opens the store at path, creating it (mode 0600, parent directory
 // 0700) unless opts.MustExist is set, and applies pending migrations. A
 // file that is not a keyholder store is never modified: Open returns an
@@ -120,7 +137,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if busy <= 0 {
 		busy = DefaultBusyTimeout
 	}
-	u := url.URL{Scheme: "file", Path: abs}
+	u := fileURI(abs)
 	q := url.Values{}
 	q.Set("mode", "rw") // never create here: prepareFile did, with 0600
 	q.Set("_busy_timeout", strconv.FormatInt(busy.Milliseconds(), 10))
@@ -134,7 +151,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := s.init(ctx); err != nil {
+	if err := s.init(ctx, busy); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
@@ -149,7 +166,9 @@ func prepareFile(path string, mustExist bool) error {
 		if mustExist {
 			return fmt.Errorf("store: %s: %w (run `keyholder review` or `keyholder demo` first, or pass --store)", path, ErrNoStore)
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		// 0700, or on Windows an owner-only ACL that the database's
+		// -wal and -shm files (created by SQLite) inherit.
+		if err := fsx.MkdirPrivate(filepath.Dir(path)); err != nil {
 			return fmt.Errorf("store: %w", err)
 		}
 		nf, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
@@ -194,8 +213,9 @@ func prepareFile(path string, mustExist bool) error {
 }
 
 // init checks that the database is empty or ours, switches it to WAL and
-// applies migrations.
-func (s *Store) init(ctx context.Context) error {
+// applies migrations. busy bounds the wait for another process that is
+// switching the same new file to WAL.
+func (s *Store) init(ctx context.Context, busy time.Duration) error {
 	if err := s.checkOwnership(ctx, s.db); err != nil {
 		return err
 	}
@@ -203,9 +223,24 @@ func (s *Store) init(ctx context.Context) error {
 	if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 		return s.wrap("read journal mode", err)
 	}
-	if !strings.EqualFold(mode, "wal") {
-		if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
+	// Switching to WAL takes an exclusive lock without waiting for it (no
+	// busy handler): when several processes open a new store at once, the
+	// losers get SQLITE_BUSY and try again (seen on Windows, where file
+	// locks are mandatory) until the winner is done or busy has passed.
+	const pause = 20 * time.Millisecond
+	for tries := int(busy / pause); !strings.EqualFold(mode, "wal"); tries-- {
+		err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		if err == nil {
+			break
+		}
+		var se *sqlite.Error
+		if !errors.As(err, &se) || (se.Code()&0xff != 5 && se.Code()&0xff != 6) || tries <= 0 { // SQLITE_BUSY, SQLITE_LOCKED
 			return s.wrap("enable WAL", err)
+		}
+		select {
+		case <-ctx.Done():
+			return s.wrap("enable WAL", ctx.Err())
+		case <-time.After(pause):
 		}
 	}
 	return s.migrate(ctx)

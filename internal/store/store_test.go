@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/fsx/fsxtest"
 )
 
 var t0 = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
@@ -80,23 +82,15 @@ func TestOpenCreatesFileWithSchema(t *testing.T) {
 	if err != nil || v != len(migrations) {
 		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(migrations))
 	}
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Mode().Perm() != 0o600 {
-		t.Errorf("store mode = %v, want 0600", st.Mode().Perm())
-	}
-	dst, _ := os.Stat(dir)
-	if dst.Mode().Perm() != 0o700 {
-		t.Errorf("store dir mode = %v, want 0700", dst.Mode().Perm())
-	}
+	fsxtest.AssertPrivate(t, path)
+	fsxtest.AssertPrivate(t, dir)
 	if _, err := s.Save(ctx, testAssessment(t, t0, findings.VerdictNotReady, "alice")); err != nil {
 		t.Fatal(err)
 	}
-	// WAL file is created with the database's mode.
-	if st, err := os.Stat(path + "-wal"); err == nil && st.Mode().Perm() != 0o600 {
-		t.Errorf("wal mode = %v, want 0600", st.Mode().Perm())
+	// WAL file is created with the database's mode (on Windows: inherits
+	// the directory's owner-only ACL).
+	if _, err := os.Stat(path + "-wal"); err == nil && runtime.GOOS != "windows" {
+		fsxtest.AssertPrivate(t, path+"-wal")
 	}
 	var mode string
 	if err := s.db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
@@ -120,6 +114,19 @@ func TestMustExist(t *testing.T) {
 }
 
 func TestDefaultPath(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		// %LOCALAPPDATA%\keyholder unless XDG_DATA_HOME is set (and absolute).
+		t.Setenv("XDG_DATA_HOME", `D:\xdg`)
+		if p, _ := DefaultPath(); p != `D:\xdg\keyholder\keyholder.db` {
+			t.Errorf("DefaultPath = %q", p)
+		}
+		t.Setenv("XDG_DATA_HOME", "")
+		t.Setenv("LOCALAPPDATA", `C:\Users\kh\AppData\Local`)
+		if p, _ := DefaultPath(); p != `C:\Users\kh\AppData\Local\keyholder\keyholder.db` {
+			t.Errorf("DefaultPath = %q", p)
+		}
+		return
+	}
 	t.Setenv("XDG_DATA_HOME", "/data/xdg")
 	if p, _ := DefaultPath(); p != "/data/xdg/keyholder/keyholder.db" {
 		t.Errorf("DefaultPath = %q", p)

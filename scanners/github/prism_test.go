@@ -1,3 +1,8 @@
+//go:build !windows
+
+// Server test: Prism (Node.js) is started as a Linux process group; on
+// windows this file is not built (the Linux CI runs it).
+
 package github
 
 import (

@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/keyholder/keyholder/internal/fsx"
 	awssim "github.com/keyholder/keyholder/internal/sim/aws"
 	azsim "github.com/keyholder/keyholder/internal/sim/azure"
 	dsim "github.com/keyholder/keyholder/internal/sim/domains"
@@ -196,7 +197,8 @@ func Start(sc *Scenario, opts Options) (e *Estate, err error) {
 	if opts.Dir == "" {
 		return nil, fmt.Errorf("estate: no directory")
 	}
-	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+	// 0700, or an owner-only ACL on Windows that the CA files inherit.
+	if err := fsx.MkdirPrivate(opts.Dir); err != nil {
 		return nil, fmt.Errorf("estate: %w", err)
 	}
 	now := sc.Now
@@ -205,9 +207,10 @@ func Start(sc *Scenario, opts Options) (e *Estate, err error) {
 	}
 	want := func(t string) bool { return len(opts.Types) == 0 || slices.Contains(opts.Types, t) }
 	e = &Estate{Now: now, Targets: map[string]string{}, env: map[string]string{}}
+	started := e // `return nil, err` sets e to nil before this runs
 	defer func() {
 		if err != nil {
-			e.Close()
+			started.Close()
 		}
 	}()
 	var targets []map[string]any
@@ -360,7 +363,7 @@ func Start(sc *Scenario, opts Options) (e *Estate, err error) {
 		return nil, err
 	}
 	e.ConfigPath = filepath.Join(opts.Dir, "keyholder.yaml")
-	if err := os.WriteFile(e.ConfigPath, doc, 0o600); err != nil {
+	if err := fsx.WriteFile(e.ConfigPath, doc); err != nil {
 		return nil, fmt.Errorf("estate: %w", err)
 	}
 	return e, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/internal/fsx/fsxtest"
 	"github.com/keyholder/keyholder/internal/scan"
 	ldapsim "github.com/keyholder/keyholder/internal/sim/ldap"
 	"github.com/keyholder/keyholder/policies/access"
@@ -77,10 +78,7 @@ func TestStartWritesConfigWithoutSecrets(t *testing.T) {
 			t.Errorf("config holds a secret")
 		}
 	}
-	st, _ := os.Stat(e.ConfigPath)
-	if st.Mode().Perm() != 0o600 {
-		t.Errorf("config mode %v", st.Mode().Perm())
-	}
+	fsxtest.AssertPrivate(t, e.ConfigPath)
 	// A second estate gets new secrets.
 	e2 := start(t, sc, Options{})
 	if slices.Equal(e2.Secrets(), secrets) {

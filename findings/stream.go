@@ -1,4 +1,4 @@
-package policies
+package findings
 
 import (
 	"bufio"
@@ -10,56 +10,22 @@ import (
 	"io"
 	"reflect"
 	"strings"
-
-	"github.com/keyholder/keyholder/findings"
 )
 
-// snapshotSHA256 returns the SHA-256 of snap's canonical JSON, the same
-// bytes findings.Snapshot.Encode writes (snap must be canonicalised), but
-// streamed: each collection item is encoded and indented on its own, so a
-// snapshot of millions of grants never sits in memory as one document.
-// TestStreamingMatchesFindings holds it to findings' encoding.
-func snapshotSHA256(snap *findings.Snapshot) (string, error) {
-	h := sha256.New()
-	w := bufio.NewWriterSize(h, 1<<16)
-	if err := newStreamer(w).value(reflect.ValueOf(snap), 0, true); err != nil {
-		return "", err
-	}
-	if _, err := io.WriteString(w, "\n"); err != nil {
-		return "", err
-	}
-	if err := w.Flush(); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
+// This file is the one canonical JSON encoder of keyholder's documents.
+// It writes exactly what a json.Encoder with SetIndent("", "  ") and
+// SetEscapeHTML(false) writes for the same value, but streams it: a
+// struct that holds slices of structs (a Snapshot, an Assessment) is
+// written field by field and those slices element by element, so a
+// snapshot of millions of grants is never built, indented or hashed as
+// one document in memory. TestStreamMatchesEncodingJSON holds it to
+// encoding/json's bytes.
 
-// AssessmentDigest is findings.Assessment.Digest, streamed: the SHA-256
-// of a's encoding without its recorded digest (assessment_sha256).
-func AssessmentDigest(a *findings.Assessment) (string, error) {
-	rec := a.AssessmentSHA256
-	a.AssessmentSHA256 = ""
-	defer func() { a.AssessmentSHA256 = rec }()
-	h := sha256.New()
-	if err := EncodeAssessment(h, a); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// EncodeAssessment writes a exactly as findings.EncodeAssessment does
-// (indented JSON, sorted map keys, the embedded snapshot canonicalised),
-// but streams it item by item: an assessment of a large estate, which
-// embeds its snapshot, is never built as one document in memory.
-func EncodeAssessment(w io.Writer, a *findings.Assessment) error {
-	if a.SchemaVersion == "" {
-		a.SchemaVersion = findings.SchemaVersion
-	}
-	if a.Snapshot != nil {
-		a.Snapshot.Canonicalize()
-	}
+// writeCanonical writes v (a pointer to a struct) in canonical form with
+// the trailing newline, through a buffer.
+func writeCanonical(w io.Writer, v any) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if err := newStreamer(bw).value(reflect.ValueOf(a), 0, true); err != nil {
+	if err := newStreamer(bw).value(reflect.ValueOf(v), 0); err != nil {
 		return err
 	}
 	if _, err := io.WriteString(bw, "\n"); err != nil {
@@ -68,14 +34,23 @@ func EncodeAssessment(w io.Writer, a *findings.Assessment) error {
 	return bw.Flush()
 }
 
+// sha256Of returns the hex SHA-256 of v's canonical encoding.
+func sha256Of(v any) (string, error) {
+	h := sha256.New()
+	if err := writeCanonical(h, v); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // streamer writes JSON the way a json.Encoder with SetIndent("", "  ")
-// and SetEscapeHTML(false) does, but a struct that holds slices of structs
-// is written field by field and those slices element by element.
+// and SetEscapeHTML(false) does, one piece at a time.
 type streamer struct {
 	w        io.Writer
 	piece    bytes.Buffer
 	indented bytes.Buffer
 	enc      *json.Encoder
+	out      []byte // the direct encoder's output
 }
 
 func newStreamer(w io.Writer) *streamer {
@@ -115,7 +90,7 @@ func indent(depth int) string { return strings.Repeat("  ", depth) }
 
 // value writes v nested depth levels deep (the caller has written the
 // indentation of its first line).
-func (s *streamer) value(v reflect.Value, depth int, top bool) error {
+func (s *streamer) value(v reflect.Value, depth int) error {
 	if v.Kind() == reflect.Pointer {
 		if v.IsNil() {
 			return s.write("null")
@@ -124,7 +99,7 @@ func (s *streamer) value(v reflect.Value, depth int, top bool) error {
 			return s.object(v.Elem(), depth)
 		}
 	}
-	if v.Kind() == reflect.Struct && (top || streamable(v.Type())) && streamable(v.Type()) {
+	if v.Kind() == reflect.Struct && streamable(v.Type()) {
 		return s.object(v, depth)
 	}
 	if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct && !v.IsNil() {
@@ -159,8 +134,19 @@ func (s *streamer) value(v reflect.Value, depth int, top bool) error {
 	return s.leaf(v.Interface(), depth)
 }
 
-// leaf encodes x compactly, then indents it for its depth.
+// leaf writes x indented for its depth: directly when the direct
+// encoder knows its type, else encoded compactly by encoding/json and
+// then indented.
 func (s *streamer) leaf(x any, depth int) error {
+	if v := reflect.ValueOf(x); v.IsValid() && directable(v.Type()) {
+		var err error
+		s.out, err = s.direct(s.out[:0], v, depth)
+		if err != nil {
+			return err
+		}
+		_, err = s.w.Write(s.out)
+		return err
+	}
 	s.piece.Reset()
 	if err := s.enc.Encode(x); err != nil {
 		return err
@@ -194,7 +180,7 @@ func (s *streamer) object(v reflect.Value, depth int) error {
 			name = f.Name
 		}
 		if f.Anonymous || strings.Contains(opts, "string") || strings.Contains(opts, "omitzero") {
-			return fmt.Errorf("policies: json stream: field %s.%s needs encoding/json's generic encoder", t.Name(), f.Name)
+			return fmt.Errorf("findings: canonical JSON: field %s.%s needs encoding/json's generic encoder", t.Name(), f.Name)
 		}
 		fv := v.Field(i)
 		if strings.Contains(opts, "omitempty") && isEmptyValue(fv) {
@@ -212,7 +198,7 @@ func (s *streamer) object(v reflect.Value, depth int) error {
 		if err := s.write(sep + "\n" + indent(depth+1) + string(key) + ": "); err != nil {
 			return err
 		}
-		if err := s.value(fv, depth+1, false); err != nil {
+		if err := s.value(fv, depth+1); err != nil {
 			return err
 		}
 	}
