@@ -135,7 +135,8 @@ func utcPtr(t **time.Time) {
 		if u == **t {
 			return
 		}
-		*t = &u
+		v := u // only this copy escapes to the heap
+		*t = &v
 	}
 }
 
