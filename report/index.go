@@ -2,11 +2,10 @@ package report
 
 import (
 	"cmp"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/policies/access"
 )
 
 // index answers the lookups every section needs: principals, systems and
@@ -19,9 +18,9 @@ type index struct {
 	verdicts   map[string]*findings.SystemVerdict
 	party      map[string]findings.Attribution
 	gaps       map[string]*findings.Gap
-	grantsOf   map[string][]*findings.Grant
-	groupsOf   map[string][]string
-	trusts     map[string]*findings.Trust
+	// paths expands grants through memberships (policies/access).
+	paths  *access.Paths
+	trusts map[string]*findings.Trust
 	// objects names licences, backups and assets by id.
 	objects map[string]string
 	// orgParty maps an organisation identifier (tenant id, AWS account
@@ -31,8 +30,6 @@ type index struct {
 	orgParty map[string]string
 	// partyKind maps a party name to its kind.
 	partyKind map[string]string
-	// effective caches effectiveGrants by principal id.
-	effective map[string][]effectiveGrant
 	// idNames replaces keyholder ids in free text with names (humanize).
 	idNames *strings.Replacer
 }
@@ -46,13 +43,10 @@ func newIndex(a *findings.Assessment) *index {
 		verdicts:   map[string]*findings.SystemVerdict{},
 		party:      map[string]findings.Attribution{},
 		gaps:       map[string]*findings.Gap{},
-		grantsOf:   map[string][]*findings.Grant{},
-		groupsOf:   map[string][]string{},
 		trusts:     map[string]*findings.Trust{},
 		objects:    map[string]string{},
 		orgParty:   map[string]string{},
 		partyKind:  map[string]string{},
-		effective:  map[string][]effectiveGrant{},
 	}
 	if ix.snap == nil {
 		ix.snap = &findings.Snapshot{}
@@ -82,16 +76,7 @@ func newIndex(a *findings.Assessment) *index {
 	for _, as := range s.Assets {
 		ix.objects[as.ID] = as.Name
 	}
-	for i := range s.Grants {
-		g := &s.Grants[i]
-		ix.grantsOf[g.PrincipalID] = append(ix.grantsOf[g.PrincipalID], g)
-	}
-	for _, m := range s.Memberships {
-		ix.groupsOf[m.MemberID] = append(ix.groupsOf[m.MemberID], m.GroupID)
-	}
-	for k := range ix.groupsOf {
-		slices.Sort(ix.groupsOf[k])
-	}
+	ix.paths = access.NewPaths(s)
 	for _, at := range a.Parties {
 		ix.party[at.Subject] = at
 		if at.Party != "" {
@@ -320,73 +305,14 @@ func (ix *index) systemName(id string) string {
 }
 
 // effectiveGrant is a grant a principal holds, directly or through the
-// groups it is a member of.
-type effectiveGrant struct {
-	Grant *findings.Grant
-	// Via is the group chain from the principal to the grant holder,
-	// nearest first, followed by the grant's own Via.
-	Via []string
-}
+// groups it is a member of: one path of policies/access.
+type effectiveGrant = access.Path
 
-// effectiveGrants returns the grants p holds directly and through nested
-// group membership (cycles are tolerated), sorted by level then privilege.
+// effectiveGrants returns every path by which pid holds a grant, as
+// policies/access expands them (directly and through nested groups),
+// sorted by level then privilege.
 func (ix *index) effectiveGrants(pid string) []effectiveGrant {
-	if eg, ok := ix.effective[pid]; ok {
-		return eg
-	}
-	var out []effectiveGrant
-	type item struct {
-		id    string
-		chain []string
-	}
-	seen := map[string]bool{pid: true}
-	queue := []item{{id: pid}}
-	for len(queue) > 0 {
-		it := queue[0]
-		queue = queue[1:]
-		for _, g := range ix.grantsOf[it.id] {
-			via := append(slices.Clone(it.chain), g.Via...)
-			out = append(out, effectiveGrant{Grant: g, Via: via})
-		}
-		for _, grp := range ix.groupsOf[it.id] {
-			if !seen[grp] {
-				seen[grp] = true
-				queue = append(queue, item{id: grp, chain: append(slices.Clone(it.chain), grp)})
-			}
-		}
-	}
-	slices.SortStableFunc(out, func(x, y effectiveGrant) int {
-		if d := y.Grant.Level.Rank() - x.Grant.Level.Rank(); d != 0 {
-			return d
-		}
-		if c := strings.Compare(x.Grant.Privilege, y.Grant.Privilege); c != 0 {
-			return c
-		}
-		if c := strings.Compare(x.Grant.Scope, y.Grant.Scope); c != 0 {
-			return c
-		}
-		if c := strings.Compare(strings.Join(x.Via, "\x00"), strings.Join(y.Via, "\x00")); c != 0 {
-			return c
-		}
-		return strings.Compare(x.Grant.ID, y.Grant.ID)
-	})
-	// A scanner may state a nested grant twice: on the group (expanded
-	// here through memberships) and already expanded per member with the
-	// same chain. Show each path once.
-	out = slices.CompactFunc(out, func(x, y effectiveGrant) bool {
-		return x.Grant.Privilege == y.Grant.Privilege && x.Grant.Scope == y.Grant.Scope &&
-			x.Grant.Level == y.Grant.Level && x.Grant.Assignment == y.Grant.Assignment &&
-			sameTime(x.Grant.Expires, y.Grant.Expires) && slices.Equal(x.Via, y.Via)
-	})
-	ix.effective[pid] = out
-	return out
-}
-
-func sameTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Equal(*b)
+	return ix.paths.For(pid)
 }
 
 // viaNames renders a via chain as display names joined by " → ".
