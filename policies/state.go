@@ -133,6 +133,7 @@ func newState(snap *findings.Snapshot, cfg *config.Config, asOf time.Time, profi
 	}
 	st.classify()
 	st.summarise()
+	st.pruneRows()
 	st.sortTopHolders()
 	st.matchBreakGlass()
 	st.buildGaps()
@@ -334,6 +335,44 @@ func (st *state) trust(id string) *findings.Trust {
 		return nil
 	}
 	return &st.snap.Trusts[i]
+}
+
+// pruneRows keeps only the effective-access rows a later step reads, in
+// a list of their own so the full list is freed before the Rego input is
+// built (on a large estate the customer's lesser rights are most of the
+// rows, and summarise has already folded them into st.summary). Every
+// reader after this point filters rows by one of these conditions:
+//   - accessInput (indexed): every row of a provider's principal, every
+//     super_admin row, the privileged rows of principals of unknown party;
+//   - backupsInput and the runbook: rows at admin or above;
+//   - systemVerdicts: super_admin rows.
+//
+// keepRow must stay a superset of those filters.
+func (st *state) pruneRows() {
+	rows := st.acc.Rows
+	n := 0
+	for i := range rows {
+		if st.keepRow(&rows[i]) {
+			n++
+		}
+	}
+	if n == len(rows) {
+		return
+	}
+	kept := make([]access.Row, 0, n)
+	for i := range rows {
+		if st.keepRow(&rows[i]) {
+			kept = append(kept, rows[i])
+		}
+	}
+	st.acc.Rows = kept
+}
+
+func (st *state) keepRow(r *access.Row) bool {
+	if r.Level.Rank() >= findings.LevelPrivileged.Rank() {
+		return true
+	}
+	return st.partyOfPrincipal(r.Principal).IsProvider()
 }
 
 func (st *state) summarise() {
