@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -124,14 +125,22 @@ func newState(snap *findings.Snapshot, cfg *config.Config, asOf time.Time, profi
 		bgSet:      map[string]bool{},
 	}
 	st.buildSystems()
-	st.acc = access.Compute(snap, access.Options{AsOf: asOf, TrustLevel: trustLevel})
 	st.takeover = map[string]bool{}
 	for i := range snap.Grants {
 		if snap.Grants[i].Attributes["level_basis"] == "takeover_route" {
 			st.takeover[snap.Grants[i].ID] = true
 		}
 	}
-	st.classify()
+	// Principals are classified before effective access is computed, so
+	// that the rows are summarised as they are made and only those a
+	// later step reads are kept (see pruneRows); trust counterparties,
+	// which the computation creates, are classified after it.
+	g := access.NewGraph(snap.Memberships)
+	st.classify(g)
+	st.acc = access.Compute(snap, access.Options{AsOf: asOf, TrustLevel: trustLevel, Graph: g, Fold: st.foldRow})
+	st.classifyCounterparties()
+	// Rows not folded (those of trusted and external principals); folded
+	// rows that were kept are summarised again, which changes nothing.
 	st.summarise()
 	st.pruneRows()
 	st.sortTopHolders()
@@ -229,12 +238,11 @@ func trustLevel(t *findings.Trust) findings.Level {
 	return best
 }
 
-func (st *state) classify() {
+func (st *state) classify(g *access.Graph) {
 	snap := st.snap
 	for i := range snap.Principals {
 		st.principal[snap.Principals[i].ID] = &snap.Principals[i]
 	}
-	g := st.acc.Graph
 	st.cls.IndexGroups(snap.Principals, g.TransitiveMembers)
 	for i := range snap.Principals {
 		p := &snap.Principals[i]
@@ -245,18 +253,6 @@ func (st *state) classify() {
 		st.party[p.ID] = st.cls.Principal(p, sys)
 	}
 	st.attributeTrustedRoles()
-	for _, c := range st.acc.Counterparties {
-		r := st.cls.Owner(c.NativeID, c.Kind)
-		r.Reason = "trust counterparty: " + r.Reason
-		// A declared relationship names its provider: use it.
-		for _, tid := range c.Trusts {
-			if t := st.trust(tid); t != nil && t.Provider != "" {
-				r = st.cls.Trust(t)
-				break
-			}
-		}
-		st.party[c.ID] = r
-	}
 	for i := range snap.Licences {
 		st.licParty[snap.Licences[i].ID] = st.cls.Licence(&snap.Licences[i])
 	}
@@ -365,8 +361,20 @@ func (st *state) pruneRows() {
 			kept = append(kept, rows[i])
 		}
 	}
+	dropped := len(rows) - n
 	st.acc.Rows = kept
+	rows = nil
+	// On a large estate the full list was the bulk of the live heap:
+	// collect it now, so the next heap goal follows what is left instead
+	// of letting the heap grow to twice the list before the next cycle.
+	if dropped >= pruneGCRows {
+		runtime.GC()
+	}
 }
+
+// pruneGCRows is the number of dropped rows (about 180 bytes each) from
+// which pruneRows collects at once.
+const pruneGCRows = 200_000
 
 func (st *state) keepRow(r *access.Row) bool {
 	if r.Level.Rank() >= findings.LevelPrivileged.Rank() {
@@ -375,9 +383,38 @@ func (st *state) keepRow(r *access.Row) bool {
 	return st.partyOfPrincipal(r.Principal).IsProvider()
 }
 
+// classifyCounterparties attributes the synthetic principals effective
+// access created for trust counterparties.
+func (st *state) classifyCounterparties() {
+	for _, c := range st.acc.Counterparties {
+		r := st.cls.Owner(c.NativeID, c.Kind)
+		r.Reason = "trust counterparty: " + r.Reason
+		// A declared relationship names its provider: use it.
+		for _, tid := range c.Trusts {
+			if t := st.trust(tid); t != nil && t.Provider != "" {
+				r = st.cls.Trust(t)
+				break
+			}
+		}
+		st.party[c.ID] = r
+	}
+}
+
+// foldRow summarises a row as access.Compute makes it and keeps it only
+// if a later step reads it.
+func (st *state) foldRow(r *access.Row) bool {
+	st.summariseRow(r)
+	return st.keepRow(r)
+}
+
 func (st *state) summarise() {
 	for i := range st.acc.Rows {
-		r := &st.acc.Rows[i]
+		st.summariseRow(&st.acc.Rows[i])
+	}
+}
+
+func (st *state) summariseRow(r *access.Row) {
+	{
 		s := st.summary[r.Principal]
 		if s == nil {
 			s = &accessSummary{}

@@ -100,6 +100,18 @@ type Options struct {
 	// TrustLevel returns the level a trust carries by itself; nil means
 	// the trust's Level field.
 	TrustLevel func(*findings.Trust) findings.Level
+	// Graph, when set, is the membership graph of the snapshot's
+	// memberships (NewGraph), built by the caller beforehand; nil builds
+	// it.
+	Graph *Graph
+	// Fold, when set, is called once with each finished row of a
+	// principal that no trust lets in and that is not an external
+	// principal (their rows may still change), principal by principal in
+	// the order of Rows; a row for which it returns false is left out of
+	// Result.Rows. A caller that only needs a summary of most rows folds
+	// them as they are made instead of holding them all: on a large
+	// estate the rows are the bulk of the memory.
+	Fold func(*Row) bool
 }
 
 type rowKey struct {
@@ -163,6 +175,20 @@ func (b *builder) find(k rowKey) (int, bool) {
 	return int(i), ok
 }
 
+// fold passes the current principal's rows to keep and drops those it
+// refuses.
+func (b *builder) fold(keep func(*Row) bool) {
+	w := b.start
+	for i := b.start; i < len(b.rows); i++ {
+		if keep(&b.rows[i]) {
+			b.rows[w] = b.rows[i]
+			w++
+		}
+	}
+	clear(b.rows[w:])
+	b.rows = b.rows[:w]
+}
+
 func (b *builder) appendRow(k rowKey, r Row) {
 	b.rows = append(b.rows, r)
 	i := int32(len(b.rows) - 1)
@@ -179,7 +205,10 @@ func (b *builder) appendRow(k rowKey, r Row) {
 func Compute(snap *findings.Snapshot, opts Options) *Result {
 	b := &builder{asOf: opts.AsOf}
 	res := &Result{TrustLevels: map[string]findings.Level{}, TrustPrincipals: map[string]string{}}
-	g := NewGraph(snap.Memberships)
+	g := opts.Graph
+	if g == nil {
+		g = NewGraph(snap.Memberships)
+	}
 	res.Graph = g
 	res.Cycles = g.Cycles()
 
@@ -252,7 +281,18 @@ func Compute(snap *findings.Snapshot, opts Options) *Result {
 			}
 		}
 	}
-	b.rows = make([]Row, 0, total+len(roots))
+	// Principals whose rows the trust phase reads or merges into are not
+	// folded.
+	trusted := map[string]bool{}
+	for i := range snap.Trusts {
+		if p := snap.Trusts[i].PrincipalID; p != "" {
+			trusted[p] = true
+		}
+	}
+	if opts.Fold == nil {
+		b.rows = make([]Row, 0, total+len(roots))
+	}
+	external := string(findings.PrincipalExternal) + ":"
 
 	for _, p := range all {
 		b.begin()
@@ -277,6 +317,9 @@ func Compute(snap *findings.Snapshot, opts Options) *Result {
 				ID: "", System: rp.System, PrincipalID: rp.ID, Privilege: "root user",
 				Level: findings.LevelSuperAdmin, Scope: "account", Assignment: findings.AssignmentPermanent,
 			}, direct: true, implicit: true})
+		}
+		if opts.Fold != nil && !trusted[p] && !strings.HasPrefix(p, external) {
+			b.fold(opts.Fold)
 		}
 	}
 
