@@ -1,7 +1,6 @@
 package policies
 
 import (
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -361,20 +360,8 @@ func (st *state) pruneRows() {
 			kept = append(kept, rows[i])
 		}
 	}
-	dropped := len(rows) - n
 	st.acc.Rows = kept
-	rows = nil
-	// On a large estate the full list was the bulk of the live heap:
-	// collect it now, so the next heap goal follows what is left instead
-	// of letting the heap grow to twice the list before the next cycle.
-	if dropped >= pruneGCRows {
-		runtime.GC()
-	}
 }
-
-// pruneGCRows is the number of dropped rows (about 180 bytes each) from
-// which pruneRows collects at once.
-const pruneGCRows = 200_000
 
 func (st *state) keepRow(r *access.Row) bool {
 	if r.Level.Rank() >= findings.LevelPrivileged.Rank() {
