@@ -83,6 +83,7 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 	selected := e.selected(profile)
 	gapChecks := e.gapChecks(st, selected)
 	input := st.buildInput(gapChecks)
+	st.inputBuilt()
 	val, err := ast.InterfaceToValue(input)
 	if err != nil {
 		wg.Wait()

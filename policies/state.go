@@ -393,6 +393,15 @@ func (st *state) classifyCounterparties() {
 	}
 }
 
+// inputBuilt releases what only the Rego input needed: the per-principal
+// summaries (principalInput) and the membership graph (sensitiveMembers).
+// On a large estate they are tens of megabytes the checks' evaluation
+// would otherwise hold.
+func (st *state) inputBuilt() {
+	st.summary = nil
+	st.acc.Graph = nil
+}
+
 // foldAccessRows is false only in a test that holds the evaluation with
 // every row kept equal to the evaluation with the rows folded and pruned.
 var foldAccessRows = true
