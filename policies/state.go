@@ -350,23 +350,7 @@ func (st *state) trust(id string) *findings.Trust {
 //
 // keepRow must stay a superset of those filters.
 func (st *state) pruneRows() {
-	rows := st.acc.Rows
-	n := 0
-	for i := range rows {
-		if st.keepRow(&rows[i]) {
-			n++
-		}
-	}
-	if n == len(rows) {
-		return
-	}
-	kept := make([]access.Row, 0, n)
-	for i := range rows {
-		if st.keepRow(&rows[i]) {
-			kept = append(kept, rows[i])
-		}
-	}
-	st.acc.Rows = kept
+	st.acc.Rows = keepRows(st.acc.Rows, st.keepRow)
 }
 
 func (st *state) keepRow(r *access.Row) bool {
@@ -397,9 +381,38 @@ func (st *state) classifyCounterparties() {
 // summaries (principalInput) and the membership graph (sensitiveMembers).
 // On a large estate they are tens of megabytes the checks' evaluation
 // would otherwise hold.
+//
+// Past the input, only rows at admin or above are read (the runbook's
+// rotation reach at admin, systemVerdicts at super_admin): the others
+// are dropped too.
 func (st *state) inputBuilt() {
 	st.summary = nil
 	st.acc.Graph = nil
+	if !foldAccessRows {
+		return
+	}
+	st.acc.Rows = keepRows(st.acc.Rows, func(r *access.Row) bool { return r.Level.Rank() >= findings.LevelAdmin.Rank() })
+}
+
+// keepRows returns the rows keep accepts, in a list of their own (so
+// the old one can be freed), or rows itself when it keeps them all.
+func keepRows(rows []access.Row, keep func(*access.Row) bool) []access.Row {
+	n := 0
+	for i := range rows {
+		if keep(&rows[i]) {
+			n++
+		}
+	}
+	if n == len(rows) {
+		return rows
+	}
+	kept := make([]access.Row, 0, n)
+	for i := range rows {
+		if keep(&rows[i]) {
+			kept = append(kept, rows[i])
+		}
+	}
+	return kept
 }
 
 // foldAccessRows is false only in a test that holds the evaluation with
