@@ -107,15 +107,36 @@ func sortedUnique(in []string) []string {
 	if len(in) == 0 {
 		return nil
 	}
+	if isSortedUnique(in) {
+		// Already canonical (a second Canonicalize, most lists of one):
+		// no copy.
+		return in
+	}
 	out := slices.Clone(in)
 	slices.Sort(out)
 	return slices.Compact(out)
 }
 
+func isSortedUnique(in []string) bool {
+	for i := 1; i < len(in); i++ {
+		if in[i-1] >= in[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// utcPtr points *t at its time in UTC; a time already in UTC (without a
+// monotonic reading) is left as it is, so canonicalising twice allocates
+// nothing.
 func utcPtr(t **time.Time) {
 	if *t != nil {
 		u := (*t).UTC()
-		*t = &u
+		if u == **t {
+			return
+		}
+		v := u // only this copy escapes to the heap
+		*t = &v
 	}
 }
 

@@ -10,19 +10,23 @@ import (
 // unique across all parts within its collection; a duplicate is an error
 // naming the id and both collections' sources, and nothing is merged.
 // Header fields (tool, times, config hash) are taken from the first part.
+// The result is canonical (Canonicalize). Merge copies the parts' items:
+// the parts are not modified.
 func Merge(parts ...*Snapshot) (*Snapshot, error) {
+	return merge(parts, false)
+}
+
+// MergeOwned is Merge for parts the caller hands over: where only one part
+// holds items of a collection, the result takes that part's slice instead
+// of a copy (and canonicalises it in place), so merging a large scan costs
+// no second copy of it (issue 21). The caller must not use the parts
+// afterwards.
+func MergeOwned(parts ...*Snapshot) (*Snapshot, error) {
+	return merge(parts, true)
+}
+
+func merge(parts []*Snapshot, owned bool) (*Snapshot, error) {
 	out := &Snapshot{SchemaVersion: SchemaVersion}
-	seen := map[string]string{} // "collection\x00id" -> system of first holder
-	var dups []string
-	check := func(collection, id, system string) bool {
-		key := collection + "\x00" + id
-		if first, ok := seen[key]; ok {
-			dups = append(dups, fmt.Sprintf("%s id %q (from system %q and %q)", collection, id, first, system))
-			return false
-		}
-		seen[key] = system
-		return true
-	}
 	for i, p := range parts {
 		if p == nil {
 			continue
@@ -34,63 +38,85 @@ func Merge(parts ...*Snapshot) (*Snapshot, error) {
 			out.ConfigHash = p.ConfigHash
 		}
 		out.Partial = out.Partial || p.Partial
-		for _, v := range p.Systems {
-			if check("system", v.ID, v.ID) {
-				out.Systems = append(out.Systems, v)
-			}
-		}
-		for _, v := range p.Principals {
-			if check("principal", v.ID, v.System) {
-				out.Principals = append(out.Principals, v)
-			}
-		}
-		for _, v := range p.Memberships {
-			if check("membership", v.ID, v.System) {
-				out.Memberships = append(out.Memberships, v)
-			}
-		}
-		for _, v := range p.Grants {
-			if check("grant", v.ID, v.System) {
-				out.Grants = append(out.Grants, v)
-			}
-		}
-		for _, v := range p.Licences {
-			if check("licence", v.ID, v.System) {
-				out.Licences = append(out.Licences, v)
-			}
-		}
-		for _, v := range p.Backups {
-			if check("backup", v.ID, v.System) {
-				out.Backups = append(out.Backups, v)
-			}
-		}
-		for _, v := range p.Trusts {
-			if check("trust", v.ID, v.System) {
-				out.Trusts = append(out.Trusts, v)
-			}
-		}
-		for _, v := range p.Assets {
-			if check("asset", v.ID, v.System) {
-				out.Assets = append(out.Assets, v)
-			}
-		}
-		for _, v := range p.Attestations {
-			if check("attestation", v.ID, v.System) {
-				out.Attestations = append(out.Attestations, v)
-			}
-		}
-		for _, v := range p.Gaps {
-			if check("gap", v.ID, v.System) {
-				out.Gaps = append(out.Gaps, v)
-			}
-		}
 	}
+	out.Systems = concat(parts, owned, func(s *Snapshot) []System { return s.Systems })
+	out.Principals = concat(parts, owned, func(s *Snapshot) []Principal { return s.Principals })
+	out.Memberships = concat(parts, owned, func(s *Snapshot) []Membership { return s.Memberships })
+	out.Grants = concat(parts, owned, func(s *Snapshot) []Grant { return s.Grants })
+	out.Licences = concat(parts, owned, func(s *Snapshot) []Licence { return s.Licences })
+	out.Backups = concat(parts, owned, func(s *Snapshot) []Backup { return s.Backups })
+	out.Trusts = concat(parts, owned, func(s *Snapshot) []Trust { return s.Trusts })
+	out.Assets = concat(parts, owned, func(s *Snapshot) []Asset { return s.Assets })
+	out.Attestations = concat(parts, owned, func(s *Snapshot) []Attestation { return s.Attestations })
+	out.Gaps = concat(parts, owned, func(s *Snapshot) []Gap { return s.Gaps })
+	// Canonicalize sorts every collection by id, stably: items sharing an
+	// id end up next to each other in part order, so duplicates are found
+	// without a set of every id.
+	out.Canonicalize()
+	var dups []string
+	dups = adjacentDups(dups, "system", out.Systems, func(v System) (string, string) { return v.ID, v.ID })
+	dups = adjacentDups(dups, "principal", out.Principals, func(v Principal) (string, string) { return v.ID, v.System })
+	dups = adjacentDups(dups, "membership", out.Memberships, func(v Membership) (string, string) { return v.ID, v.System })
+	dups = adjacentDups(dups, "grant", out.Grants, func(v Grant) (string, string) { return v.ID, v.System })
+	dups = adjacentDups(dups, "licence", out.Licences, func(v Licence) (string, string) { return v.ID, v.System })
+	dups = adjacentDups(dups, "backup", out.Backups, func(v Backup) (string, string) { return v.ID, v.System })
+	dups = adjacentDups(dups, "trust", out.Trusts, func(v Trust) (string, string) { return v.ID, v.System })
+	dups = adjacentDups(dups, "asset", out.Assets, func(v Asset) (string, string) { return v.ID, v.System })
+	dups = adjacentDups(dups, "attestation", out.Attestations, func(v Attestation) (string, string) { return v.ID, v.System })
+	dups = adjacentDups(dups, "gap", out.Gaps, func(v Gap) (string, string) { return v.ID, v.System })
 	if len(dups) > 0 {
 		sort.Strings(dups)
 		return nil, fmt.Errorf("findings: merge: %d duplicate id(s): %s", len(dups), strings.Join(dups, "; "))
 	}
-	out.Canonicalize()
 	return out, nil
+}
+
+// concat joins one collection of every part in part order: the only
+// non-empty part's own slice when owned, else one exactly sized copy.
+func concat[T any](parts []*Snapshot, owned bool, get func(*Snapshot) []T) []T {
+	n, holders := 0, 0
+	var only []T
+	for _, p := range parts {
+		if p == nil {
+			continue
+		}
+		if l := get(p); len(l) > 0 {
+			n += len(l)
+			holders++
+			only = l
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	if owned && holders == 1 {
+		return only
+	}
+	out := make([]T, 0, n)
+	for _, p := range parts {
+		if p != nil {
+			out = append(out, get(p)...)
+		}
+	}
+	return out
+}
+
+// adjacentDups reports every item of sorted whose id equals an earlier
+// item's, naming the system of the first holder and its own.
+func adjacentDups[T any](dups []string, collection string, sorted []T, key func(T) (id, system string)) []string {
+	for i := 1; i < len(sorted); {
+		id, first := key(sorted[i-1])
+		j := i
+		for ; j < len(sorted); j++ {
+			next, system := key(sorted[j])
+			if next != id {
+				break
+			}
+			dups = append(dups, fmt.Sprintf("%s id %q (from system %q and %q)", collection, id, first, system))
+		}
+		i = j + 1
+	}
+	return dups
 }
 
 // Validate checks the internal consistency of s: every item names a known

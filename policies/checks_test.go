@@ -83,6 +83,32 @@ func addGap(s *findings.Snapshot, system, collection string) {
 
 func addGrant(s *findings.Snapshot, g findings.Grant) { s.Grants = append(s.Grants, g) }
 
+// mfaNotRead is what a scanner records when it cannot read MFA: the gap,
+// and every principal of the system with its MFA state unknown (Entra's
+// applyMFA, GitHub's 2fa_disabled filter, the AWS credential report leave
+// it unknown). A gap beside states that were read is not a snapshot a
+// scanner writes.
+func mfaNotRead(s *findings.Snapshot, system string) {
+	addGap(s, system, "mfa")
+	for i := range s.Principals {
+		if s.Principals[i].System == system {
+			s.Principals[i].MFA = findings.MFAUnknown
+		}
+	}
+}
+
+// activityNotRead is what a scanner records when it cannot read last
+// activity: the gap, and every principal of the system with its last
+// activity unknown.
+func activityNotRead(s *findings.Snapshot, system string) {
+	addGap(s, system, "activity")
+	for i := range s.Principals {
+		if s.Principals[i].System == system {
+			s.Principals[i].LastActivity, s.Principals[i].LastActivityKnown = nil, false
+		}
+	}
+}
+
 // selfTrustedAdmin adds an IAM role with full access that the account
 // trusts itself: anyone in the account allowed sts:AssumeRole (the MSP's
 // IAM administrators included) can take it. Its counterparty is
@@ -266,7 +292,7 @@ func TestMasterKeyChecks(t *testing.T) {
 				sysOf(s, "gh").Attributes["two_factor_requirement_enabled"] = "false"
 			}},
 		{name: "mfa collection denied", check: "KH-KEY-002", system: "m365", want: findings.StatusUnknown,
-			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "mfa") }},
+			mutate: func(s *findings.Snapshot, _ *config.Config) { mfaNotRead(s, "m365") }},
 		{name: "self-trusted role's counterparty is no MFA holder", check: "KH-KEY-002", system: "prod", want: findings.StatusPass, msg: "all 2 customer super-admins have MFA",
 			mutate: func(s *findings.Snapshot, _ *config.Config) { selfTrustedAdmin(s) }},
 		{name: "no customer super-admin to check", check: "KH-KEY-002", system: "m365", want: findings.StatusWarn, msg: "no customer super-admin to check (see KH-KEY-001)",
@@ -523,7 +549,7 @@ func TestSegmentationChecks(t *testing.T) {
 				p.LastActivity, p.LastActivityKnown = nil, false
 			}},
 		{name: "activity collection unlicensed", check: "KH-SEG-006", system: "m365", want: findings.StatusUnknown,
-			mutate: func(s *findings.Snapshot, _ *config.Config) { addGap(s, "m365", "activity") }},
+			mutate: func(s *findings.Snapshot, _ *config.Config) { activityNotRead(s, "m365") }},
 
 		// KH-SEG-007
 		{name: "old app secret", check: "KH-SEG-007", system: "m365", want: findings.StatusFail, subject: acmeApp, msg: "200 days",

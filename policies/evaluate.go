@@ -125,6 +125,7 @@ func (e *Engine) Evaluate(ctx context.Context, snap *findings.Snapshot, cfg *con
 	val = nil // the Rego input is not needed past the checks
 	all = e.guard(st, selected, all)
 	all = st.nothingRead(selected, all)
+	gapChecks = st.leftUnknown(gapChecks, all) // unknown.go
 	keys := keyStatus(all)
 	expired := applyWaivers(cfg, asOf, all)
 	sortFindings(all)
@@ -389,14 +390,20 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 		}
 	}
 	// gapsOf lists the uncovered gaps that concern a system: its own and,
-	// for AWS organisation members, their target's.
+	// for organisation members (AWS accounts, Azure subscriptions), those
+	// of their target that reach them (targetWide).
 	gapsOf := func(sys string) []*gapInfo {
 		if sys == "" {
 			return uncovered
 		}
 		consider := gapsBySys[sys]
 		if s := st.sysByID[sys]; s != nil && s.Target != "" && s.Target != sys {
-			consider = append(slices.Clone(consider), gapsBySys[s.Target]...)
+			consider = slices.Clone(consider)
+			for _, g := range gapsBySys[s.Target] {
+				if targetWide(s.Kind, g.Collection) {
+					consider = append(consider, g)
+				}
+			}
 		}
 		return consider
 	}
@@ -464,6 +471,9 @@ func (e *Engine) guard(st *state, selected []*check, fs []findings.Finding) []fi
 		said[[2]string{fs[i].Check, fs[i].System}] = true
 	}
 	for _, s := range st.systems {
+		if st.judgedThroughMembers(s) {
+			continue
+		}
 		for _, c := range selected {
 			if c.reportsGaps() || !c.judgesSystem(s.Kind) || said[[2]string{c.info.ID, s.ID}] {
 				continue

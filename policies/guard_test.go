@@ -253,7 +253,7 @@ func TestMFANotApplicable(t *testing.T) {
 // included), and an empty list for a covered gap.
 func TestGapChecksExported(t *testing.T) {
 	snap := baseSnapshot()
-	addGap(snap, "m365", "mfa")
+	mfaNotRead(snap, "m365")
 	addGap(snap, "m365", "trusts/gdap")
 	addGap(snap, "m365", "grants/pim_eligibility")
 	addGap(snap, "m365", "licences")

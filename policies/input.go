@@ -135,6 +135,7 @@ func (st *state) buildInput(gapChecks map[string][]string) map[string]any {
 		sens = append(sens, s.Name)
 	}
 	in["sensitive"] = strs(sens)
+	in["sensitive_systems"] = st.sensitiveSystems() // unknown.go
 
 	in["systems"] = st.systemsInput()
 	in["targets"] = st.targetsInput()

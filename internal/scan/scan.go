@@ -190,7 +190,12 @@ func Run(ctx context.Context, cfg *config.Config, reg *scanners.Registry, o Opti
 			}},
 		})
 	}
-	merged, err := findings.Merge(parts...)
+	// The parts are Run's own from here on (prior, which an abandoned
+	// follower may still read, is a copy): the merged snapshot takes the
+	// scanners' slices instead of copying them, so a large scan is never
+	// held twice (issue 21).
+	merged, err := findings.MergeOwned(parts...)
+	parts = nil
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}

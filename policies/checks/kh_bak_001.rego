@@ -26,11 +26,12 @@ protected[sys] contains b.name if {
 results contains res if {
 	some sys in lib.key_systems
 	names := protected[sys]
-	res := lib.result("pass", sys, [sys], sprintf("%d known backup %s: %s", [count(names), lib.plural(count(names), "location", "locations"), lib.join_names(sort(names))]), [])
+	# A backup seen stays seen: what a gap hides can only add backups.
+	res := lib.holds_without(lib.result("pass", sys, [sys], sprintf("%d known backup %s: %s", [count(names), lib.plural(count(names), "location", "locations"), lib.join_names(sort(names))]), []), ["backups"])
 }
 
 results contains res if {
 	some sys in lib.key_systems
 	not protected[sys]
-	res := lib.absent_result("fail", sys, [sys], "no backup of this system is known (scanned or declared)", [])
+	res := lib.holds_without(lib.absent_result("fail", sys, [sys], "no backup of this system is known (scanned or declared)", []), lib.backup_details)
 }

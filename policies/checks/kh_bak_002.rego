@@ -62,5 +62,5 @@ results contains res if {
 	some sys in lib.key_systems
 	not sys in flagged
 	not covered[sys]
-	res := lib.absent_result("pass", sys, [sys], "no backup of this system is known, so none lacks a customer-owned copy (KH-BAK-001 reports the missing backup)", [])
+	res := lib.holds_without(lib.absent_result("pass", sys, [sys], "no backup of this system is known, so none lacks a customer-owned copy (KH-BAK-001 reports the missing backup)", []), lib.backup_details)
 }

@@ -84,10 +84,12 @@ results contains res if {
 	res := lib.result("unknown", sys, [id], sprintf("the MFA state of customer super-admin %s could not be read", [lib.label(id)]), ["mfa: unknown"])
 }
 
-# An organisation that requires two-factor authentication gives every
-# member MFA: what an MFA gap hides cannot change the pass.
-pass_result(sys, res) := lib.holds_without(res, ["mfa"]) if github_2fa_required(sys)
-else := res
+# The pass needs every holder's MFA state read (unread ones are unknown
+# above; an organisation that requires two-factor authentication gives
+# every member MFA). Scanners leave a state unknown when its read fails,
+# so an MFA gap hides only other principals' states: it cannot change the
+# pass. Gaps that could add a holder (principals, grants) still do.
+pass_result(res) := lib.holds_without(res, ["mfa"])
 
 results contains res if {
 	some sys in mfa_systems
@@ -95,7 +97,7 @@ results contains res if {
 	count(unread(sys)) == 0
 	n := count(holders(sys))
 	n > 0
-	res := pass_result(sys, lib.result("pass", sys, [sys], sprintf("%s %d customer %s MFA", [lib.plural(n, "the", "all"), n, lib.plural(n, "super-admin has", "super-admins have")]), [sprintf("%s: mfa %s", [lib.label(id), mfa(sys, id)]) | some id in holders(sys)]))
+	res := pass_result(lib.result("pass", sys, [sys], sprintf("%s %d customer %s MFA", [lib.plural(n, "the", "all"), n, lib.plural(n, "super-admin has", "super-admins have")]), [sprintf("%s: mfa %s", [lib.label(id), mfa(sys, id)]) | some id in holders(sys)]))
 }
 
 # Nothing to check is not a pass: the holders may be what was not read.

@@ -36,12 +36,22 @@ results contains res if {
 	some sys, by_principal in unknown_rows
 	some id, rows in by_principal
 	p := lib.principal(id)
-	res := lib.result("fail", sys, [id], sprintf("%s holds privileged access but belongs to no known party (%s)", [lib.label(id), p.reason]), [lib.row_evidence(r) | some r in rows])
+	# "No known party" rests on no rule matching what was read of it:
+	# a gap in the facts that attribute principals (e-mails, profiles,
+	# foreign tenants' names) could give it one, so only such a gap makes
+	# the fail unknown. Any other gap leaves it a fail.
+	res := lib.narrowed(
+		lib.absent_result("fail", sys, [id], sprintf("%s holds privileged access but belongs to no known party (%s)", [lib.label(id), p.reason]), [lib.row_evidence(r) | some r in rows]),
+		lib.attribution_only,
+	)
 }
 
 results contains res if {
 	some sys, s in input.systems
 	s.kind != "declared"
 	not unknown_rows[sys]
-	res := lib.result("pass", sys, [sys], "every privileged principal belongs to a known party", [])
+	# Facts that only attribute principals (e-mails, profile names) can
+	# give a principal a party, never take one away: their gaps cannot
+	# add a principal of no known party.
+	res := lib.holds_without(lib.result("pass", sys, [sys], "every privileged principal belongs to a known party", []), lib.attribution_only)
 }

@@ -176,10 +176,16 @@ results contains res if {
 	some sys in lib.key_systems
 	not sys in flagged
 	n := count([t | some t in trusts; t.system == sys])
-	res := lib.result("pass", sys, [sys], pass_text(sys, n), array.concat(
-		[sprintf("read-only deploy key %s: %s", [t.name, holder_text(t)]) | some t in unnamed_read_only(sys)],
-		azure_listed(sys),
-	))
+	res := lib.holds_without(
+		lib.result("pass", sys, [sys], pass_text(sys, n), array.concat(
+			[sprintf("read-only deploy key %s: %s", [t.name, holder_text(t)]) | some t in unnamed_read_only(sys)],
+			azure_listed(sys),
+		)),
+		# Foreign tenants' names only attribute counterparties: every
+		# trust judged already has a known party, and no problem of an
+		# Entra trust depends on which provider it is.
+		["trusts/tenant_names"],
+	)
 }
 
 # Azure: every managing tenant (Lighthouse, managedByTenants), CSP foreign

@@ -79,5 +79,10 @@ flagged contains lib.principal(id).system if {
 results contains res if {
 	some sys in lib.key_systems
 	not sys in flagged
-	res := lib.result("pass", sys, [sys], "every provider account is a named individual account", [])
+	res := lib.holds_without(lib.result("pass", sys, [sys], "every provider account is a named individual account", []), no_humans)
 }
+
+# Collections that cannot add a user or guest account: service principals
+# and groups (Entra) are not people, and the AWS credential report only
+# says how the IAM users listed by GetAccountAuthorizationDetails sign in.
+no_humans := ["principals/service_principals", "principals/groups", "principals/credential_report"]

@@ -75,7 +75,8 @@ flagged contains lib.principal(id).system if {
 results contains res if {
 	some sys in lib.key_systems
 	not sys in flagged
-	res := lib.result("pass", sys, [sys], sprintf("no provider access key, app secret, token or SSH key older than %d days or unused (passwords and certificates are not judged)", [max_age]), [])
+	# Groups hold no credentials: a gap in them cannot add one.
+	res := lib.holds_without(lib.result("pass", sys, [sys], sprintf("no provider access key, app secret, token or SSH key older than %d days or unused (passwords and certificates are not judged)", [max_age]), []), ["principals/groups"])
 }
 
 at_least_text(c) := sprintf(" (it existed on %s; the source does not say when it was created)", [c.created_at_least]) if c.created_at_least != ""

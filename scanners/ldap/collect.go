@@ -70,7 +70,10 @@ type collector struct {
 	// refs interns the DN keys of member and memberOf values that name
 	// no object read yet, so each is held once however often it is
 	// named (issue 21 memory).
-	refs   map[string]string
+	refs map[string]string
+	// strs interns values many principals repeat (their OU, mail
+	// domain, object classes), so each is held once (issue 21 memory).
+	strs   map[string]string
 	byGUID map[string]*object
 	bySID  map[string]*object
 
@@ -186,6 +189,31 @@ func (c *collector) ref(dn string) string {
 	}
 	c.refs[k] = k
 	return k
+}
+
+// intern returns one shared copy of v for all equal values.
+func (c *collector) intern(v string) string {
+	if v == "" {
+		return ""
+	}
+	if s, ok := c.strs[v]; ok {
+		return s
+	}
+	if c.strs == nil {
+		c.strs = map[string]string{}
+	}
+	v = strings.Clone(v) // not a window into a larger string (the entry's DN)
+	c.strs[v] = v
+	return v
+}
+
+// sameAs returns key when v equals it (an entry's DN that is already in
+// its key's form), so the principal holds one string for both.
+func sameAs(v, key string) string {
+	if v == key {
+		return key
+	}
+	return v
 }
 
 // keyFor returns the key of an entry's own DN: the copy interned when
@@ -443,7 +471,7 @@ func (c *collector) snapshot() *findings.Snapshot {
 			})
 		}
 	}
-	c.byKey, c.byGUID, c.bySID, c.refs = nil, nil, nil, nil
+	c.byKey, c.byGUID, c.bySID, c.refs, c.strs = nil, nil, nil, nil, nil
 	snap.Principals = make([]findings.Principal, 0, np)
 	for i, o := range c.objs {
 		if o.emit {

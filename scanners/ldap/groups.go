@@ -137,21 +137,21 @@ func (c *collector) genericGroup(e *goldap.Entry) {
 	setIf(attrs, "gid_number", o.gidNumber)
 	setIf(attrs, "owner", e.GetAttributeValue("owner"))
 	setIf(attrs, "entry_uuid", e.GetAttributeValue("entryUUID"))
-	setIf(attrs, "ou", parentDN(e.DN))
+	setIf(attrs, "ou", c.intern(parentDN(e.DN)))
 	var kinds []string
 	for _, k := range []string{"groupOfNames", "groupOfUniqueNames", "posixGroup", "groupOfMembers"} {
 		if containsFold(classes, k) {
 			kinds = append(kinds, k)
 		}
 	}
-	setIf(attrs, "object_class", strings.Join(kinds, " "))
+	setIf(attrs, "object_class", c.intern(strings.Join(kinds, " ")))
 	o.p = &findings.Principal{
 		ID:          findings.PrincipalID(findings.PrincipalGroup, c.sys.ID, o.key),
 		System:      c.sys.ID,
 		Kind:        findings.PrincipalGroup,
 		NativeID:    o.key,
 		DisplayName: nameOf(e, "cn"),
-		DN:          e.DN,
+		DN:          sameAs(e.DN, o.key),
 		Enabled:     true,
 		MFA:         findings.MFAUnknown,
 		Attributes:  attrs,

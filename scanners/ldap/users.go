@@ -291,7 +291,7 @@ func (c *collector) genericUser(e *goldap.Entry) {
 		Kind:        findings.PrincipalUser,
 		NativeID:    o.key,
 		DisplayName: nameOf(e, "displayName", "cn"),
-		DN:          e.DN,
+		DN:          sameAs(e.DN, o.key),
 		Enabled:     true,
 		MFA:         findings.MFAUnknown,
 		Attributes:  attrs,
@@ -300,9 +300,9 @@ func (c *collector) genericUser(e *goldap.Entry) {
 		p.Login = o.uids[0]
 	}
 	p.Emails = slices.Clone(e.GetAttributeValues("mail"))
-	p.Domain = domainOf(e.GetAttributeValue("mail"))
+	p.Domain = c.intern(domainOf(e.GetAttributeValue("mail")))
 	setIf(attrs, "description", e.GetAttributeValue("description"))
-	setIf(attrs, "ou", parentDN(e.DN))
+	setIf(attrs, "ou", c.intern(parentDN(e.DN)))
 	setIf(attrs, "manager", e.GetAttributeValue("manager"))
 	setIf(attrs, "employee_type", e.GetAttributeValue("employeeType"))
 	setIf(attrs, "entry_uuid", e.GetAttributeValue("entryUUID"))

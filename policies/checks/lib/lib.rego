@@ -95,8 +95,35 @@ narrowed(res, reads) := object.union(res, {"reads": reads})
 holds_without(res, cols) := object.union(res, {"holds_without": cols})
 
 # attribution_only are the gap collections that hide only facts used to
-# attribute principals (e-mails, profile names), never who holds what.
-attribution_only := ["principals/verified_emails", "principals/profiles"]
+# attribute principals (e-mails, profile names, foreign tenants' names and
+# default domains), never who holds what. Such facts can give a principal
+# or trust a party, never take one away.
+attribution_only := ["principals/verified_emails", "principals/profiles", "trusts/tenant_names"]
+
+# only_add_holders are gap collections that can only add principals or
+# paths to a privilege — service principals, groups, group members,
+# referrals to other directories — never change what was read of a
+# principal already seen (its record, its party, its grants): a pass that
+# rests on principals seen holding enough holds whatever they hide.
+only_add_holders := [
+	"principals/service_principals",
+	"principals/groups",
+	"grants/group_members",
+	"principals/referrals",
+]
+
+# backup_details are the gap collections that hide only facts about
+# backups already listed (their keys and key policies, vault settings,
+# resource guards, recovery points), never a backup of their own: a vault
+# whose details fail is still recorded. Bucket details are not here: the
+# scanner decides from them whether a bucket is a backup.
+backup_details := [
+	"backups/kms",
+	"backups/kms_policy",
+	"backups/vault_details",
+	"backups/resource_guards",
+	"backups/recovery_points",
+]
 
 row_evidence(r) := sprintf("%s holds %s (%s) at %s, %s%s", [
 	label(r.principal), r.privilege, r.level, r.scope, r.assignment, via_text(r.via),
