@@ -178,3 +178,48 @@ func TestIssue21_LetterFromFacts(t *testing.T) {
 		t.Errorf("the letter from the facts differs:\n%+v\nfrom the snapshot:\n%+v", got, want)
 	}
 }
+
+// TestIssue21_FoldedRowsSameAssessment: summarising the effective-access
+// rows as they are made and keeping only those a later step reads (the
+// memory of a large evaluation) changes nothing in the assessment: every
+// finding, verdict, runbook step and fact is the same byte for byte as
+// with every row kept.
+func TestIssue21_FoldedRowsSameAssessment(t *testing.T) {
+	bench, err := config.Parse([]byte(benchConfig), "bench.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	encode := func(a *findings.Assessment) []byte {
+		var b bytes.Buffer
+		if err := findings.EncodeAssessment(&b, a); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	for name, tc := range map[string]struct {
+		snap func() *findings.Snapshot
+		cfg  *config.Config
+	}{
+		"base":      {baseSnapshot, loadConfig(t, "base.yaml")},
+		"generated": {func() *findings.Snapshot { return generate(3_000, 30_000, 7) }, bench},
+		// A provider's read right matters where it is a sensitive segment.
+		"provider reads payroll": {func() *findings.Snapshot {
+			s := baseSnapshot()
+			g := grant("gh", ghAcme, "read", findings.LevelRead, findings.AssignmentActive)
+			g.Scope = "contoso/payroll"
+			g.ID = findings.GrantID("gh", ghAcme, "read", g.Scope, g.Assignment, nil)
+			addGrant(s, g)
+			return s
+		}, loadConfig(t, "base.yaml")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			folded := encode(evaluate(t, tc.snap(), tc.cfg, EvalOptions{Version: "v"}))
+			foldAccessRows = false
+			defer func() { foldAccessRows = true }()
+			full := encode(evaluate(t, tc.snap(), tc.cfg, EvalOptions{Version: "v"}))
+			if !bytes.Equal(folded, full) {
+				t.Errorf("assessment with folded rows differs from the one with every row kept (%d vs %d bytes)", len(folded), len(full))
+			}
+		})
+	}
+}

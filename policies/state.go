@@ -124,15 +124,30 @@ func newState(snap *findings.Snapshot, cfg *config.Config, asOf time.Time, profi
 		bgSet:      map[string]bool{},
 	}
 	st.buildSystems()
-	st.acc = access.Compute(snap, access.Options{AsOf: asOf, TrustLevel: trustLevel})
 	st.takeover = map[string]bool{}
 	for i := range snap.Grants {
 		if snap.Grants[i].Attributes["level_basis"] == "takeover_route" {
 			st.takeover[snap.Grants[i].ID] = true
 		}
 	}
-	st.classify()
+	// Principals are classified before effective access is computed, so
+	// that the rows are summarised as they are made and only those a
+	// later step reads are kept (see pruneRows); trust counterparties,
+	// which the computation creates, are classified after it.
+	g := access.NewGraph(snap.Memberships)
+	st.classify(g)
+	var fold func(*access.Row) bool
+	if foldAccessRows {
+		fold = st.foldRow
+	}
+	st.acc = access.Compute(snap, access.Options{AsOf: asOf, TrustLevel: trustLevel, Graph: g, Fold: fold})
+	st.classifyCounterparties()
+	// Rows not folded (those of trusted and external principals); folded
+	// rows that were kept are summarised again, which changes nothing.
 	st.summarise()
+	if foldAccessRows {
+		st.pruneRows()
+	}
 	st.sortTopHolders()
 	st.matchBreakGlass()
 	st.buildGaps()
@@ -228,12 +243,11 @@ func trustLevel(t *findings.Trust) findings.Level {
 	return best
 }
 
-func (st *state) classify() {
+func (st *state) classify(g *access.Graph) {
 	snap := st.snap
 	for i := range snap.Principals {
 		st.principal[snap.Principals[i].ID] = &snap.Principals[i]
 	}
-	g := st.acc.Graph
 	st.cls.IndexGroups(snap.Principals, g.TransitiveMembers)
 	for i := range snap.Principals {
 		p := &snap.Principals[i]
@@ -244,18 +258,6 @@ func (st *state) classify() {
 		st.party[p.ID] = st.cls.Principal(p, sys)
 	}
 	st.attributeTrustedRoles()
-	for _, c := range st.acc.Counterparties {
-		r := st.cls.Owner(c.NativeID, c.Kind)
-		r.Reason = "trust counterparty: " + r.Reason
-		// A declared relationship names its provider: use it.
-		for _, tid := range c.Trusts {
-			if t := st.trust(tid); t != nil && t.Provider != "" {
-				r = st.cls.Trust(t)
-				break
-			}
-		}
-		st.party[c.ID] = r
-	}
 	for i := range snap.Licences {
 		st.licParty[snap.Licences[i].ID] = st.cls.Licence(&snap.Licences[i])
 	}
@@ -336,9 +338,102 @@ func (st *state) trust(id string) *findings.Trust {
 	return &st.snap.Trusts[i]
 }
 
+// pruneRows keeps only the effective-access rows a later step reads, in
+// a list of their own so the full list is freed before the Rego input is
+// built (on a large estate the customer's lesser rights are most of the
+// rows, and summarise has already folded them into st.summary). Every
+// reader after this point filters rows by one of these conditions:
+//   - accessInput (indexed): every row of a provider's principal, every
+//     super_admin row, the privileged rows of principals of unknown party;
+//   - backupsInput and the runbook: rows at admin or above;
+//   - systemVerdicts: super_admin rows.
+//
+// keepRow must stay a superset of those filters.
+func (st *state) pruneRows() {
+	st.acc.Rows = keepRows(st.acc.Rows, st.keepRow)
+}
+
+func (st *state) keepRow(r *access.Row) bool {
+	if r.Level.Rank() >= findings.LevelPrivileged.Rank() {
+		return true
+	}
+	return st.partyOfPrincipal(r.Principal).IsProvider()
+}
+
+// classifyCounterparties attributes the synthetic principals effective
+// access created for trust counterparties.
+func (st *state) classifyCounterparties() {
+	for _, c := range st.acc.Counterparties {
+		r := st.cls.Owner(c.NativeID, c.Kind)
+		r.Reason = "trust counterparty: " + r.Reason
+		// A declared relationship names its provider: use it.
+		for _, tid := range c.Trusts {
+			if t := st.trust(tid); t != nil && t.Provider != "" {
+				r = st.cls.Trust(t)
+				break
+			}
+		}
+		st.party[c.ID] = r
+	}
+}
+
+// inputBuilt releases what only the Rego input needed: the per-principal
+// summaries (principalInput) and the membership graph (sensitiveMembers).
+// On a large estate they are tens of megabytes the checks' evaluation
+// would otherwise hold.
+//
+// Past the input, only rows at admin or above are read (the runbook's
+// rotation reach at admin, systemVerdicts at super_admin): the others
+// are dropped too.
+func (st *state) inputBuilt() {
+	st.summary = nil
+	st.acc.Graph = nil
+	if !foldAccessRows {
+		return
+	}
+	st.acc.Rows = keepRows(st.acc.Rows, func(r *access.Row) bool { return r.Level.Rank() >= findings.LevelAdmin.Rank() })
+}
+
+// keepRows returns the rows keep accepts, in a list of their own (so
+// the old one can be freed), or rows itself when it keeps them all.
+func keepRows(rows []access.Row, keep func(*access.Row) bool) []access.Row {
+	n := 0
+	for i := range rows {
+		if keep(&rows[i]) {
+			n++
+		}
+	}
+	if n == len(rows) {
+		return rows
+	}
+	kept := make([]access.Row, 0, n)
+	for i := range rows {
+		if keep(&rows[i]) {
+			kept = append(kept, rows[i])
+		}
+	}
+	return kept
+}
+
+// foldAccessRows is false only in a test that holds the evaluation with
+// every row kept equal to the evaluation with the rows folded and pruned.
+var foldAccessRows = true
+
+// foldRow summarises a row as access.Compute makes it and keeps it only
+// if a later step reads it.
+func (st *state) foldRow(r *access.Row) bool {
+	st.summariseRow(r)
+	return st.keepRow(r)
+}
+
 func (st *state) summarise() {
 	for i := range st.acc.Rows {
-		r := &st.acc.Rows[i]
+		st.summariseRow(&st.acc.Rows[i])
+	}
+}
+
+func (st *state) summariseRow(r *access.Row) {
+	{
 		s := st.summary[r.Principal]
 		if s == nil {
 			s = &accessSummary{}

@@ -18,28 +18,32 @@ type Row struct {
 	PrivilegeID string
 	Scope       string
 	Level       findings.Level
+	// Grant is the grant id of the chosen path.
+	Grant string
+	// Expires is the latest end of the active, time-bound paths (nil when
+	// Permanent or when the row is only eligible).
+	Expires *time.Time
+	// Via is the chain of the chosen path, nearest first: groups, then the
+	// grant's own via (a trust, the local principal a trust lets in).
+	Via       []string
+	Sensitive []string
+	// Paths counts the paths merged into the row.
+	Paths int32
 	// Active is true when at least one path holds the privilege now;
 	// Eligible when at least one path can be activated (PIM).
 	Active   bool
 	Eligible bool
-	// Permanent is true when an active path has no end. Expires is the
-	// latest end of the active, time-bound paths (nil when Permanent or
-	// when the row is only eligible).
+	// Permanent is true when an active path has no end.
 	Permanent bool
-	Expires   *time.Time
-	// Via is the chain of the chosen path, nearest first: groups, then the
-	// grant's own via (a trust, the local principal a trust lets in).
-	Via []string
 	// Direct is true when the chosen path is a grant on Principal itself.
 	Direct bool
-	// Grant is the grant id of the chosen path; Paths counts the paths.
-	Grant     string
-	Paths     int
-	Sensitive []string
 	// Implicit is true for access no grant states but the system implies
 	// (the AWS root user's full access).
 	Implicit bool
 }
+
+// The fields are ordered so that the flags and Paths share one word: a
+// large estate has over a million rows.
 
 // Assignment is the row's effective assignment: permanent, time_bound or
 // eligible.
@@ -96,6 +100,18 @@ type Options struct {
 	// TrustLevel returns the level a trust carries by itself; nil means
 	// the trust's Level field.
 	TrustLevel func(*findings.Trust) findings.Level
+	// Graph, when set, is the membership graph of the snapshot's
+	// memberships (NewGraph), built by the caller beforehand; nil builds
+	// it.
+	Graph *Graph
+	// Fold, when set, is called once with each finished row of a
+	// principal that no trust lets in and that is not an external
+	// principal (their rows may still change), principal by principal in
+	// the order of Rows; a row for which it returns false is left out of
+	// Result.Rows. A caller that only needs a summary of most rows folds
+	// them as they are made instead of holding them all: on a large
+	// estate the rows are the bulk of the memory.
+	Fold func(*Row) bool
 }
 
 type rowKey struct {
@@ -159,6 +175,20 @@ func (b *builder) find(k rowKey) (int, bool) {
 	return int(i), ok
 }
 
+// fold passes the current principal's rows to keep and drops those it
+// refuses.
+func (b *builder) fold(keep func(*Row) bool) {
+	w := b.start
+	for i := b.start; i < len(b.rows); i++ {
+		if keep(&b.rows[i]) {
+			b.rows[w] = b.rows[i]
+			w++
+		}
+	}
+	clear(b.rows[w:])
+	b.rows = b.rows[:w]
+}
+
 func (b *builder) appendRow(k rowKey, r Row) {
 	b.rows = append(b.rows, r)
 	i := int32(len(b.rows) - 1)
@@ -175,7 +205,10 @@ func (b *builder) appendRow(k rowKey, r Row) {
 func Compute(snap *findings.Snapshot, opts Options) *Result {
 	b := &builder{asOf: opts.AsOf}
 	res := &Result{TrustLevels: map[string]findings.Level{}, TrustPrincipals: map[string]string{}}
-	g := NewGraph(snap.Memberships)
+	g := opts.Graph
+	if g == nil {
+		g = NewGraph(snap.Memberships)
+	}
 	res.Graph = g
 	res.Cycles = g.Cycles()
 
@@ -248,7 +281,18 @@ func Compute(snap *findings.Snapshot, opts Options) *Result {
 			}
 		}
 	}
-	b.rows = make([]Row, 0, total+len(roots))
+	// Principals whose rows the trust phase reads or merges into are not
+	// folded.
+	trusted := map[string]bool{}
+	for i := range snap.Trusts {
+		if p := snap.Trusts[i].PrincipalID; p != "" {
+			trusted[p] = true
+		}
+	}
+	if opts.Fold == nil {
+		b.rows = make([]Row, 0, total+len(roots))
+	}
+	external := string(findings.PrincipalExternal) + ":"
 
 	for _, p := range all {
 		b.begin()
@@ -273,6 +317,9 @@ func Compute(snap *findings.Snapshot, opts Options) *Result {
 				ID: "", System: rp.System, PrincipalID: rp.ID, Privilege: "root user",
 				Level: findings.LevelSuperAdmin, Scope: "account", Assignment: findings.AssignmentPermanent,
 			}, direct: true, implicit: true})
+		}
+		if opts.Fold != nil && !trusted[p] && !strings.HasPrefix(p, external) {
+			b.fold(opts.Fold)
 		}
 	}
 

@@ -1,7 +1,9 @@
 package access
 
 import (
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -208,5 +210,77 @@ func TestRowOrderDeterministic(t *testing.T) {
 	// Grouped by principal, principals in id order.
 	if want := []string{"a", "b", "g", "z"}; !slices.Equal(got, want) {
 		t.Errorf("row order %v, want %v", got, want)
+	}
+}
+
+// TestIssue21_FoldSeesEveryRowOnce: with Options.Fold, every row of a
+// principal no trust lets in goes through Fold exactly once, in the
+// order of the unfolded rows, and only the rows Fold keeps remain; the
+// rows of trusted and external principals (which the trust phase reads
+// and merges into) are never folded, so trust-carried access, trust
+// levels and counterparties are what they are without folding.
+func TestIssue21_FoldSeesEveryRowOnce(t *testing.T) {
+	snap := &findings.Snapshot{
+		Principals: []findings.Principal{
+			{ID: "role:s:MSPAdmin", System: "s", Kind: findings.PrincipalRole},
+			{ID: "external:s:222222222222", System: "s", Kind: findings.PrincipalExternal, NativeID: "222222222222"},
+			{ID: "root:s:1", System: "s", Kind: findings.PrincipalRoot},
+		},
+		Memberships: []findings.Membership{m("alice", "inner"), m("inner", "admins"), m("bob", "admins"), m("role:s:MSPAdmin", "readers")},
+		Grants: []findings.Grant{
+			g("admins", "Domain Admins", findings.LevelSuperAdmin, findings.AssignmentActive, nil),
+			g("readers", "Reader", findings.LevelRead, findings.AssignmentActive, nil),
+			g("bob", "Reader", findings.LevelRead, findings.AssignmentEligible, nil),
+			g("role:s:MSPAdmin", "AdministratorAccess", findings.LevelSuperAdmin, findings.AssignmentActive, nil),
+			g("external:s:222222222222", "Reader", findings.LevelRead, findings.AssignmentActive, nil),
+		},
+		Trusts: []findings.Trust{
+			{ID: "trust:s:known", System: "s", Kind: findings.TrustAWSRole, Counterparty: "222222222222", CounterpartyKind: "aws_account", PrincipalID: "role:s:MSPAdmin"},
+			{ID: "trust:s:msp", System: "s", Kind: findings.TrustAWSRole, Counterparty: "999999999999", CounterpartyKind: "aws_account", PrincipalID: "role:s:MSPAdmin"},
+		},
+	}
+	full := Compute(snap, Options{AsOf: asOf})
+	var folded []Row
+	keep := func(r *Row) bool {
+		folded = append(folded, *r)
+		return r.Level == findings.LevelSuperAdmin
+	}
+	res := Compute(snap, Options{AsOf: asOf, Fold: keep})
+
+	notFolded := func(p string) bool {
+		return p == "role:s:MSPAdmin" || strings.HasPrefix(p, "external:")
+	}
+	var wantFolded, wantRows []Row
+	for _, r := range full.Rows {
+		if notFolded(r.Principal) {
+			wantRows = append(wantRows, r)
+			continue
+		}
+		wantFolded = append(wantFolded, r)
+		if r.Level == findings.LevelSuperAdmin {
+			wantRows = append(wantRows, r)
+		}
+	}
+	if len(wantFolded) == 0 || len(wantFolded) == len(full.Rows) {
+		t.Fatalf("fixture folds %d of %d rows: it must fold some and keep some", len(wantFolded), len(full.Rows))
+	}
+	if !reflect.DeepEqual(folded, wantFolded) {
+		t.Errorf("folded rows\n got %+v\nwant %+v", folded, wantFolded)
+	}
+	if !reflect.DeepEqual(res.Rows, wantRows) {
+		t.Errorf("kept rows\n got %+v\nwant %+v", res.Rows, wantRows)
+	}
+	if !reflect.DeepEqual(res.TrustLevels, full.TrustLevels) || !reflect.DeepEqual(res.TrustPrincipals, full.TrustPrincipals) ||
+		!reflect.DeepEqual(res.Counterparties, full.Counterparties) || !reflect.DeepEqual(res.Cycles, full.Cycles) {
+		t.Errorf("trust results differ with folding: %+v vs %+v", res, full)
+	}
+	// The existing external principal's own row and the trust-carried
+	// one are merged, not duplicated.
+	if r := rowOf(t, res, "external:s:222222222222", "AdministratorAccess"); !slices.Equal(r.Via, []string{"trust:s:known", "role:s:MSPAdmin"}) {
+		t.Errorf("trust-carried row: %+v", r)
+	}
+	// A graph built beforehand gives the same result.
+	if again := Compute(snap, Options{AsOf: asOf, Graph: NewGraph(snap.Memberships)}); !reflect.DeepEqual(again.Rows, full.Rows) {
+		t.Errorf("rows with Options.Graph differ")
 	}
 }
