@@ -195,6 +195,26 @@ func DecodeSnapshot(r io.Reader, name string) (*Snapshot, error) {
 	return &s, nil
 }
 
+// DecodeSnapshotSealed is DecodeSnapshot for a file that is about to be
+// verified, and returns Verify for the snapshot as decoded: when the
+// file is byte for byte the canonical encoding scan writes, its seal is
+// checked against the file's bytes (hashed while they were read, see
+// sealread.go) instead of by encoding the snapshot again; otherwise
+// verify is s.Verify, with exactly its results. Call verify before
+// changing s.
+func DecodeSnapshotSealed(r io.Reader, name string) (s *Snapshot, verify func() (bool, error), err error) {
+	sr := newSealReader(r)
+	if s, err = DecodeSnapshot(sr, name); err != nil {
+		return nil, nil, err
+	}
+	fileDigest, recorded := sr.digest()
+	verify = s.Verify
+	if fileDigest != "" && recorded == s.ContentSHA256 && fileDigest == recorded {
+		verify = func() (bool, error) { return true, nil }
+	}
+	return s, verify, nil
+}
+
 // DecodeAssessment reads an assessment written by EncodeAssessment.
 func DecodeAssessment(r io.Reader, name string) (*Assessment, error) {
 	var a Assessment

@@ -118,11 +118,11 @@ func runEvaluateCmd(cmd *cobra.Command, a *app, snapshotPath string, f evaluateF
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	snap, err := readSnapshot(snapshotPath)
+	snap, verify, err := readSnapshotSealed(snapshotPath)
 	if err != nil {
 		return err
 	}
-	modified, err := checkSealed(a, snapshotPath, snap.Verify, f.allowModified)
+	modified, err := checkSealed(a, snapshotPath, verify, f.allowModified)
 	if err != nil {
 		return err
 	}
@@ -208,17 +208,20 @@ func parseAsOf(s string) (time.Time, error) {
 
 // readSnapshot opens and strictly decodes a snapshot file; a file that is
 // missing or not a snapshot is a usage error.
-func readSnapshot(path string) (*findings.Snapshot, error) {
+// readSnapshotSealed is readSnapshot returning the check of the
+// snapshot's seal, from the file's bytes when they are what scan wrote
+// (findings.DecodeSnapshotSealed).
+func readSnapshotSealed(path string) (*findings.Snapshot, func() (bool, error), error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, withCode(exitUsage, fmt.Errorf("snapshot: %w", err))
+		return nil, nil, withCode(exitUsage, fmt.Errorf("snapshot: %w", err))
 	}
 	defer fh.Close()
-	snap, err := findings.DecodeSnapshot(fh, path)
+	snap, verify, err := findings.DecodeSnapshotSealed(fh, path)
 	if err != nil {
-		return nil, withCode(exitUsage, fmt.Errorf("snapshot: %w", err))
+		return nil, nil, withCode(exitUsage, fmt.Errorf("snapshot: %w", err))
 	}
-	return snap, nil
+	return snap, verify, nil
 }
 
 // evaluationSummary is what evaluate prints: the verdict and counts, then
