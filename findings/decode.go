@@ -18,8 +18,7 @@ import (
 // small. It is as strict as decoding the document at once: unknown
 // fields, wrong types and trailing data are errors naming where.
 func decodeSnapshotStream(r io.Reader, name string, s *Snapshot) error {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
+	dec := newDecoder(r, 0)
 	fail := func(err error, field string) error {
 		return decodeError(name, dec, err, field)
 	}
@@ -62,7 +61,7 @@ func decodeSnapshotStream(r io.Reader, name string, s *Snapshot) error {
 
 // decodeList decodes the JSON array at the decoder into the slice fv,
 // one element at a time.
-func decodeList(dec *json.Decoder, fv reflect.Value, in *interner, key string, fail func(error, string) error) error {
+func decodeList(dec *decoder, fv reflect.Value, in *interner, key string, fail func(error, string) error) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return fail(err, key)
@@ -80,19 +79,45 @@ func decodeList(dec *json.Decoder, fv reflect.Value, in *interner, key string, f
 	const chunkLen = 4096
 	var chunks []reflect.Value
 	n := 0
-	for i := 0; dec.More(); i++ {
-		if n%chunkLen == 0 {
+	next := func() reflect.Value { // the place of item n
+		if len(chunks) <= n/chunkLen {
 			chunks = append(chunks, reflect.MakeSlice(fv.Type(), chunkLen, chunkLen))
 		}
-		el := chunks[len(chunks)-1].Index(n % chunkLen)
-		if err := dec.Decode(el.Addr().Interface()); err != nil {
+		return chunks[len(chunks)-1].Index(n % chunkLen)
+	}
+	// Items in the plain form scan writes are read by fastList; each
+	// other item by encoding/json, after which fastList goes on.
+	fast := fastDecodable(reflect.New(fv.Type().Elem()).Interface())
+	state := atOpened
+	closed := false
+	for i := 0; !closed; i++ {
+		if fast {
+			m, end, err := dec.fastList(next, &n, in, state)
+			if err != nil {
+				return fail(err, key)
+			}
+			i += m
+			if end {
+				closed = true
+				break
+			}
+		}
+		if !dec.More() {
+			break
+		}
+		el := next()
+		x := el.Addr().Interface()
+		if err := dec.Decode(x); err != nil {
 			return fail(err, fmt.Sprintf("%s[%d]", key, i))
 		}
-		in.item(el.Addr().Interface())
+		in.item(x)
 		n++
+		state = atItem
 	}
-	if err := expectDelim(dec, ']'); err != nil {
-		return fail(err, key)
+	if !closed {
+		if err := expectDelim(dec, ']'); err != nil {
+			return fail(err, key)
+		}
 	}
 	list := reflect.MakeSlice(fv.Type(), n, n)
 	for i, c := range chunks {
@@ -121,7 +146,7 @@ func jsonFields(v reflect.Value) map[string]reflect.Value {
 	return out
 }
 
-func expectDelim(dec *json.Decoder, want json.Delim) error {
+func expectDelim(dec *decoder, want json.Delim) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
@@ -138,7 +163,7 @@ func isSyntax(err error) bool {
 }
 
 // decodeError names the file, and the byte or field, of a decoding error.
-func decodeError(name string, dec *json.Decoder, err error, field string) error {
+func decodeError(name string, dec *decoder, err error, field string) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
