@@ -406,9 +406,27 @@ func (d *decoder) fastList(next func() reflect.Value, n *int, in *interner, stat
 				break
 			}
 			el.SetZero()
-			if !short || !r.fill(mark) {
+			if short && r.fill(mark) {
+				continue
+			}
+			// Not plain: encoding/json decodes the item from its bytes
+			// when they are one well-formed object it accepts (then it
+			// gives what the old decoder would have: the same bytes,
+			// the same type); any error is the old decoder's to report,
+			// at its place, after the hand-back.
+			end, whole := r.objectEnd(mark)
+			if !whole {
 				return items, false, handBack()
 			}
+			item := json.NewDecoder(bytes.NewReader(r.buf[r.pos:end]))
+			item.DisallowUnknownFields()
+			if err := item.Decode(x); err != nil || item.InputOffset() != int64(end-r.pos) {
+				el.SetZero()
+				return items, false, handBack()
+			}
+			in.item(x)
+			r.pos = end
+			break
 		}
 		*n++
 		items++
@@ -457,6 +475,42 @@ func (r *itemReader) fill(keep int) bool {
 		r.done = true
 	}
 	return m > 0 || !r.done
+}
+
+// objectEnd returns the end in buf of the object at pos, reading more
+// when needed (keeping from keep on); whole is false when the input ends
+// first. Strings and their escapes are skipped; the object's syntax is
+// not checked (encoding/json does that).
+func (r *itemReader) objectEnd(keep int) (end int, whole bool) {
+	for {
+		depth, inStr, esc := 0, false, false
+		for i := r.pos; i < len(r.buf); i++ {
+			c := r.buf[i]
+			switch {
+			case inStr:
+				switch {
+				case esc:
+					esc = false
+				case c == '\\':
+					esc = true
+				case c == '"':
+					inStr = false
+				}
+			case c == '"':
+				inStr = true
+			case c == '{' || c == '[':
+				depth++
+			case c == '}' || c == ']':
+				depth--
+				if depth == 0 {
+					return i + 1, true
+				}
+			}
+		}
+		if !r.fill(keep) {
+			return 0, false
+		}
+	}
 }
 
 // peekAfterSpace skips whitespace and returns the next byte, reading
