@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/benchx"
 	"github.com/keyholder/keyholder/internal/config"
 )
 
@@ -239,7 +240,7 @@ func BenchmarkEvaluate(b *testing.B) {
 			// which is what the wall time comes to on an idle machine.
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			cpu0, thread0 := cpuTime(), threadCPUTime()
+			cpu0, thread0 := benchx.CPUTime(), benchx.ThreadCPUTime()
 			b.ResetTimer()
 			for b.Loop() {
 				a, err := e.Evaluate(context.Background(), snap, cfg, EvalOptions{})
@@ -250,34 +251,15 @@ func BenchmarkEvaluate(b *testing.B) {
 				rows = len(a.Parties)
 			}
 			b.StopTimer()
-			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
-			b.ReportMetric((threadCPUTime()-thread0).Seconds()/float64(b.N), "critical-path-cpu-s/op")
+			b.ReportMetric((benchx.CPUTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((benchx.ThreadCPUTime()-thread0).Seconds()/float64(b.N), "critical-path-cpu-s/op")
 			b.ReportMetric(float64(findingsN), "findings")
 			b.ReportMetric(float64(rows), "attributions")
-			if hwm := peakRSS(); hwm > 0 {
+			if hwm := benchx.PeakRSS(); hwm > 0 {
 				b.ReportMetric(float64(hwm)/(1<<20), "peak-RSS-MiB")
 			}
 		})
 	}
-}
-
-// peakRSS returns the process's peak resident set size in bytes (Linux
-// VmHWM), or 0.
-func peakRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			f := strings.Fields(v)
-			if len(f) > 0 {
-				n, _ := strconv.ParseInt(f[0], 10, 64)
-				return n * 1024
-			}
-		}
-	}
-	return 0
 }
 
 var estateOut = flag.String("estate-out", "", "with TestGeneratedEstate: also write the 100 000-principal estate (snapshot.json, keyholder.yaml) into this directory, to time keyholder evaluate end to end")

@@ -7,11 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/keyholder/keyholder/internal/benchx"
 	"github.com/keyholder/keyholder/internal/config"
 	"github.com/keyholder/keyholder/internal/fsx"
 	"github.com/keyholder/keyholder/policies"
@@ -31,38 +31,20 @@ func BenchmarkEvaluateFile(b *testing.B) {
 	}
 	snap, cfg := filepath.Join(*evalEstate, "snapshot.json"), filepath.Join(*evalEstate, "keyholder.yaml")
 	out := b.TempDir()
-	cpu0 := cpuTime()
+	cpu0 := benchx.CPUTime()
 	for b.Loop() {
 		var stdout, stderr bytes.Buffer
 		if code := run([]string{"evaluate", snap, "-c", cfg, "-o", out, "--fail-on", "none"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
 			b.Fatalf("exit %d: %s", code, stderr.String())
 		}
 	}
-	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((benchx.CPUTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	if fi, err := os.Stat(filepath.Join(out, "assessment.json")); err == nil {
 		b.ReportMetric(float64(fi.Size())/(1<<20), "assessment-MiB")
 	}
-	if hwm := peakRSS(); hwm > 0 {
+	if hwm := benchx.PeakRSS(); hwm > 0 {
 		b.ReportMetric(float64(hwm)/(1<<20), "peak-RSS-MiB")
 	}
-}
-
-// peakRSS returns the process's peak resident set size in bytes (Linux
-// VmHWM), or 0.
-func peakRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			if f := strings.Fields(v); len(f) > 0 {
-				n, _ := strconv.ParseInt(f[0], 10, 64)
-				return n * 1024
-			}
-		}
-	}
-	return 0
 }
 
 // BenchmarkEndToEndAfterLastCall measures what `keyholder scan -o DIR --format
@@ -94,7 +76,7 @@ func BenchmarkEndToEndAfterLastCall(b *testing.B) {
 		out := filepath.Join(dir, "out")
 		os.RemoveAll(out)
 		runtime.GC()
-		cpu0 := cpuTime()
+		cpu0 := benchx.CPUTime()
 		b.StartTimer()
 		if err := fsx.MkdirPrivate(out); err != nil {
 			b.Fatal(err)
@@ -113,14 +95,14 @@ func BenchmarkEndToEndAfterLastCall(b *testing.B) {
 		}
 		files = len(paths)
 		b.StopTimer()
-		cpu += cpuTime() - cpu0
+		cpu += benchx.CPUTime() - cpu0
 		b.StartTimer()
 	}
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(principals), "principals")
 	b.ReportMetric(float64(grants), "grants")
 	b.ReportMetric(float64(files), "files")
-	if hwm := peakRSS(); hwm > 0 {
+	if hwm := benchx.PeakRSS(); hwm > 0 {
 		b.ReportMetric(float64(hwm)/(1<<20), "peak-RSS-MiB")
 	}
 }

@@ -12,10 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/keyholder/keyholder/internal/benchx"
 	"github.com/keyholder/keyholder/policies/access"
 	"github.com/keyholder/keyholder/scanners/ldap/ldaptest"
 )
@@ -130,15 +130,15 @@ func BenchmarkScanBig(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		runtime.GC()
 		stop := samplePeakHeap(&peak)
-		cpu0 := cpuTime()
+		cpu0 := benchx.CPUTime()
 		snap, err := sc.Scan(context.Background())
-		cpu += cpuTime() - cpu0
+		cpu += benchx.CPUTime() - cpu0
 		stop()
 		if err != nil {
 			b.Fatal(err)
 		}
 		principals, grants, memberships = len(snap.Principals), len(snap.Grants), len(snap.Memberships)
-		hwm = peakRSS()
+		hwm = uint64(benchx.PeakRSS())
 		if i == b.N-1 {
 			// Not timed: who holds the admin group's grant, through the
 			// memberships (the scanner puts it on the group; issue 21).
@@ -202,35 +202,6 @@ func samplePeakHeap(peak *uint64) (stop func()) {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
-}
-
-// cpuTime is the process's user+system CPU time (all goroutines, GC
-// included): a figure less sensitive than wall time to a busy machine.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// peakRSS returns the process's peak resident set size in bytes (Linux
-// VmHWM), 0 where /proc does not say.
-func peakRSS() uint64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			f := strings.Fields(rest)
-			if len(f) == 2 && f[1] == "kB" {
-				n, _ := strconv.ParseUint(f[0], 10, 64)
-				return n << 10
-			}
-		}
-	}
-	return 0
 }
 
 func countSearches(path string) int {

@@ -1,6 +1,6 @@
 //go:build windows
 
-package policies
+package benchx
 
 import (
 	"time"
@@ -8,8 +8,8 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// cpuTime returns the CPU time (user and kernel) the process has used.
-func cpuTime() time.Duration {
+// CPUTime returns the CPU time (user and kernel) the process has used.
+func CPUTime() time.Duration {
 	var c, e, k, u windows.Filetime
 	if err := windows.GetProcessTimes(windows.CurrentProcess(), &c, &e, &k, &u); err != nil {
 		return 0
@@ -17,10 +17,10 @@ func cpuTime() time.Duration {
 	return filetime(k) + filetime(u)
 }
 
-// threadCPUTime would be the calling thread's CPU time: not measured on
+// ThreadCPUTime would be the calling thread's CPU time: not measured on
 // Windows (x/sys/windows has no GetThreadTimes); 0, as the benchmark
 // expects where it is unknown.
-func threadCPUTime() time.Duration { return 0 }
+func ThreadCPUTime() time.Duration { return 0 }
 
 // filetime is a FILETIME duration (100 ns units).
 func filetime(f windows.Filetime) time.Duration {

@@ -1,15 +1,15 @@
 //go:build !windows
 
-package policies
+package benchx
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime returns the CPU time (user and system) the process has used:
+// CPUTime returns the CPU time (user and system) the process has used:
 // on a shared machine it says more than wall time.
-func cpuTime() time.Duration {
+func CPUTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
@@ -17,9 +17,9 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// threadCPUTime returns the CPU time of the calling OS thread (Linux
+// ThreadCPUTime returns the CPU time of the calling OS thread (Linux
 // RUSAGE_THREAD), or 0.
-func threadCPUTime() time.Duration {
+func ThreadCPUTime() time.Duration {
 	const rusageThread = 1
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
