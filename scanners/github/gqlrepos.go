@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/keyholder/keyholder/findings"
 )
 
 // Repositories and their direct collaborators in one GraphQL listing:
@@ -285,19 +283,7 @@ func (sc *scan) emitGraphQLCollaborators(ctx context.Context, todo []repoInfo) e
 			if e.Node.DatabaseID == nil {
 				continue
 			}
-			pid := sc.collaborator(e.Node.Login, *e.Node.DatabaseID, "User")
-			level, name := repoLevel(gqlPerms(e.Permission), e.roleName())
-			attrs := repoAttrs(r)
-			level = sc.gradeCustom(level, name, attrs)
-			sc.out.grant(findings.Grant{
-				PrincipalID: pid,
-				Privilege:   name,
-				Level:       level,
-				Scope:       r.scope(),
-				Direct:      true,
-				Sensitive:   sc.sensitiveFor(r.FullName),
-				Attributes:  attrs,
-			})
+			sc.collaboratorGrant(r, sc.collaborator(e.Node.Login, *e.Node.DatabaseID, "User"), gqlPerms(e.Permission), e.roleName())
 		}
 		fail.add(r.FullName, sc.collabErrs[r.FullName])
 	}

@@ -162,19 +162,7 @@ func (sc *scan) readCollaborators(ctx context.Context) {
 			return sc.c.gh.Repositories.ListCollaborators(ctx, sc.org, r.Name, &github.ListCollaboratorsOptions{Affiliation: "direct", ListOptions: o})
 		})
 		for _, u := range users {
-			pid := sc.collaborator(u.GetLogin(), u.GetID(), u.GetType())
-			level, name := repoLevel(u.Permissions, u.GetRoleName())
-			attrs := repoAttrs(r)
-			level = sc.gradeCustom(level, name, attrs)
-			sc.out.grant(findings.Grant{
-				PrincipalID: pid,
-				Privilege:   name,
-				Level:       level,
-				Scope:       r.scope(),
-				Direct:      true,
-				Sensitive:   sc.sensitiveFor(r.FullName),
-				Attributes:  attrs,
-			})
+			sc.collaboratorGrant(r, sc.collaborator(u.GetLogin(), u.GetID(), u.GetType()), u.Permissions, u.GetRoleName())
 		}
 		fail.add(r.FullName, sc.c.classify(endpoint, err, statusRule{status: http.StatusNotFound, class: scanners.ErrDenied,
 			reason: "GitHub answers 404 when the token lacks push access to the repository"}))
@@ -196,6 +184,23 @@ func (sc *scan) collaborator(login string, id int64, typ string) string {
 		return sc.user(login, id, typ, findings.PrincipalGuest, orgRoleOutside)
 	}
 	return sc.user(login, id, typ, findings.PrincipalUser, orgRoleNone)
+}
+
+// collaboratorGrant emits the grant of a direct collaborator pid on r,
+// whichever API read it (REST permissions map or GraphQL permission).
+func (sc *scan) collaboratorGrant(r repoInfo, pid string, perms map[string]bool, roleName string) {
+	level, name := repoLevel(perms, roleName)
+	attrs := repoAttrs(r)
+	level = sc.gradeCustom(level, name, attrs)
+	sc.out.grant(findings.Grant{
+		PrincipalID: pid,
+		Privilege:   name,
+		Level:       level,
+		Scope:       r.scope(),
+		Direct:      true,
+		Sensitive:   sc.sensitiveFor(r.FullName),
+		Attributes:  attrs,
+	})
 }
 
 func repoAttrs(r repoInfo) map[string]string {
