@@ -2,11 +2,29 @@ package evidence
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"strings"
 	"testing"
 )
 
 func TestRedactConfig(t *testing.T) {
+	// Test secrets are made here: a token in GitHub's format spelled as
+	// clearly fake, and a private key generated for this run.
+	fakeToken := "ghp_" + strings.Repeat("FAKETOKEN", 4)
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	keyBody := strings.Split(keyPEM, "\n")[1]
+	indented := "  " + strings.ReplaceAll(strings.TrimSuffix(keyPEM, "\n"), "\n", "\n  ") + "\n"
 	for _, tc := range []struct {
 		name, in   string
 		known      []string
@@ -18,12 +36,12 @@ func TestRedactConfig(t *testing.T) {
 			paths: []string{"targets[0].auth.client_secret", "targets[0].password"}, gone: []string{"hunter2hunter2", "s3cr3t-value"}},
 		{name: "map values under secret-like keys", in: "sensitive:\n  - {name: HR, aws_tags: {db_password: \"Tag-V4lue\", data-class: hr}}\n",
 			paths: []string{"sensitive[0].aws_tags.db_password"}, gone: []string{"Tag-V4lue"}, kept: []string{"data-class: hr"}},
-		{name: "token formats anywhere", in: "accounts:\n  - {match: x, party: customer, reason: \"ghp_abcdefghijklmnopqrstuvwxyz0123456789\"}\n",
-			paths: []string{"accounts[0].reason"}, gone: []string{"ghp_abcdefghijklmnopqrstuvwxyz0123456789"}},
-		{name: "private key block", in: "note: |\n  -----BEGIN PRIVATE KEY-----\n  MC4CAQAwBQYDK2VwBCIEIA==\n  -----END PRIVATE KEY-----\n",
-			paths: []string{"note"}, gone: []string{"MC4CAQAwBQYDK2VwBCIEIA=="}},
-		{name: "comment", in: "# pat: ghp_abcdefghijklmnopqrstuvwxyz0123456789\norganization: {name: C}\n",
-			gone: []string{"ghp_abcdefghijklmnopqrstuvwxyz0123456789"}, kept: []string{"name: C"}},
+		{name: "token formats anywhere", in: "accounts:\n  - {match: x, party: customer, reason: \"" + fakeToken + "\"}\n",
+			paths: []string{"accounts[0].reason"}, gone: []string{fakeToken}},
+		{name: "private key block", in: "note: |\n" + indented,
+			paths: []string{"note"}, gone: []string{keyBody}},
+		{name: "comment", in: "# pat: " + fakeToken + "\norganization: {name: C}\n",
+			gone: []string{fakeToken}, kept: []string{"name: C"}},
 		{name: "known value", in: "organization: {name: C}\naccounts:\n  - {match: x, party: customer, reason: \"uses Zq9-known-secret\"}\n", known: []string{"Zq9-known-secret"},
 			paths: []string{"accounts[0].reason"}, gone: []string{"Zq9-known-secret"}},
 		{name: "key_owner, booleans and ids are not secrets", in: "declared:\n  backups: [{name: b, key_owner: customer, immutable: true}]\ntargets: [{type: aws, name: a, assume_role: {role_arn: arn:aws:iam::1:role/x, external_id: abc}}]\n",

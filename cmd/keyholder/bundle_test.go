@@ -316,7 +316,8 @@ func TestIssue22_LiteralSecretsNeverReachTheBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+	// A token in GitHub's format, spelled as clearly fake.
+	token := "ghp_" + strings.Repeat("FAKETOKEN", 4)
 	const tagSecret = "Tag-S3cret-Value-77"
 	const resolved = "resolved-from-env-5150"
 	cfgText := "# old GitHub token, rotated: " + token + "\n" + string(orig) +
