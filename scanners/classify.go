@@ -71,7 +71,7 @@ func Classify(err error) (class, reason string) {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || isAny(err, errsTimeout) ||
 		(errors.As(err, &netErr) && netErr.Timeout()) || strings.Contains(msg, "i/o timeout") ||
 		strings.Contains(msg, "Client.Timeout exceeded") || strings.Contains(msg, "timed out") ||
-		strings.Contains(msg, "timeout awaiting response headers"):
+		strings.Contains(msg, "timeout awaiting response headers") || strings.Contains(msg, "context deadline exceeded"):
 		return ClassUnreachable, "unreachable: no answer within the timeout" + addr(err) + " (raise the target's timeout if the source is slow)"
 	case isAny(err, errsNoRoute) || strings.Contains(msg, "no route to host"):
 		return ClassUnreachable, "unreachable: no route to host" + addr(err)

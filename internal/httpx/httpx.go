@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ type Options struct {
 	// Timeout bounds one attempt (connect, headers and body). Default 60s.
 	Timeout time.Duration
 	// MaxAttempts caps attempts per request, the first included. Default 5.
+	// A request that gets no HTTP answer at all is tried at most twice.
 	MaxAttempts int
 	// MaxWait caps the total time spent waiting between attempts of one
 	// request; a Retry-After beyond it fails the request at once with
@@ -58,6 +60,43 @@ type Options struct {
 	// Base is the transport to wrap. Default: a clone of
 	// http.DefaultTransport with CAFile applied.
 	Base http.RoundTripper
+}
+
+// transportAttempts caps the attempts of a request that gets no HTTP
+// answer (a timeout, a refused or reset connection), the first included.
+// Throttling answers (429, 503, ...) are retried up to MaxAttempts.
+const transportAttempts = 2
+
+// NoAnswer returns the transport error a request's attempts ended on when
+// none of them got an HTTP answer (a timeout, a refused or reset
+// connection, a TLS failure), or nil when the error is something else (an
+// HTTP answer such as 429 or 503 exhausted the budget, or no error). The
+// error New's client returns then wraps both ErrRetryBudget and that
+// transport error; callers report it as unreachable, never as throttled.
+//
+// errors.As on a net.Error would not do: net/http wraps every error of a
+// round trip, a 429 budget included, in a *url.Error, which is a
+// net.Error; and a TLS certificate error is not one.
+func NoAnswer(err error) error {
+	switch x := err.(type) {
+	case interface{ Unwrap() []error }:
+		errs := x.Unwrap()
+		if slices.Contains(errs, ErrRetryBudget) {
+			for _, e := range errs {
+				if e != nil && e != ErrRetryBudget {
+					return e
+				}
+			}
+		}
+		for _, e := range errs {
+			if c := NoAnswer(e); c != nil {
+				return c
+			}
+		}
+	case interface{ Unwrap() error }:
+		return NoAnswer(x.Unwrap())
+	}
+	return nil
 }
 
 // ErrRetryBudget is returned when a request is still throttled or failing
@@ -200,7 +239,15 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
 		}
-		if attempt >= t.o.MaxAttempts {
+		limit := t.o.MaxAttempts
+		if err != nil {
+			// No HTTP answer at all (no answer within the timeout, refused,
+			// reset): one more try covers a blip; a source that is down or
+			// hanging would otherwise hold the run for MaxAttempts timeouts
+			// plus backoff while the report says "no answer within 3s".
+			limit = min(limit, transportAttempts)
+		}
+		if attempt >= limit {
 			if err != nil {
 				// Keep the last transport error so callers can tell a
 				// refused connection from throttling with errors.Is.

@@ -345,3 +345,49 @@ func TestRetryAfterDateUsesRealClockIssue21(t *testing.T) {
 		})
 	}
 }
+
+// TestNoAnswerTriedTwiceOnly: a source that does not answer is tried once
+// more, not MaxAttempts times, so a hanging target costs two timeouts and
+// one backoff rather than five timeouts and four growing waits.
+func TestNoAnswerTriedTwiceOnly(t *testing.T) {
+	var hits atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	fs := &fakeSleep{}
+	c := newClient(t, Options{Sleep: fs.sleep, Timeout: 50 * time.Millisecond, MaxAttempts: 5})
+	_, err := c.Get(srv.URL)
+	if !errors.Is(err, ErrRetryBudget) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v; want ErrRetryBudget wrapping the attempt's deadline", err)
+	}
+	if n := hits.Load(); n != 2 {
+		t.Fatalf("hanging server asked %d times, want 2", n)
+	}
+	if NoAnswer(err) == nil {
+		t.Fatalf("NoAnswer(%v) = nil, want the transport error", err)
+	}
+
+	// Throttling still gets every attempt.
+	var throttled atomic.Int32
+	busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		throttled.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer busy.Close()
+	if _, err := c.Get(busy.URL); !errors.Is(err, ErrRetryBudget) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := throttled.Load(); n != 5 {
+		t.Fatalf("503 asked %d times, want MaxAttempts 5", n)
+	}
+	if _, err := c.Get(busy.URL); NoAnswer(err) != nil {
+		t.Fatalf("NoAnswer(%v) = %v; a 503 is an answer", err, NoAnswer(err))
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/scanners"
 )
 
 // ErrAuthentication marks a failure to obtain or use a token: the target
@@ -190,6 +191,22 @@ func (c redacting) GetToken(ctx context.Context, o policy.TokenRequestOptions) (
 	if err != nil {
 		if ctx.Err() != nil {
 			return tok, ctx.Err()
+		}
+		// A sign-in endpoint that did not answer (or whose certificate
+		// failed) has not refused the credentials: say it is unreachable,
+		// as the scan's own calls would. Only an answer from the
+		// authority (an AuthenticationFailedError carrying the HTTP
+		// response) or a local credential problem is an authentication
+		// failure; azidentity wraps a transport error in the same type
+		// without a response.
+		var afe *azidentity.AuthenticationFailedError
+		if !errors.As(err, &afe) || afe.RawResponse == nil {
+			switch class, _ := scanners.Classify(err); class {
+			case scanners.ClassUnreachable:
+				return tok, fmt.Errorf("%s: cannot reach the sign-in endpoint: %v: %w", c.where, c.red.Error(err), scanners.ErrUnreachable)
+			case scanners.ClassTLS:
+				return tok, fmt.Errorf("%s: cannot reach the sign-in endpoint: %v", c.where, c.red.Error(err))
+			}
 		}
 		return tok, fmt.Errorf("%s: getting a token: %v: %w", c.where, c.red.Error(err), ErrAuthentication)
 	}

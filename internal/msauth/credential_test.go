@@ -8,12 +8,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +27,7 @@ import (
 	"github.com/keyholder/keyholder/internal/msauth"
 	"github.com/keyholder/keyholder/internal/msauth/msauthtest"
 	"github.com/keyholder/keyholder/internal/sim/graph"
+	"github.com/keyholder/keyholder/scanners"
 )
 
 const clientID = "c1e40000-0000-4000-8000-000000000abc"
@@ -328,5 +331,63 @@ func TestSecretReferences(t *testing.T) {
 	_, err := msauth.Credential(msauth.Identity{TenantID: tenant, Auth: msauth.Auth{Method: "password"}}, msauth.Options{Where: "kh"})
 	if err == nil || err.Error() != `kh: unknown auth method "password"` {
 		t.Errorf("unknown method: err = %v", err)
+	}
+}
+
+// TestSilentAuthorityIsUnreachable: a sign-in endpoint that accepts the
+// connection and never answers has not refused the credentials. The error
+// says the endpoint cannot be reached (scanners.ErrUnreachable, classed
+// unreachable), never "authentication failed", and keeps the secret out.
+func TestSilentAuthorityIsUnreachable(t *testing.T) {
+	const secret = "s3cr3t~value-1a2b3c4d5e6f"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // accepted, never answered
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	rt, err := httpx.NewTransport(httpx.Options{Timeout: 200 * time.Millisecond, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	f := filepath.Join(dir, "secret")
+	if err := os.WriteFile(f, []byte(secret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id := msauth.Identity{TenantID: tenant, Auth: msauth.Auth{Method: msauth.MethodClientSecret, ClientID: clientID, SecretFile: f},
+		Authority: "https://" + ln.Addr().String() + "/", AuthorityOverridden: true}
+	cred, err := msauth.Credential(id, msauth.Options{Where: "kh", Redactor: &config.Redactor{}, Transport: &http.Client{Transport: rt}, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = getToken(cred)
+	if err == nil || errors.Is(err, msauth.ErrAuthentication) || !errors.Is(err, scanners.ErrUnreachable) {
+		t.Fatalf("err = %v; want unreachable, not an authentication failure", err)
+	}
+	if class, _ := scanners.Classify(err); class != scanners.ClassUnreachable {
+		t.Fatalf("class %q for %v", class, err)
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Fatalf("secret in the error: %v", err)
 	}
 }

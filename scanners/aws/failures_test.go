@@ -1,14 +1,19 @@
 package aws
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/keyholder/keyholder/findings"
 	awssim "github.com/keyholder/keyholder/internal/sim/aws"
 	"github.com/keyholder/keyholder/scanners"
+	"github.com/keyholder/keyholder/scanners/scannertest"
 )
 
 func TestBackupDeniedIsGapIAMStillCollected(t *testing.T) {
@@ -78,11 +83,12 @@ func TestMalformedResponsesAreGapsNamingWhere(t *testing.T) {
 	t.Run("XML page 2 of GAAD", func(t *testing.T) {
 		sc := awssim.Generate(awssim.GenerateParams{Users: 1200, Roles: 10, Policies: 5})
 		sc.Faults.Malformed = []string{"iam:GetAccountAuthorizationDetails#2"}
-		_, url := startFake(t, sc)
-		snap := scan(t, newTestScanner(t, target(t, url), testEnv(), "AKIAAWSSIMGENERATED"))
+		fake, url := startFake(t, sc)
+		var logs bytes.Buffer
+		snap := scan(t, newTestScanner(t, target(t, url), scannertest.Env(&logs), "AKIAAWSSIMGENERATED"))
 		g := gapFor(snap, "principals/iam")
 		if g == nil || g.Reason != findings.GapFailed || !strings.Contains(g.Error, "iam:GetAccountAuthorizationDetails (page 2)") || !strings.Contains(g.Error, scanners.ErrMalformed.Error()) {
-			t.Fatalf("gap: %+v", g)
+			t.Fatalf("gap: %+v\nrequests: %v\nlog:\n%s", g, fake.Counts(), logs.String())
 		}
 		users := 0
 		for _, p := range snap.Principals {
@@ -165,5 +171,37 @@ func TestUnauthenticatedIsError(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), fakeSecret) {
 		t.Fatal("secret in error")
+	}
+}
+
+// TestNoAnswerTriedTwice: an endpoint that accepts connections and never
+// answers is asked twice per call, not max_attempts times, and the target
+// fails as unreachable (not as rejected credentials). Throttled calls keep
+// every attempt (TestThrottlingExhaustedIsGap).
+func TestNoAnswerTriedTwice(t *testing.T) {
+	var hits atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	s := newTestScanner(t, target(t, srv.URL, "timeout: 200ms", "max_attempts: 6"), testEnv(), "AKIACUSTOMERAUDIT01")
+	snap, err := s.Scan(context.Background())
+	if err == nil {
+		t.Fatal("want the target to fail")
+	}
+	if n := hits.Load(); n != 2 {
+		t.Fatalf("hanging endpoint asked %d times, want 2", n)
+	}
+	if class, _ := scanners.Classify(err); class != scanners.ClassUnreachable {
+		t.Fatalf("class %v for %v; want unreachable", class, err)
+	}
+	if g := gapFor(snap, "system"); g == nil || g.Reason != findings.GapFailed || !strings.Contains(g.Error, "sts:GetCallerIdentity") {
+		t.Fatalf("gap: %+v", g)
 	}
 }

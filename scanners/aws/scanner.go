@@ -19,6 +19,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/keyholder/keyholder/findings"
 	"github.com/keyholder/keyholder/internal/config"
@@ -128,6 +129,11 @@ func (s *Scanner) Scan(ctx context.Context) (*findings.Snapshot, error) {
 		err = classify("sts:GetCallerIdentity", "", err)
 		col.system(placeholder)
 		col.gap(sysID, "system", err, "credentials from the SDK chain (profile, environment, SSO, instance role) and, with assume_role, sts:AssumeRole")
+		// Only an answer from STS says the credentials were refused.
+		switch class, _ := scanners.Classify(err); class {
+		case scanners.ClassUnreachable, scanners.ClassTLS, scanners.ClassCancelled:
+			return finish(fmt.Errorf("aws: %s: cannot reach STS: %w", s.target.Name, err))
+		}
 		return finish(fmt.Errorf("aws: %s: cannot authenticate: %w", s.target.Name, err))
 	}
 	main := s.newAccount(col, sysID, aws.ToString(ident.Account), cfg)
@@ -205,6 +211,8 @@ func (s *Scanner) loadConfig(ctx context.Context) (aws.Config, error) {
 		opts = append(opts, awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(s.set.Timeout).
 			WithDialerOptions(func(d *net.Dialer) { d.Timeout = min(15*time.Second, s.set.Timeout) })))
 	}
+	// A call that gets no answer is tried twice, not max_attempts times.
+	opts = append(opts, awsconfig.WithAPIOptions([]func(*middleware.Stack) error{noAnswerMiddleware}))
 	// The SDK's own warnings go through keyholder's logger (text or JSON).
 	opts = append(opts, awsconfig.WithLogger(sdkLogger{s.env.Logger}))
 	if s.credentials != nil {

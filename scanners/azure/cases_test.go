@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -515,5 +518,59 @@ func TestIssue17BackupVaultRecoveryPointDenied(t *testing.T) {
 	// The Recovery Services vault's own recovery point is unaffected.
 	if rsv := backupNamed(snap, "rsv-prod"); rsv == nil || rsv.LastRecoveryPoint == nil {
 		t.Errorf("rsv-prod lost its recovery point: %+v", rsv)
+	}
+}
+
+// TestSilentEndpointIsUnreachableNotThrottled: an ARM endpoint that takes
+// the connection and never answers is asked twice and reported as
+// unreachable. It used to be "throttled" (the retry budget ran out), which
+// sent users to wait for a rate limit that never existed.
+func TestSilentEndpointIsUnreachableNotThrottled(t *testing.T) {
+	f := newFixture(t, loadScenario(t), "")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var hits atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			hits.Add(1)
+			held = append(held, c) // accepted, never answered
+		}
+	}()
+	defer func() {
+		ln.Close()
+		<-done
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	text := fmt.Sprintf("type: azure\nname: azure\ntenant_id: %s\nendpoint: https://%s\nca_file: %s\ntimeout: 200ms\nauth: {method: token, token_env: %s}\n",
+		loadScenario(t).TenantID, ln.Addr(), caOf(t, f), tokenEnvVa)
+	f.tg = target(t, text)
+	var logs bytes.Buffer
+	snap, err := f.scanner(t, scannertest.Env(&logs)).Scan(context.Background())
+	if err == nil {
+		t.Fatal("want the target to fail")
+	}
+	if errors.Is(err, scanners.ErrThrottled) {
+		t.Fatalf("a silent endpoint reported as throttled: %v", err)
+	}
+	if class, _ := scanners.Classify(err); class != scanners.ClassUnreachable {
+		t.Fatalf("class %q for %v", class, err)
+	}
+	if n := hits.Load(); n != 2 {
+		t.Fatalf("silent endpoint asked %d times, want 2", n)
+	}
+	if g := gapOf(snap, "azure", gapSystem); g == nil || strings.Contains(g.Remedy, "retry later") {
+		t.Fatalf("system gap: %+v", g)
 	}
 }

@@ -295,6 +295,10 @@ func (c *client) classify(ctx context.Context, what string, err error) error {
 		return errors.New(msg)
 	}
 	if errors.Is(err, httpx.ErrRetryBudget) {
+		// No HTTP answer at all is an unreachable endpoint, not throttling.
+		if httpx.NoAnswer(err) != nil {
+			return fmt.Errorf("azure: %s: Azure Resource Manager unreachable: %w", what, c.red.Error(err))
+		}
 		return fmt.Errorf("azure: %s: %v: %w", what, c.red.Error(err), scanners.ErrThrottled)
 	}
 	if errors.Is(err, errAuthentication) || errors.Is(err, scanners.ErrMalformed) {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -425,7 +424,7 @@ func (c *client) classify(ctx context.Context, what string, err error) error {
 		// httpx reports both kinds of exhaustion with ErrRetryBudget;
 		// when no HTTP answer came back at all it wraps the last
 		// transport error beside it.
-		if transportCause(err) != nil {
+		if httpx.NoAnswer(err) != nil {
 			return fmt.Errorf("entra: %s: Graph unreachable: %w", what, c.red.Error(err))
 		}
 		return fmt.Errorf("entra: %s: %v: %w", what, c.red.Error(err), scanners.ErrThrottled)
@@ -434,36 +433,6 @@ func (c *client) classify(ctx context.Context, what string, err error) error {
 		return fmt.Errorf("entra: %s: %w", what, c.red.Error(err))
 	}
 	return fmt.Errorf("entra: %s: %w", what, c.red.Error(err))
-}
-
-// transportCause returns the transport error httpx wrapped beside
-// ErrRetryBudget when its attempts ran out without an HTTP answer (a
-// refused connection, a timeout, a TLS failure), or nil when the budget
-// ran out on HTTP answers (429, 503).
-//
-// errors.As on a net.Error would not do: net/http wraps every error of a
-// round trip, a 429 budget included, in a *url.Error, which is a
-// net.Error; and a TLS certificate error is not one.
-func transportCause(err error) error {
-	switch x := err.(type) {
-	case interface{ Unwrap() []error }:
-		errs := x.Unwrap()
-		if slices.Contains(errs, httpx.ErrRetryBudget) {
-			for _, e := range errs {
-				if e != nil && e != httpx.ErrRetryBudget {
-					return e
-				}
-			}
-		}
-		for _, e := range errs {
-			if c := transportCause(e); c != nil {
-				return c
-			}
-		}
-	case interface{ Unwrap() error }:
-		return transportCause(x.Unwrap())
-	}
-	return nil
 }
 
 // licenceCodes are the error codes Graph answers when the tenant lacks

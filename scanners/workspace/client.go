@@ -272,6 +272,10 @@ func classify(call string, err error) error {
 		return fmt.Errorf("%s: %s", call, msg)
 	}
 	if errors.Is(err, httpx.ErrRetryBudget) {
+		// No HTTP answer at all is an unreachable endpoint, not throttling.
+		if httpx.NoAnswer(err) != nil {
+			return fmt.Errorf("%s: Google Workspace unreachable: %w", call, err)
+		}
 		return fmt.Errorf("%s: %w: %w", call, scanners.ErrThrottled, err)
 	}
 	return fmt.Errorf("%s: %w", call, err)

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/keyholder/keyholder/findings"
@@ -296,5 +299,38 @@ func TestApplicationDefaultCredentialsFile(t *testing.T) {
 	}
 	if _, tok := h.fake.Requests(); tok != 1 {
 		t.Errorf("token requests = %d, want 1", tok)
+	}
+}
+
+// TestSilentAPIIsUnreachableNotThrottled: an Admin SDK endpoint that takes
+// the connection and never answers is asked twice and reported as
+// unreachable, not as throttling (the retry budget ran out on no answer).
+func TestSilentAPIIsUnreachableNotThrottled(t *testing.T) {
+	h := newHarness(t, contoso(t))
+	var hits atomic.Int32
+	release := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer silent.Close()
+	defer close(release)
+	var logs bytes.Buffer
+	s := h.scanner(scannertest.Env(&logs), "    endpoint: "+silent.URL+"\n    auth: {method: service_account, key_file: "+h.key+", subject: "+subject+"}\n    timeout: 200ms\n")
+	snap, err := s.Scan(context.Background())
+	if err == nil {
+		t.Fatalf("want the target to fail; gaps %+v", snap.Gaps)
+	}
+	if errors.Is(err, scanners.ErrThrottled) {
+		t.Fatalf("a silent endpoint reported as throttled: %v", err)
+	}
+	if class, _ := scanners.Classify(err); class != scanners.ClassUnreachable {
+		t.Fatalf("class %q for %v", class, err)
+	}
+	if n := hits.Load(); n != 2 {
+		t.Fatalf("silent endpoint asked %d times, want 2", n)
 	}
 }
