@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -82,13 +86,31 @@ func TestThrottlingExhaustedIsGap(t *testing.T) {
 func TestMalformedResponsesAreGapsNamingWhere(t *testing.T) {
 	t.Run("XML page 2 of GAAD", func(t *testing.T) {
 		sc := awssim.Generate(awssim.GenerateParams{Users: 1200, Roles: 10, Policies: 5})
-		sc.Faults.Malformed = []string{"iam:GetAccountAuthorizationDetails#2"}
-		fake, url := startFake(t, sc)
+		// Page 2 (marker of item 1000) is malformed however often it is
+		// asked: the SDK may retry a truncated body, so "#2" (the second
+		// call) would be flaky.
+		sc.Faults.Malformed = []string{"iam:GetAccountAuthorizationDetails?Marker=awssim-00001000"}
+		fake := awssim.New(sc)
+		var mu sync.Mutex
+		var seen []string // every GAAD request the server got, with its marker
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if q, _ := url.ParseQuery(string(body)); q.Get("Action") == "GetAccountAuthorizationDetails" {
+				mu.Lock()
+				seen = append(seen, fmt.Sprintf("marker=%q", q.Get("Marker")))
+				mu.Unlock()
+			}
+			fake.ServeHTTP(w, r)
+		}))
+		defer srv.Close()
 		var logs bytes.Buffer
-		snap := scan(t, newTestScanner(t, target(t, url), scannertest.Env(&logs), "AKIAAWSSIMGENERATED"))
+		snap := scan(t, newTestScanner(t, target(t, srv.URL), scannertest.Env(&logs), "AKIAAWSSIMGENERATED"))
 		g := gapFor(snap, "principals/iam")
 		if g == nil || g.Reason != findings.GapFailed || !strings.Contains(g.Error, "iam:GetAccountAuthorizationDetails (page 2)") || !strings.Contains(g.Error, scanners.ErrMalformed.Error()) {
-			t.Fatalf("gap: %+v\nrequests: %v\nlog:\n%s", g, fake.Counts(), logs.String())
+			mu.Lock()
+			defer mu.Unlock()
+			t.Fatalf("gap: %+v\nrequests: %v\nGAAD requests: %v\nlog:\n%s", g, fake.Counts(), seen, logs.String())
 		}
 		users := 0
 		for _, p := range snap.Principals {

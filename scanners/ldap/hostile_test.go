@@ -189,14 +189,12 @@ func TestHostileHugeValue(t *testing.T) {
 	sc.maxMessage = 1 << 20
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	start := time.Now()
 	snap, err := sc.Scan(ctx)
 	if err == nil || !errors.Is(err, scanners.ErrMalformed) || !strings.Contains(err.Error(), "over the 1048576-byte limit") {
 		t.Fatalf("err = %v", err)
 	}
-	if time.Since(start) > 5*time.Second {
-		t.Errorf("took %v", time.Since(start))
-	}
+	// (The error above is the size limit, not ctx's deadline: the scan
+	// stopped at the oversized message instead of reading on.)
 	if snap == nil || len(snap.Gaps) == 0 || snap.Gaps[0].Collection != "principals" {
 		t.Fatalf("snapshot = %+v", snap)
 	}

@@ -329,6 +329,18 @@ func (f *Fake) matchLocked(patterns []string, c *call) bool {
 }
 
 func (f *Fake) matchOne(p string, c *call) bool {
+	if base, params, ok := strings.Cut(p, "?"); ok {
+		want, err := url.ParseQuery(params)
+		if err != nil {
+			return false
+		}
+		for k := range want {
+			if c.form.Get(k) != want.Get(k) && c.r.URL.Query().Get(k) != want.Get(k) {
+				return false
+			}
+		}
+		p = base
+	}
 	if base, nth, ok := strings.Cut(p, "#"); ok {
 		n, err := strconv.Atoi(nth)
 		if err != nil || f.counts[c.op] != n {

@@ -432,7 +432,13 @@ type ReceivedLicense struct {
 // "backup:*". A pattern may be prefixed with an account id and a slash to
 // apply to that account only ("222222222222/backup:*"), and suffixed with
 // "#N" to apply to the Nth call of the operation only
-// ("iam:GetAccountAuthorizationDetails#2" fails the second page).
+// ("iam:GetAccountAuthorizationDetails#2" fails the second page), or with
+// "?Name=value&…" to apply to calls carrying those parameters (query
+// protocol form or URL query), whichever attempt they are:
+// "iam:GetAccountAuthorizationDetails?Marker=awssim-00001000" fails the
+// page that marker asks for every time it is asked — a fault the SDK may
+// retry (a truncated body can look like a dropped connection) needs this
+// form, since a retry would be call N+1.
 type Faults struct {
 	// Deny answers matching operations with the service's access-denied
 	// error.
