@@ -107,7 +107,7 @@ func writeProbeTables(w io.Writer, res []scan.TargetProbe, timeouts map[string]s
 				fmt.Fprintf(w, "  remedy: %s\n", r)
 			}
 			if tp.Reason != tp.Err.Error() && tp.Class != scanners.ClassCancelled {
-				fmt.Fprintf(w, "  error: %s\n", firstLine(tp.Err.Error()))
+				fmt.Fprintf(w, "  error: %s\n", oneLine(tp.Err.Error()))
 			}
 			continue
 		}

@@ -203,12 +203,12 @@ func (c redacting) GetToken(ctx context.Context, o policy.TokenRequestOptions) (
 		if !errors.As(err, &afe) || afe.RawResponse == nil {
 			switch class, _ := scanners.Classify(err); class {
 			case scanners.ClassUnreachable:
-				return tok, fmt.Errorf("%s: cannot reach the sign-in endpoint: %v: %w", c.where, c.red.Error(err), scanners.ErrUnreachable)
+				return tok, fmt.Errorf("%s: cannot reach the sign-in endpoint: %s: %w", c.where, oneLine(c.red.Error(err)), scanners.ErrUnreachable)
 			case scanners.ClassTLS:
-				return tok, fmt.Errorf("%s: cannot reach the sign-in endpoint: %v", c.where, c.red.Error(err))
+				return tok, fmt.Errorf("%s: cannot reach the sign-in endpoint: %s", c.where, oneLine(c.red.Error(err)))
 			}
 		}
-		return tok, fmt.Errorf("%s: getting a token: %v: %w", c.where, c.red.Error(err), ErrAuthentication)
+		return tok, fmt.Errorf("%s: getting a token: %s: %w", c.where, oneLine(c.red.Error(err)), ErrAuthentication)
 	}
 	c.red.Add(tok.Token)
 	return tok, nil
@@ -219,3 +219,8 @@ var (
 	_ azcore.TokenCredential = staticToken{}
 	_ azcore.TokenCredential = redacting{}
 )
+
+// oneLine folds azidentity's multi-line messages (the response, a rule of
+// dashes, a troubleshooting link) onto one line for logs, gaps and the
+// summary.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
