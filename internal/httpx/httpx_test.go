@@ -20,6 +20,7 @@ import (
 	"encoding/pem"
 
 	"github.com/keyholder/keyholder/internal/config"
+	"github.com/keyholder/keyholder/internal/silenttest"
 )
 
 // fakeSleep records requested waits without sleeping.
@@ -350,24 +351,14 @@ func TestRetryAfterDateUsesRealClockIssue21(t *testing.T) {
 // more, not MaxAttempts times, so a hanging target costs two timeouts and
 // one backoff rather than five timeouts and four growing waits.
 func TestNoAnswerTriedTwiceOnly(t *testing.T) {
-	var hits atomic.Int32
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
+	silent := silenttest.HTTP(t)
 	fs := &fakeSleep{}
 	c := newClient(t, Options{Sleep: fs.sleep, Timeout: 50 * time.Millisecond, MaxAttempts: 5})
-	_, err := c.Get(srv.URL)
+	_, err := c.Get(silent.URL)
 	if !errors.Is(err, ErrRetryBudget) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v; want ErrRetryBudget wrapping the attempt's deadline", err)
 	}
-	if n := hits.Load(); n != 2 {
+	if n := silent.Hits(); n != 2 {
 		t.Fatalf("hanging server asked %d times, want 2", n)
 	}
 	if NoAnswer(err) == nil {

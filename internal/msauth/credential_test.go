@@ -9,14 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +25,7 @@ import (
 	"github.com/keyholder/keyholder/internal/httpx"
 	"github.com/keyholder/keyholder/internal/msauth"
 	"github.com/keyholder/keyholder/internal/msauth/msauthtest"
+	"github.com/keyholder/keyholder/internal/silenttest"
 	"github.com/keyholder/keyholder/internal/sim/graph"
 	"github.com/keyholder/keyholder/scanners"
 )
@@ -345,31 +344,7 @@ func TestSecretReferences(t *testing.T) {
 // unreachable), never "authentication failed", and keeps the secret out.
 func TestSilentAuthorityIsUnreachable(t *testing.T) {
 	const secret = "s3cr3t~value-1a2b3c4d5e6f"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var held []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c) // accepted, never answered
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		mu.Lock()
-		for _, c := range held {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
+	silent := silenttest.TCP(t) // a TLS handshake that never ends
 	rt, err := httpx.NewTransport(httpx.Options{Timeout: 200 * time.Millisecond, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
 	if err != nil {
 		t.Fatal(err)
@@ -380,7 +355,7 @@ func TestSilentAuthorityIsUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := msauth.Identity{TenantID: tenant, Auth: msauth.Auth{Method: msauth.MethodClientSecret, ClientID: clientID, SecretFile: f},
-		Authority: "https://" + ln.Addr().String() + "/", AuthorityOverridden: true}
+		Authority: "https://" + silent.Addr + "/", AuthorityOverridden: true}
 	cred, err := msauth.Credential(id, msauth.Options{Where: "kh", Redactor: &config.Redactor{}, Transport: &http.Client{Transport: rt}, Now: time.Now})
 	if err != nil {
 		t.Fatal(err)

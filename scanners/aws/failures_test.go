@@ -11,10 +11,10 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/silenttest"
 	awssim "github.com/keyholder/keyholder/internal/sim/aws"
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/scannertest"
@@ -201,23 +201,13 @@ func TestUnauthenticatedIsError(t *testing.T) {
 // fails as unreachable (not as rejected credentials). Throttled calls keep
 // every attempt (TestThrottlingExhaustedIsGap).
 func TestNoAnswerTriedTwice(t *testing.T) {
-	var hits atomic.Int32
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	s := newTestScanner(t, target(t, srv.URL, "timeout: 200ms", "max_attempts: 6"), testEnv(), "AKIACUSTOMERAUDIT01")
+	silent := silenttest.HTTP(t)
+	s := newTestScanner(t, target(t, silent.URL, "timeout: 200ms", "max_attempts: 6"), testEnv(), "AKIACUSTOMERAUDIT01")
 	snap, err := s.Scan(context.Background())
 	if err == nil {
 		t.Fatal("want the target to fail")
 	}
-	if n := hits.Load(); n != 2 {
+	if n := silent.Hits(); n != 2 {
 		t.Fatalf("hanging endpoint asked %d times, want 2", n)
 	}
 	if class, _ := scanners.Classify(err); class != scanners.ClassUnreachable {

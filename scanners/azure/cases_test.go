@@ -5,14 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/silenttest"
 	azsim "github.com/keyholder/keyholder/internal/sim/azure"
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/scannertest"
@@ -527,34 +526,9 @@ func TestIssue17BackupVaultRecoveryPointDenied(t *testing.T) {
 // sent users to wait for a rate limit that never existed.
 func TestSilentEndpointIsUnreachableNotThrottled(t *testing.T) {
 	f := newFixture(t, loadScenario(t), "")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var held []net.Conn
-	var hits atomic.Int32
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			hits.Add(1)
-			held = append(held, c) // accepted, never answered
-		}
-	}()
-	defer func() {
-		ln.Close()
-		<-done
-		for _, c := range held {
-			c.Close()
-		}
-	}()
+	silent := silenttest.TCP(t) // a TLS handshake that never ends
 	text := fmt.Sprintf("type: azure\nname: azure\ntenant_id: %s\nendpoint: https://%s\nca_file: %s\ntimeout: 200ms\nauth: {method: token, token_env: %s}\n",
-		loadScenario(t).TenantID, ln.Addr(), caOf(t, f), tokenEnvVa)
+		loadScenario(t).TenantID, silent.Addr, caOf(t, f), tokenEnvVa)
 	f.tg = target(t, text)
 	var logs bytes.Buffer
 	snap, err := f.scanner(t, scannertest.Env(&logs)).Scan(context.Background())
@@ -567,7 +541,7 @@ func TestSilentEndpointIsUnreachableNotThrottled(t *testing.T) {
 	if class, _ := scanners.Classify(err); class != scanners.ClassUnreachable {
 		t.Fatalf("class %q for %v", class, err)
 	}
-	if n := hits.Load(); n != 2 {
+	if n := silent.Hits(); n != 2 {
 		t.Fatalf("silent endpoint asked %d times, want 2", n)
 	}
 	if g := gapOf(snap, "azure", gapSystem); g == nil || strings.Contains(g.Remedy, "retry later") {

@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/keyholder/keyholder/findings"
+	"github.com/keyholder/keyholder/internal/silenttest"
 	"github.com/keyholder/keyholder/scanners"
 	"github.com/keyholder/keyholder/scanners/scannertest"
 )
@@ -307,17 +305,7 @@ func TestApplicationDefaultCredentialsFile(t *testing.T) {
 // unreachable, not as throttling (the retry budget ran out on no answer).
 func TestSilentAPIIsUnreachableNotThrottled(t *testing.T) {
 	h := newHarness(t, contoso(t))
-	var hits atomic.Int32
-	release := make(chan struct{})
-	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer silent.Close()
-	defer close(release)
+	silent := silenttest.HTTP(t)
 	var logs bytes.Buffer
 	s := h.scanner(scannertest.Env(&logs), "    endpoint: "+silent.URL+"\n    auth: {method: service_account, key_file: "+h.key+", subject: "+subject+"}\n    timeout: 200ms\n")
 	snap, err := s.Scan(context.Background())
@@ -330,7 +318,7 @@ func TestSilentAPIIsUnreachableNotThrottled(t *testing.T) {
 	if class, _ := scanners.Classify(err); class != scanners.ClassUnreachable {
 		t.Fatalf("class %q for %v", class, err)
 	}
-	if n := hits.Load(); n != 2 {
+	if n := silent.Hits(); n != 2 {
 		t.Fatalf("silent endpoint asked %d times, want 2", n)
 	}
 }
