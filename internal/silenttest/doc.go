@@ -6,5 +6,6 @@
 // HTTP serves plain HTTP and holds every request until the test ends;
 // TCP accepts connections and never writes, so a TLS handshake (or an
 // LDAP bind) waits forever. Both count what reached them and clean up
-// with the test.
+// with the test; Source.WantGaveUp asserts the outcome every scanner owes
+// such a source (unreachable, asked twice).
 package silenttest

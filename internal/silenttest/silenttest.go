@@ -1,12 +1,15 @@
 package silenttest
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/keyholder/keyholder/scanners"
 )
 
 // Source is a silent loopback source.
@@ -72,4 +75,26 @@ func TCP(t testing.TB) *Source {
 		}
 	})
 	return s
+}
+
+// WantGaveUp asserts what a scanner must do with a silent source: fail
+// with an error classed unreachable (not throttled, not a refused
+// credential), after asking it exactly twice — the first attempt and one
+// retry.
+func (s *Source) WantGaveUp(t testing.TB, err error) {
+	t.Helper()
+	switch {
+	case err == nil:
+		t.Fatal("want an error from a source that never answers")
+	case errors.Is(err, scanners.ErrThrottled):
+		t.Fatalf("a silent source reported as throttled: %v", err)
+	case errors.Is(err, scanners.ErrAuth):
+		t.Fatalf("a silent source reported as refusing the credentials: %v", err)
+	}
+	if class, _ := scanners.Classify(err); class != scanners.ClassUnreachable {
+		t.Fatalf("class %q for %v; want unreachable", class, err)
+	}
+	if n := s.Hits(); n != 2 {
+		t.Fatalf("silent source asked %d times, want 2 (one retry)", n)
+	}
 }
