@@ -15,6 +15,6 @@ FNR == NR {
   if (printing) { shown[cur]++; if (shown[cur] <= 3) print "  " $0 }
   next
 }
-/^\s*--- (PASS|FAIL|SKIP)/ { printing = 0; next }
-/^(ok|FAIL|PASS)\s/ { printing = 0; next }
+/^[ \t]*--- (PASS|FAIL|SKIP)/ { printing = 0; next }
+/^(ok|FAIL|PASS)([ \t]|$)/ { printing = 0; next }
 printing && lines[cur]++ < 80 { print "  " $0 }
