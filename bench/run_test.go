@@ -85,3 +85,81 @@ func TestRunFindsEveryBenchmarkIssue21(t *testing.T) {
 		t.Fatalf("bench/run -list:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestRunTableWithSkippedAndSubBenchmarks runs bench/run on a tiny module
+// of its own: a scanner benchmark with two sub-benchmarks, an end-to-end
+// one, and an evaluation benchmark that skips (as BenchmarkEvaluateFile
+// does without -eval-estate). The table holds a row for each, the skip
+// says why, and the script exits 0. (A skipped benchmark used to end the
+// script under pipefail before the table was printed.)
+func TestRunTableWithSkippedAndSubBenchmarks(t *testing.T) {
+	bash := bashOrSkip(t)
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Fatal("go not found")
+	}
+	root := t.TempDir()
+	script, err := os.ReadFile("run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"go.mod":    "module example.test/benchfixture\n\ngo 1.22\n",
+		"bench/run": string(script),
+		"scanners/fake/fake_test.go": `package fake
+
+import "testing"
+
+func BenchmarkScan(b *testing.B) {
+	for _, n := range []string{"small", "large"} {
+		b.Run(n, func(b *testing.B) {
+			for b.Loop() {
+			}
+			b.ReportMetric(7, "requests/op")
+			b.ReportMetric(3, "principals")
+		})
+	}
+}
+`,
+		"e2e/e2e_test.go": `package e2e
+
+import "testing"
+
+func BenchmarkEndToEndTiny(b *testing.B) {
+	for b.Loop() {
+	}
+	b.ReportMetric(2, "files")
+}
+
+func BenchmarkEvaluateNeedsInput(b *testing.B) {
+	b.Skip("no -input DIR")
+}
+`,
+	}
+	for name, body := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(bash, filepath.Join(root, "bench", "run"))
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bench/run: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	table := stdout.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^\| scanners/fake/BenchmarkScan/small +\| 3 principals +\| +7 \|`),
+		regexp.MustCompile(`(?m)^\| scanners/fake/BenchmarkScan/large +\| 3 principals +\| +7 \|`),
+		regexp.MustCompile(`(?m)^\| e2e/BenchmarkEndToEndTiny +\| 2 files +\| +- \|`),
+		regexp.MustCompile(`(?m)^\| e2e/BenchmarkEvaluateNeedsInput +\| skipped: no -input DIR +\|`),
+	} {
+		if !want.MatchString(table) {
+			t.Errorf("table lacks %s:\n%s\nstderr:\n%s", want, table, stderr.String())
+		}
+	}
+}
