@@ -101,7 +101,8 @@ func NoAnswer(err error) error {
 
 // ErrRetryBudget is returned when a request is still throttled or failing
 // after MaxAttempts, or when the server asks to wait longer than MaxWait.
-// Callers map it to a throttled gap.
+// Callers map it to a throttled gap, unless NoAnswer finds that no
+// attempt got an answer (then the source is unreachable).
 var ErrRetryBudget = errors.New("retry budget exhausted")
 
 // New returns an *http.Client whose transport retries 429, 502, 503 and
