@@ -216,3 +216,22 @@ func writeConfig(t *testing.T, dir string, targets ...string) string {
 	}
 	return path
 }
+
+// syncBuf collects a child's output for polling (the pty and Ctrl-Break
+// tests).
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -3,14 +3,12 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,24 +16,6 @@ import (
 	"github.com/keyholder/keyholder/internal/fsx/fsxtest"
 	"golang.org/x/sys/windows"
 )
-
-// lockedBuf collects a child's output for polling.
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // Issue 16 (Windows): Ctrl-C reaches keyholder as a console control event,
 // not a Unix signal; Go delivers CTRL_C_EVENT and CTRL_BREAK_EVENT as
@@ -61,7 +41,7 @@ func TestIssue16CtrlBreakStopsTheScan(t *testing.T) {
 	cmd := exec.Command(bin, "scan", "-c", cfg, "-o", out, "--now", "2026-11-01T00:00:00Z")
 	cmd.Env = append(os.Environ(), f.env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP}
-	var screen lockedBuf
+	var screen syncBuf
 	cmd.Stdout, cmd.Stderr = &screen, &screen
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
